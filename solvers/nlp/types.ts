@@ -125,3 +125,26 @@ export interface NlpSolver {
   readonly identity: NlpSolverIdentity;
   solve(problem: NlpProblem, options?: NlpSolveOptions): NlpResult;
 }
+
+/**
+ * A reference to a function that builds an `NlpProblem` inside a worker thread (callbacks cannot
+ * cross threads). The worker does `(await import(module))[exportName](args)`; `args` must be
+ * structured-clone safe (plain data, typed arrays).
+ */
+export interface ProblemFactoryRef<A = unknown> {
+  /** Absolute file URL of the module (e.g. `new URL("./problem.ts", import.meta.url).href`). */
+  module: string;
+  /** Name of the exported factory `(args: A) => NlpProblem | Promise<NlpProblem>`. */
+  exportName: string;
+  args: A;
+}
+
+/** A pool of worker threads, one solver instance each, for solving independent problems in parallel. */
+export interface NlpSolverPool {
+  readonly size: number;
+  readonly identity: NlpSolverIdentity;
+  /** Build the problem in a free worker and solve it there. */
+  solve<A>(factory: ProblemFactoryRef<A>, options?: NlpSolveOptions): Promise<NlpResult>;
+  /** Terminate all workers. */
+  close(): Promise<void>;
+}
