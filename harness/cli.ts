@@ -1,35 +1,61 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { InputError } from "../models/errors.ts";
 import { caseCommand } from "./commands/case.ts";
+import { runCommand } from "./commands/run.ts";
+
+/** An error that carries the process exit code to use (e.g. a solver's non-success status). */
+export class ExitError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = "ExitError";
+    this.exitCode = exitCode;
+  }
+}
 
 /**
  * The `mpopf` command line. Each sub-command lives in its own module under harness/commands/
- * and is registered here.
+ * and is registered here. Exit codes: 0 success, 1 failure (bad input, solver or power-flow
+ * failure, violated thresholds), 2 usage error.
  */
-export async function main(argv: string[]): Promise<void> {
-  await yargs(hideBin(argv))
-    .scriptName("mpopf")
-    .usage(
-      "$0 <command> [options]\n\nMulti-period OPF for radial feeders: solve, validate in an OpenDSS-compatible engine, report.",
-    )
-    .command(caseCommand)
-    .demandCommand(1, "Name a command (see --help).")
-    .strict()
-    .recommendCommands()
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
-    .fail((msg, err, y) => {
-      if (err) {
-        process.stderr.write(`mpopf: ${err.message}\n`);
-        const code = (err as unknown as { exitCode?: number }).exitCode;
-        process.exit(typeof code === "number" ? code : 1);
-      }
-      void y;
-      process.stderr.write(`mpopf: ${msg}\nRun 'mpopf --help' for usage.\n`);
-      process.exit(2);
-    })
-    .help()
-    .version()
-    .parseAsync();
+export async function main(argv: string[]): Promise<number> {
+  let usageError = false;
+  try {
+    await yargs(hideBin(argv))
+      .scriptName("mpopf")
+      .usage(
+        "$0 <command> [options]\n\nMulti-period OPF for radial feeders: solve, validate in an OpenDSS-compatible engine, report.",
+      )
+      .command(caseCommand)
+      .command(runCommand)
+      .demandCommand(1, "Name a command (see --help).")
+      .strict()
+      .recommendCommands()
+      .wrap(Math.min(110, process.stdout.columns ?? 110))
+      .fail((msg, err) => {
+        if (err) throw err;
+        usageError = true;
+        throw new ExitError(`${msg}\nRun 'mpopf --help' for usage.`, 2);
+      })
+      .help()
+      .version()
+      .parseAsync();
+    return 0;
+  } catch (e) {
+    if (e instanceof ExitError) {
+      process.stderr.write(`mpopf: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`mpopf: error: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `mpopf: ${usageError ? "" : "internal error: "}${(e as Error).stack ?? String(e)}\n`,
+    );
+    return usageError ? 2 : 1;
+  }
 }
 
-await main(process.argv);
+process.exitCode = await main(process.argv);

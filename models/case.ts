@@ -194,6 +194,18 @@ export function readNetwork(dir: string, spec: CaseFile): Network {
     vSubsPu: spec.substation.vPu,
     busFile: display(busFile),
     branchFile: display(branchFile),
+    fieldLabels: {
+      id: "branch",
+      from: "from_bus",
+      to: "to_bus",
+      rOhm: "r_ohm",
+      xOhm: "x_ohm",
+      iMaxA: "i_max_a",
+      bus: "bus",
+      pLoadKw: "p_load_kw",
+      qLoadKvar: "q_load_kvar",
+      qCapKvar: "q_cap_kvar",
+    },
     buses: buses.map((b) => ({
       id: b.bus,
       pLoadKw: b.p_load_kw,

@@ -33,7 +33,21 @@ export interface NetworkSpec {
   /** File names used in error messages. */
   busFile?: string;
   branchFile?: string;
+  /** Names of the input columns, used in error messages instead of the internal field names. */
+  fieldLabels?: Partial<Record<FieldName, string>>;
 }
+
+type FieldName =
+  | "id"
+  | "from"
+  | "to"
+  | "rOhm"
+  | "xOhm"
+  | "iMaxA"
+  | "pLoadKw"
+  | "qLoadKvar"
+  | "qCapKvar"
+  | "bus";
 
 function branchLabel(b: BranchSpec, k: number): string {
   return `branch ${b.id ?? k + 1} (${b.from}→${b.to})`;
@@ -47,6 +61,7 @@ function branchLabel(b: BranchSpec, k: number): string {
 export function buildNetwork(spec: NetworkSpec): Network {
   const busFile = spec.busFile;
   const branchFile = spec.branchFile;
+  const label = (f: FieldName): string => spec.fieldLabels?.[f] ?? f;
   if (!(spec.sBaseKva > 0) || !(spec.vBaseKvLn > 0)) {
     throw new InputError(
       "bad-number",
@@ -68,7 +83,7 @@ export function buildNetwork(spec: NetworkSpec): Network {
       throw new InputError(
         "duplicate-bus",
         `bus '${b.id}' is defined twice${first.line !== undefined ? ` (first at line ${first.line})` : ""}`,
-        { file: busFile, line: b.line, element: `bus ${b.id}`, field: "bus" },
+        { file: busFile, line: b.line, element: `bus ${b.id}`, field: label("bus") },
       );
     }
     for (const f of ["pLoadKw", "qLoadKvar", "qCapKvar"] as const) {
@@ -77,7 +92,7 @@ export function buildNetwork(spec: NetworkSpec): Network {
           file: busFile,
           line: b.line,
           element: `bus ${b.id}`,
-          field: f,
+          field: label(f),
         });
       }
     }
@@ -98,17 +113,19 @@ export function buildNetwork(spec: NetworkSpec): Network {
   const adj: Array<Array<{ k: number; other: number }>> = Array.from({ length: nb }, () => []);
   const branchIds = new Set<string>();
   spec.branches.forEach((br, k) => {
-    const label = branchLabel(br, k);
-    const loc = { file: branchFile, line: br.line, element: label };
+    const loc = { file: branchFile, line: br.line, element: branchLabel(br, k) };
     const id = br.id ?? String(k + 1);
     if (branchIds.has(id))
-      throw new InputError("duplicate-branch", `branch id '${id}' is used twice`, { ...loc, field: "id" });
+      throw new InputError("duplicate-branch", `branch id '${id}' is used twice`, {
+        ...loc,
+        field: label("id"),
+      });
     branchIds.add(id);
     for (const f of ["from", "to"] as const) {
       if (!(br[f] in busIndex)) {
         throw new InputError("unknown-bus", `bus '${br[f]}' is not defined in the bus table`, {
           ...loc,
-          field: f,
+          field: label(f),
         });
       }
     }
@@ -117,25 +134,28 @@ export function buildNetwork(spec: NetworkSpec): Network {
       if (typeof v !== "number" || !Number.isFinite(v)) {
         throw new InputError("bad-number", `expected a finite number of ohms, got ${String(v)}`, {
           ...loc,
-          field: f,
+          field: label(f),
         });
       }
       if (v < 0)
         throw new InputError("bad-number", `impedance must not be negative (got ${v} Ω)`, {
           ...loc,
-          field: f,
+          field: label(f),
         });
     }
     if (br.iMaxA !== undefined && !(br.iMaxA > 0)) {
       throw new InputError("bad-number", `ampacity must be positive (got ${br.iMaxA})`, {
         ...loc,
-        field: "iMaxA",
+        field: label("iMaxA"),
       });
     }
     const a = busIndex[br.from]!;
     const b = busIndex[br.to]!;
     if (a === b)
-      throw new InputError("cycle", `branch connects bus '${br.from}' to itself`, { ...loc, field: "to" });
+      throw new InputError("cycle", `branch connects bus '${br.from}' to itself`, {
+        ...loc,
+        field: label("to"),
+      });
     adj[a]!.push({ k, other: b });
     adj[b]!.push({ k, other: a });
   });

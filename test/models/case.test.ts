@@ -134,3 +134,34 @@ describe.skipIf(!ref.available)("profiles against the authors' derived table", (
     });
   });
 });
+
+describe("a user's own feeder in the same format", () => {
+  const u = loadCase(join(import.meta.dirname, "../fixtures/feeder-6bus"));
+  it("loads names, orients reversed branches, derives bases and ampacities", () => {
+    const n = u.network;
+    expect(n.buses.map((b) => b.id)).toEqual(["sourcebus", "n1", "n2", "n3", "n4", "n5"]);
+    const l2 = n.branches[n.branchIndex.L2!]!;
+    expect([n.buses[l2.from]!.id, n.buses[l2.to]!.id]).toEqual(["n1", "n2"]);
+    expect(n.zBaseOhm).toBeCloseTo((7.2 * 7.2 * 1000) / 100, 12);
+    expect(n.branches[n.branchIndex.L1!]!.iMaxA).toBe(60);
+    expect(n.branches[n.branchIndex.L3!]!.iMaxA).toBeUndefined();
+  });
+  it("builds a scenario with explicit DER buses and its own price column", () => {
+    const s = buildScenario(u, { horizon: 3 });
+    expect(s.startIndex).toBe(1);
+    expect(Array.from(s.loadMult)).toEqual([0.8, 1.0, 0.9]);
+    expect(Array.from(s.priceUsdPerKwh)).toEqual([0.08, 0.12, 0.2]);
+    expect(s.pvs.map((p) => p.id)).toEqual(["PVn3", "PVn5"]);
+    expect(s.batteries).toHaveLength(1);
+    expect(s.batteries[0]).toMatchObject({ id: "Batteryn4", pRatedKw: 12.5, eRatedKwh: 25, b0Kwh: 12.5 });
+    expect(s.options).toMatchObject({ vMinPu: 0.9, vMaxPu: 1.1, lineLimits: true, noBackfeed: false });
+    expect(() => buildScenario(u, { horizon: 6 })).toThrow(/horizon must be an integer in 1\.\.5/);
+  });
+  it("derives the area tree of its partition", () => {
+    const p = u.partitions.two!;
+    expect(p.areas.map((a) => [a.id, u.network.buses[a.head]!.id])).toEqual([
+      ["A", "sourcebus"],
+      ["B", "n4"],
+    ]);
+  });
+});

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One-time, idempotent set-up shared by the README commands (scripts/test.sh, scripts/run.sh):
+#   1. Debian packages (installed when missing and running as root; otherwise a clear message),
+#   2. npm dependencies (npm ci, skipped when package-lock.json is unchanged since the last install),
+#   3. the Ipopt→WebAssembly build (skipped when the artifact is up to date).
+# A second run reuses everything already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# --- Node -------------------------------------------------------------------------------------
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  say "Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))"; exit 1
+fi
+
+# --- Debian packages --------------------------------------------------------------------------
+# coinor-libipopt1v5: native Ipopt+MUMPS, the cross-check backend used by tests and benchmarks.
+# emscripten: only needed to build the wasm solver (installed by the build step when needed).
+need_pkgs=()
+for p in ${MPOPF_APT_PACKAGES:-coinor-libipopt1v5}; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing Debian packages: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq "${need_pkgs[@]}" >&2
+  else
+    say "missing Debian packages: ${need_pkgs[*]} — run as root, or: sudo apt-get install ${need_pkgs[*]}"; exit 1
+  fi
+fi
+
+# --- npm dependencies -------------------------------------------------------------------------
+stamp=node_modules/.mpopf-lock-sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund >&2
+  echo "$want" > "$stamp"
+else
+  say "npm dependencies up to date"
+fi
+
+# --- Ipopt -> WebAssembly -----------------------------------------------------------------------
+if [ -f solvers/ipopt/build.sh ]; then
+  bash solvers/ipopt/build.sh >&2
+fi
+say "ready"
