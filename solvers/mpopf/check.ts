@@ -1,0 +1,190 @@
+/**
+ * A check of a solution's own physics, recomputed from the scenario and the network (not from the NLP's
+ * constraint callbacks): the largest residual of every constraint family, bound violations, and the
+ * largest simultaneous charge and discharge. Reported with every solve.
+ */
+import type { ConstraintFamily, MpopfModel } from "./model.ts";
+
+/** Largest residuals and violations of a solution (per unit unless the name says otherwise). */
+export interface SelfCheck {
+  /** Largest |residual| per family: balances in pu, KVL and l·v − P² − Q² in pu², SOC in pu·h. */
+  residuals: Record<ConstraintFamily, number>;
+  /** Largest of `residuals`. */
+  maxResidualPu: number;
+  /** Largest bound violations: |V| band (pu of magnitude), SOC band (pu·h), P_c / P_d limits (pu), reactive limits
+   * (pu), line current limits on l (pu²), head power (peak cap / no back-feed, pu). */
+  violations: {
+    voltageBandPu: number;
+    socBandPu: number;
+    chargeDischargePu: number;
+    reactivePu: number;
+    lineLimitPu: number;
+    headPowerPu: number;
+    currentNonNegativePu: number;
+  };
+  /** Largest violation of any bound. */
+  maxViolationPu: number;
+  /** Largest min(P_c, P_d) over batteries and periods (kW): simultaneous charge and discharge. */
+  maxSimultaneousKw: number;
+  /** Tolerance used for `ok` (pu). */
+  tolerancePu: number;
+  /** True when every residual and violation is within the tolerance. */
+  ok: boolean;
+}
+
+const over = (v: number, lo: number, hi: number) => Math.max(0, lo - v, v - hi);
+
+/** Recompute every constraint family's residual at x from the scenario data. */
+export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6): SelfCheck {
+  const { input, layout: L } = model;
+  const sc = input.scenario;
+  const net = sc.network;
+  const S = net.sBaseKva;
+  const T = sc.T;
+  const head = net.substation;
+  const o = sc.options;
+  const at = (t: number, off: number, k: number) => x[t * L.perT + off + k];
+  const res: Record<ConstraintFamily, number> = {
+    realBalance: 0,
+    reactiveBalance: 0,
+    kvl: 0,
+    branchFlow: 0,
+    headVoltage: 0,
+    socDynamics: 0,
+    terminal: 0,
+    headPower: 0,
+    batteryApparent: 0,
+  };
+  const viol = {
+    voltageBandPu: 0,
+    socBandPu: 0,
+    chargeDischargePu: 0,
+    reactivePu: 0,
+    lineLimitPu: 0,
+    headPowerPu: 0,
+    currentNonNegativePu: 0,
+  };
+  const bump = (key: ConstraintFamily, v: number) => {
+    const a = Math.abs(v);
+    if (!(a <= res[key])) res[key] = Number.isNaN(a) ? Infinity : a;
+  };
+  const vio = (key: keyof typeof viol, v: number) => {
+    if (!(v <= viol[key])) viol[key] = Number.isNaN(v) ? Infinity : v;
+  };
+
+  // Extra injections per bus and period (ENApp equivalents), and device lists per bus.
+  const nBus = net.buses.length;
+  const extraP = new Float64Array(T * nBus);
+  const extraQ = new Float64Array(T * nBus);
+  for (const ld of input.extraLoads ?? []) {
+    for (let t = 0; t < T; t++) {
+      extraP[t * nBus + ld.bus] += ld.pPu[t];
+      extraQ[t * nBus + ld.bus] += ld.qPu[t];
+    }
+  }
+  const pvsAt: number[][] = Array.from({ length: nBus }, () => []);
+  sc.pvs.forEach((pv, d) => {
+    pvsAt[pv.bus].push(d);
+  });
+  const battsAt: number[][] = Array.from({ length: nBus }, () => []);
+  sc.batteries.forEach((b, k) => {
+    battsAt[b.bus].push(k);
+  });
+
+  let maxSim = 0;
+  for (let t = 0; t < T; t++) {
+    const mult = sc.loadMult[t];
+    // Balances at non-head buses, and the head power.
+    for (let j = 0; j < nBus; j++) {
+      const bus = net.buses[j];
+      let pNet = (bus.pLoadKw * mult) / S + extraP[t * nBus + j];
+      let qNet = (bus.qLoadKvar * mult - bus.qCapKvar) / S + extraQ[t * nBus + j];
+      for (const d of pvsAt[j]) {
+        pNet -= (sc.pvs[d].pRatedKw * sc.pvMult[t]) / S;
+        qNet -= at(t, L.offQd, d);
+      }
+      for (const k of battsAt[j]) {
+        pNet -= at(t, L.offPd, k) - at(t, L.offPc, k);
+        qNet -= at(t, L.offQb, k);
+      }
+      let pOut = 0;
+      let qOut = 0;
+      for (const c of net.childBranches[j]) {
+        pOut += at(t, L.offP, c);
+        qOut += at(t, L.offQ, c);
+      }
+      if (j === head) {
+        const pSubs = pOut + pNet;
+        const lo = o.noBackfeed ? 0 : -Infinity;
+        const hi = o.peakCapKw !== null ? o.peakCapKw / S : Infinity;
+        vio("headPowerPu", over(pSubs, lo, hi));
+        continue;
+      }
+      const k = net.parentBranch[j];
+      const br = net.branches[k];
+      const l = at(t, L.offL, k);
+      bump("realBalance", at(t, L.offP, k) - br.rPu * l - pOut - pNet);
+      bump("reactiveBalance", at(t, L.offQ, k) - br.xPu * l - qOut - qNet);
+    }
+    // KVL and the branch-flow equality, current bounds.
+    net.branches.forEach((br, k) => {
+      const P = at(t, L.offP, k);
+      const Q = at(t, L.offQ, k);
+      const l = at(t, L.offL, k);
+      const vi = at(t, L.offV, br.from);
+      const vj = at(t, L.offV, br.to);
+      bump("kvl", vj - vi + 2 * (br.rPu * P + br.xPu * Q) - (br.rPu ** 2 + br.xPu ** 2) * l);
+      bump("branchFlow", l * vi - P * P - Q * Q);
+      vio("currentNonNegativePu", -l);
+      if (o.lineLimits && br.iMaxA !== undefined) vio("lineLimitPu", l - (br.iMaxA / net.iBaseA) ** 2);
+    });
+    // Voltages.
+    const vHead = input.vHeadPu ? input.vHeadPu[t] : net.vSubsPu;
+    bump("headVoltage", at(t, L.offV, head) - vHead * vHead);
+    for (let j = 0; j < nBus; j++) {
+      if (j === head) continue;
+      const v = at(t, L.offV, j);
+      vio("voltageBandPu", over(Math.sqrt(Math.max(v, 0)), o.vMinPu, o.vMaxPu));
+    }
+    // PV reactive limits.
+    sc.pvs.forEach((pv, d) => {
+      const sPu = pv.sRatedKva / S;
+      const pPu = (o.limits === "available" ? pv.pRatedKw * sc.pvMult[t] : pv.pRatedKw) / S;
+      const qMax = Math.sqrt(Math.max(0, sPu * sPu - pPu * pPu));
+      vio("reactivePu", Math.abs(at(t, L.offQd, d)) - qMax);
+    });
+    // Batteries.
+    sc.batteries.forEach((b, k) => {
+      const pMax = b.pRatedKw / S;
+      const sMax = b.sRatedKva / S;
+      const pc = at(t, L.offPc, k);
+      const pd = at(t, L.offPd, k);
+      const qb = at(t, L.offQb, k);
+      const B = at(t, L.offB, k);
+      const Bprev = t === 0 ? b.b0Kwh / S : at(t - 1, L.offB, k);
+      bump("socDynamics", B - Bprev - sc.dtH * (b.etaCharge * pc - pd / b.etaDischarge));
+      vio("chargeDischargePu", Math.max(over(pc, 0, pMax), over(pd, 0, pMax)));
+      vio("socBandPu", over(B, (b.socMin * b.eRatedKwh) / S, (b.socMax * b.eRatedKwh) / S));
+      if (o.limits === "available") {
+        vio("reactivePu", Math.abs(qb) - sMax);
+        res.batteryApparent = Math.max(res.batteryApparent, Math.sqrt((pd - pc) ** 2 + qb * qb) - sMax);
+      } else {
+        vio("reactivePu", Math.abs(qb) - Math.sqrt(Math.max(0, sMax * sMax - pMax * pMax)));
+      }
+      maxSim = Math.max(maxSim, Math.min(pc, pd) * S);
+      if (t === T - 1 && o.terminal === "hard") bump("terminal", B - b.b0Kwh / S);
+    });
+  }
+  res.headPower = viol.headPowerPu;
+  const maxResidualPu = Math.max(...Object.values(res));
+  const maxViolationPu = Math.max(...Object.values(viol));
+  return {
+    residuals: res,
+    maxResidualPu,
+    violations: viol,
+    maxViolationPu,
+    maxSimultaneousKw: maxSim,
+    tolerancePu,
+    ok: maxResidualPu <= tolerancePu && maxViolationPu <= tolerancePu,
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * Decoding an MPOPF solution vector into tidy result tables (arquero), in engineering units:
+ * kW, kVAr, kWh, A, pu (voltage magnitude), $. Periods are numbered t = 1..T.
+ */
+import { type ColumnTable, table } from "arquero";
+import type { MpopfModel } from "./model.ts";
+
+/** The result tables of one solve (same shape for the centralized solve and ENApp). */
+export interface MpopfTables {
+  /** Per period: t, hour, loadMult, pvMult, priceUsdPerKwh, pSubsKw, qSubsKvar, lossKw, costUsd, loadKw
+   * (own loads), extraLoadKw (fixed equivalents), pvKw, battNetKw. */
+  periods: ColumnTable;
+  /** Per PV and period: t, pv, bus, pKw, qKvar. */
+  pv: ColumnTable;
+  /** Per battery and period: t, battery, bus, pcKw, pdKw, pNetKw (discharge − charge), qKvar, socKwh, socPct. */
+  batteries: ColumnTable;
+  /** Per bus and period: t, bus, vPu. */
+  buses: ColumnTable;
+  /** Per branch and period: t, branch, from, to, pKw, qKvar, iA, lossKw. */
+  branches: ColumnTable;
+}
+
+/** Per-period head (substation) quantities in per unit, decoded from x. */
+export interface HeadPower {
+  /** Real / reactive power entering the head bus from upstream, per period (pu). */
+  pPu: Float64Array;
+  qPu: Float64Array;
+}
+
+/** Power entering the head bus per period (pu): Σ flows leaving the head + the head bus's own net demand. */
+export function headPower(model: MpopfModel, x: Float64Array): HeadPower {
+  const { layout: L, params: p } = model;
+  const net = model.input.scenario.network;
+  const pPu = new Float64Array(L.T);
+  const qPu = new Float64Array(L.T);
+  for (let t = 0; t < L.T; t++) {
+    const base = t * L.perT;
+    let P = p.headConstP[t];
+    let Q = p.headConstQ[t];
+    for (const k of net.childBranches[p.head]) {
+      P += x[base + L.offP + k];
+      Q += x[base + L.offQ + k];
+    }
+    for (const b of p.headBatts) {
+      P += x[base + L.offPc + b] - x[base + L.offPd + b];
+      Q -= x[base + L.offQb + b];
+    }
+    for (const d of p.headPvs) Q -= x[base + L.offQd + d];
+    pPu[t] = P;
+    qPu[t] = Q;
+  }
+  return { pPu, qPu };
+}
+
+/** Squared voltage v = |V|² (pu²) of one bus for every period. */
+export function busVoltageSq(model: MpopfModel, x: Float64Array, bus: number): Float64Array {
+  const L = model.layout;
+  return Float64Array.from({ length: L.T }, (_, t) => x[t * L.perT + L.offV + bus]);
+}
+
+/** Horizon totals (sums over periods of per-period values; kW summed over 1-h periods = kWh). */
+export interface MpopfTotals {
+  lossKw: number;
+  pSubsKw: number;
+  qSubsKvar: number;
+  costUsd: number;
+  loadKw: number;
+  /** Fixed extra loads (ENApp child-area equivalents), summed. */
+  extraLoadKw: number;
+  pvKw: number;
+  /** Battery net output (discharge − charge), summed. */
+  battNetKw: number;
+  /** Largest P_subs over the horizon (kW). */
+  peakKw: number;
+}
+
+/** Decode x into the result tables and the horizon totals. */
+export function decodeMpopf(
+  model: MpopfModel,
+  x: Float64Array,
+): { tables: MpopfTables; totals: MpopfTotals } {
+  const { layout: L, params: p } = model;
+  const sc = model.input.scenario;
+  const net = sc.network;
+  const S = net.sBaseKva;
+  const T = L.T;
+  const at = (t: number, off: number, k: number) => x[t * L.perT + off + k];
+  const hp = headPower(model, x);
+
+  const per = {
+    t: [] as number[],
+    hour: [] as number[],
+    loadMult: [] as number[],
+    pvMult: [] as number[],
+    priceUsdPerKwh: [] as number[],
+    pSubsKw: [] as number[],
+    qSubsKvar: [] as number[],
+    lossKw: [] as number[],
+    costUsd: [] as number[],
+    loadKw: [] as number[],
+    extraLoadKw: [] as number[],
+    pvKw: [] as number[],
+    battNetKw: [] as number[],
+  };
+  const totals: MpopfTotals = {
+    lossKw: 0,
+    pSubsKw: 0,
+    qSubsKvar: 0,
+    costUsd: 0,
+    loadKw: 0,
+    extraLoadKw: 0,
+    pvKw: 0,
+    battNetKw: 0,
+    peakKw: -Infinity,
+  };
+  for (let t = 0; t < T; t++) {
+    let loss = 0;
+    for (let k = 0; k < L.nBr; k++) loss += p.r[k] * at(t, L.offL, k);
+    let load = 0;
+    for (let j = 0; j < L.nBus; j++) load += p.pLoad[t * L.nBus + j];
+    let extra = 0;
+    for (const ld of model.input.extraLoads ?? []) extra += ld.pPu[t];
+    load -= extra;
+    let pvOut = 0;
+    for (let d = 0; d < L.nPv; d++) pvOut += p.pPv[t * L.nPv + d];
+    let batt = 0;
+    for (let b = 0; b < L.nBatt; b++) batt += at(t, L.offPd, b) - at(t, L.offPc, b);
+    const pSubsKw = hp.pPu[t] * S;
+    const row = {
+      t: t + 1,
+      hour: sc.startIndex + t,
+      loadMult: sc.loadMult[t],
+      pvMult: sc.pvMult[t],
+      priceUsdPerKwh: sc.priceUsdPerKwh[t],
+      pSubsKw,
+      qSubsKvar: hp.qPu[t] * S,
+      lossKw: loss * S,
+      costUsd: sc.priceUsdPerKwh[t] * pSubsKw * sc.dtH,
+      loadKw: load * S,
+      extraLoadKw: extra * S,
+      pvKw: pvOut * S,
+      battNetKw: batt * S,
+    };
+    for (const key of Object.keys(per) as Array<keyof typeof per>) per[key].push(row[key]);
+    totals.lossKw += row.lossKw;
+    totals.pSubsKw += row.pSubsKw;
+    totals.qSubsKvar += row.qSubsKvar;
+    totals.costUsd += row.costUsd;
+    totals.loadKw += row.loadKw;
+    totals.extraLoadKw += row.extraLoadKw;
+    totals.pvKw += row.pvKw;
+    totals.battNetKw += row.battNetKw;
+    totals.peakKw = Math.max(totals.peakKw, pSubsKw);
+  }
+
+  const tCol = (count: number) => Int32Array.from({ length: T * count }, (_, i) => Math.floor(i / count) + 1);
+  const idCol = <E>(items: E[], f: (e: E) => string) =>
+    Array.from({ length: T * items.length }, (_, i) => f(items[i % items.length]));
+
+  const pvTable = table({
+    t: tCol(L.nPv),
+    pv: idCol(sc.pvs, (u) => u.id),
+    bus: idCol(sc.pvs, (u) => net.buses[u.bus].id),
+    pKw: Float64Array.from({ length: T * L.nPv }, (_, i) => p.pPv[i] * S),
+    qKvar: Float64Array.from(
+      { length: T * L.nPv },
+      (_, i) => at(Math.floor(i / L.nPv), L.offQd, i % L.nPv) * S,
+    ),
+  });
+  const nb = L.nBatt;
+  const bt = (i: number, off: number) => at(Math.floor(i / nb), off, i % nb);
+  const battTable = table({
+    t: tCol(nb),
+    battery: idCol(sc.batteries, (u) => u.id),
+    bus: idCol(sc.batteries, (u) => net.buses[u.bus].id),
+    pcKw: Float64Array.from({ length: T * nb }, (_, i) => bt(i, L.offPc) * S),
+    pdKw: Float64Array.from({ length: T * nb }, (_, i) => bt(i, L.offPd) * S),
+    pNetKw: Float64Array.from({ length: T * nb }, (_, i) => (bt(i, L.offPd) - bt(i, L.offPc)) * S),
+    qKvar: Float64Array.from({ length: T * nb }, (_, i) => bt(i, L.offQb) * S),
+    socKwh: Float64Array.from({ length: T * nb }, (_, i) => bt(i, L.offB) * S),
+    socPct: Float64Array.from(
+      { length: T * nb },
+      (_, i) => (100 * bt(i, L.offB) * S) / sc.batteries[i % nb].eRatedKwh,
+    ),
+  });
+  const busTable = table({
+    t: tCol(L.nBus),
+    bus: idCol(net.buses, (b) => b.id),
+    vPu: Float64Array.from({ length: T * L.nBus }, (_, i) =>
+      Math.sqrt(Math.max(0, at(Math.floor(i / L.nBus), L.offV, i % L.nBus))),
+    ),
+  });
+  const nbr = L.nBr;
+  const br = (i: number, off: number) => at(Math.floor(i / nbr), off, i % nbr);
+  const branchTable = table({
+    t: tCol(nbr),
+    branch: idCol(net.branches, (b) => b.id),
+    from: idCol(net.branches, (b) => net.buses[b.from].id),
+    to: idCol(net.branches, (b) => net.buses[b.to].id),
+    pKw: Float64Array.from({ length: T * nbr }, (_, i) => br(i, L.offP) * S),
+    qKvar: Float64Array.from({ length: T * nbr }, (_, i) => br(i, L.offQ) * S),
+    iA: Float64Array.from({ length: T * nbr }, (_, i) => Math.sqrt(Math.max(0, br(i, L.offL))) * net.iBaseA),
+    lossKw: Float64Array.from({ length: T * nbr }, (_, i) => p.r[i % nbr] * br(i, L.offL) * S),
+  });
+  return {
+    tables: {
+      periods: table(per),
+      pv: pvTable,
+      batteries: battTable,
+      buses: busTable,
+      branches: branchTable,
+    },
+    totals,
+  };
+}

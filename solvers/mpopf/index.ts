@@ -1,0 +1,30 @@
+/** Public API of the multi-period OPF formulation and the centralized solve. */
+export { type SelfCheck, selfCheck } from "./check.ts";
+export {
+  busVoltageSq,
+  decodeMpopf,
+  type HeadPower,
+  headPower,
+  type MpopfTables,
+  type MpopfTotals,
+} from "./decode.ts";
+export { describeVar, extractKind, type MpopfLayout, type VariableKind, varIndex } from "./layout.ts";
+export {
+  buildMpopfModel,
+  CONSTRAINT_FAMILIES,
+  type ConstraintFamily,
+  type FamilyRange,
+  type MpopfModel,
+} from "./model.ts";
+export type { ExtraLoad, MpopfInput, MpopfParams } from "./params.ts";
+export {
+  DEFAULT_MPOPF_IPOPT_OPTIONS,
+  finishMpopf,
+  type MpopfSolution,
+  type MpopfSolveOptions,
+  type MpopfSummary,
+  mpopfFactoryRef,
+  mpopfIpoptOptions,
+  mpopfProblemFactory,
+  solveMpopf,
+} from "./solve.ts";
