@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up shared by the README commands (scripts/test.sh, scripts/run.sh):
 #   1. Debian packages (installed when missing and running as root; otherwise a clear message),
-#   2. npm dependencies (npm ci, skipped when package-lock.json is unchanged since the last install),
+#   2. npm dependencies (npm install from package-lock.json, skipped when the lock is unchanged since the last install;
+#      `npm ci` is not used: npm 11 writes lock files without other platforms' optional packages and then refuses them),
 #   3. the Ipopt→WebAssembly build (skipped when the artifact is up to date).
 # A second run reuses everything already in place.
 set -euo pipefail
@@ -37,8 +38,9 @@ fi
 stamp=node_modules/.mpopf-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  say "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund >&2
+  say "installing npm dependencies (npm install, versions from package-lock.json)"
+  npm install --no-audit --no-fund >&2
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
   echo "$want" > "$stamp"
 else
   say "npm dependencies up to date"
