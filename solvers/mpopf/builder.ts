@@ -122,96 +122,130 @@ export class NlpBuilder {
     this.qA.push(a);
   }
 
-  /** Merge duplicates and produce the final typed arrays. */
+  /** Merge duplicates and produce the final typed arrays (linear time: counting sort + column markers). */
   finish(): AssembledStructure {
     const n = this.n;
     const m = this.m;
-    // Jacobian: linear entries first, then nonlinear, merged by (row, col), ordered by row then first appearance.
     const nLin = this.linRow.length;
     const nNl = this.nlRow.length;
-    const keyToPos = new Map<number, number>();
-    const jr: number[] = [];
-    const jc: number[] = [];
-    const jv: number[] = [];
-    // Order entries by row (stable) so the triplets are row-grouped.
     const total = nLin + nNl;
-    const rowOf = (e: number) => (e < nLin ? this.linRow.data[e] : this.nlRow.data[e - nLin]);
-    const colOf = (e: number) => (e < nLin ? this.linColL.data[e] : this.nlCol.data[e - nLin]);
-    const counts = new Int32Array(m + 1);
-    for (let e = 0; e < total; e++) counts[rowOf(e) + 1]++;
-    for (let r = 0; r < m; r++) counts[r + 1] += counts[r];
+    const eRow = new Int32Array(total);
+    const eCol = new Int32Array(total);
+    for (let e = 0; e < nLin; e++) {
+      eRow[e] = this.linRow.data[e];
+      eCol[e] = this.linColL.data[e];
+    }
+    for (let e = 0; e < nNl; e++) {
+      eRow[nLin + e] = this.nlRow.data[e];
+      eCol[nLin + e] = this.nlCol.data[e];
+    }
+    for (let e = 0; e < total; e++) {
+      if (eRow[e] < 0 || eRow[e] >= m || eCol[e] < 0 || eCol[e] >= n) {
+        throw new Error(`Jacobian entry (${eRow[e]}, ${eCol[e]}) out of range`);
+      }
+    }
+    // Group entries by row (stable counting sort), then merge equal columns inside a row.
+    const ptr = new Int32Array(m + 1);
+    for (let e = 0; e < total; e++) ptr[eRow[e] + 1]++;
+    for (let r = 0; r < m; r++) ptr[r + 1] += ptr[r];
     const order = new Int32Array(total);
-    const fill = counts.slice();
-    for (let e = 0; e < total; e++) order[fill[rowOf(e)]++] = e;
+    const fill = ptr.slice(0, m);
+    for (let e = 0; e < total; e++) order[fill[eRow[e]]++] = e;
+    const markRow = new Int32Array(n).fill(-1);
+    const markPos = new Int32Array(n);
+    const jr = new Int32Array(total);
+    const jc = new Int32Array(total);
+    const jv = new Float64Array(total);
+    const hasLin = new Uint8Array(total);
     const nlJacPos = new Int32Array(nNl);
-    for (let q = 0; q < total; q++) {
-      const e = order[q];
-      const r = rowOf(e);
-      const c = colOf(e);
-      if (r < 0 || r >= m || c < 0 || c >= n) throw new Error(`Jacobian entry (${r}, ${c}) out of range`);
-      const key = r * n + c;
-      let pos = keyToPos.get(key);
-      if (pos === undefined) {
-        pos = jr.length;
-        keyToPos.set(key, pos);
-        jr.push(r);
-        jc.push(c);
-        jv.push(0);
+    const linRowPtr = new Int32Array(m + 1);
+    let nnz = 0;
+    for (let r = 0; r < m; r++) {
+      for (let q = ptr[r]; q < ptr[r + 1]; q++) {
+        const e = order[q];
+        const c = eCol[e];
+        let pos: number;
+        if (markRow[c] === r) pos = markPos[c];
+        else {
+          pos = nnz++;
+          markRow[c] = r;
+          markPos[c] = pos;
+          jr[pos] = r;
+          jc[pos] = c;
+        }
+        if (e < nLin) {
+          jv[pos] += this.linCoefL.data[e];
+          hasLin[pos] = 1;
+        } else nlJacPos[e - nLin] = pos;
       }
-      if (e < nLin) jv[pos] += this.linCoefL.data[e];
-      else nlJacPos[e - nLin] = pos;
     }
-    // Linear part in CSR (duplicates merged).
-    const linPtr = new Int32Array(m + 1);
-    const linEntries: Array<[number, number, number]> = [];
-    {
-      const merged = new Map<number, number>();
-      for (let e = 0; e < nLin; e++) {
-        const key = this.linRow.data[e] * n + this.linColL.data[e];
-        merged.set(key, (merged.get(key) ?? 0) + this.linCoefL.data[e]);
-      }
-      for (const [key, v] of merged) linEntries.push([Math.floor(key / n), key % n, v]);
-      linEntries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      for (const [r] of linEntries) linPtr[r + 1]++;
-      for (let r = 0; r < m; r++) linPtr[r + 1] += linPtr[r];
+    // Linear part A in CSR: the Jacobian entries that have a linear contribution.
+    let nnzLin = 0;
+    for (let pos = 0; pos < nnz; pos++) if (hasLin[pos]) nnzLin++;
+    const linCol = new Int32Array(nnzLin);
+    const linCoef = new Float64Array(nnzLin);
+    let w = 0;
+    for (let pos = 0; pos < nnz; pos++) {
+      if (!hasLin[pos]) continue;
+      linRowPtr[jr[pos] + 1]++;
+      linCol[w] = jc[pos];
+      linCoef[w++] = jv[pos];
     }
-    // Hessian: objective quadratic diagonals + registered entries, merged.
-    const hKey = new Map<number, number>();
-    const hr: number[] = [];
-    const hc: number[] = [];
-    const hpos = (r: number, c: number): number => {
-      const key = r * n + c;
-      let p = hKey.get(key);
-      if (p === undefined) {
-        p = hr.length;
-        hKey.set(key, p);
-        hr.push(r);
-        hc.push(c);
-      }
-      return p;
-    };
-    const hessPos = new Int32Array(this.hRow.length);
-    for (let e = 0; e < this.hRow.length; e++) hessPos[e] = hpos(this.hRow.data[e], this.hCol.data[e]);
-    const quadHessPos = new Int32Array(this.qIdx.length);
-    for (let e = 0; e < this.qIdx.length; e++) quadHessPos[e] = hpos(this.qIdx.data[e], this.qIdx.data[e]);
+    for (let r = 0; r < m; r++) linRowPtr[r + 1] += linRowPtr[r];
 
-    const objKeys = [...this.obj.keys()].sort((a, b) => a - b);
+    // Hessian: registered entries and quadratic objective diagonals, merged by (row, col).
+    const nH = this.hRow.length;
+    const nQ = this.qIdx.length;
+    const hTot = nH + nQ;
+    const hRowOf = (e: number) => (e < nH ? this.hRow.data[e] : this.qIdx.data[e - nH]);
+    const hColOf = (e: number) => (e < nH ? this.hCol.data[e] : this.qIdx.data[e - nH]);
+    const hptr = new Int32Array(n + 1);
+    for (let e = 0; e < hTot; e++) hptr[hRowOf(e) + 1]++;
+    for (let i = 0; i < n; i++) hptr[i + 1] += hptr[i];
+    const horder = new Int32Array(hTot);
+    const hfill = hptr.slice(0, n);
+    for (let e = 0; e < hTot; e++) horder[hfill[hRowOf(e)]++] = e;
+    markRow.fill(-1);
+    const hr = new Int32Array(hTot);
+    const hc = new Int32Array(hTot);
+    const hessPos = new Int32Array(nH);
+    const quadHessPos = new Int32Array(nQ);
+    let hnz = 0;
+    for (let i = 0; i < n; i++) {
+      for (let q = hptr[i]; q < hptr[i + 1]; q++) {
+        const e = horder[q];
+        const c = hColOf(e);
+        let pos: number;
+        if (markRow[c] === i) pos = markPos[c];
+        else {
+          pos = hnz++;
+          markRow[c] = i;
+          markPos[c] = pos;
+          hr[pos] = i;
+          hc[pos] = c;
+        }
+        if (e < nH) hessPos[e] = pos;
+        else quadHessPos[e - nH] = pos;
+      }
+    }
+
+    const objKeys = Int32Array.from(this.obj.keys()).sort();
     return {
       n,
       m,
       gL: this.rowLo.toArray(),
       gU: this.rowHi.toArray(),
-      jacRows: Int32Array.from(jr),
-      jacCols: Int32Array.from(jc),
-      jacConst: Float64Array.from(jv),
-      linRowPtr: linPtr,
-      linCol: Int32Array.from(linEntries, (e) => e[1]),
-      linCoef: Float64Array.from(linEntries, (e) => e[2]),
+      jacRows: jr.slice(0, nnz),
+      jacCols: jc.slice(0, nnz),
+      jacConst: jv.slice(0, nnz),
+      linRowPtr,
+      linCol,
+      linCoef,
       nlJacPos,
-      hessRows: Int32Array.from(hr),
-      hessCols: Int32Array.from(hc),
+      hessRows: hr.slice(0, hnz),
+      hessCols: hc.slice(0, hnz),
       hessPos,
-      objIdx: Int32Array.from(objKeys),
+      objIdx: objKeys,
       objCoef: Float64Array.from(objKeys, (k) => this.obj.get(k)!),
       quadIdx: Int32Array.from(this.qIdx.toArray()),
       quadW: this.qW.toArray(),
