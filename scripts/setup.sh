@@ -20,7 +20,7 @@ fi
 # coinor-libipopt1v5: native Ipopt+MUMPS, the cross-check backend used by tests and benchmarks.
 # emscripten: only needed to build the wasm solver (installed by the build step when needed).
 need_pkgs=()
-for p in ${MPOPF_APT_PACKAGES:-coinor-libipopt1v5}; do
+for p in ${MPOPF_APT_PACKAGES:-coinor-libipopt1v5 chromium}; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
