@@ -1,0 +1,457 @@
+/**
+ * Optimizer vs power flow: the comparison record of one replay (plain, JSON-serialisable data), the
+ * per-metric discrepancy series (used for maxima, tables and thresholds), and the attributed findings
+ * (what differs, for which element, in which hour, and why).
+ *
+ * Hours whose power flow did not converge (or whose commands failed) are reported and never used:
+ * they are left out of every maximum and of both sides of every horizon total.
+ */
+import { InputError } from "../../models/errors.ts";
+import type { Network, Scenario } from "../../models/types.ts";
+import { checkSetpoints, DEFAULT_SETPOINT_TOLERANCES, type SetpointTolerances } from "./setpoints.ts";
+import type {
+  CapacitorModel,
+  Deck,
+  DeckFlavour,
+  Dispatch,
+  EngineIdentity,
+  Finding,
+  HourObservation,
+  HourStatus,
+} from "./types.ts";
+
+/** Values of one side (optimizer or power flow), per period (and per element, t-major rows). */
+export interface ReplaySeries {
+  pSubsKw: number[];
+  qSubsKvar: number[];
+  lossKw: number[];
+  costUsd: number[];
+  /** Total load consumed (kW, kVAr). */
+  loadKw: number[];
+  loadKvar: number[];
+  /** Total capacitor output (kVAr). */
+  capQKvar: number[];
+  /** [t][bus] |V| (pu). */
+  vPu: number[][];
+  /** [t][pv] delivered P/Q. */
+  pvPKw: number[][];
+  pvQKvar: number[][];
+  /** [t][battery] delivered P (discharge +), Q, stored energy at the end of t. */
+  battPKw: number[][];
+  battQKvar: number[][];
+  battSocKwh: number[][];
+}
+
+/** One replay, optimizer vs power flow: everything the tables, maxima and thresholds are computed from. */
+export interface ReplayComparison {
+  format: "mpopf-replay-comparison/1";
+  /** Which solution was replayed, e.g. "MPCOPF", "MPDOPF". */
+  label: string;
+  scenario: string;
+  network: string;
+  flavour: DeckFlavour;
+  capacitorModel: CapacitorModel;
+  T: number;
+  dtH: number;
+  engine: EngineIdentity;
+  timings: { compileMs: number; hourMs: number[]; totalMs: number };
+  ids: { buses: string[]; pvs: string[]; pvBuses: string[]; batteries: string[]; batteryBuses: string[] };
+  /** Per period: how the power flow ended. */
+  hours: Array<{ t: number; status: HourStatus; message: string | null; iterations: number }>;
+  /** Price per period ($/kWh), used for the power-flow cost. */
+  priceUsdPerKwh: number[];
+  optimizer: ReplaySeries;
+  powerFlow: ReplaySeries;
+  /** Per period: the engine's Storage state per battery (−1 charging, 0 idling, 1 discharging). */
+  battState: number[][];
+  /** Paper-style only: estimated line charging (kvar) from OpenDSS's default line capacitance at the power-flow voltages. */
+  lineChargingKvar: number[];
+  findings: Finding[];
+}
+
+/** Tolerances of the post-replay findings. */
+export interface FindingTolerances extends SetpointTolerances {
+  /** A PV or battery output differing from its set-point by more than this (kW / kvar) is a finding; default 1e-4. */
+  deviceKw: number;
+  /** A stored energy differing from the optimizer's by more than this (kWh) is a finding; default 1e-3. */
+  socKwh: number;
+}
+
+/** Default finding tolerances. */
+export const DEFAULT_FINDING_TOLERANCES: FindingTolerances = {
+  ...DEFAULT_SETPOINT_TOLERANCES,
+  deviceKw: 1e-4,
+  socKwh: 1e-3,
+};
+
+/** OpenDSS's default line capacitance (nF per unit length; length 1 with units none → per line). */
+export const OPENDSS_DEFAULT_C1_NF = 3.4;
+
+const rows = (flat: Float64Array, T: number): number[][] => {
+  const n = T === 0 ? 0 : flat.length / T;
+  return Array.from({ length: T }, (_, t) => Array.from(flat.subarray(t * n, (t + 1) * n)));
+};
+
+const fmt = (v: number, d = 4) =>
+  Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(d);
+
+/** Inputs of `compareReplay`. */
+export interface CompareInput {
+  label: string;
+  network: Network;
+  scenario: Scenario;
+  deck: Deck;
+  dispatch: Dispatch;
+  observations: HourObservation[];
+  engine: EngineIdentity;
+  timings: { compileMs: number; totalMs: number };
+  tolerances?: Partial<FindingTolerances>;
+}
+
+/** Build the comparison record and its findings. */
+export function compareReplay(input: CompareInput): ReplayComparison {
+  const { network: net, scenario: sc, deck, dispatch: dp, observations: obs } = input;
+  const tol = { ...DEFAULT_FINDING_TOLERANCES, ...input.tolerances };
+  const T = sc.T;
+  const dtH = sc.dtH;
+
+  const loadKwOpt: number[] = [];
+  const loadKvarOpt: number[] = [];
+  const capOpt: number[] = [];
+  let capTotal = 0;
+  for (const b of net.buses) capTotal += b.qCapKvar;
+  let pL = 0;
+  let qL = 0;
+  for (const b of net.buses) {
+    pL += b.pLoadKw;
+    qL += b.qLoadKvar;
+  }
+  for (let t = 0; t < T; t++) {
+    loadKwOpt.push(pL * sc.loadMult[t]!);
+    loadKvarOpt.push(qL * sc.loadMult[t]!);
+    capOpt.push(capTotal);
+  }
+  const optimizer: ReplaySeries = {
+    pSubsKw: Array.from(dp.pSubsKw),
+    qSubsKvar: Array.from(dp.qSubsKvar),
+    lossKw: Array.from(dp.lossKw),
+    costUsd: Array.from(dp.costUsd),
+    loadKw: loadKwOpt,
+    loadKvar: loadKvarOpt,
+    capQKvar: capOpt,
+    vPu: rows(dp.vPu, T),
+    pvPKw: rows(dp.pvPKw, T),
+    pvQKvar: rows(dp.pvQKvar, T),
+    battPKw: rows(dp.battPNetKw, T),
+    battQKvar: rows(dp.battQKvar, T),
+    battSocKwh: rows(dp.battSocKwh, T),
+  };
+  const byT = new Map(obs.map((o) => [o.t, o]));
+  const get = (t: number) => byT.get(t);
+  const powerFlow: ReplaySeries = {
+    pSubsKw: [],
+    qSubsKvar: [],
+    lossKw: [],
+    costUsd: [],
+    loadKw: [],
+    loadKvar: [],
+    capQKvar: [],
+    vPu: [],
+    pvPKw: [],
+    pvQKvar: [],
+    battPKw: [],
+    battQKvar: [],
+    battSocKwh: [],
+  };
+  const hours: ReplayComparison["hours"] = [];
+  const battState: number[][] = [];
+  const lineCharging: number[] = [];
+  const findings: Finding[] = [];
+  const omega = 2 * Math.PI * deck.options.baseFrequencyHz;
+  const vBaseV = 1000 * net.vBaseKvLn;
+
+  for (let t = 1; t <= T; t++) {
+    const o = get(t);
+    const nan = (k: number) => Array.from({ length: k }, () => Number.NaN);
+    if (!o) {
+      hours.push({ t, status: "error", message: "no observation for this period", iterations: 0 });
+    } else {
+      hours.push({ t, status: o.status, message: o.message, iterations: o.iterations });
+    }
+    const ok = o !== undefined && o.status === "converged";
+    powerFlow.pSubsKw.push(o ? o.pSubsKw : Number.NaN);
+    powerFlow.qSubsKvar.push(o ? o.qSubsKvar : Number.NaN);
+    powerFlow.lossKw.push(o ? o.lossKw : Number.NaN);
+    powerFlow.costUsd.push(o ? dp.priceUsdPerKwh[t - 1]! * o.pSubsKw * dtH : Number.NaN);
+    powerFlow.loadKw.push(o ? o.loadKw : Number.NaN);
+    powerFlow.loadKvar.push(o ? o.loadKvar : Number.NaN);
+    powerFlow.capQKvar.push(o ? o.capQKvar : Number.NaN);
+    powerFlow.vPu.push(o ? Array.from(o.vPu) : nan(net.buses.length));
+    powerFlow.pvPKw.push(o ? Array.from(o.pvPKw) : nan(sc.pvs.length));
+    powerFlow.pvQKvar.push(o ? Array.from(o.pvQKvar) : nan(sc.pvs.length));
+    powerFlow.battPKw.push(o ? Array.from(o.battPKw) : nan(sc.batteries.length));
+    powerFlow.battQKvar.push(o ? Array.from(o.battQKvar) : nan(sc.batteries.length));
+    powerFlow.battSocKwh.push(o ? Array.from(o.battKwh) : nan(sc.batteries.length));
+    battState.push(o ? Array.from(o.battState) : Array.from({ length: sc.batteries.length }, () => 0));
+
+    // Line charging estimate (paper-style): Σ ω C (V_i² + V_j²)/2 at the power-flow voltages.
+    let qc = 0;
+    if (deck.flavour === "paper-style" && o) {
+      const c = OPENDSS_DEFAULT_C1_NF * 1e-9;
+      for (const br of net.branches) {
+        const vi = o.vPu[br.from]! * vBaseV;
+        const vj = o.vPu[br.to]! * vBaseV;
+        qc += (omega * c * (vi * vi + vj * vj)) / 2 / 1000;
+      }
+    }
+    lineCharging.push(qc);
+
+    if (!ok) {
+      findings.push({
+        kind: "convergence",
+        severity: "error",
+        t,
+        element: null,
+        message:
+          o?.status === "not-converged"
+            ? `power flow did not converge (${o.iterations} iterations); hour left out of every comparison`
+            : `power flow failed: ${o?.message ?? "no result"}; hour left out of every comparison`,
+      });
+    }
+  }
+
+  findings.push(...checkSetpoints(sc, dp, tol));
+
+  // Post-replay attribution, converged hours only.
+  for (let t = 1; t <= T; t++) {
+    const o = get(t);
+    if (o?.status !== "converged") continue;
+    deviceFindings(input, o, t, tol, findings);
+    bandFindings(input, o, t, findings);
+  }
+  return {
+    format: "mpopf-replay-comparison/1",
+    label: input.label,
+    scenario: sc.name,
+    network: net.name,
+    flavour: deck.flavour,
+    capacitorModel: deck.options.capacitorModel,
+    T,
+    dtH,
+    engine: input.engine,
+    timings: { ...input.timings, hourMs: Array.from({ length: T }, (_, i) => get(i + 1)?.solveMs ?? 0) },
+    ids: {
+      buses: net.buses.map((b) => b.id),
+      pvs: sc.pvs.map((u) => u.id),
+      pvBuses: sc.pvs.map((u) => net.buses[u.bus]!.id),
+      batteries: sc.batteries.map((u) => u.id),
+      batteryBuses: sc.batteries.map((u) => net.buses[u.bus]!.id),
+    },
+    hours,
+    priceUsdPerKwh: Array.from(dp.priceUsdPerKwh),
+    optimizer,
+    powerFlow,
+    battState,
+    lineChargingKvar: lineCharging,
+    findings,
+  };
+}
+
+/** PV and battery outputs and energies vs set-points, with the likely cause. */
+function deviceFindings(
+  input: CompareInput,
+  o: HourObservation,
+  t: number,
+  tol: FindingTolerances,
+  out: Finding[],
+): void {
+  const { scenario: sc, dispatch: dp, deck } = input;
+  const nPv = sc.pvs.length;
+  const nB = sc.batteries.length;
+  sc.pvs.forEach((u, d) => {
+    const el = deck.elements.pvs[d]!.fullName;
+    const p = dp.pvPKw[(t - 1) * nPv + d]!;
+    const q = dp.pvQKvar[(t - 1) * nPv + d]!;
+    const pPf = o.pvPKw[d]!;
+    const qPf = o.pvQKvar[d]!;
+    if (!Number.isFinite(pPf) || !Number.isFinite(qPf)) {
+      out.push({
+        kind: "device",
+        severity: "error",
+        t,
+        element: el,
+        message: "no output read back from the engine",
+      });
+      return;
+    }
+    if (Math.abs(pPf - p) > tol.deviceKw || Math.abs(qPf - q) > tol.deviceKw) {
+      const s = Math.hypot(p, q);
+      const cause =
+        s > u.sRatedKva + tol.powerKw
+          ? `inverter kVA limit: asked ${fmt(s)} kVA > ${fmt(u.sRatedKva)} kVA`
+          : "engine output differs from the set-point";
+      out.push({
+        kind: "device",
+        severity: "error",
+        t,
+        element: el,
+        message: `delivered ${fmt(pPf)} kW / ${fmt(qPf)} kvar, set-point ${fmt(p)} kW / ${fmt(q)} kvar (ΔP ${fmt(pPf - p)}, ΔQ ${fmt(qPf - q)}): ${cause}`,
+      });
+    }
+  });
+  sc.batteries.forEach((b, k) => {
+    const el = deck.elements.batteries[k]!.fullName;
+    const i = (t - 1) * nB + k;
+    const p = dp.battPNetKw[i]!;
+    const q = dp.battQKvar[i]!;
+    const soc = dp.battSocKwh[i]!;
+    const pPf = o.battPKw[k]!;
+    const qPf = o.battQKvar[k]!;
+    const e = o.battKwh[k]!;
+    if (!Number.isFinite(pPf) || !Number.isFinite(qPf) || !Number.isFinite(e)) {
+      out.push({
+        kind: "device",
+        severity: "error",
+        t,
+        element: el,
+        message: "no output or stored energy read back from the engine",
+      });
+      return;
+    }
+    const reserve = b.socMin * b.eRatedKwh;
+    const state = o.battState[k]!;
+    const stateText = state > 0 ? "discharging" : state < 0 ? "charging" : "idling";
+    const cause = (): string => {
+      if (Math.hypot(p, q) > b.sRatedKva + tol.powerKw) {
+        return `inverter kVA limit: asked ${fmt(Math.hypot(p, q))} kVA > ${fmt(b.sRatedKva)} kVA`;
+      }
+      if (p > tol.deviceKw && e <= reserve + tol.socKwh) {
+        return `asked to discharge at the reserve (${fmt(reserve)} kWh = ${100 * b.socMin} %): OpenDSS stops discharging there (state ${stateText})`;
+      }
+      if (p < -tol.deviceKw && e >= b.eRatedKwh - tol.socKwh) {
+        return `asked to charge a full battery (${fmt(b.eRatedKwh)} kWh): OpenDSS stops charging (state ${stateText})`;
+      }
+      if (Math.min(dp.battPcKw[i]!, dp.battPdKw[i]!) > tol.deviceKw) {
+        return "simultaneous charge and discharge in the optimizer: OpenDSS integrates only the net power";
+      }
+      return `engine state ${stateText}`;
+    };
+    if (Math.abs(pPf - p) > tol.deviceKw || Math.abs(qPf - q) > tol.deviceKw) {
+      out.push({
+        kind: "device",
+        severity: "error",
+        t,
+        element: el,
+        message: `delivered ${fmt(pPf)} kW / ${fmt(qPf)} kvar, set-point ${fmt(p)} kW / ${fmt(q)} kvar (ΔP ${fmt(pPf - p)}, ΔQ ${fmt(qPf - q)}): ${cause()}`,
+      });
+    }
+    if (Math.abs(e - soc) > tol.socKwh) {
+      out.push({
+        kind: "soc",
+        severity: "error",
+        t,
+        element: el,
+        message: `stored energy at the end of t: engine ${fmt(e)} kWh, optimizer ${fmt(soc)} kWh (Δ ${fmt(e - soc)} kWh): ${cause()}`,
+      });
+    }
+  });
+}
+
+/** Element voltage bands (OpenDSS switches constant-PQ models to constant Z outside them) and the optimizer's band. */
+function bandFindings(input: CompareInput, o: HourObservation, t: number, out: Finding[]): void {
+  const { network: net, scenario: sc, deck } = input;
+  const els = deck.elements;
+  const groups: Array<{ list: typeof els.loads; what: string }> = [
+    { list: els.loads, what: "load" },
+    { list: els.pvs, what: "PV" },
+    { list: els.batteries, what: "storage" },
+    { list: els.capacitors, what: "capacitor generator" },
+  ];
+  for (const g of groups) {
+    for (const el of g.list) {
+      const v = o.vPu[el.bus]!;
+      if (!Number.isFinite(v)) continue;
+      const { vMinPu: lo, vMaxPu: hi, explicit } = el.band;
+      if (v <= lo || v > hi) {
+        out.push({
+          kind: "load-model",
+          severity: "warning",
+          t,
+          element: el.fullName,
+          message: `bus ${net.buses[el.bus]!.id} at ${fmt(v, 5)} pu is outside the ${g.what}'s ${explicit ? "" : "OpenDSS default "}band ${lo}–${hi} pu: OpenDSS models it as constant impedance this hour, not constant PQ`,
+        });
+      }
+    }
+  }
+  o.vPu.forEach((v, j) => {
+    if (!Number.isFinite(v)) {
+      out.push({
+        kind: "voltage-band",
+        severity: "error",
+        t,
+        element: `bus ${net.buses[j]!.id}`,
+        message: "no voltage read back from the engine",
+      });
+    } else if (v < sc.options.vMinPu - 1e-9 || v > sc.options.vMaxPu + 1e-9) {
+      out.push({
+        kind: "voltage-band",
+        severity: "warning",
+        t,
+        element: `bus ${net.buses[j]!.id}`,
+        message: `power-flow voltage ${fmt(v, 5)} pu is outside the optimizer's band ${sc.options.vMinPu}–${sc.options.vMaxPu} pu`,
+      });
+    }
+  });
+  if (deck.options.capacitorModel === "capacitor" && els.capacitors.length > 0) {
+    let qOpt = 0;
+    for (const c of els.capacitors) qOpt += c.kvar;
+    const d = o.capQKvar - qOpt;
+    if (Math.abs(d) > 1e-3) {
+      out.push({
+        kind: "capacitor",
+        severity: "info",
+        t,
+        element: null,
+        message: `Capacitor elements deliver ${fmt(o.capQKvar)} kvar vs the optimizer's constant ${fmt(qOpt)} kvar (Δ ${fmt(d)}): Q ∝ V²`,
+      });
+    }
+  }
+}
+
+/** Hours whose power flow converged (1-based). */
+export function convergedHours(c: ReplayComparison): number[] {
+  return c.hours.filter((h) => h.status === "converged").map((h) => h.t);
+}
+
+/** Serialise a comparison (NaN → null) as pretty JSON. */
+export function comparisonToJson(c: ReplayComparison): string {
+  return `${JSON.stringify(c, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`;
+}
+
+/** Parse a comparison written by `comparisonToJson` (null → NaN in the numeric series). */
+export function comparisonFromJson(text: string, file = "comparison.json"): ReplayComparison {
+  let c: ReplayComparison;
+  try {
+    c = JSON.parse(text) as ReplayComparison;
+  } catch (e) {
+    throw new InputError("parse", `not JSON: ${(e as Error).message}`, { file });
+  }
+  if (c?.format !== "mpopf-replay-comparison/1") {
+    throw new InputError("schema", `not a replay comparison (format '${String(c?.format)}')`, {
+      file,
+      field: "format",
+    });
+  }
+  const fix = (s: ReplaySeries) => {
+    for (const key of Object.keys(s) as Array<keyof ReplaySeries>) {
+      const v = s[key] as unknown[];
+      (s as unknown as Record<string, unknown>)[key] = v.map((x) =>
+        Array.isArray(x) ? x.map((y) => (y === null ? Number.NaN : y)) : x === null ? Number.NaN : x,
+      );
+    }
+  };
+  fix(c.optimizer);
+  fix(c.powerFlow);
+  c.lineChargingKvar = c.lineChargingKvar.map((x) => (x === null ? Number.NaN : x));
+  return c;
+}

@@ -1,0 +1,452 @@
+/**
+ * The replay deck: the optimizer's feeder and its hour-by-hour set-points as plain OpenDSS files that
+ * run unchanged in EPRI's OpenDSS (and in this project's engine, which the replay drives with exactly
+ * the same lines).
+ *
+ * Mapping (validation/replay/README.md and shared/design/replay.md have the full table):
+ * - Vsource: 1-phase, basekv = network.vBaseKvLn (line-to-neutral, the optimizer's voltage base), pu = the
+ *   substation voltage, R1 = R0 = 0, X1 = X0 = 1e-8 Ω. `Set VoltageBases=[√3·vBaseKvLn]` + `CalcVoltageBases`
+ *   give every bus kVBase = vBaseKvLn, so OpenDSS's per unit is the optimizer's.
+ * - Branch k → `Line.L<id>` phases=1, length=1, units=none, r1 = r0 = rOhm, x1 = x0 = xOhm (ohms);
+ *   model-consistent: C1 = C0 = 0; paper-style: OpenDSS's default capacitance (not written).
+ * - Bus load → `Load` model=1 (constant PQ) at rated kW/kvar with the daily `LoadShape` of the horizon's
+ *   multipliers; model-consistent: vminpu/vmaxpu 0.5/1.5 (OpenDSS would switch to constant Z outside
+ *   its band); paper-style: OpenDSS defaults 0.95/1.05.
+ * - Capacitor → constant-kvar `Generator` (default, what the optimizer assumes) or a `Capacitor` element
+ *   (Q ∝ V²), see `CapacitorModel`.
+ * - PV → `PVSystem` kVA = S, Pmpp = rating, irradiance = 1, %cutin = %cutout = 0.001; per hour
+ *   `Pmpp = p_D(t)` and `kvar = q_D(t)` (no shapes or curves: kW out = Pmpp).
+ * - Battery → `Storage` kWrated, kWhrated, kVA, %stored = 100·B0/E, %reserve = 100·SOC_min, efficiencies,
+ *   %IdlingkW = 0, DispMode = External; per hour `kW = P_d − P_c` (> 0 discharges) and `kvar = q_B`.
+ * - Daily mode, 1 step of Δt per Solve. Each hour file does `Set hour=t−1` then Solve: OpenDSS advances the
+ *   clock before solving, so the solve is at hour t and uses load-shape point t. Storage energy is
+ *   integrated at the end of the step, so kWhstored read after hour t is the energy at the END of t,
+ *   the optimizer's B(t).
+ * - No control elements (regulators, CapControl, StorageController, InvControl) are written, so nothing
+ *   moves on its own.
+ */
+import { InputError } from "../../models/errors.ts";
+import { loadBuses } from "../../models/scenario.ts";
+import type { Network, Scenario } from "../../models/types.ts";
+import { dssNumber, sanitizeDssName, uniqueDssNames } from "./names.ts";
+import type {
+  CapacitorModel,
+  Deck,
+  DeckElement,
+  DeckElements,
+  DeckFile,
+  DeckOptions,
+  Dispatch,
+  VoltageBand,
+} from "./types.ts";
+
+/** OpenDSS's default voltage bands (pu) of the classes the deck uses. */
+export const OPENDSS_DEFAULT_BANDS = {
+  Load: [0.95, 1.05],
+  PVSystem: [0.9, 1.1],
+  Storage: [0.9, 1.1],
+  Generator: [0.9, 1.1],
+} as const;
+
+/** The authors' Storage band, kept in the paper-style deck. */
+const AUTHORS_STORAGE_BAND: [number, number] = [0.95, 1.05];
+
+/** Fill in the flavour's defaults. */
+export function resolveDeckOptions(o: DeckOptions): Required<DeckOptions> {
+  if (o.flavour !== "model-consistent" && o.flavour !== "paper-style") {
+    throw new InputError("bad-option", `unknown deck flavour '${String(o.flavour)}'`, {
+      element: "replay",
+      field: "flavour",
+    });
+  }
+  const wide = o.wideBandPu ?? [0.5, 1.5];
+  if (!(wide[0] > 0 && wide[0] < wide[1])) {
+    throw new InputError("bad-option", `wide band must satisfy 0 < min < max (got ${wide.join("..")})`, {
+      element: "replay",
+      field: "wideBandPu",
+    });
+  }
+  return {
+    flavour: o.flavour,
+    capacitorModel: o.capacitorModel ?? "generator",
+    tolerance: o.tolerance ?? 1e-10,
+    maxIterations: o.maxIterations ?? 100,
+    baseFrequencyHz: o.baseFrequencyHz ?? 60,
+    wideBandPu: wide,
+  };
+}
+
+/** What each flavour writes, in words (for deck headers, READMEs and reports). */
+export function describeFlavour(o: Required<DeckOptions>): string[] {
+  const cap =
+    o.capacitorModel === "generator"
+      ? "capacitors: constant-kvar Generator (model=1, kW=1e-6, kvar=Q_C), as the optimizer assumes"
+      : "capacitors: OpenDSS Capacitor elements, Q = Q_C·(V/kV)² (NOT the optimizer's constant Q_C)";
+  const [lo, hi] = o.wideBandPu;
+  if (o.flavour === "model-consistent") {
+    return [
+      "flavour: model-consistent (the equations the optimizer solved)",
+      "lines: C1=0 C0=0 (no line charging)",
+      `loads: model=1 constant PQ, Vminpu=${lo} Vmaxpu=${hi} (never switched to constant Z in practice)`,
+      cap + (o.capacitorModel === "generator" ? `, Vminpu=${lo} Vmaxpu=${hi}` : ""),
+      `PVSystem / Storage: Vminpu=${lo} Vmaxpu=${hi}; Storage %IdlingkW=0, DispMode=External`,
+    ];
+  }
+  return [
+    "flavour: paper-style (the authors' OpenDSS validation deck)",
+    "lines: OpenDSS default capacitance (C1 = 3.4 nF per line, length 1, units none): ≈1 kvar of line charging",
+    "loads: model=1 constant PQ with OpenDSS's default Vminpu=0.95 Vmaxpu=1.05 (constant Z outside; reported)",
+    cap + (o.capacitorModel === "generator" ? ", OpenDSS default Vminpu=0.9 Vmaxpu=1.1" : ""),
+    "PVSystem: OpenDSS default band 0.9/1.1; Storage: Vminpu=0.95 Vmaxpu=1.05 (as the authors), %IdlingkW=0, DispMode=External",
+  ];
+}
+
+const band = (lo: number, hi: number, explicit: boolean): VoltageBand => ({
+  vMinPu: lo,
+  vMaxPu: hi,
+  explicit,
+});
+
+/** File names of the exported deck. */
+export const DECK_FILES = {
+  master: "Master.dss",
+  lines: "Lines.dss",
+  loadShape: "LoadShape.dss",
+  loads: "Loads.dss",
+  capacitors: "Capacitors.dss",
+  pvs: "PVSystems.dss",
+  storage: "Storage.dss",
+  run: "Run.dss",
+  readme: "README.md",
+} as const;
+
+/** Name of the per-hour file of period t (1-based), zero-padded to the width of T. */
+export function hourFileName(t: number, T: number): string {
+  return `Hour${String(t).padStart(Math.max(2, String(T).length), "0")}.dss`;
+}
+
+/** Name of the daily load shape. */
+export const LOAD_SHAPE = "LoadMult";
+
+/**
+ * Build the replay deck of a scenario and its per-hour set-points (from `dispatchFromTables`).
+ * The network must be the scenario's network.
+ */
+export function buildDeck(
+  network: Network,
+  scenario: Scenario,
+  dispatch: Dispatch,
+  options: DeckOptions,
+): Deck {
+  if (scenario.network !== network && scenario.network.name !== network.name) {
+    throw new InputError(
+      "bad-option",
+      `scenario '${scenario.name}' is on network '${scenario.network.name}', not '${network.name}'`,
+      { element: "replay", field: "network" },
+    );
+  }
+  if (dispatch.T !== scenario.T) {
+    throw new InputError("bad-horizon", `set-points have T=${dispatch.T}, scenario has T=${scenario.T}`, {
+      file: dispatch.source,
+      field: "t",
+    });
+  }
+  const o = resolveDeckOptions(options);
+  const mc = o.flavour === "model-consistent";
+  const [wlo, whi] = o.wideBandPu;
+  const T = scenario.T;
+  const dtH = scenario.dtH;
+  const kv = network.vBaseKvLn;
+  const n = (v: number, element: string, field: string, file: string) => dssNumber(v, element, field, file);
+  const kvText = n(kv, "network", "vBaseKvLn", DECK_FILES.master);
+
+  const busNames = uniqueDssNames(network.buses.map((b) => b.id));
+  const node = (bus: number) => `${busNames[bus]}.1`;
+  const circuit = sanitizeDssName(network.name);
+  const header = (what: string) => [
+    `! ${what}`,
+    `! Written by mpopf (validation/replay) for scenario '${scenario.name}'.`,
+    ...describeFlavour(o).map((l) => `! ${l}`),
+  ];
+
+  // Lines
+  const lineNames = uniqueDssNames(
+    network.branches.map((b) => b.id),
+    "L",
+  );
+  const lines: string[] = [
+    ...header("Lines: one per branch of the optimizer's network; r, x in ohm (length=1, units=none)."),
+  ];
+  network.branches.forEach((br, k) => {
+    const el = `Line.${lineNames[k]}`;
+    const f = DECK_FILES.lines;
+    const r = n(br.rOhm, el, "rOhm", f);
+    const x = n(br.xOhm, el, "xOhm", f);
+    lines.push(
+      `New ${el} phases=1 bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? " C1=0 C0=0" : ""}`,
+    );
+  });
+
+  // Load shape
+  const mults = Array.from(scenario.loadMult, (m, t) =>
+    n(m, `LoadShape.${LOAD_SHAPE}`, `loadMult[${t + 1}]`, DECK_FILES.loadShape),
+  );
+  const loadShape = [
+    ...header("Daily load multipliers of the horizon: point t = period t."),
+    `New LoadShape.${LOAD_SHAPE} npts=${T} interval=${n(dtH, "scenario", "dtH", DECK_FILES.loadShape)} mult=[${mults.join(" ")}]`,
+  ];
+
+  // Loads
+  const loadBand = mc ? band(wlo, whi, true) : band(...OPENDSS_DEFAULT_BANDS.Load, false);
+  const loadBusList = loadBuses(network);
+  const loadNames = uniqueDssNames(
+    loadBusList.map((b) => network.buses[b]!.id),
+    "Load",
+  );
+  const loads: DeckElement[] = [];
+  const loadText = [...header("Loads: constant PQ (model=1) at rated kW/kvar, scaled by the daily shape.")];
+  loadBusList.forEach((b, i) => {
+    const bus = network.buses[b]!;
+    const el = `Load.${loadNames[i]}`;
+    const f = DECK_FILES.loads;
+    const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
+    loadText.push(
+      `New ${el} bus1=${node(b)} phases=1 model=1 kV=${kvText} kW=${n(bus.pLoadKw, el, "pLoadKw", f)} kvar=${n(bus.qLoadKvar, el, "qLoadKvar", f)} daily=${LOAD_SHAPE}${bandText}`,
+    );
+    loads.push({ fullName: el, bus: b, band: loadBand });
+  });
+
+  // Capacitors
+  const capModel: CapacitorModel = o.capacitorModel;
+  const capBuses = network.buses.map((b, i) => (b.qCapKvar !== 0 ? i : -1)).filter((i) => i >= 0);
+  const capNames = uniqueDssNames(
+    capBuses.map((b) => network.buses[b]!.id),
+    capModel === "generator" ? "CapGen" : "C",
+  );
+  const capBand =
+    capModel === "capacitor"
+      ? band(0, Number.POSITIVE_INFINITY, false)
+      : mc
+        ? band(wlo, whi, true)
+        : band(...OPENDSS_DEFAULT_BANDS.Generator, false);
+  const capacitors: DeckElements["capacitors"] = [];
+  const capText = [
+    ...header(
+      capModel === "generator"
+        ? "Fixed capacitors as constant-kvar Generators (model=1, kW=1e-6: EPRI's OpenDSS rejects kW=0)."
+        : "Fixed capacitors as OpenDSS Capacitor elements (wye, Q = kvar·(V/kV)²).",
+    ),
+  ];
+  capBuses.forEach((b, i) => {
+    const q = network.buses[b]!.qCapKvar;
+    const f = DECK_FILES.capacitors;
+    if (capModel === "generator") {
+      const el = `Generator.${capNames[i]}`;
+      const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
+      capText.push(
+        `New ${el} bus1=${node(b)} phases=1 kV=${kvText} model=1 kW=1e-6 kvar=${n(q, el, "qCapKvar", f)}${bandText}`,
+      );
+      capacitors.push({ fullName: el, bus: b, band: capBand, kvar: q, model: capModel });
+    } else {
+      const el = `Capacitor.${capNames[i]}`;
+      capText.push(`New ${el} bus1=${node(b)} phases=1 kV=${kvText} kvar=${n(q, el, "qCapKvar", f)}`);
+      capacitors.push({ fullName: el, bus: b, band: capBand, kvar: q, model: capModel });
+    }
+  });
+
+  // PV
+  const pvBand = mc ? band(wlo, whi, true) : band(...OPENDSS_DEFAULT_BANDS.PVSystem, false);
+  const pvNames = uniqueDssNames(scenario.pvs.map((u) => u.id));
+  const pvs: DeckElement[] = [];
+  const pvText = [
+    ...header(
+      "PVSystems: kVA = inverter rating, Pmpp = rated (edited every hour to p_D(t)), irradiance 1, no shapes or curves.",
+    ),
+  ];
+  scenario.pvs.forEach((u, d) => {
+    const el = `PVSystem.${pvNames[d]}`;
+    const f = DECK_FILES.pvs;
+    const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
+    pvText.push(
+      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvText} kVA=${n(u.sRatedKva, el, "sRatedKva", f)} Pmpp=${n(u.pRatedKw, el, "pRatedKw", f)} irradiance=1 %cutin=0.001 %cutout=0.001${bandText}`,
+    );
+    pvs.push({ fullName: el, bus: u.bus, band: pvBand });
+  });
+
+  // Storage
+  const stBand = mc ? band(wlo, whi, true) : band(...AUTHORS_STORAGE_BAND, true);
+  const stNames = uniqueDssNames(scenario.batteries.map((u) => u.id));
+  const batteries: DeckElement[] = [];
+  const stText = [
+    ...header(
+      "Storage: DispMode=External (kW/kvar pushed every hour), %IdlingkW=0; property order matters (kWhrated before %stored).",
+    ),
+  ];
+  scenario.batteries.forEach((u, k) => {
+    const el = `Storage.${stNames[k]}`;
+    const f = DECK_FILES.storage;
+    stText.push(
+      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvText} kVA=${n(u.sRatedKva, el, "sRatedKva", f)} kWrated=${n(u.pRatedKw, el, "pRatedKw", f)} kWhrated=${n(u.eRatedKwh, el, "eRatedKwh", f)} %stored=${n((100 * u.b0Kwh) / u.eRatedKwh, el, "b0Kwh", f)} %reserve=${n(100 * u.socMin, el, "socMin", f)} %EffCharge=${n(100 * u.etaCharge, el, "etaCharge", f)} %EffDischarge=${n(100 * u.etaDischarge, el, "etaDischarge", f)} %IdlingkW=0 Vminpu=${n(stBand.vMinPu, el, "vminpu", f)} Vmaxpu=${n(stBand.vMaxPu, el, "vmaxpu", f)} DispMode=External`,
+    );
+    batteries.push({ fullName: el, bus: u.bus, band: stBand });
+  });
+
+  // Master
+  const vsrc = `New Circuit.${circuit} phases=1 bus1=${node(network.substation)} basekv=${kvText} pu=${n(network.vSubsPu, "network", "vSubsPu", DECK_FILES.master)} angle=0 R1=0 X1=1e-8 R0=0 X0=1e-8`;
+  const master = [
+    ...header("Master: the circuit (compile once; no solve here). Run.dss runs every hour."),
+    `! Voltage base: ${kvText} kV line-to-neutral on every bus = the optimizer's base, so OpenDSS pu = optimizer pu.`,
+    "Clear",
+    `Set DefaultBaseFrequency=${n(o.baseFrequencyHz, "replay", "baseFrequencyHz", DECK_FILES.master)}`,
+    vsrc,
+    `Redirect ${DECK_FILES.lines}`,
+    `Redirect ${DECK_FILES.loadShape}`,
+    `Redirect ${DECK_FILES.loads}`,
+    `Redirect ${DECK_FILES.capacitors}`,
+    `Redirect ${DECK_FILES.pvs}`,
+    `Redirect ${DECK_FILES.storage}`,
+    `Set VoltageBases=[${n(Math.sqrt(3) * kv, "network", "vBaseKvLn", DECK_FILES.master)}]`,
+    "CalcVoltageBases",
+    `Set Tolerance=${n(o.tolerance, "replay", "tolerance", DECK_FILES.master)}`,
+    `Set MaxIterations=${n(o.maxIterations, "replay", "maxIterations", DECK_FILES.master)}`,
+    "Set Mode=Daily",
+    `Set StepSize=${n(dtH, "scenario", "dtH", DECK_FILES.master)}h Number=1`,
+  ];
+
+  // Hours
+  const hourFiles: string[] = [];
+  const hourTexts: DeckFile[] = [];
+  const nPv = scenario.pvs.length;
+  const nB = scenario.batteries.length;
+  for (let t = 1; t <= T; t++) {
+    const name = hourFileName(t, T);
+    hourFiles.push(name);
+    const startS = Math.round((t - 1) * dtH * 3600 * 1e6) / 1e6;
+    const hour = Math.floor(startS / 3600 + 1e-9);
+    const sec = startS - 3600 * hour;
+    const body = [
+      `! Period t=${t} of ${T}: set the clock to the start of t, push the optimizer's set-points of t, solve.`,
+      "! (Daily mode advances the clock by one step before solving: the solve is at the end of period t.)",
+      `Set hour=${hour}${sec > 1e-6 ? ` sec=${n(sec, "scenario", "dtH", name)}` : ""}`,
+    ];
+    for (let d = 0; d < nPv; d++) {
+      const el = pvs[d]!.fullName;
+      const i = (t - 1) * nPv + d;
+      body.push(
+        `Edit ${el} Pmpp=${n(dispatch.pvPKw[i]!, el, `pKw[t=${t}]`, name)} kvar=${n(dispatch.pvQKvar[i]!, el, `qKvar[t=${t}]`, name)}`,
+      );
+    }
+    for (let k = 0; k < nB; k++) {
+      const el = batteries[k]!.fullName;
+      const i = (t - 1) * nB + k;
+      body.push(
+        `Edit ${el} kW=${n(dispatch.battPNetKw[i]!, el, `pNetKw[t=${t}]`, name)} kvar=${n(dispatch.battQKvar[i]!, el, `qKvar[t=${t}]`, name)}`,
+      );
+    }
+    body.push("Solve");
+    hourTexts.push({ name, text: `${body.join("\n")}\n` });
+  }
+
+  const run = [
+    "! Runs the whole replay in OpenDSS: compile the circuit, then one solve per period.",
+    "! After each Redirect HourNN.dss the circuit holds that period's solution (e.g. 'Show Voltages LN Nodes',",
+    "! 'Export Summary', or read Storage kWhstored: the energy at the END of the period).",
+    `Redirect ${DECK_FILES.master}`,
+    ...hourFiles.map((h) => `Redirect ${h}`),
+  ];
+
+  const readme = [
+    `# Replay deck: ${scenario.name} (${o.flavour})`,
+    "",
+    "Plain OpenDSS files written by `mpopf` (validation/replay). They run unchanged in EPRI's OpenDSS:",
+    "open `Run.dss` and run it, or compile `Master.dss` and then run the hour files in order.",
+    "",
+    ...describeFlavour(o).map((l) => `- ${l}`),
+    "",
+    "| file | content |",
+    "|---|---|",
+    `| \`${DECK_FILES.master}\` | circuit (Vsource basekv = ${kvText} kV L-N), redirects, voltage bases, tolerance, daily mode |`,
+    `| \`${DECK_FILES.lines}\` | ${network.branches.length} lines (ohms) |`,
+    `| \`${DECK_FILES.loadShape}\` | daily load multipliers of the ${T} periods |`,
+    `| \`${DECK_FILES.loads}\` | ${loads.length} constant-PQ loads |`,
+    `| \`${DECK_FILES.capacitors}\` | ${capacitors.length} fixed capacitors (${capModel}) |`,
+    `| \`${DECK_FILES.pvs}\` | ${pvs.length} PVSystems |`,
+    `| \`${DECK_FILES.storage}\` | ${batteries.length} Storage elements |`,
+    `| \`${hourFiles[0] ?? "HourNN.dss"}\` … | per period: \`Set hour\`, PV Pmpp/kvar and Storage kW/kvar edits, \`Solve\` |`,
+    `| \`${DECK_FILES.run}\` | Master + every hour |`,
+    "",
+    "Signs: OpenDSS reports power INTO elements (the source's total power is negative when it supplies the",
+    "feeder); Storage kW > 0 discharges. Storage kWhstored after a period's solve is the energy at its end.",
+    "",
+  ];
+
+  const files: DeckFile[] = [
+    { name: DECK_FILES.master, text: `${master.join("\n")}\n` },
+    { name: DECK_FILES.lines, text: `${lines.join("\n")}\n` },
+    { name: DECK_FILES.loadShape, text: `${loadShape.join("\n")}\n` },
+    { name: DECK_FILES.loads, text: `${loadText.join("\n")}\n` },
+    { name: DECK_FILES.capacitors, text: `${capText.join("\n")}\n` },
+    { name: DECK_FILES.pvs, text: `${pvText.join("\n")}\n` },
+    { name: DECK_FILES.storage, text: `${stText.join("\n")}\n` },
+    ...hourTexts,
+    { name: DECK_FILES.run, text: `${run.join("\n")}\n` },
+    { name: DECK_FILES.readme, text: `${readme.join("\n")}` },
+  ];
+
+  return {
+    flavour: o.flavour,
+    options: o,
+    files,
+    master: DECK_FILES.master,
+    hourFiles,
+    elements: {
+      circuit,
+      busNames,
+      lines: lineNames.map((l) => `Line.${l}`),
+      loads,
+      capacitors,
+      pvs,
+      batteries,
+    },
+    T,
+    dtH,
+    vBaseKvLn: kv,
+  };
+}
+
+/** One command of a deck with where it came from. */
+export interface DeckCommand {
+  text: string;
+  file: string;
+  line: number;
+}
+
+/**
+ * The commands an engine runs for a deck, read from the deck's own files: the master file with its
+ * `Redirect`s expanded in place (compile), then the commands of each hour file. Comment and blank lines
+ * are dropped. This is how the replay guarantees that the exported files are what was run.
+ */
+export function deckCommands(deck: Deck): { compile: DeckCommand[]; hours: DeckCommand[][] } {
+  const byName = new Map(deck.files.map((f) => [f.name.toLowerCase(), f]));
+  const expand = (fileName: string, depth: number): DeckCommand[] => {
+    const f = byName.get(fileName.toLowerCase());
+    if (!f)
+      throw new InputError("missing-file", "redirect to a file that is not part of the deck", {
+        file: fileName,
+      });
+    if (depth > 8) throw new InputError("parse", "redirects nested too deep", { file: fileName });
+    const out: DeckCommand[] = [];
+    f.text.split("\n").forEach((raw, i) => {
+      const text = raw.trim();
+      if (text === "" || text.startsWith("!") || text.startsWith("//")) return;
+      const m = /^redirect\s+(\S+)$/i.exec(text);
+      if (m) out.push(...expand(m[1]!, depth + 1));
+      else out.push({ text, file: f.name, line: i + 1 });
+    });
+    return out;
+  };
+  return {
+    compile: expand(deck.master, 0),
+    hours: deck.hourFiles.map((h) => expand(h, 0)),
+  };
+}

@@ -1,0 +1,367 @@
+/**
+ * Discrepancy tables of a replay (arquero), and the paper's Tables II, III and IV as arquero tables
+ * for the report layer to render. All differences are power flow − optimizer (or second − first column).
+ */
+import { type ColumnTable, table } from "arquero";
+import type { Scenario } from "../../models/types.ts";
+import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
+import { convergedHours, type ReplayComparison } from "./compare.ts";
+import {
+  horizonElementSum,
+  horizonSum,
+  largest,
+  type MetricEntry,
+  metricEntries,
+  metricMaxima,
+} from "./metrics.ts";
+
+/** The discrepancy tables of one replay. */
+export interface ReplayTables {
+  /** Per hour: status, optimizer / power flow / difference for substation P, Q, loss, cost, PV and battery totals; max |ΔV| and |ΔSOC| with where; PF voltage extremes. */
+  hours: ColumnTable;
+  /** Per bus and hour: vOptPu, vPfPu, dVPu. */
+  buses: ColumnTable;
+  /** Per PV and hour: P and Q optimizer / power flow / difference. */
+  pv: ColumnTable;
+  /** Per battery and hour: net P, Q, stored energy (optimizer / power flow / difference) and engine state. */
+  batteries: ColumnTable;
+  /** Horizon totals over the converged hours: quantity, unit, optimizer, powerFlow, difference, hours. */
+  horizon: ColumnTable;
+  /** Per metric: the largest |difference| with hour and element. */
+  maxima: ColumnTable;
+  /** Attributed findings: kind, severity, t, element, message. */
+  findings: ColumnTable;
+}
+
+const sum = (a: number[]) => a.reduce((s, v) => s + v, 0);
+
+/** Build every discrepancy table of a comparison. */
+export function replayTables(c: ReplayComparison): ReplayTables {
+  const T = c.T;
+  const o = c.optimizer;
+  const p = c.powerFlow;
+  const ent = metricEntries(c);
+  const h: Record<string, Array<number | string | null>> = {};
+  const col = (name: string, v: number | string | null) => {
+    if (!h[name]) h[name] = [];
+    h[name].push(v);
+  };
+  for (let t = 1; t <= T; t++) {
+    const i = t - 1;
+    const hr = c.hours[i]!;
+    col("t", t);
+    col("status", hr.status);
+    col("iterations", hr.iterations);
+    const triple = (name: string, a: number, b: number) => {
+      col(`${name}Opt`, a);
+      col(`${name}Pf`, b);
+      col(`${name}Diff`, b - a);
+    };
+    triple("pSubsKw", o.pSubsKw[i]!, p.pSubsKw[i]!);
+    triple("qSubsKvar", o.qSubsKvar[i]!, p.qSubsKvar[i]!);
+    triple("lossKw", o.lossKw[i]!, p.lossKw[i]!);
+    triple("costUsd", o.costUsd[i]!, p.costUsd[i]!);
+    triple("pvPKw", sum(o.pvPKw[i]!), sum(p.pvPKw[i]!));
+    triple("pvQKvar", sum(o.pvQKvar[i]!), sum(p.pvQKvar[i]!));
+    triple("battPKw", sum(o.battPKw[i]!), sum(p.battPKw[i]!));
+    triple("battQKvar", sum(o.battQKvar[i]!), sum(p.battQKvar[i]!));
+    triple("demandKw", o.loadKw[i]!, p.loadKw[i]!);
+    triple("capQKvar", o.capQKvar[i]!, p.capQKvar[i]!);
+    const atT = (list: MetricEntry[]) => largest(list.filter((e) => e.t === t));
+    const dv = atT(ent.voltagePu);
+    col("maxAbsDvPu", dv ? Math.abs(dv.diff) : null);
+    col("maxDvBus", dv?.element?.replace(/^bus /, "") ?? null);
+    const ds = atT(ent.socKwh);
+    col("maxAbsDSocKwh", ds ? Math.abs(ds.diff) : null);
+    col("maxDSocBattery", ds?.element ?? null);
+    let vmin = Number.POSITIVE_INFINITY;
+    let vmax = Number.NEGATIVE_INFINITY;
+    let jmin = -1;
+    let jmax = -1;
+    p.vPu[i]!.forEach((v, j) => {
+      if (v < vmin) [vmin, jmin] = [v, j];
+      if (v > vmax) [vmax, jmax] = [v, j];
+    });
+    col("vMinPfPu", jmin >= 0 ? vmin : null);
+    col("vMinPfBus", jmin >= 0 ? c.ids.buses[jmin]! : null);
+    col("vMaxPfPu", jmax >= 0 ? vmax : null);
+    col("vMaxPfBus", jmax >= 0 ? c.ids.buses[jmax]! : null);
+    col("lineChargingKvar", c.lineChargingKvar[i]!);
+    col("solveMs", c.timings.hourMs[i]!);
+  }
+
+  const perElement = (names: string[], buses: string[] | null, idName: string) => {
+    const cols: Record<string, Array<number | string>> = { t: [], [idName]: [] };
+    if (buses) cols.bus = [];
+    for (let t = 1; t <= T; t++) {
+      names.forEach((n, k) => {
+        cols.t!.push(t);
+        cols[idName]!.push(n);
+        if (buses) cols.bus!.push(buses[k]!);
+      });
+    }
+    return cols;
+  };
+  const add = (cols: Record<string, Array<number | string>>, name: string, a: number[][], b: number[][]) => {
+    cols[`${name}Opt`] = a.flat();
+    cols[`${name}Pf`] = b.flat();
+    cols[`${name}Diff`] = b.flat().map((v, i) => v - a.flat()[i]!);
+  };
+  const busCols = perElement(c.ids.buses, null, "bus");
+  add(busCols, "vPu", o.vPu, p.vPu);
+  const pvCols = perElement(c.ids.pvs, c.ids.pvBuses, "pv");
+  add(pvCols, "pKw", o.pvPKw, p.pvPKw);
+  add(pvCols, "qKvar", o.pvQKvar, p.pvQKvar);
+  const btCols = perElement(c.ids.batteries, c.ids.batteryBuses, "battery");
+  add(btCols, "pKw", o.battPKw, p.battPKw);
+  add(btCols, "qKvar", o.battQKvar, p.battQKvar);
+  add(btCols, "socKwh", o.battSocKwh, p.battSocKwh);
+  btCols.state = c.battState.flat();
+
+  const nHours = convergedHours(c).length;
+  const hz = (quantity: string, unit: string, a: number, b: number) => ({
+    quantity,
+    unit,
+    optimizer: a,
+    powerFlow: b,
+    difference: b - a,
+    hours: nHours,
+  });
+  const horizonRows = [
+    hz("line loss", "kWh", horizonSum(c, o, "lossKw"), horizonSum(c, p, "lossKw")),
+    hz("substation P", "kWh", horizonSum(c, o, "pSubsKw"), horizonSum(c, p, "pSubsKw")),
+    hz("substation Q", "kVArh", horizonSum(c, o, "qSubsKvar"), horizonSum(c, p, "qSubsKvar")),
+    hz("substation cost", "$", horizonSum(c, o, "costUsd"), horizonSum(c, p, "costUsd")),
+    hz("PV P", "kWh", horizonElementSum(c, o, "pvPKw"), horizonElementSum(c, p, "pvPKw")),
+    hz("PV Q", "kVArh", horizonElementSum(c, o, "pvQKvar"), horizonElementSum(c, p, "pvQKvar")),
+    hz("battery P", "kWh", horizonElementSum(c, o, "battPKw"), horizonElementSum(c, p, "battPKw")),
+    hz("battery Q", "kVArh", horizonElementSum(c, o, "battQKvar"), horizonElementSum(c, p, "battQKvar")),
+    hz("demand P", "kWh", horizonSum(c, o, "loadKw"), horizonSum(c, p, "loadKw")),
+    hz("demand Q", "kVArh", horizonSum(c, o, "loadKvar"), horizonSum(c, p, "loadKvar")),
+    hz("capacitor Q", "kVArh", horizonSum(c, o, "capQKvar"), horizonSum(c, p, "capQKvar")),
+  ];
+  const mx = metricMaxima(c);
+  return {
+    hours: table(h),
+    buses: table(busCols),
+    pv: table(pvCols),
+    batteries: table(btCols),
+    horizon: table(columnsOf(horizonRows)),
+    maxima: table({
+      metric: mx.map((m) => m.metric),
+      unit: mx.map((m) => m.unit),
+      value: mx.map((m) => m.diff),
+      absValue: mx.map((m) => Math.abs(m.diff)),
+      optimizer: mx.map((m) => m.optimizer),
+      powerFlow: mx.map((m) => m.powerFlow),
+      t: mx.map((m) => m.t),
+      element: mx.map((m) => m.element),
+      count: mx.map((m) => m.count),
+    }),
+    findings: table({
+      kind: c.findings.map((f) => f.kind),
+      severity: c.findings.map((f) => f.severity),
+      t: c.findings.map((f) => f.t),
+      element: c.findings.map((f) => f.element),
+      message: c.findings.map((f) => f.message),
+    }),
+  };
+}
+
+/** Rows (objects with the same keys) → columns. */
+function columnsOf<R extends object>(rowsIn: R[]): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const r of rowsIn) {
+    for (const [k, v] of Object.entries(r)) {
+      if (!out[k]) out[k] = [];
+      out[k].push(v);
+    }
+  }
+  return out;
+}
+
+/** Horizon totals of one solution (sums over its periods × Δt; cost as is). */
+export interface SolutionTotals {
+  lossKwh: number;
+  pSubsKwh: number;
+  qSubsKvarh: number;
+  costUsd: number;
+  pvKwh: number;
+  pvKvarh: number;
+  batteryKwh: number;
+  batteryKvarh: number;
+  demandKwh: number;
+  demandKvarh: number;
+  T: number;
+}
+
+const colSum = (t: ColumnTable, name: string) => {
+  let s = 0;
+  for (const v of t.array(name)) s += Number(v);
+  return s;
+};
+
+/** Horizon totals of a solve's tables; demand Q comes from the scenario (rated Q × load multiplier). */
+export function solutionTotals(scenario: Scenario, tables: MpopfTables): SolutionTotals {
+  const dt = scenario.dtH;
+  let qL = 0;
+  let pL = 0;
+  for (const b of scenario.network.buses) {
+    qL += b.qLoadKvar;
+    pL += b.pLoadKw;
+  }
+  let mult = 0;
+  for (const m of scenario.loadMult) mult += m;
+  return {
+    lossKwh: colSum(tables.periods, "lossKw") * dt,
+    pSubsKwh: colSum(tables.periods, "pSubsKw") * dt,
+    qSubsKvarh: colSum(tables.periods, "qSubsKvar") * dt,
+    costUsd: colSum(tables.periods, "costUsd"),
+    pvKwh: colSum(tables.pv, "pKw") * dt,
+    pvKvarh: colSum(tables.pv, "qKvar") * dt,
+    batteryKwh: colSum(tables.batteries, "pNetKw") * dt,
+    batteryKvarh: colSum(tables.batteries, "qKvar") * dt,
+    demandKwh: pL * mult * dt,
+    demandKvarh: qL * mult * dt,
+    T: scenario.T,
+  };
+}
+
+/** A solution column of the paper's tables. */
+export interface SolutionColumn {
+  /** Column header, e.g. "MPCOPF" or "MPDOPF". */
+  label: string;
+  scenario: Scenario;
+  tables: MpopfTables;
+}
+
+/**
+ * Table II — MPCOPF vs MPDOPF: line loss, substation P and Q, PV P and Q, substation cost (horizon totals).
+ * Columns: quantity, unit, <a.label>, <b.label>, difference (b − a), relativeDifference (of a).
+ */
+export function tableII(a: SolutionColumn, b: SolutionColumn): ColumnTable {
+  const ta = solutionTotals(a.scenario, a.tables);
+  const tb = solutionTotals(b.scenario, b.tables);
+  const rowsIn: Array<[string, string, keyof SolutionTotals]> = [
+    ["line loss", "kWh", "lossKwh"],
+    ["substation P", "kWh", "pSubsKwh"],
+    ["substation Q", "kVArh", "qSubsKvarh"],
+    ["PV P", "kWh", "pvKwh"],
+    ["PV Q", "kVArh", "pvKvarh"],
+    ["substation cost", "$", "costUsd"],
+  ];
+  return table({
+    quantity: rowsIn.map((r) => r[0]),
+    unit: rowsIn.map((r) => r[1]),
+    [a.label]: rowsIn.map((r) => ta[r[2]]),
+    [b.label]: rowsIn.map((r) => tb[r[2]]),
+    difference: rowsIn.map((r) => tb[r[2]] - ta[r[2]]),
+    relativeDifference: rowsIn.map((r) =>
+      ta[r[2]] === 0 ? null : (tb[r[2]] - ta[r[2]]) / Math.abs(ta[r[2]]),
+    ),
+  });
+}
+
+const whereText = (e: MetricEntry | null) =>
+  e === null ? null : [e.element, e.t !== null ? `hour ${e.t}` : null].filter(Boolean).join(", ");
+
+/**
+ * Table III — optimizer (e.g. MPDOPF) vs the power flow: line loss, substation P and Q (horizon totals over
+ * the converged hours), then the maximum voltage, line-loss and substation P / Q discrepancies with where.
+ * Columns: quantity, unit, <c.label>, <engineLabel>, difference, where.
+ */
+export function tableIII(c: ReplayComparison, engineLabel = "OpenDSS"): ColumnTable {
+  const e = metricEntries(c);
+  const o = c.optimizer;
+  const p = c.powerFlow;
+  const rowsIn: Array<{
+    q: string;
+    u: string;
+    a: number | null;
+    b: number | null;
+    d: number | null;
+    w: string | null;
+  }> = [];
+  const total = (q: string, u: string, key: "lossKw" | "pSubsKw" | "qSubsKvar") => {
+    const a = horizonSum(c, o, key);
+    const b = horizonSum(c, p, key);
+    rowsIn.push({ q, u, a, b, d: b - a, w: `${convergedHours(c).length} of ${c.T} hours` });
+  };
+  total("line loss", "kWh", "lossKw");
+  total("substation P", "kWh", "pSubsKw");
+  total("substation Q", "kVArh", "qSubsKvar");
+  const max = (q: string, u: string, list: MetricEntry[]) => {
+    const m = largest(list);
+    rowsIn.push({
+      q,
+      u,
+      a: m ? m.optimizer : null,
+      b: m ? m.powerFlow : null,
+      d: m ? Math.abs(m.diff) : null,
+      w: whereText(m),
+    });
+  };
+  max("max voltage discrepancy", "pu", e.voltagePu);
+  max("max line-loss discrepancy", "kW", e.lossKw);
+  max("max substation P discrepancy", "kW", e.pSubsKw);
+  max("max substation Q discrepancy", "kVAr", e.qSubsKvar);
+  return table({
+    quantity: rowsIn.map((r) => r.q),
+    unit: rowsIn.map((r) => r.u),
+    [c.label]: rowsIn.map((r) => r.a),
+    [engineLabel]: rowsIn.map((r) => r.b),
+    difference: rowsIn.map((r) => r.d),
+    where: rowsIn.map((r) => r.w),
+  });
+}
+
+/**
+ * Table IV — horizon totals side by side: line loss, substation P and Q, PV P and Q, battery P and Q,
+ * substation cost, demand P and Q; one column per solution and, when a replay is given, one for the power
+ * flow (totals over its converged hours; the last row says how many hours each column covers).
+ */
+export function tableIV(
+  columns: SolutionColumn[],
+  replay?: ReplayComparison,
+  engineLabel = "OpenDSS",
+): ColumnTable {
+  const rowsIn: Array<[string, string, keyof SolutionTotals]> = [
+    ["line loss", "kWh", "lossKwh"],
+    ["substation P", "kWh", "pSubsKwh"],
+    ["substation Q", "kVArh", "qSubsKvarh"],
+    ["PV P", "kWh", "pvKwh"],
+    ["PV Q", "kVArh", "pvKvarh"],
+    ["battery P", "kWh", "batteryKwh"],
+    ["battery Q", "kVArh", "batteryKvarh"],
+    ["substation cost", "$", "costUsd"],
+    ["demand P", "kWh", "demandKwh"],
+    ["demand Q", "kVArh", "demandKvarh"],
+    ["hours", "h", "T"],
+  ];
+  const cols: Record<string, unknown[]> = {
+    quantity: rowsIn.map((r) => r[0]),
+    unit: rowsIn.map((r) => r[1]),
+  };
+  for (const s of columns) {
+    const tot = solutionTotals(s.scenario, s.tables);
+    cols[s.label] = rowsIn.map((r) => tot[r[2]]);
+  }
+  if (replay) {
+    const p = replay.powerFlow;
+    const pf: SolutionTotals = {
+      lossKwh: horizonSum(replay, p, "lossKw"),
+      pSubsKwh: horizonSum(replay, p, "pSubsKw"),
+      qSubsKvarh: horizonSum(replay, p, "qSubsKvar"),
+      costUsd: horizonSum(replay, p, "costUsd"),
+      pvKwh: horizonElementSum(replay, p, "pvPKw"),
+      pvKvarh: horizonElementSum(replay, p, "pvQKvar"),
+      batteryKwh: horizonElementSum(replay, p, "battPKw"),
+      batteryKvarh: horizonElementSum(replay, p, "battQKvar"),
+      demandKwh: horizonSum(replay, p, "loadKw"),
+      demandKvarh: horizonSum(replay, p, "loadKvar"),
+      T: convergedHours(replay).length,
+    };
+    cols[engineLabel] = rowsIn.map((r) => pf[r[2]]);
+  }
+  return table(cols);
+}
