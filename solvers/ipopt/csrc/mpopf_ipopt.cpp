@@ -1,0 +1,306 @@
+// Glue between Ipopt 3.11.9 and JavaScript for mpopf's WebAssembly build (mpopf's own code).
+//
+// * MpopfLdlInterface: Ipopt's SparseSymLinearSolverInterface backed by mpopf::SparseLdl, plugged in
+//   as the "custom" linear solver through AlgorithmBuilder's custom augmented-system solver.
+// * JsTnlp: a TNLP whose callbacks are JavaScript functions imported from glue/library.js. A callback
+//   that throws in JavaScript returns -1; the glue then throws CallbackError, which unwinds Ipopt
+//   cleanly (wasm exceptions) and ends the solve with NonIpopt_Exception_Thrown. The JavaScript side
+//   keeps the original error and rethrows it.
+// * A small C API (mp_*) used by solvers/ipopt/wasm-solver.ts.
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "IpAlgBuilder.hpp"
+#include "IpIpoptApplication.hpp"
+#include "IpIpoptCalculatedQuantities.hpp"
+#include "IpIpoptData.hpp"
+#include "IpSolveStatistics.hpp"
+#include "IpSparseSymLinearSolverInterface.hpp"
+#include "IpStdAugSystemSolver.hpp"
+#include "IpTNLP.hpp"
+#include "IpTNLPAdapter.hpp"
+#include "IpTSymLinearSolver.hpp"
+#include "sparse_ldl.hpp"
+
+extern "C" {
+// Imported from glue/library.js. Return 1 on success, -1 if the JavaScript callback threw.
+int mp_js_eval_f(int n, const double* x, int new_x, double* obj);
+int mp_js_eval_grad_f(int n, const double* x, int new_x, double* grad);
+int mp_js_eval_g(int n, const double* x, int new_x, int m, double* g);
+int mp_js_eval_jac(int n, const double* x, int new_x, int m, int nnz, double* values);
+int mp_js_eval_h(int n, const double* x, int new_x, double obj_factor, int m, const double* lambda, int new_lambda,
+                 int nnz, double* values);
+int mp_js_intermediate(int mode, int iter, double obj, double inf_pr, double inf_du, double mu);
+}
+
+namespace {
+
+using namespace Ipopt;
+
+/// Thrown when a JavaScript callback threw; the message stays on the JavaScript side.
+class CallbackError : public std::exception {
+ public:
+  const char* what() const noexcept override { return "JavaScript callback threw"; }
+};
+
+class MpopfLdlInterface : public SparseSymLinearSolverInterface {
+ public:
+  bool InitializeImpl(const OptionsList& options, const std::string& prefix) override {
+    (void)options;
+    (void)prefix;
+    return true;
+  }
+
+  ESymSolverStatus InitializeStructure(Index dim, Index nonzeros, const Index* ia, const Index* ja) override {
+    dim_ = dim;
+    values_.assign(static_cast<size_t>(nonzeros), 0.0);
+    mpopf::SparseLdl::Status st = ldl_.analyse(dim, nonzeros, ia, ja);
+    if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();
+    return st == mpopf::SparseLdl::Ok ? SYMSOLVER_SUCCESS : SYMSOLVER_FATAL_ERROR;
+  }
+
+  double* GetValuesArrayPtr() override { return values_.data(); }
+
+  ESymSolverStatus MultiSolve(bool new_matrix, const Index* ia, const Index* ja, Index nrhs, double* rhs_vals,
+                              bool check_NegEVals, Index numberOfNegEVals) override {
+    (void)ia;
+    (void)ja;
+    if (new_matrix || !factored_) {
+      if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().Start();
+      ldl_.factor(values_.data(), dim_ - numberOfNegEVals);
+      if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().End();
+      factored_ = true;
+      negevals_ = ldl_.negativePivots();
+      Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA,
+                     "mpopf-ldl: dim %d, nnz(L) %lu, %d negative pivots, %d perturbed\n", dim_,
+                     static_cast<unsigned long>(ldl_.factorNonzeros()), negevals_, ldl_.perturbedPivots());
+    }
+    if (check_NegEVals && negevals_ != numberOfNegEVals) return SYMSOLVER_WRONG_INERTIA;
+    if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().Start();
+    for (Index r = 0; r < nrhs; r++) ldl_.solve(rhs_vals + static_cast<size_t>(r) * static_cast<size_t>(dim_));
+    if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().End();
+    return SYMSOLVER_SUCCESS;
+  }
+
+  Index NumberOfNegEVals() const override { return negevals_; }
+  bool IncreaseQuality() override { return false; }
+  bool ProvidesInertia() const override { return true; }
+  EMatrixFormat MatrixFormat() const override { return CSR_Format_0_Offset; }
+
+ private:
+  mpopf::SparseLdl ldl_;
+  std::vector<double> values_;
+  Index dim_ = 0;
+  Index negevals_ = 0;
+  bool factored_ = false;
+};
+
+/// Problem data and result buffers, all in wasm memory owned by the JavaScript caller.
+struct ProblemData {
+  int n, m, nnzJac, nnzHess;
+  const double *xL, *xU, *gL, *gU;
+  const int *jacRows, *jacCols, *hessRows, *hessCols;
+  double *x, *lambda, *zL, *zU, *g, *obj;  // in: starting point / multipliers; out: solution
+  bool initMultipliers;
+  bool finalized = false;
+};
+
+class JsTnlp : public TNLP {
+ public:
+  explicit JsTnlp(ProblemData* d) : d_(d) {}
+
+  bool get_nlp_info(Index& n, Index& m, Index& nnz_jac_g, Index& nnz_h_lag, IndexStyleEnum& style) override {
+    n = d_->n;
+    m = d_->m;
+    nnz_jac_g = d_->nnzJac;
+    nnz_h_lag = d_->nnzHess;
+    style = C_STYLE;
+    return true;
+  }
+
+  bool get_bounds_info(Index n, Number* x_l, Number* x_u, Index m, Number* g_l, Number* g_u) override {
+    std::memcpy(x_l, d_->xL, sizeof(double) * static_cast<size_t>(n));
+    std::memcpy(x_u, d_->xU, sizeof(double) * static_cast<size_t>(n));
+    std::memcpy(g_l, d_->gL, sizeof(double) * static_cast<size_t>(m));
+    std::memcpy(g_u, d_->gU, sizeof(double) * static_cast<size_t>(m));
+    return true;
+  }
+
+  bool get_starting_point(Index n, bool init_x, Number* x, bool init_z, Number* z_L, Number* z_U, Index m,
+                          bool init_lambda, Number* lambda) override {
+    if (init_x) std::memcpy(x, d_->x, sizeof(double) * static_cast<size_t>(n));
+    if ((init_z || init_lambda) && !d_->initMultipliers) return false;
+    if (init_z) {
+      std::memcpy(z_L, d_->zL, sizeof(double) * static_cast<size_t>(n));
+      std::memcpy(z_U, d_->zU, sizeof(double) * static_cast<size_t>(n));
+    }
+    if (init_lambda) std::memcpy(lambda, d_->lambda, sizeof(double) * static_cast<size_t>(m));
+    return true;
+  }
+
+  bool eval_f(Index n, const Number* x, bool new_x, Number& obj_value) override {
+    return check(mp_js_eval_f(n, x, new_x, &obj_value));
+  }
+
+  bool eval_grad_f(Index n, const Number* x, bool new_x, Number* grad_f) override {
+    return check(mp_js_eval_grad_f(n, x, new_x, grad_f));
+  }
+
+  bool eval_g(Index n, const Number* x, bool new_x, Index m, Number* g) override {
+    return check(mp_js_eval_g(n, x, new_x, m, g));
+  }
+
+  bool eval_jac_g(Index n, const Number* x, bool new_x, Index m, Index nele_jac, Index* iRow, Index* jCol,
+                  Number* values) override {
+    if (values == nullptr) {
+      std::memcpy(iRow, d_->jacRows, sizeof(int) * static_cast<size_t>(nele_jac));
+      std::memcpy(jCol, d_->jacCols, sizeof(int) * static_cast<size_t>(nele_jac));
+      return true;
+    }
+    return check(mp_js_eval_jac(n, x, new_x, m, nele_jac, values));
+  }
+
+  bool eval_h(Index n, const Number* x, bool new_x, Number obj_factor, Index m, const Number* lambda,
+              bool new_lambda, Index nele_hess, Index* iRow, Index* jCol, Number* values) override {
+    if (values == nullptr) {
+      // Ipopt wants the lower triangle (row >= col) of the Hessian of the Lagrangian.
+      std::memcpy(iRow, d_->hessRows, sizeof(int) * static_cast<size_t>(nele_hess));
+      std::memcpy(jCol, d_->hessCols, sizeof(int) * static_cast<size_t>(nele_hess));
+      return true;
+    }
+    return check(mp_js_eval_h(n, x, new_x, obj_factor, m, lambda, new_lambda, nele_hess, values));
+  }
+
+  void finalize_solution(SolverReturn status, Index n, const Number* x, const Number* z_L, const Number* z_U,
+                         Index m, const Number* g, const Number* lambda, Number obj_value, const IpoptData* ip_data,
+                         IpoptCalculatedQuantities* ip_cq) override {
+    (void)status;
+    (void)ip_data;
+    (void)ip_cq;
+    std::memcpy(d_->x, x, sizeof(double) * static_cast<size_t>(n));
+    std::memcpy(d_->zL, z_L, sizeof(double) * static_cast<size_t>(n));
+    std::memcpy(d_->zU, z_U, sizeof(double) * static_cast<size_t>(n));
+    std::memcpy(d_->g, g, sizeof(double) * static_cast<size_t>(m));
+    std::memcpy(d_->lambda, lambda, sizeof(double) * static_cast<size_t>(m));
+    *d_->obj = obj_value;
+    d_->finalized = true;
+  }
+
+  bool intermediate_callback(AlgorithmMode mode, Index iter, Number obj_value, Number inf_pr, Number inf_du,
+                             Number mu, Number d_norm, Number regularization_size, Number alpha_du,
+                             Number alpha_pr, Index ls_trials, const IpoptData* ip_data,
+                             IpoptCalculatedQuantities* ip_cq) override {
+    (void)d_norm;
+    (void)regularization_size;
+    (void)alpha_du;
+    (void)alpha_pr;
+    (void)ls_trials;
+    (void)ip_data;
+    (void)ip_cq;
+    int r = mp_js_intermediate(mode == RestorationPhaseMode ? 1 : 0, iter, obj_value, inf_pr, inf_du, mu);
+    if (r < 0) throw CallbackError();
+    return r != 0;
+  }
+
+ private:
+  static bool check(int r) {
+    if (r < 0) throw CallbackError();
+    return r != 0;
+  }
+  ProblemData* d_;
+};
+
+struct Session {
+  SmartPtr<IpoptApplication> app;
+  int iterations = -1;
+  bool finalized = false;
+};
+
+}  // namespace
+
+extern "C" {
+
+/// A new Ipopt application (console output at the print_level option, quiet by default).
+Session* mp_new() {
+  Session* s = new Session();
+  s->app = new IpoptApplication(true, false);
+  return s;
+}
+
+void mp_delete(Session* s) { delete s; }
+
+/// Registered type of an Ipopt option: 0 unknown, 1 number, 2 integer, 3 string.
+int mp_option_type(Session* s, const char* name) {
+  SmartPtr<const RegisteredOption> opt = s->app->RegOptions()->GetOption(name);
+  if (IsNull(opt)) return 0;
+  switch (opt->Type()) {
+    case OT_Number:
+      return 1;
+    case OT_Integer:
+      return 2;
+    case OT_String:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+int mp_set_num_option(Session* s, const char* name, double value) {
+  return s->app->Options()->SetNumericValue(name, value) ? 1 : 0;
+}
+
+int mp_set_int_option(Session* s, const char* name, int value) {
+  return s->app->Options()->SetIntegerValue(name, value) ? 1 : 0;
+}
+
+int mp_set_str_option(Session* s, const char* name, const char* value) {
+  return s->app->Options()->SetStringValue(name, value) ? 1 : 0;
+}
+
+/// Solve; returns Ipopt's ApplicationReturnStatus. Results are written into x, lambda, zL, zU, g, obj.
+int mp_solve(Session* s, int n, int m, const double* xL, const double* xU, const double* gL, const double* gU,
+             int nnzJac, const int* jacRows, const int* jacCols, int nnzHess, const int* hessRows,
+             const int* hessCols, double* x, double* lambda, double* zL, double* zU, double* g, double* obj,
+             int initMultipliers) {
+  // The only linear solver in this build is mpopf's LDL^T, Ipopt's "custom" solver.
+  s->app->Options()->SetStringValue("linear_solver", "custom");
+  ApplicationReturnStatus status = s->app->Initialize();
+  if (status != Solve_Succeeded) return status;
+  ProblemData d;
+  d.n = n;
+  d.m = m;
+  d.nnzJac = nnzJac;
+  d.nnzHess = nnzHess;
+  d.xL = xL;
+  d.xU = xU;
+  d.gL = gL;
+  d.gU = gU;
+  d.jacRows = jacRows;
+  d.jacCols = jacCols;
+  d.hessRows = hessRows;
+  d.hessCols = hessCols;
+  d.x = x;
+  d.lambda = lambda;
+  d.zL = zL;
+  d.zU = zU;
+  d.g = g;
+  d.obj = obj;
+  d.initMultipliers = initMultipliers != 0;
+  SmartPtr<TNLP> tnlp = new JsTnlp(&d);
+  SmartPtr<NLP> nlp = new TNLPAdapter(GetRawPtr(tnlp), ConstPtr(s->app->Jnlst()));
+  SmartPtr<SymLinearSolver> linear = new TSymLinearSolver(new MpopfLdlInterface(), nullptr);
+  SmartPtr<AugSystemSolver> aug = new StdAugSystemSolver(*linear);
+  SmartPtr<AlgorithmBuilder> builder = new AlgorithmBuilder(aug);
+  status = s->app->OptimizeNLP(nlp, builder);
+  SmartPtr<SolveStatistics> stats = s->app->Statistics();
+  s->iterations = IsValid(stats) ? stats->IterationCount() : -1;
+  s->finalized = d.finalized;
+  return status;
+}
+
+int mp_iterations(Session* s) { return s->iterations; }
+int mp_finalized(Session* s) { return s->finalized ? 1 : 0; }
+
+}  // extern "C"

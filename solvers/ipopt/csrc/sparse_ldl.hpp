@@ -1,0 +1,73 @@
+// Sparse symmetric indefinite LDL^T factorisation for Ipopt's KKT systems (mpopf's own code).
+//
+// * Fill-reducing ordering: SuiteSparse AMD, computed once per sparsity structure.
+// * Symbolic analysis: elimination tree and column counts of L from the permuted upper triangle.
+// * Numeric factorisation: up-looking (row-by-row) sparse LDL^T without numerical pivoting.
+// * Static pivoting with a per-row threshold: a pivot with |d_k| <= tau * max_j |A_kj| is replaced by
+//   +-tau * max_j |A_kj| with the sign expected for that row (Ipopt's KKT matrix has the primal rows
+//   first and the constraint rows last; the latter belong to the negative-definite block).
+// * Iterative refinement against the unperturbed matrix whenever a pivot was perturbed.
+// * Inertia: the number of negative entries of D.
+#ifndef MPOPF_SPARSE_LDL_HPP
+#define MPOPF_SPARSE_LDL_HPP
+
+#include <cstddef>
+#include <vector>
+
+namespace mpopf {
+
+class SparseLdl {
+ public:
+  /// Result codes of analyse() and factor().
+  enum Status { Ok = 0, OutOfMemory = 1, OrderingFailed = 2, BadStructure = 3 };
+
+  /// Static pivot threshold relative to the row's largest absolute entry.
+  double pivotTolerance = 1e-10;
+  /// Maximum iterative-refinement steps after a perturbed factorisation.
+  int maxRefinementSteps = 10;
+
+  /// Symbolic analysis of an n x n symmetric matrix given as upper-triangular CSR (0-based, each row's
+  /// column indices >= the row index, no duplicates). Keeps copies of the structure.
+  Status analyse(int n, int nnz, const int* ia, const int* ja);
+
+  /// Numeric factorisation of the values (CSR order). Rows >= negStart expect negative pivots.
+  /// The values pointer must stay valid until the next factor() call (refinement reads it).
+  Status factor(const double* values, int negStart);
+
+  /// Solve A x = b in place (b has length n), refining iteratively when pivots were perturbed.
+  void solve(double* b);
+
+  /// Number of negative entries of D after factor().
+  int negativePivots() const { return negPivots_; }
+  /// Number of pivots replaced by the static-pivoting rule in the last factor().
+  int perturbedPivots() const { return perturbed_; }
+  /// Number of non-zeros of L (strictly below the diagonal).
+  std::size_t factorNonzeros() const { return lp_.empty() ? 0 : static_cast<std::size_t>(lp_[n_]); }
+  /// Dimension.
+  int dimension() const { return n_; }
+
+ private:
+  void solveFactored(double* x) const;
+  void multiply(const double* x, double* y) const;  // y = A x with the unperturbed values
+
+  int n_ = 0;
+  int nnz_ = 0;
+  std::vector<int> ia_, ja_;      // original upper CSR structure
+  std::vector<int> perm_, pinv_;  // perm_[new] = old, pinv_[old] = new
+  std::vector<int> cp_, ci_;      // permuted upper triangle, column-wise: rows i <= k of column k
+  std::vector<int> cmap_;         // original nonzero p -> position in (cp_, ci_)
+  std::vector<double> cx_;        // permuted values
+  std::vector<int> parent_, lnz_, lp_, li_;
+  std::vector<double> lx_, d_;
+  std::vector<int> flag_, pattern_;
+  std::vector<double> y_, rowmax_;
+  mutable std::vector<double> work_;
+  std::vector<double> resid_, scale_, xprev_, rhs_;
+  const double* values_ = nullptr;
+  int negPivots_ = 0;
+  int perturbed_ = 0;
+};
+
+}  // namespace mpopf
+
+#endif

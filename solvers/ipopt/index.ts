@@ -1,0 +1,19 @@
+/**
+ * Ipopt behind the solver-neutral NLP interface (solvers/nlp/types.ts):
+ * * `createIpoptSolver()` — Ipopt 3.11.9 compiled to WebAssembly with mpopf's sparse LDLᵀ, in the calling thread;
+ * * `createSolverPool()` — worker_threads pool, one wasm instance per worker;
+ * * `createNativeIpoptSolver()` — Debian's Ipopt 3.11.9 + MUMPS through koffi (cross-check backend).
+ * The artifact is built by `node --import tsx solvers/ipopt/build.ts` (also triggered on demand).
+ */
+export {
+  buildCommand,
+  buildIpoptWasmIfNeeded,
+  ensureIpoptWasm,
+  type IpoptWasmStatus,
+  ipoptWasmStatus,
+} from "./artifact.ts";
+export { createNativeIpoptSolver, findNativeIpopt, NATIVE_IDENTITY } from "./native-solver.ts";
+export { DEFAULT_IPOPT_OPTIONS, IPOPT_INTEGER_OPTIONS } from "./options.ts";
+export { createSolverPool, type SolverPoolOptions } from "./pool.ts";
+export { IPOPT_STATUS, ipoptStatus } from "./status.ts";
+export { type CreateIpoptSolverOptions, createIpoptSolver, WASM_IDENTITY } from "./wasm-solver.ts";

@@ -1,0 +1,260 @@
+/** The WebAssembly Ipopt backend: Ipopt 3.11.9 + mpopf's sparse LDL^T, running in the calling thread. */
+import type { NlpProblem, NlpResult, NlpSolveOptions, NlpSolver, NlpSolverIdentity } from "../nlp/types.ts";
+import { validateNlpProblem } from "../nlp/validate.ts";
+import { buildIpoptWasmIfNeeded } from "./artifact.ts";
+import { asError, finiteBounds, prepareSolve } from "./options.ts";
+import { ipoptStatus, isSuccess } from "./status.ts";
+import { type CompiledWasm, type IpoptWasmModule, instantiateIpopt } from "./wasm-module.ts";
+
+/** Identity reported by the wasm backend. */
+export const WASM_IDENTITY: NlpSolverIdentity = {
+  name: "Ipopt",
+  version: "3.11.9",
+  linearSolver: "mpopf-ldl (AMD ordering, sparse LDLᵀ with per-row static pivoting)",
+  backend: "wasm",
+};
+
+const F64 = 8;
+const I32 = 4;
+
+/** Registered option types reported by the glue (mp_option_type). */
+const OPTION_UNKNOWN = 0;
+const OPTION_NUMBER = 1;
+const OPTION_INTEGER = 2;
+
+class WasmIpoptSolver implements NlpSolver {
+  readonly identity = WASM_IDENTITY;
+  private busy = false;
+
+  constructor(private readonly mod: IpoptWasmModule) {}
+
+  solve(problem: NlpProblem, options: NlpSolveOptions = {}): NlpResult {
+    if (this.busy) throw new Error("this Ipopt wasm instance is already solving (solve() is not re-entrant)");
+    validateNlpProblem(problem);
+    const prep = prepareSolve(problem, options);
+    const mod = this.mod;
+    const { n, m } = problem;
+    const nnzJ = problem.jacRows.length;
+    const nnzH = problem.hessRows.length;
+
+    // One block for all doubles (8-byte aligned by malloc), one for all ints.
+    const dOff = {
+      xL: 0,
+      xU: n,
+      gL: 2 * n,
+      gU: 2 * n + m,
+      x: 2 * n + 2 * m,
+      zL: 3 * n + 2 * m,
+      zU: 4 * n + 2 * m,
+    };
+    const lamOff = 5 * n + 2 * m;
+    const gOff = lamOff + m;
+    const objOff = gOff + m;
+    const nDoubles = objOff + 1;
+    const dPtr = mod._malloc(nDoubles * F64);
+    const iPtr = mod._malloc(Math.max(1, 2 * nnzJ + 2 * nnzH) * I32);
+    const session = mod._mp_new();
+    if (!dPtr || !iPtr || !session) {
+      if (dPtr) mod._free(dPtr);
+      if (iPtr) mod._free(iPtr);
+      if (session) mod._mp_delete(session);
+      throw new Error("Ipopt wasm: out of memory allocating the problem buffers");
+    }
+    this.busy = true;
+    const failure: { error: Error | null } = { error: null };
+    try {
+      {
+        const d = new Float64Array(mod.HEAPF64.buffer, dPtr, nDoubles);
+        finiteBounds(problem.xL, d.subarray(dOff.xL, dOff.xL + n));
+        finiteBounds(problem.xU, d.subarray(dOff.xU, dOff.xU + n));
+        finiteBounds(problem.gL, d.subarray(dOff.gL, dOff.gL + m));
+        finiteBounds(problem.gU, d.subarray(dOff.gU, dOff.gU + m));
+        d.set(prep.x0, dOff.x);
+        if (prep.multipliers) {
+          d.set(prep.multipliers.zL, dOff.zL);
+          d.set(prep.multipliers.zU, dOff.zU);
+          d.set(prep.multipliers.lambda, lamOff);
+        }
+        const ints = new Int32Array(mod.HEAP32.buffer, iPtr, 2 * nnzJ + 2 * nnzH);
+        ints.set(problem.jacRows, 0);
+        ints.set(problem.jacCols, nnzJ);
+        ints.set(problem.hessRows, 2 * nnzJ);
+        ints.set(problem.hessCols, 2 * nnzJ + nnzH);
+      }
+
+      const optionError = prep.optionError ?? this.setOptions(session, prep.options);
+      if (optionError) return this.invalidOption(problem, prep, optionError);
+
+      // Callbacks write straight into the wasm heap; views are re-derived on every call because memory
+      // growth replaces the buffer.
+      const f64 = (ptr: number, len: number) => new Float64Array(mod.HEAPF64.buffer, ptr, len);
+      const guard = (fn: () => void): number => {
+        if (failure.error) return -1;
+        try {
+          fn();
+          return 1;
+        } catch (e) {
+          failure.error = asError(e);
+          return -1;
+        }
+      };
+      mod.mpCallbacks = {
+        evalF: (nn, x, _newX, obj) =>
+          guard(() => {
+            const v = problem.evalF(f64(x, nn));
+            mod.HEAPF64[obj / F64] = v;
+          }),
+        evalGradF: (nn, x, _newX, grad) => guard(() => problem.evalGradF(f64(x, nn), f64(grad, nn))),
+        evalG: (nn, x, _newX, mm, g) => guard(() => problem.evalG(f64(x, nn), f64(g, mm))),
+        evalJac: (nn, x, _newX, _mm, nnz, values) =>
+          guard(() => problem.evalJac(f64(x, nn), f64(values, nnz))),
+        evalH: (nn, x, _newX, objFactor, mm, lambda, _newLambda, nnz, values) =>
+          guard(() => problem.evalHess(f64(x, nn), objFactor, f64(lambda, mm), f64(values, nnz))),
+        intermediate: () => 1,
+      };
+
+      const t0 = performance.now();
+      const code = mod._mp_solve(
+        session,
+        n,
+        m,
+        dPtr + dOff.xL * F64,
+        dPtr + dOff.xU * F64,
+        dPtr + dOff.gL * F64,
+        dPtr + dOff.gU * F64,
+        nnzJ,
+        iPtr,
+        iPtr + nnzJ * I32,
+        nnzH,
+        iPtr + 2 * nnzJ * I32,
+        iPtr + (2 * nnzJ + nnzH) * I32,
+        dPtr + dOff.x * F64,
+        dPtr + lamOff * F64,
+        dPtr + dOff.zL * F64,
+        dPtr + dOff.zU * F64,
+        dPtr + gOff * F64,
+        dPtr + objOff * F64,
+        prep.multipliers ? 1 : 0,
+      );
+      const solveSeconds = (performance.now() - t0) / 1000;
+      if (failure.error) throw failure.error;
+
+      const d = new Float64Array(mod.HEAPF64.buffer, dPtr, nDoubles);
+      const finalized = mod._mp_finalized(session) === 1;
+      const info = ipoptStatus(code);
+      return {
+        status: info.status,
+        statusCode: code,
+        success: isSuccess(info.status),
+        message: info.message,
+        x: d.slice(dOff.x, dOff.x + n),
+        objective: finalized ? d[objOff]! : Number.NaN,
+        g: finalized ? d.slice(gOff, gOff + m) : new Float64Array(m).fill(Number.NaN),
+        lambda: finalized ? d.slice(lamOff, lamOff + m) : new Float64Array(m),
+        zL: finalized ? d.slice(dOff.zL, dOff.zL + n) : new Float64Array(n),
+        zU: finalized ? d.slice(dOff.zU, dOff.zU + n) : new Float64Array(n),
+        iterations: Math.max(0, mod._mp_iterations(session)),
+        solveSeconds,
+        solver: WASM_IDENTITY,
+        options: { ...prep.options },
+      };
+    } finally {
+      mod.mpCallbacks = null;
+      mod._mp_delete(session);
+      mod._free(dPtr);
+      mod._free(iPtr);
+      this.busy = false;
+    }
+  }
+
+  /** Set options with the type Ipopt registered for each; returns an error message or null. */
+  private setOptions(session: number, options: Record<string, number | string>): string | null {
+    const mod = this.mod;
+    const withStrings = <T>(strs: string[], fn: (ptrs: number[]) => T): T => {
+      const ptrs = strs.map((s) => {
+        const len = mod.lengthBytesUTF8(s) + 1;
+        const p = mod._malloc(len);
+        mod.stringToUTF8(s, p, len);
+        return p;
+      });
+      try {
+        return fn(ptrs);
+      } finally {
+        for (const p of ptrs) mod._free(p);
+      }
+    };
+    for (const [name, value] of Object.entries(options)) {
+      if (name === "linear_solver" && value !== "custom" && value !== "mpopf-ldl")
+        return `option linear_solver=${value}: the wasm build has only mpopf's LDLᵀ solver ("mpopf-ldl")`;
+      if (name === "linear_solver") continue;
+      const err = withStrings([name, String(value)], ([pName, pValue]) => {
+        const type = mod._mp_option_type(session, pName!);
+        if (type === OPTION_UNKNOWN) return `unknown Ipopt option "${name}"`;
+        let ok: number;
+        if (type === OPTION_INTEGER) {
+          const v = typeof value === "number" ? value : Number(value);
+          if (!Number.isInteger(v)) return `option ${name}: Ipopt expects an integer, got ${value}`;
+          ok = mod._mp_set_int_option(session, pName!, v);
+        } else if (type === OPTION_NUMBER) {
+          const v = typeof value === "number" ? value : Number(value);
+          if (!Number.isFinite(v)) return `option ${name}: Ipopt expects a number, got ${value}`;
+          ok = mod._mp_set_num_option(session, pName!, v);
+        } else ok = mod._mp_set_str_option(session, pName!, pValue!);
+        return ok ? null : `option ${name}: Ipopt rejected the value ${JSON.stringify(value)}`;
+      });
+      if (err) return err;
+    }
+    return null;
+  }
+
+  private invalidOption(
+    problem: NlpProblem,
+    prep: ReturnType<typeof prepareSolve>,
+    reason: string,
+  ): NlpResult {
+    const info = ipoptStatus(-12);
+    return {
+      status: info.status,
+      statusCode: -12,
+      success: false,
+      message: `${info.message} ${reason}`,
+      x: Float64Array.from(prep.x0),
+      objective: Number.NaN,
+      g: new Float64Array(problem.m).fill(Number.NaN),
+      lambda: new Float64Array(problem.m),
+      zL: new Float64Array(problem.n),
+      zU: new Float64Array(problem.n),
+      iterations: 0,
+      solveSeconds: 0,
+      solver: WASM_IDENTITY,
+      options: { ...prep.options },
+    };
+  }
+}
+
+/** Options of createIpoptSolver. */
+export interface CreateIpoptSolverOptions {
+  /** Reuse a compiled module (e.g. posted from the main thread to a worker). */
+  precompiled?: CompiledWasm;
+  /** Run a few small solves first so V8 has optimised the hot wasm code (default true). */
+  warmUp?: boolean;
+  /** Where Ipopt's console output goes when print_level > 0 (default process.stdout). */
+  print?: (line: string) => void;
+  /** Build the artifact first when it is missing or stale (default true; see solvers/ipopt/build.ts). */
+  build?: boolean;
+}
+
+/**
+ * A wasm Ipopt solver running in the calling thread. Builds the artifact first if it is missing or was
+ * built from other sources (unless `build: false`), then instantiates the module and warms it up.
+ */
+export async function createIpoptSolver(opts: CreateIpoptSolverOptions = {}): Promise<NlpSolver> {
+  if (!opts.precompiled && (opts.build ?? true)) buildIpoptWasmIfNeeded();
+  const mod = await instantiateIpopt({ precompiled: opts.precompiled, print: opts.print });
+  const solver = new WasmIpoptSolver(mod);
+  if (opts.warmUp ?? true) {
+    const { warmUpProblem } = await import("./warmup.ts");
+    for (let i = 0; i < 2; i++) solver.solve(warmUpProblem(), { ipopt: { print_level: 0 } });
+  }
+  return solver;
+}
