@@ -3,6 +3,7 @@ import { hideBin } from "yargs/helpers";
 import { InputError } from "../models/errors.ts";
 import { caseCommand } from "./commands/case.ts";
 import { runCommand } from "./commands/run.ts";
+import { validateCommand } from "./commands/validate.ts";
 
 /** An error that carries the process exit code to use (e.g. a solver's non-success status). */
 export class ExitError extends Error {
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
       )
       .command(caseCommand)
       .command(runCommand)
+      .command(validateCommand)
       .demandCommand(1, "Name a command (see --help).")
       .strict()
       .recommendCommands()

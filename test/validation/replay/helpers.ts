@@ -135,7 +135,7 @@ export function recordedCircuit(
     nodeVoltagesV: () => new Map(step.nodes.map((n) => [n.name.toLowerCase(), n.v])),
     elementPower: (full) => {
       const e = byName.get(rename(full.toLowerCase()));
-      if (!e || !e.enabled) return undefined;
+      if (!e?.enabled) return undefined;
       return [e.terminals[0]!.kw_total, e.terminals[0]!.kvar_total];
     },
     storage: (name) => {
