@@ -2,6 +2,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../models/errors.ts";
 import { caseCommand } from "./commands/case.ts";
+import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { validateCommand } from "./commands/validate.ts";
 
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(caseCommand)
       .command(runCommand)
       .command(validateCommand)
+      .command(reportCommand)
       .demandCommand(1, "Name a command (see --help).")
       .strict()
       .recommendCommands()

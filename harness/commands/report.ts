@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { InputError } from "../../models/errors.ts";
+import { buildReport, REPORT_DIR, type ReportOutput } from "../../reports/report.ts";
+import { readRunDir } from "../../reports/run-files.ts";
+
+interface ReportArgs {
+  runDir: string;
+  dpi: number;
+}
+
+/**
+ * Write a report's files into a run directory, replacing any previous report: the new `report/` folder
+ * is built in a temporary sibling and swapped in by rename, and report.html / report.md are each
+ * written to a temporary file and renamed, so a failed run never leaves a half-written report.
+ */
+export function writeReportFiles(runDir: string, out: ReportOutput): void {
+  const dir = resolve(runDir);
+  const tmp = mkdtempSync(join(dir, ".report.tmp-"));
+  try {
+    const top: Array<[string, string | Uint8Array]> = [];
+    for (const [rel, data] of out.files) {
+      if (rel.startsWith(`${REPORT_DIR}/`)) {
+        const p = join(tmp, rel.slice(REPORT_DIR.length + 1));
+        mkdirSync(dirname(p), { recursive: true });
+        writeFileSync(p, data);
+      } else top.push([rel, data]);
+    }
+    const target = join(dir, REPORT_DIR);
+    const old = existsSync(target) ? `${tmp}.old` : null;
+    if (old) renameSync(target, old);
+    renameSync(tmp, target);
+    if (old) rmSync(old, { recursive: true, force: true });
+    for (const [rel, data] of top) {
+      const p = join(dir, rel);
+      writeFileSync(`${p}.tmp`, data);
+      renameSync(`${p}.tmp`, p);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** `mpopf report RUN_DIR`: regenerate report.html, report.md and report/ from a run directory's tables. */
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: "report <run-dir>",
+  describe: "Regenerate the report (tables, figures, report.html, report.md) from a run directory's tables",
+  builder: (y: Argv) =>
+    y
+      .positional("run-dir", {
+        type: "string",
+        demandOption: true,
+        describe: "run directory (see reports/README.md)",
+      })
+      .option("dpi", {
+        type: "number",
+        default: 300,
+        describe: "PNG resolution (dots per inch)",
+      }) as unknown as Argv<ReportArgs>,
+  handler: async (argv: ArgumentsCamelCase<ReportArgs>) => {
+    const dir = argv.runDir;
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new InputError("missing-file", "not a run directory", { file: dir });
+    }
+    if (!(argv.dpi > 0 && argv.dpi <= 1200)) {
+      throw new InputError("bad-option", `--dpi must be in (0, 1200], got ${argv.dpi}`, { field: "dpi" });
+    }
+    const input = readRunDir(dir);
+    const out = await buildReport(input, { dpi: argv.dpi });
+    writeReportFiles(dir, out);
+    for (const s of out.index.skipped) process.stderr.write(`mpopf report: skipped: ${s}\n`);
+    process.stdout.write(
+      `report: ${out.index.tables.length} tables, ${out.index.figures.length} figures → ${join(dir, "report.html")}\n`,
+    );
+  },
+};
