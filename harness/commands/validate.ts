@@ -17,15 +17,24 @@ interface ValidateArgs {
  */
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: "validate <run-dir>",
-  describe: "Check a run's replay discrepancies against regression thresholds (exit 1 if any limit is broken)",
+  describe:
+    "Check a run's replay discrepancies against regression thresholds (exit 1 if any limit is broken)",
   builder: (y: Argv) =>
     y
-      .positional("run-dir", { type: "string", demandOption: true, describe: "run directory (written by mpopf run)" })
+      .positional("run-dir", {
+        type: "string",
+        demandOption: true,
+        describe: "run directory (written by mpopf run)",
+      })
       .option("thresholds", {
         type: "string",
         describe: "thresholds JSON, merged over the defaults (validation/replay/thresholds.default.json)",
       })
-      .option("json", { type: "boolean", default: false, describe: "print the verdicts as JSON" }) as Argv<ValidateArgs>,
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print the verdicts as JSON",
+      }) as unknown as Argv<ValidateArgs>,
   handler: (argv: ArgumentsCamelCase<ValidateArgs>) => {
     const thresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
     const v = validateRunDir(argv.runDir, thresholds);

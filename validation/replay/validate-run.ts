@@ -16,15 +16,20 @@ export interface RunValidation {
   ok: boolean;
 }
 
-const g = (v: number) => (Number.isNaN(v) ? "missing" : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4));
+const g = (v: number) =>
+  Number.isNaN(v) ? "missing" : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4);
 
 /** Check every replay of a run directory (thresholds null = the documented defaults). */
 export function validateRunDir(runDir: string, thresholds: Thresholds | null): RunValidation {
   const found = readRunComparisons(runDir);
   if (found.length === 0) {
-    throw new InputError("missing-file", `no replay results (expected ${REPLAY_DIR}/<solution>-<flavour>/comparison.json)`, {
-      file: runDir,
-    });
+    throw new InputError(
+      "missing-file",
+      `no replay results (expected ${REPLAY_DIR}/<solution>-<flavour>/comparison.json)`,
+      {
+        file: runDir,
+      },
+    );
   }
   const reports: RunValidation["reports"] = [];
   const lines: string[] = [];
@@ -34,7 +39,9 @@ export function validateRunDir(runDir: string, thresholds: Thresholds | null): R
     const mx = new Map(metricMaxima(c).map((m) => [m.metric, m]));
     const at = (name: Parameters<typeof mx.get>[0]) => {
       const m = mx.get(name);
-      return m ? `${g(m.diff)}${m.t !== null ? ` (hour ${m.t}${m.element ? `, ${m.element}` : ""})` : ""}` : "n/a";
+      return m
+        ? `${g(m.diff)}${m.t !== null ? ` (hour ${m.t}${m.element ? `, ${m.element}` : ""})` : ""}`
+        : "n/a";
     };
     lines.push(
       `${r.ok ? "PASS" : "FAIL"} ${c.label} ${c.flavour} (${c.scenario}; ${convergedHours(c).length}/${c.T} hours converged; ${r.checked.length} metrics checked): max |ΔV| ${at("voltagePu")} pu, ΔP_subs ${at("pSubsKw")} kW, ΔQ_subs ${at("qSubsKvar")} kVAr, Δloss ${at("lossKw")} kW, ΔSOC ${at("socKwh")} kWh`,

@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  type ReplayComparison,
+  compareReplay,
   comparisonFromJson,
   comparisonToJson,
-  compareReplay,
+  type ReplayComparison,
 } from "../../../validation/replay/compare.ts";
 import { buildDeck } from "../../../validation/replay/deck.ts";
 import { dispatchFromTables } from "../../../validation/replay/dispatch.ts";
@@ -20,52 +20,9 @@ import { metricEntries, metricMaxima } from "../../../validation/replay/metrics.
 import { observeHour } from "../../../validation/replay/observe.ts";
 import { checkSetpoints } from "../../../validation/replay/setpoints.ts";
 import type { CapacitorModel, HourObservation } from "../../../validation/replay/types.ts";
-import {
-  authorsScenario,
-  authorsTables,
-  decoded,
-  dssSteps,
-  recordedCircuit,
-  referenceLoadNames,
-  v2,
-} from "./helpers.ts";
+import { authorsScenario, authorsTables, decoded, type RefRow, recordedReplay, v2 } from "./helpers.ts";
 
 const available = decoded.available && v2.available;
-const ENGINE = { name: "OpenDSS (recorded, DSS C-API 0.14.5)", version: "9.8.0.1" };
-
-interface RefRow {
-  t: number;
-  dP: number;
-  dQ: number;
-  dLoss: number;
-  dV_max: number;
-  dV_bus: string;
-  dB_max_kWh: number;
-}
-
-/** Replay the recorded steps through this project's observation and comparison code. */
-function recordedReplay(file: string, capacitorModel: CapacitorModel, edit?: (o: HourObservation[]) => void) {
-  const { c, scenario } = authorsScenario(2.4018);
-  const tables = authorsTables();
-  const dispatch = dispatchFromTables(scenario, tables, "authors");
-  const deck = buildDeck(c.network, scenario, dispatch, { flavour: "model-consistent", capacitorModel });
-  const observations = dssSteps(file).map((s, i) =>
-    observeHour(deck, c.network, recordedCircuit(s, referenceLoadNames), i + 1, 0),
-  );
-  edit?.(observations);
-  const cmp = compareReplay({
-    label: "MPCOPF",
-    network: c.network,
-    scenario,
-    deck,
-    dispatch,
-    observations,
-    engine: ENGINE,
-    timings: { compileMs: 0, totalMs: 0 },
-  });
-  return { c, scenario, deck, dispatch, observations, cmp };
-}
-
 const refRows = (file: string) =>
   (JSON.parse(readFileSync(join(v2.dir, file), "utf8")) as { rows: RefRow[] }).rows;
 
@@ -109,7 +66,8 @@ describe.skipIf(!available)("comparison vs the reference's own per-hour numbers 
     expectMatchesReference(cmp, refRows("compare_authors.json"));
     for (let i = 0; i < 5; i++) {
       let q = 0;
-      for (const b of c.network.buses) if (b.qCapKvar) q += b.qCapKvar * cmp.powerFlow.vPu[i]![c.network.busIndex[b.id]!]! ** 2;
+      for (const b of c.network.buses)
+        if (b.qCapKvar) q += b.qCapKvar * cmp.powerFlow.vPu[i]![c.network.busIndex[b.id]!]! ** 2;
       expect(cmp.powerFlow.capQKvar[i]!).toBeCloseTo(q, 6);
       const dq = cmp.powerFlow.qSubsKvar[i]! - cmp.optimizer.qSubsKvar[i]!;
       expect(dq).toBeLessThan(-11);
@@ -183,8 +141,8 @@ describe.skipIf(!available)("wrong set-points are reported and attributed, not a
     expect(kva).toEqual([expect.objectContaining({ t: 2, element: `PVSystem ${pv.id}`, severity: "error" })]);
     expect(kva[0]!.message).toContain(`> inverter rating ${pv.sRatedKva.toFixed(4)} kVA`);
     // The untouched plan has no set-point errors.
-    expect(checkSetpoints(scenario, dispatchFromTables(scenario, tables)).filter((x) => x.severity === "error")).toEqual(
-      [],
-    );
+    expect(
+      checkSetpoints(scenario, dispatchFromTables(scenario, tables)).filter((x) => x.severity === "error"),
+    ).toEqual([]);
   });
 });

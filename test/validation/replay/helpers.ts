@@ -11,7 +11,11 @@ import { buildNetwork } from "../../../models/network.ts";
 import { buildScenario } from "../../../models/scenario.ts";
 import type { Network, Scenario } from "../../../models/types.ts";
 import type { MpopfTables } from "../../../solvers/mpopf/decode.ts";
-import type { SolvedCircuit } from "../../../validation/replay/types.ts";
+import { compareReplay } from "../../../validation/replay/compare.ts";
+import { buildDeck } from "../../../validation/replay/deck.ts";
+import { dispatchFromTables } from "../../../validation/replay/dispatch.ts";
+import { observeHour } from "../../../validation/replay/observe.ts";
+import type { CapacitorModel, HourObservation, SolvedCircuit } from "../../../validation/replay/types.ts";
 import { referenceDir } from "../../helpers/reference.ts";
 
 export const decoded = referenceDir("authors/derived/decoded_solutions/MPCOPF_T5_genCost_pv20_batt30");
@@ -43,12 +47,17 @@ export function authorsScenario(vBaseKvLn?: number): { c: StudyCase; scenario: S
   return { c, scenario: buildScenario(c, { horizon: 5, objective: "cost", pvPercent: 20, battPercent: 30 }) };
 }
 
-function csv(file: string): Array<Record<string, string>> {
-  return parse(readFileSync(join(decoded.dir, file), "utf8"), { columns: true, trim: true });
-}
+/** The authors' decoded T=5 solutions (genCost, 17 PV / 26 batteries). */
+export type AuthorsSolution = "MPCOPF_T5_genCost_pv20_batt30" | "MPDOPF_T5_genCost_pv20_batt30";
 
-/** The authors' decoded T=5 MPCOPF solution as result tables (same columns as solvers/mpopf/decode.ts). */
-export function authorsTables(): MpopfTables {
+/**
+ * An authors' decoded T=5 solution (default: the centralized one) as result tables, with the same columns
+ * as solvers/mpopf/decode.ts.
+ */
+export function authorsTables(which: AuthorsSolution = "MPCOPF_T5_genCost_pv20_batt30"): MpopfTables {
+  const dir = join(decoded.dir, "..", which);
+  const csv = (file: string): Array<Record<string, string>> =>
+    parse(readFileSync(join(dir, file), "utf8"), { columns: true, trim: true });
   const sys = csv("system_summary.csv");
   const pv = csv("pv_setpoints.csv");
   const bt = csv("battery_setpoints.csv");
@@ -148,3 +157,43 @@ export function recordedCircuit(
 
 /** This project's load names (Load<bus>) → the reference deck's (S<bus>P). */
 export const referenceLoadNames = (full: string): string => full.replace(/^load\.load(.+)$/, "load.s$1p");
+
+export const RECORDED_ENGINE = { name: "OpenDSS (recorded, DSS C-API 0.14.5)", version: "9.8.0.1" };
+
+/** A row of compare_authors*.json (the reference's own optimizer-vs-OpenDSS discrepancies). */
+export interface RefRow {
+  t: number;
+  dP: number;
+  dQ: number;
+  dLoss: number;
+  dV_max: number;
+  dV_bus: string;
+  dB_max_kWh: number;
+}
+
+/** Replay the recorded steps through this project's observation and comparison code. */
+export function recordedReplay(
+  file: string,
+  capacitorModel: CapacitorModel,
+  edit?: (o: HourObservation[]) => void,
+) {
+  const { c, scenario } = authorsScenario(2.4018);
+  const tables = authorsTables();
+  const dispatch = dispatchFromTables(scenario, tables, "authors");
+  const deck = buildDeck(c.network, scenario, dispatch, { flavour: "model-consistent", capacitorModel });
+  const observations = dssSteps(file).map((s, i) =>
+    observeHour(deck, c.network, recordedCircuit(s, referenceLoadNames), i + 1, 0),
+  );
+  edit?.(observations);
+  const cmp = compareReplay({
+    label: "MPCOPF",
+    network: c.network,
+    scenario,
+    deck,
+    dispatch,
+    observations,
+    engine: RECORDED_ENGINE,
+    timings: { compileMs: 0, totalMs: 0 },
+  });
+  return { c, scenario, deck, dispatch, observations, cmp };
+}
