@@ -53,6 +53,8 @@ export {
 } from "./replay.ts";
 export { checkSetpoints, DEFAULT_SETPOINT_TOLERANCES, type SetpointTolerances } from "./setpoints.ts";
 export {
+  type PowerFlowResultSet,
+  powerFlowResultSet,
   type ReplayTables,
   replayTables,
   type SolutionColumn,

@@ -19,7 +19,7 @@ import { buildDeck, type DeckCommand, deckCommands } from "./deck.ts";
 import { dispatchFromTables } from "./dispatch.ts";
 import { createDefaultEngine } from "./engine.ts";
 import { emptyObservation, observeHour } from "./observe.ts";
-import { type ReplayTables, replayTables } from "./tables.ts";
+import { powerFlowResultSet, type ReplayTables, replayTables } from "./tables.ts";
 import type {
   Deck,
   DeckFlavour,
@@ -210,6 +210,12 @@ export interface ReplayRunInput {
   /** Default: both flavours. */
   flavours?: DeckFlavour[];
   options?: Omit<ReplayOptions, "label">;
+  /**
+   * Also write the power-flow side of one flavour as solve-shaped result tables (periods/pv/batteries/buses
+   * CSV, the report layer's contract) into `dir` (e.g. "tables/replay-mpcopf"). Default flavour: paper-style,
+   * the deck the paper's OpenDSS columns come from.
+   */
+  resultSet?: { dir: string; flavour?: DeckFlavour; label?: string };
 }
 
 /**
@@ -225,6 +231,17 @@ export async function replayRun(sink: FileSink, input: ReplayRunInput): Promise<
     });
     writeReplay(sink, r);
     out.push(r);
+    const rs = input.resultSet;
+    if (rs && (rs.flavour ?? "paper-style") === flavour) {
+      const set = powerFlowResultSet(
+        r.comparison,
+        rs.label ?? `Power flow (${input.label})`,
+        input.scenario.batteries.map((b) => b.eRatedKwh),
+      );
+      for (const name of ["periods", "pv", "batteries", "buses"] as const) {
+        sink.write(`${rs.dir}/${name}.csv`, `${set[name].toCSV()}\n`);
+      }
+    }
   }
   return out;
 }

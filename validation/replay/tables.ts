@@ -365,3 +365,79 @@ export function tableIV(
   }
   return table(cols);
 }
+
+/** Power-flow result tables in the same shapes as a solve's (`MpopfTables` columns; the report contract). */
+export interface PowerFlowResultSet {
+  label: string;
+  /** Per period: t, priceUsdPerKwh, pSubsKw, qSubsKvar, lossKw, costUsd, loadKw, loadKvar, pvKw, battNetKw. */
+  periods: ColumnTable;
+  /** Per PV and period: t, pv, bus, pKw, qKvar. */
+  pv: ColumnTable;
+  /** Per battery and period: t, battery, bus, pNetKw, qKvar, socKwh, socPct. */
+  batteries: ColumnTable;
+  /** Per bus and period: t, bus, vPu. */
+  buses: ColumnTable;
+}
+
+const nn = (v: number) => (Number.isFinite(v) ? v : null);
+
+/**
+ * The power-flow side of a replay as result tables shaped like a solve's, for the report layer
+ * (reports/contract.ts ResultSet). Hours whose power flow did not converge have empty (null) cells.
+ * `eRatedKwh` (per battery, scenario order) gives socPct; omit it to leave socPct out.
+ */
+export function powerFlowResultSet(
+  c: ReplayComparison,
+  label: string,
+  eRatedKwh?: number[],
+): PowerFlowResultSet {
+  const p = c.powerFlow;
+  const ok = (t: number) => c.hours[t - 1]!.status === "converged";
+  const ts = Array.from({ length: c.T }, (_, i) => i + 1);
+  const per = {
+    t: ts,
+    priceUsdPerKwh: c.priceUsdPerKwh,
+    pSubsKw: ts.map((t) => (ok(t) ? nn(p.pSubsKw[t - 1]!) : null)),
+    qSubsKvar: ts.map((t) => (ok(t) ? nn(p.qSubsKvar[t - 1]!) : null)),
+    lossKw: ts.map((t) => (ok(t) ? nn(p.lossKw[t - 1]!) : null)),
+    costUsd: ts.map((t) => (ok(t) ? nn(p.costUsd[t - 1]!) : null)),
+    loadKw: ts.map((t) => (ok(t) ? nn(p.loadKw[t - 1]!) : null)),
+    loadKvar: ts.map((t) => (ok(t) ? nn(p.loadKvar[t - 1]!) : null)),
+    pvKw: ts.map((t) => (ok(t) ? nn(sum(p.pvPKw[t - 1]!)) : null)),
+    battNetKw: ts.map((t) => (ok(t) ? nn(sum(p.battPKw[t - 1]!)) : null)),
+  };
+  const perUnit = (
+    ids: string[],
+    buses: string[] | null,
+    idName: string,
+    cols: Record<string, number[][]>,
+  ) => {
+    const out: Record<string, unknown[]> = { t: [], [idName]: [] };
+    if (buses) out.bus = [];
+    for (const k of Object.keys(cols)) out[k] = [];
+    for (const t of ts) {
+      ids.forEach((id, i) => {
+        out.t!.push(t);
+        out[idName]!.push(id);
+        if (buses) out.bus!.push(buses[i]);
+        for (const [k, v] of Object.entries(cols)) out[k]!.push(ok(t) ? nn(v[t - 1]![i]!) : null);
+      });
+    }
+    return out;
+  };
+  const socPct = eRatedKwh ? p.battSocKwh.map((row) => row.map((e, i) => (100 * e) / eRatedKwh[i]!)) : null;
+  return {
+    label,
+    periods: table(per),
+    pv: table(perUnit(c.ids.pvs, c.ids.pvBuses, "pv", { pKw: p.pvPKw, qKvar: p.pvQKvar })),
+    batteries: table(
+      perUnit(c.ids.batteries, c.ids.batteryBuses, "battery", {
+        pNetKw: p.battPKw,
+        qKvar: p.battQKvar,
+        socKwh: p.battSocKwh,
+        ...(socPct ? { socPct } : {}),
+      }),
+    ),
+    buses: table(perUnit(c.ids.buses, null, "bus", { vPu: p.vPu })),
+  };
+}

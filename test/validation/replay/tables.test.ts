@@ -6,7 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkResultSet } from "../../../reports/contract.ts";
 import {
+  powerFlowResultSet,
   replayTables,
   solutionTotals,
   tableII,
@@ -142,5 +144,31 @@ describe.skipIf(!available)("the paper's tables", () => {
     expect(rows.get("hours")!.OpenDSS).toBe(5);
     // Demand: Σ_t load_mult(t) · 1163.197 kW.
     expect(tot.demandKwh).toBeCloseTo(1163.197 * (0.75 + 0.777 + 0.787 + 0.796 + 0.782), 6);
+  });
+});
+
+describe.skipIf(!available)("power-flow result set (the report layer's input contract)", () => {
+  it("has the solve tables' shapes, passes the report contract, and leaves failed hours empty", () => {
+    const { cmp, scenario } = recordedReplay("expected_capgen.json", "generator", (o) => {
+      o[3]!.status = "not-converged";
+    });
+    const set = powerFlowResultSet(
+      cmp,
+      "OpenDSS",
+      scenario.batteries.map((b) => b.eRatedKwh),
+    );
+    checkResultSet(set, "power flow", { allowEmpty: true });
+    expect(() => checkResultSet(set, "power flow")).toThrow(/pSubsKw/);
+    const per = set.periods.objects() as Array<Record<string, number | null>>;
+    expect(per[3]!.pSubsKw).toBeNull();
+    expect(per[0]!.pSubsKw).toBe(cmp.powerFlow.pSubsKw[0]);
+    expect(per[0]!.loadKw as number).toBeCloseTo(1163.197 * 0.75, 6);
+    expect(set.buses.numRows()).toBe(5 * 128);
+    const b0 = set.batteries.object(0) as Record<string, number | string>;
+    expect(b0.socPct as number).toBeCloseTo(
+      (100 * (b0.socKwh as number)) / scenario.batteries[0]!.eRatedKwh,
+      12,
+    );
+    expect(set.periods.toCSV().split("\n")[4]).toMatch(/^4,[\d.]+,,,/);
   });
 });
