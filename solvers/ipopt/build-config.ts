@@ -200,6 +200,7 @@ export const exportedFunctions = [
   "_mp_solve",
   "_mp_iterations",
   "_mp_finalized",
+  "_mp_messages",
 ];
 
 /** Link flags (Node, synchronous instantiation, growable memory, no process handlers). */

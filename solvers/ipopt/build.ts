@@ -62,8 +62,8 @@ function hasCommand(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 }
 
-function run(cmd: string, args: string[], opts: { cwd?: string } = {}): void {
-  log(`$ ${cmd} ${args.join(" ")}${opts.cwd ? `   (in ${opts.cwd})` : ""}`);
+function run(cmd: string, args: string[], opts: { cwd?: string; show?: string } = {}): void {
+  log(`$ ${opts.show ?? `${cmd} ${args.join(" ")}`}${opts.cwd ? `   (in ${opts.cwd})` : ""}`);
   const r = spawnSync(cmd, args, { cwd: opts.cwd, stdio: "inherit", env: toolEnv() });
   if (r.error) throw new IpoptBuildError(`could not run ${cmd}: ${r.error.message}`);
   if (r.status !== 0) throw new IpoptBuildError(`${cmd} ${args.join(" ")} exited with status ${r.status}`);
@@ -296,7 +296,7 @@ function link(objects: string[], key: string): WasmStamp {
   const tmp = join(buildDir, `link-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  run("em++", [
+  const args = [
     ...commonFlags,
     ...objects,
     "--js-library",
@@ -304,7 +304,10 @@ function link(objects: string[], key: string): WasmStamp {
     ...linkFlags,
     "-o",
     join(tmp, "ipopt.js"),
-  ]);
+  ];
+  run("em++", args, {
+    show: `em++ ${commonFlags.join(" ")} <${objects.length} objects> ${linkFlags.join(" ")}`,
+  });
   mkdirSync(distDir, { recursive: true });
   const stamp: WasmStamp = {
     key,
@@ -318,6 +321,11 @@ function link(objects: string[], key: string): WasmStamp {
   renameSync(join(tmp, "ipopt.js"), join(distDir, "ipopt.cjs"));
   writeFileSync(join(distDir, "stamp.json"), `${JSON.stringify(stamp, null, 2)}\n`);
   rmSync(tmp, { recursive: true, force: true });
+  // Objects of earlier own-source versions are never reused: drop them.
+  const objRoot = join(buildDir, "obj");
+  for (const d of readdirSync(objRoot))
+    if (d.startsWith("own-") && d !== `own-${key}`)
+      rmSync(join(objRoot, d), { recursive: true, force: true });
   return stamp;
 }
 

@@ -61,6 +61,8 @@ export interface IpoptWasmModule {
   ): number;
   _mp_iterations(session: number): number;
   _mp_finalized(session: number): number;
+  _mp_messages(session: number): number;
+  UTF8ToString(ptr: number): string;
   stringToUTF8(s: string, ptr: number, maxBytes: number): void;
   lengthBytesUTF8(s: string): number;
 }

@@ -22,6 +22,13 @@ const OPTION_UNKNOWN = 0;
 const OPTION_NUMBER = 1;
 const OPTION_INTEGER = 2;
 
+/** Append Ipopt's own (trimmed, one-line) explanation to a message, when it printed one. */
+function withIpoptText(message: string, ipoptText: string): string {
+  const text = ipoptText.replace(/\s+/g, " ").trim();
+  if (!text) return message;
+  return `${message} Ipopt: ${text.length > 600 ? `${text.slice(0, 600)}…` : text}`;
+}
+
 class WasmIpoptSolver implements NlpSolver {
   readonly identity = WASM_IDENTITY;
   private busy = false;
@@ -83,7 +90,8 @@ class WasmIpoptSolver implements NlpSolver {
       }
 
       const optionError = prep.optionError ?? this.setOptions(session, prep.options);
-      if (optionError) return this.invalidOption(problem, prep, optionError);
+      if (optionError)
+        return this.invalidOption(problem, prep, withIpoptText(optionError, this.messages(session)));
 
       // Callbacks write straight into the wasm heap; views are re-derived on every call because memory
       // growth replaces the buffer.
@@ -142,11 +150,12 @@ class WasmIpoptSolver implements NlpSolver {
       const d = new Float64Array(mod.HEAPF64.buffer, dPtr, nDoubles);
       const finalized = mod._mp_finalized(session) === 1;
       const info = ipoptStatus(code);
+      const success = isSuccess(info.status);
       return {
         status: info.status,
         statusCode: code,
-        success: isSuccess(info.status),
-        message: info.message,
+        success,
+        message: success ? info.message : withIpoptText(info.message, this.messages(session)),
         x: d.slice(dOff.x, dOff.x + n),
         objective: finalized ? d[objOff]! : Number.NaN,
         g: finalized ? d.slice(gOff, gOff + m) : new Float64Array(m).fill(Number.NaN),
@@ -165,6 +174,11 @@ class WasmIpoptSolver implements NlpSolver {
       mod._free(iPtr);
       this.busy = false;
     }
+  }
+
+  /** Ipopt's captured error-level output of this session. */
+  private messages(session: number): string {
+    return this.mod.UTF8ToString(this.mod._mp_messages(session));
   }
 
   /** Set options with the type Ipopt registered for each; returns an error message or null. */

@@ -133,6 +133,12 @@ void dsyev_(char *jobz, char *uplo, int *n, double *a, int *lda, double *w, doub
   }
   /* Sort ascending (selection sort: n is small). */
   int *order = (int *)malloc(sizeof(int) * (size_t)nn);
+  if (!order) {
+    free(s);
+    free(v);
+    *info = -1;
+    return;
+  }
   for (int i = 0; i < nn; i++) order[i] = i;
   for (int i = 0; i < nn; i++) {
     int best = i;

@@ -7,6 +7,8 @@
 //   cleanly (wasm exceptions) and ends the solve with NonIpopt_Exception_Thrown. The JavaScript side
 //   keeps the original error and rethrows it.
 // * A small C API (mp_*) used by solvers/ipopt/wasm-solver.ts.
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -16,6 +18,7 @@
 #include "IpIpoptApplication.hpp"
 #include "IpIpoptCalculatedQuantities.hpp"
 #include "IpIpoptData.hpp"
+#include "IpJournalist.hpp"
 #include "IpSolveStatistics.hpp"
 #include "IpSparseSymLinearSolverInterface.hpp"
 #include "IpStdAugSystemSolver.hpp"
@@ -212,8 +215,36 @@ class JsTnlp : public TNLP {
   ProblemData* d_;
 };
 
+/// Keeps Ipopt's error-level messages (bad option values, exceptions) so they can be put into results.
+class CaptureJournal : public Journal {
+ public:
+  explicit CaptureJournal(std::string* out) : Journal("mpopf-capture", J_ERROR), out_(out) {}
+
+ protected:
+  void PrintImpl(EJournalCategory category, EJournalLevel level, const char* str) override {
+    (void)category;
+    (void)level;
+    append(str);
+  }
+  void PrintfImpl(EJournalCategory category, EJournalLevel level, const char* pformat, va_list ap) override {
+    (void)category;
+    (void)level;
+    char buf[2048];
+    std::vsnprintf(buf, sizeof(buf), pformat, ap);
+    append(buf);
+  }
+  void FlushBufferImpl() override {}
+
+ private:
+  void append(const char* str) {
+    if (out_->size() < 8192) out_->append(str);
+  }
+  std::string* out_;
+};
+
 struct Session {
   SmartPtr<IpoptApplication> app;
+  std::string messages;
   int iterations = -1;
   bool finalized = false;
 };
@@ -222,12 +253,17 @@ struct Session {
 
 extern "C" {
 
-/// A new Ipopt application (console output at the print_level option, quiet by default).
+/// A new Ipopt application. Error-level messages are captured (mp_messages); the console journal is added
+/// in mp_solve, so that option errors before the solve are not printed.
 Session* mp_new() {
   Session* s = new Session();
-  s->app = new IpoptApplication(true, false);
+  s->app = new IpoptApplication(false, false);
+  s->app->Jnlst()->AddJournal(new CaptureJournal(&s->messages));
   return s;
 }
+
+/// Captured error-level messages (NUL-terminated, owned by the session).
+const char* mp_messages(Session* s) { return s->messages.c_str(); }
 
 void mp_delete(Session* s) { delete s; }
 
@@ -266,6 +302,9 @@ int mp_solve(Session* s, int n, int m, const double* xL, const double* xU, const
              int initMultipliers) {
   // The only linear solver in this build is mpopf's LDL^T, Ipopt's "custom" solver.
   s->app->Options()->SetStringValue("linear_solver", "custom");
+  // Console output (Ipopt's print_level decides how much; set by Initialize).
+  SmartPtr<Journal> console = s->app->Jnlst()->AddFileJournal("console", "stdout", J_ITERSUMMARY);
+  if (IsValid(console)) console->SetPrintLevel(J_DBG, J_NONE);
   ApplicationReturnStatus status = s->app->Initialize();
   if (status != Solve_Succeeded) return status;
   ProblemData d;

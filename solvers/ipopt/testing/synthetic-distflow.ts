@@ -25,7 +25,7 @@ export interface SyntheticDistFlowArgs {
   batteryEvery?: number;
   /** Total peak active load in per unit (default 2.5). */
   peakLoadPu?: number;
-  /** Impedance scale: roughly the relative voltage drop to the deepest bus at peak load (default 0.2). */
+  /** Lossless drop of v = |V|² to the worst bus at peak load without batteries (default 0.08; limit 0.0975). */
   dropPu?: number;
 }
 
@@ -77,21 +77,13 @@ export function syntheticDistFlow(args: SyntheticDistFlowArgs): NlpProblem {
     const fill = childStart.slice(0, N);
     for (let j = 1; j < N; j++) children[fill[parent[j]!]!++] = j;
   }
-  // Depth-scaled impedances keep voltages near their limits at peak for any size.
-  const depth = new Int32Array(N);
-  let maxDepth = 1;
-  for (let j = 1; j < N; j++) {
-    depth[j] = depth[parent[j]!]! + 1;
-    if (depth[j]! > maxDepth) maxDepth = depth[j]!;
-  }
   const r = new Float64Array(N);
   const x = new Float64Array(N);
   const pd = new Float64Array(N);
   const qd = new Float64Array(N);
   const pvCap = new Float64Array(N);
-  const zScale = (args.dropPu ?? 0.2) / (maxDepth * peak);
   for (let j = 1; j < N; j++) {
-    r[j] = zScale * (0.5 + rand());
+    r[j] = 0.5 + rand();
     x[j] = r[j]! * (0.8 + 0.8 * rand());
     pd[j] = (peak / (N - 1)) * (0.5 + rand());
     qd[j] = pd[j]! * (0.2 + 0.3 * rand());
@@ -117,6 +109,31 @@ export function syntheticDistFlow(args: SyntheticDistFlowArgs): NlpProblem {
     loadMult[t] = 0.55 + 0.25 * Math.sin((Math.PI * (h - 6)) / 12) + 0.2 * Math.exp(-((h - 19) ** 2) / 6);
     pvMult[t] = Math.max(0, Math.sin((Math.PI * (h - 6)) / 12));
     price[t] = 0.5 + 0.3 * loadMult[t]! + 0.2 * Math.exp(-((h - 18) ** 2) / 4);
+  }
+  // Scale impedances so that the lossless (LinDistFlow) drop of v = |V|² to the worst bus, at the period
+  // of largest load and without batteries, equals dropPu: voltages come close to, but stay within, limits.
+  {
+    let peakT = 0;
+    for (let t = 1; t < T; t++) if (loadMult[t]! > loadMult[peakT]!) peakT = t;
+    const subP = new Float64Array(N);
+    const subQ = new Float64Array(N);
+    for (let j = N - 1; j >= 1; j--) {
+      subP[j]! += pd[j]! * loadMult[peakT]! - pvCap[j]! * pvMult[peakT]!;
+      subQ[j]! += qd[j]! * loadMult[peakT]!;
+      subP[parent[j]!]! += subP[j]!;
+      subQ[parent[j]!]! += subQ[j]!;
+    }
+    const drop = new Float64Array(N);
+    let worst = 0;
+    for (let j = 1; j < N; j++) {
+      drop[j] = drop[parent[j]!]! + 2 * (r[j]! * subP[j]! + x[j]! * subQ[j]!);
+      worst = Math.max(worst, drop[j]!);
+    }
+    const k = (args.dropPu ?? 0.08) / worst;
+    for (let j = 1; j < N; j++) {
+      r[j]! *= k;
+      x[j]! *= k;
+    }
   }
   const c2 = 0.05;
   const alpha = 0.02;
