@@ -1,0 +1,150 @@
+/**
+ * Small complex-number helpers. Complex vectors and matrices are stored interleaved in
+ * Float64Array (re, im, re, im, ...); matrices are row-major, so element (i, j) of an n×n
+ * matrix sits at 2*(i*n + j).
+ */
+
+/** A complex number as a plain pair (for element-level, non-hot-path code). */
+export interface Cx {
+  re: number;
+  im: number;
+}
+
+/** c(re, im). */
+export function cx(re: number, im = 0): Cx {
+  return { re, im };
+}
+
+/** a + b. */
+export function cadd(a: Cx, b: Cx): Cx {
+  return { re: a.re + b.re, im: a.im + b.im };
+}
+
+/** a - b. */
+export function csub(a: Cx, b: Cx): Cx {
+  return { re: a.re - b.re, im: a.im - b.im };
+}
+
+/** a * b. */
+export function cmul(a: Cx, b: Cx): Cx {
+  return { re: a.re * b.re - a.im * b.im, im: a.re * b.im + a.im * b.re };
+}
+
+/** a / b (the straightforward formula, as OpenDSS's complex unit uses). */
+export function cdiv(a: Cx, b: Cx): Cx {
+  const d = b.re * b.re + b.im * b.im;
+  return { re: (a.re * b.re + a.im * b.im) / d, im: (a.im * b.re - a.re * b.im) / d };
+}
+
+/** 1 / a. */
+export function cinv(a: Cx): Cx {
+  const d = a.re * a.re + a.im * a.im;
+  return { re: a.re / d, im: -a.im / d };
+}
+
+/** a * s for real s. */
+export function cscale(a: Cx, s: number): Cx {
+  return { re: a.re * s, im: a.im * s };
+}
+
+/** |a|. */
+export function cabs(a: Cx): number {
+  return Math.hypot(a.re, a.im);
+}
+
+/** Polar to rectangular with the angle in degrees. */
+export function polarDeg(mag: number, angDeg: number): Cx {
+  const a = (angDeg * Math.PI) / 180;
+  return { re: mag * Math.cos(a), im: mag * Math.sin(a) };
+}
+
+/** Complex square root (principal branch). */
+export function csqrt(a: Cx): Cx {
+  const m = Math.sqrt(Math.hypot(a.re, a.im));
+  const th = Math.atan2(a.im, a.re) / 2;
+  return { re: m * Math.cos(th), im: m * Math.sin(th) };
+}
+
+/**
+ * Invert an n×n complex matrix in place (Gauss-Jordan with partial pivoting).
+ * Returns false (matrix left in an undefined state) when it is singular.
+ */
+export function invertInPlace(a: Float64Array, n: number): boolean {
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let k = 0; k < n; k++) {
+    // pivot search in column k
+    let p = k;
+    let best = -1;
+    for (let i = k; i < n; i++) {
+      const re = a[2 * (i * n + k)]!;
+      const im = a[2 * (i * n + k) + 1]!;
+      const m = re * re + im * im;
+      if (m > best) {
+        best = m;
+        p = i;
+      }
+    }
+    if (!(best > 0)) return false;
+    if (p !== k) {
+      for (let j = 0; j < n; j++) {
+        const x = 2 * (k * n + j);
+        const y = 2 * (p * n + j);
+        const tr = a[x]!;
+        const ti = a[x + 1]!;
+        a[x] = a[y]!;
+        a[x + 1] = a[y + 1]!;
+        a[y] = tr;
+        a[y + 1] = ti;
+      }
+      const t = perm[k]!;
+      perm[k] = perm[p]!;
+      perm[p] = t;
+    }
+    const kk = 2 * (k * n + k);
+    const dr = a[kk]!;
+    const di = a[kk + 1]!;
+    const dd = dr * dr + di * di;
+    const ir = dr / dd;
+    const ii = -di / dd;
+    a[kk] = 1;
+    a[kk + 1] = 0;
+    for (let j = 0; j < n; j++) {
+      const x = 2 * (k * n + j);
+      const r = a[x]!;
+      const m = a[x + 1]!;
+      a[x] = r * ir - m * ii;
+      a[x + 1] = r * ii + m * ir;
+    }
+    for (let i = 0; i < n; i++) {
+      if (i === k) continue;
+      const ik = 2 * (i * n + k);
+      const fr = a[ik]!;
+      const fi = a[ik + 1]!;
+      if (fr === 0 && fi === 0) continue;
+      a[ik] = 0;
+      a[ik + 1] = 0;
+      for (let j = 0; j < n; j++) {
+        const x = 2 * (i * n + j);
+        const y = 2 * (k * n + j);
+        const kr = a[y]!;
+        const ki = a[y + 1]!;
+        a[x] = a[x]! - (fr * kr - fi * ki);
+        a[x + 1] = a[x + 1]! - (fr * ki + fi * kr);
+      }
+    }
+  }
+  // undo the row permutation as a column permutation of the inverse
+  const tmp = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      tmp[2 * perm[j]!] = a[2 * (i * n + j)]!;
+      tmp[2 * perm[j]! + 1] = a[2 * (i * n + j) + 1]!;
+    }
+    for (let j = 0; j < n; j++) {
+      a[2 * (i * n + j)] = tmp[2 * j]!;
+      a[2 * (i * n + j) + 1] = tmp[2 * j + 1]!;
+    }
+  }
+  return true;
+}

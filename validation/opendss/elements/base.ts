@@ -1,0 +1,306 @@
+/**
+ * Base classes of DSS objects and circuit elements, and the property mechanism.
+ *
+ * Every class declares its properties in OpenDSS's order (so positional values and
+ * abbreviated names resolve as in OpenDSS). Setting a property records its text, in the order
+ * set, which is what the script writer replays. Circuit elements are n-phase: each has
+ * `nTerms` terminals of `nConds` conductors, a bus specification per terminal ("bus.1.2.3"),
+ * node references into the system, and primitive admittance matrices (full and series).
+ */
+import { DssError, type ScriptLocation } from "../errors.ts";
+import type { ValueToken } from "../lexer.ts";
+import { formatDssNumber, toBool, toInt, toNumber, ValueError } from "../values.ts";
+
+/** What property setters may need from the engine. */
+export interface PropContext {
+  loc: ScriptLocation;
+  /** Find a general DSS object (LoadShape, LineCode) by class and name; undefined if absent. */
+  findObject(className: string, name: string): DssObject | undefined;
+  /** Default base frequency (Hz) for new elements. */
+  defaultBaseFrequency: number;
+  /** Mark the bus lists for rebuilding (a bus name or connection changed). */
+  busesChanged(): void;
+  /** Read a data file (relative to the current script directory); throws ValueError if missing. */
+  readDataFile(path: string): string;
+}
+
+/** One property of a class. */
+export interface PropDef<T> {
+  /** OpenDSS property name (case as OpenDSS prints it). */
+  name: string;
+  /** Apply a value; throw ValueError for bad values. */
+  set(obj: T, v: ValueToken, cx: PropContext): void;
+}
+
+/** Helper to declare a property. */
+export function prop<T>(name: string, set: (obj: T, v: ValueToken, cx: PropContext) => void): PropDef<T> {
+  return { name, set };
+}
+
+/** A property accepted because it has no effect on a power-flow solution (ratings, reliability data...). */
+export function inert<T>(name: string, kind: "number" | "int" | "bool" | "text" = "text"): PropDef<T> {
+  return prop<T>(name, (_o, v) => {
+    if (kind === "number") toNumber(v);
+    else if (kind === "int") toInt(v);
+    else if (kind === "bool") toBool(v);
+  });
+}
+
+/** A property OpenDSS knows but this engine does not implement: setting it is an error. */
+export function unsupported<T>(name: string, why = "not implemented by this engine"): PropDef<T> {
+  return prop<T>(name, () => {
+    throw new ValueError(`property '${name}' is ${why}`);
+  });
+}
+
+/** Recorded assignment (for the writer and for `like=`). */
+export interface PropAssignment {
+  index: number;
+  value: ValueToken;
+}
+
+/** Any named DSS object (circuit element or general object such as LoadShape). */
+export abstract class DssObject {
+  abstract readonly className: string;
+  readonly name: string;
+  /** Assignments in the order they were made (repeated properties keep every assignment). */
+  readonly history: PropAssignment[] = [];
+  /** Index of the last property set (positional values go to the next one). */
+  lastPropIndex = -1;
+
+  constructor(name: string) {
+    this.name = name.toLowerCase();
+  }
+
+  /** Property table of the class. */
+  abstract get propDefs(): readonly PropDef<DssObject>[];
+
+  /** Called after all properties of one New/Edit/More command have been set. */
+  endEdit(_cx: PropContext): void {}
+
+  /** "Class.name". */
+  get fullName(): string {
+    return `${this.className}.${this.name}`;
+  }
+
+  /** Find a property index by name: exact (case-insensitive) match, else first prefix match. */
+  findProp(name: string): number {
+    const defs = this.propDefs;
+    const t = name.toLowerCase();
+    for (let i = 0; i < defs.length; i++) if (defs[i]!.name.toLowerCase() === t) return i;
+    for (let i = 0; i < defs.length; i++) if (defs[i]!.name.toLowerCase().startsWith(t)) return i;
+    return -1;
+  }
+
+  /** Set a property by index, recording the assignment; wraps value errors with the location. */
+  setProp(index: number, v: ValueToken, cx: PropContext): void {
+    const def = this.propDefs[index]!;
+    try {
+      def.set(this, v, cx);
+    } catch (e) {
+      if (e instanceof ValueError) {
+        throw new DssError(e.kind, `${this.fullName}: ${def.name}=${v.text}: ${e.message}`, {
+          loc: cx.loc,
+          element: this.fullName,
+          field: def.name,
+        });
+      }
+      throw e;
+    }
+    this.history.push({ index, value: v });
+    this.lastPropIndex = index;
+  }
+}
+
+/** Role of a circuit element in the solution. */
+export type ElementRole = "PD" | "PC" | "source";
+
+/** The value of a number property as text for the writer. */
+export function numText(x: number): string {
+  return formatDssNumber(x);
+}
+
+/**
+ * A circuit element: terminals, conductors, bus connections and primitive Y matrices.
+ * Subclasses fill `yprim` (full) and `yprimSeries` (series part used for the zero-load
+ * snapshot) in calcYPrim().
+ */
+export abstract class CktElement extends DssObject {
+  abstract readonly role: ElementRole;
+  enabled = true;
+  nPhases = 3;
+  nConds = 3;
+  nTerms = 1;
+  /** Bus specification per terminal, lower case, as given ("650.1.2.3"). */
+  busSpec: string[] = [];
+  /** System node of each conductor of each terminal (0 = ground), length nTerms*nConds. */
+  nodeRef: Int32Array = new Int32Array(0);
+  /** Full primitive Y (interleaved complex, row-major yorder²). */
+  yprim: Float64Array = new Float64Array(0);
+  /** Series part of the primitive Y. */
+  yprimSeries: Float64Array = new Float64Array(0);
+  private yprimInvalidFlag = true;
+  /** Called when the primitive Y is invalidated while enabled (the circuit marks its Y for rebuilding). */
+  onYPrimInvalid: (() => void) | null = null;
+  /** True when the primitive Y must be recomputed; setting it true also flags the system Y. */
+  get yprimInvalid(): boolean {
+    return this.yprimInvalidFlag;
+  }
+  set yprimInvalid(v: boolean) {
+    this.yprimInvalidFlag = v;
+    if (v && this.enabled) this.onYPrimInvalid?.();
+  }
+  /** PC elements recompute their Yprim at every system Y build (as OpenDSS, which never clears their flag). */
+  recalcAlways = false;
+  baseFrequency: number;
+  /**
+   * Two-terminal block structure of the primitive Y, when it has the form
+   * [A + S1, −A; −A, A + S2] (lines, sources, two-terminal capacitors): A, S1, S2 are
+   * nConds×nConds interleaved. Lets currents be computed from voltage differences, which keeps
+   * full accuracy across very low impedances (no cancellation of large products).
+   */
+  branch: { a: Float64Array; s1: Float64Array; s2: Float64Array } | null = null;
+  /** Currents into the element per conductor (interleaved), from the last solution. */
+  iTerm: Float64Array = new Float64Array(0);
+  /** Bus the element was created with, for messages: script location of the defining command. */
+  definedAt: ScriptLocation | undefined;
+
+  constructor(name: string, baseFrequency: number) {
+    super(name);
+    this.baseFrequency = baseFrequency;
+  }
+
+  /** Number of rows of the primitive Y. */
+  get yorder(): number {
+    return this.nTerms * this.nConds;
+  }
+
+  /** Resize per-conductor storage after nPhases/nConds/nTerms changed. */
+  resize(): void {
+    while (this.busSpec.length < this.nTerms) this.busSpec.push("");
+    this.busSpec.length = this.nTerms;
+    const n = this.yorder;
+    if (this.nodeRef.length !== n) this.nodeRef = new Int32Array(n);
+    if (this.yprim.length !== 2 * n * n) {
+      this.yprim = new Float64Array(2 * n * n);
+      this.yprimSeries = new Float64Array(2 * n * n);
+    }
+    if (this.iTerm.length !== 2 * n) this.iTerm = new Float64Array(2 * n);
+    this.yprimInvalid = true;
+  }
+
+  /** Set the bus of terminal `t` (0-based). */
+  setBus(t: number, spec: string, cx: PropContext | undefined): void {
+    this.busSpec[t] = spec.trim().toLowerCase();
+    cx?.busesChanged();
+  }
+
+  /** Recompute primitive Y matrices (full and series). */
+  abstract calcYPrim(ctx: YPrimContext): void;
+}
+
+/** What primitive-Y calculations need from the solution. */
+export interface YPrimContext {
+  /** Solution frequency (Hz). */
+  frequency: number;
+  /** Solution mode. */
+  mode: "snapshot" | "daily";
+  /** Present time (hours since start of the day/simulation). */
+  dblHour: number;
+  loadMult: number;
+  genMult: number;
+}
+
+/** Write a diagonal-only copy of `full` scaled by `s` into `series` (OpenDSS's dummy series Y of shunt elements). */
+export function diagonalTimes(full: Float64Array, series: Float64Array, n: number, s: number): void {
+  series.fill(0);
+  for (let i = 0; i < n; i++) {
+    const k = 2 * (i * n + i);
+    series[k] = full[k]! * s;
+    series[k + 1] = full[k + 1]! * s;
+  }
+}
+
+/**
+ * Parse a bus specification "name.n1.n2..." into the bus name and the node of each of
+ * `nConds` conductors: phases default to 1..nPhases, other conductors to 0 (ground), given node
+ * numbers override the defaults in order.
+ */
+export function parseBusSpec(
+  spec: string,
+  nPhases: number,
+  nConds: number,
+): { bus: string; nodes: number[] } {
+  const parts = spec.split(".");
+  const bus = parts[0]!;
+  const nodes: number[] = [];
+  for (let i = 0; i < nConds; i++) nodes.push(i < nPhases ? i + 1 : 0);
+  for (let i = 1; i < parts.length && i - 1 < nConds; i++) {
+    const t = parts[i]!.trim();
+    if (t === "") continue;
+    if (!/^\d+$/.test(t)) throw new ValueError(`bad node number '${t}' in bus '${spec}'`);
+    nodes[i - 1] = Number(t);
+  }
+  return { bus, nodes };
+}
+
+/**
+ * Currents into the element's conductors for node voltages V (interleaved, by node): Yprim·V,
+ * evaluated in branch form A·(V1 − V2) + S1·V1 when the element has one (see `branch`).
+ */
+export function elementYV(el: CktElement, V: Float64Array, out: Float64Array): void {
+  const ref = el.nodeRef;
+  const br = el.branch;
+  if (br !== null && el.nTerms === 2) {
+    const n = el.nConds;
+    for (let i = 0; i < n; i++) {
+      let r1 = 0;
+      let i1 = 0;
+      let r2 = 0;
+      let i2 = 0;
+      for (let j = 0; j < n; j++) {
+        const na = ref[j]!;
+        const nb = ref[n + j]!;
+        const v1r = V[2 * na]!;
+        const v1i = V[2 * na + 1]!;
+        const v2r = V[2 * nb]!;
+        const v2i = V[2 * nb + 1]!;
+        const dr = v1r - v2r;
+        const di = v1i - v2i;
+        const k = 2 * (i * n + j);
+        const ar = br.a[k]!;
+        const ai = br.a[k + 1]!;
+        const s1r = br.s1[k]!;
+        const s1i = br.s1[k + 1]!;
+        const s2r = br.s2[k]!;
+        const s2i = br.s2[k + 1]!;
+        r1 += ar * dr - ai * di + (s1r * v1r - s1i * v1i);
+        i1 += ar * di + ai * dr + (s1r * v1i + s1i * v1r);
+        r2 += -(ar * dr - ai * di) + (s2r * v2r - s2i * v2i);
+        i2 += -(ar * di + ai * dr) + (s2r * v2i + s2i * v2r);
+      }
+      out[2 * i] = r1;
+      out[2 * i + 1] = i1;
+      out[2 * (n + i)] = r2;
+      out[2 * (n + i) + 1] = i2;
+    }
+    return;
+  }
+  const m = el.yorder;
+  const y = el.yprim;
+  for (let r = 0; r < m; r++) {
+    let sr = 0;
+    let si = 0;
+    for (let c = 0; c < m; c++) {
+      const node = ref[c]!;
+      const vr = V[2 * node]!;
+      const vi = V[2 * node + 1]!;
+      const a = y[2 * (r * m + c)]!;
+      const b = y[2 * (r * m + c) + 1]!;
+      sr += a * vr - b * vi;
+      si += a * vi + b * vr;
+    }
+    out[2 * r] = sr;
+    out[2 * r + 1] = si;
+  }
+}

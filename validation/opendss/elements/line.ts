@@ -1,0 +1,558 @@
+/**
+ * Line and LineCode. A line is a pi-section: series Z (per unit length × length) and half of
+ * the shunt capacitance at each end. Impedances come from sequence values (r1, x1, r0, x0, c1,
+ * c0; for one phase OpenDSS forces the zero sequence equal to the positive one), from phase
+ * matrices (rmatrix, xmatrix, cmatrix) or from a LineCode. Default capacitance is 3.4 nF (C1) and
+ * 1.6 nF (C0) per unit length; OpenDSS treats those defaults as "per kft" and rescales them to the
+ * line's length units when they were not given.
+ */
+import { invertInPlace } from "../complex.ts";
+import type { ValueToken } from "../lexer.ts";
+import {
+  convertLineUnits,
+  type LengthUnit,
+  toBool,
+  toInt,
+  toLengthUnit,
+  toNumber,
+  toSymMatrix,
+  ValueError,
+} from "../values.ts";
+import {
+  CktElement,
+  DssObject,
+  type ElementRole,
+  inert,
+  type PropContext,
+  type PropDef,
+  prop,
+  unsupported,
+  type YPrimContext,
+} from "./base.ts";
+
+const TWO_PI = 2 * Math.PI;
+/** OpenDSS CAP_EPSILON: 5 kvar of capacitive reactance at 345 kV, added to the series Y of lines only. */
+export const CAP_EPSILON_SIEMENS = 4.2e-8;
+
+/** Kron-reduce a complex n×n matrix by eliminating row/column k (0-based). */
+export function kronReduce(m: Float64Array, n: number, k: number): Float64Array {
+  const out = new Float64Array(2 * (n - 1) * (n - 1));
+  const kr = m[2 * (k * n + k)]!;
+  const ki = m[2 * (k * n + k) + 1]!;
+  const d = kr * kr + ki * ki;
+  const ir = kr / d;
+  const ii = -ki / d;
+  let r2 = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === k) continue;
+    let c2 = 0;
+    for (let j = 0; j < n; j++) {
+      if (j === k) continue;
+      const ar = m[2 * (i * n + k)]!;
+      const ai = m[2 * (i * n + k) + 1]!;
+      const br = m[2 * (k * n + j)]!;
+      const bi = m[2 * (k * n + j) + 1]!;
+      // a * inv(kk) * b
+      const tr = ar * ir - ai * ii;
+      const ti = ar * ii + ai * ir;
+      const pr = tr * br - ti * bi;
+      const pi = tr * bi + ti * br;
+      out[2 * (r2 * (n - 1) + c2)] = m[2 * (i * n + j)]! - pr;
+      out[2 * (r2 * (n - 1) + c2) + 1] = m[2 * (i * n + j) + 1]! - pi;
+      c2++;
+    }
+    r2++;
+  }
+  return out;
+}
+
+function setMatrixPart(
+  target: Float64Array,
+  n: number,
+  values: Float64Array,
+  part: 0 | 1,
+  scale: number,
+): void {
+  for (let k = 0; k < n * n; k++) target[2 * k + part] = values[k]! * scale;
+}
+
+/** LineCode: reusable line impedance data. */
+export class LineCode extends DssObject {
+  readonly className = "LineCode";
+  nPhases = 3;
+  r1 = 0.058;
+  x1 = 0.1206;
+  r0 = 0.1784;
+  x0 = 0.4047;
+  c1 = 3.4e-9;
+  c0 = 1.6e-9;
+  units: LengthUnit = "none";
+  baseFrequency: number;
+  symComponents = true;
+  neutral = 3;
+  /** Series Z and shunt Yc (j·ω·C) per unit length at base frequency (interleaved n×n). */
+  z: Float64Array = new Float64Array(0);
+  yc: Float64Array = new Float64Array(0);
+
+  constructor(name: string, baseFrequency: number) {
+    super(name);
+    this.baseFrequency = baseFrequency;
+    this.calcFromSequence();
+  }
+
+  get propDefs(): readonly PropDef<DssObject>[] {
+    return LINECODE_PROPS as PropDef<DssObject>[];
+  }
+
+  /** OpenDSS CalcMatricesFromZ1Z0 (uses ×(1/3), not /3). */
+  calcFromSequence(): void {
+    const n = this.nPhases;
+    const third = 1 / 3;
+    const zsr = (this.r1 * 2 + this.r0) * third;
+    const zsx = (this.x1 * 2 + this.x0) * third;
+    const zmr = (this.r0 - this.r1) * third;
+    const zmx = (this.x0 - this.x1) * third;
+    const yc1 = TWO_PI * this.baseFrequency * this.c1;
+    const yc0 = TWO_PI * this.baseFrequency * this.c0;
+    const ys = (yc1 * 2 + yc0) * third;
+    const ym = (yc0 - yc1) * third;
+    this.z = new Float64Array(2 * n * n);
+    this.yc = new Float64Array(2 * n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const k = 2 * (i * n + j);
+        this.z[k] = i === j ? zsr : zmr;
+        this.z[k + 1] = i === j ? zsx : zmx;
+        this.yc[k + 1] = i === j ? ys : ym;
+      }
+    }
+  }
+
+  setPhases(n: number): void {
+    if (n < 1) throw new ValueError("nphases must be >= 1");
+    if (n !== this.nPhases) {
+      this.nPhases = n;
+      this.neutral = n;
+      this.calcFromSequence();
+    }
+  }
+
+  override endEdit(_cx: PropContext): void {
+    if (this.symComponents) this.calcFromSequence();
+  }
+
+  /** Kron reduction eliminating the neutral conductor (matrix models only). */
+  kron(): void {
+    if (this.symComponents || this.neutral === 0) return;
+    if (this.nPhases < 2) throw new ValueError("cannot Kron-reduce a 1-phase LineCode");
+    const n = this.nPhases;
+    const k = this.neutral - 1;
+    const zr = kronReduce(this.z, n, k);
+    const yc = new Float64Array(this.yc);
+    if (!invertInPlace(yc, n)) throw new ValueError("Kron reduction failed (singular C matrix)");
+    const ycr = kronReduce(yc, n, k);
+    if (!invertInPlace(ycr, n - 1)) throw new ValueError("Kron reduction failed (singular reduced C matrix)");
+    this.z = zr;
+    this.yc = ycr;
+    this.nPhases = n - 1;
+    this.neutral = 0;
+  }
+}
+
+const lcSym = (o: LineCode): void => {
+  o.symComponents = true;
+};
+
+const LINECODE_PROPS: PropDef<LineCode>[] = [
+  prop("nphases", (o, v) => {
+    o.setPhases(toInt(v));
+    lcSym(o);
+  }),
+  prop("r1", (o, v) => {
+    o.r1 = toNumber(v);
+    lcSym(o);
+  }),
+  prop("x1", (o, v) => {
+    o.x1 = toNumber(v);
+    lcSym(o);
+  }),
+  prop("r0", (o, v) => {
+    o.r0 = toNumber(v);
+    lcSym(o);
+  }),
+  prop("x0", (o, v) => {
+    o.x0 = toNumber(v);
+    lcSym(o);
+  }),
+  prop("C1", (o, v) => {
+    o.c1 = toNumber(v) * 1e-9;
+    lcSym(o);
+  }),
+  prop("C0", (o, v) => {
+    o.c0 = toNumber(v) * 1e-9;
+  }),
+  prop("units", (o, v) => {
+    o.units = toLengthUnit(v);
+  }),
+  prop("rmatrix", (o, v) => {
+    setMatrixPart(o.z, o.nPhases, toSymMatrix(v, o.nPhases), 0, 1);
+    o.symComponents = false;
+  }),
+  prop("xmatrix", (o, v) => {
+    setMatrixPart(o.z, o.nPhases, toSymMatrix(v, o.nPhases), 1, 1);
+    o.symComponents = false;
+  }),
+  prop("cmatrix", (o, v) => {
+    setMatrixPart(o.yc, o.nPhases, toSymMatrix(v, o.nPhases), 1, TWO_PI * o.baseFrequency * 1e-9);
+    o.symComponents = false;
+  }),
+  prop("baseFreq", (o, v) => {
+    o.baseFrequency = toNumber(v);
+  }),
+  inert("normamps", "number"),
+  inert("emergamps", "number"),
+  inert("faultrate", "number"),
+  inert("pctperm", "number"),
+  inert("repair", "number"),
+  prop("Kron", (o, v) => {
+    if (toBool(v)) o.kron();
+  }),
+  inert("Rg", "number"),
+  inert("Xg", "number"),
+  inert("rho", "number"),
+  prop("neutral", (o, v) => {
+    o.neutral = toInt(v);
+  }),
+  prop("B1", (o, v) => {
+    o.c1 = (toNumber(v) / (TWO_PI * o.baseFrequency)) * 1e-6;
+    lcSym(o);
+  }),
+  prop("B0", (o, v) => {
+    o.c0 = (toNumber(v) / (TWO_PI * o.baseFrequency)) * 1e-6;
+    lcSym(o);
+  }),
+  inert("Seasons", "int"),
+  inert("Ratings"),
+  inert("LineType"),
+];
+
+/** A line section. */
+export class Line extends CktElement {
+  readonly className = "Line";
+  readonly role: ElementRole = "PD";
+  r1 = 0.058;
+  x1 = 0.1206;
+  r0 = 0.1784;
+  x0 = 0.4047;
+  c1 = 3.4e-9;
+  c0 = 1.6e-9;
+  len = 1;
+  lengthUnits: LengthUnit = "none";
+  lineCodeUnits: LengthUnit = "none";
+  unitsConvert = 1;
+  rg = 0.01805;
+  xg = 0.155081;
+  rho = 100;
+  symComponentsModel = true;
+  symComponentsChanged = false;
+  capSpecified = false;
+  isSwitch = false;
+  lineCode: LineCode | null = null;
+  /** Series Z and shunt Yc per unit length at base frequency (interleaved n×n). */
+  z: Float64Array = new Float64Array(0);
+  yc: Float64Array = new Float64Array(0);
+
+  constructor(name: string, baseFrequency: number) {
+    super(name, baseFrequency);
+    this.nPhases = 3;
+    this.nConds = 3;
+    this.nTerms = 2;
+    this.resize();
+    this.busSpec[0] = `${this.name}_1`;
+    this.busSpec[1] = `${this.name}_2`;
+    this.recalcElementData();
+  }
+
+  get propDefs(): readonly PropDef<DssObject>[] {
+    return LINE_PROPS as PropDef<DssObject>[];
+  }
+
+  /** Sequence values → Z and Yc per unit length (OpenDSS RecalcElementData, with /3). */
+  recalcElementData(): void {
+    const n = this.nPhases;
+    if (n === 1) {
+      this.r0 = this.r1;
+      this.x0 = this.x1;
+      this.c0 = this.c1;
+    }
+    const zsr = (this.r1 * 2 + this.r0) / 3;
+    const zsx = (this.x1 * 2 + this.x0) / 3;
+    const zmr = (this.r0 - this.r1) / 3;
+    const zmx = (this.x0 - this.x1) / 3;
+    const yc1 = TWO_PI * this.baseFrequency * this.c1;
+    const yc0 = TWO_PI * this.baseFrequency * this.c0;
+    const ys = (yc1 * 2 + yc0) / 3;
+    const ym = (yc0 - yc1) / 3;
+    if (this.z.length !== 2 * n * n) {
+      this.z = new Float64Array(2 * n * n);
+      this.yc = new Float64Array(2 * n * n);
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const k = 2 * (i * n + j);
+        this.z[k] = i === j ? zsr : zmr;
+        this.z[k + 1] = i === j ? zsx : zmx;
+        this.yc[k] = 0;
+        this.yc[k + 1] = i === j ? ys : ym;
+      }
+    }
+    this.symComponentsChanged = false;
+  }
+
+  setPhases(n: number): void {
+    if (n < 1) throw new ValueError("phases must be >= 1");
+    if (n === this.nPhases) return;
+    if (!this.symComponentsModel)
+      throw new ValueError("cannot change the number of phases of a matrix-defined line");
+    this.nPhases = n;
+    this.nConds = n;
+    this.resize();
+    this.recalcElementData();
+  }
+
+  /** Impedances given directly: forget the line code and assume the length units match. */
+  sequenceChanged(): void {
+    this.lineCode = null;
+    this.unitsConvert = 1;
+    this.lengthUnits = "none";
+    this.symComponentsChanged = true;
+    this.symComponentsModel = true;
+    this.yprimInvalid = true;
+  }
+
+  fetchLineCode(code: LineCode): void {
+    this.lineCode = code;
+    this.baseFrequency = code.baseFrequency;
+    if (code.symComponents) {
+      this.r1 = code.r1;
+      this.x1 = code.x1;
+      this.r0 = code.r0;
+      this.x0 = code.x0;
+      this.c1 = code.c1;
+      this.c0 = code.c0;
+      this.symComponentsModel = true;
+    } else {
+      this.symComponentsModel = false;
+    }
+    this.lineCodeUnits = code.units;
+    this.unitsConvert = convertLineUnits(code.units, this.lengthUnits);
+    if (this.nPhases !== code.nPhases) {
+      this.nPhases = code.nPhases;
+    }
+    this.nConds = this.nPhases;
+    this.resize();
+    if (!code.symComponents) {
+      this.z = new Float64Array(code.z);
+      this.yc = new Float64Array(code.yc);
+    } else {
+      this.recalcElementData();
+    }
+    this.yprimInvalid = true;
+  }
+
+  calcYPrim(ctx: YPrimContext): void {
+    if (this.symComponentsChanged) {
+      if (!this.capSpecified) {
+        const f = convertLineUnits("kft", this.lengthUnits);
+        this.c1 = this.c1 / f;
+        this.c0 = this.c0 / f;
+        this.capSpecified = true;
+      }
+      this.recalcElementData();
+    }
+    const n = this.nPhases;
+    const m = this.yorder;
+    const lm = this.len / this.unitsConvert;
+    const fm = ctx.frequency / this.baseFrequency;
+    const kxg = this.xg / Math.log(658.5 * Math.sqrt(this.rho / this.baseFrequency));
+    const xgmod = this.xg !== 0 ? 0.5 * kxg * Math.log(fm) : 0;
+    const zinv = new Float64Array(2 * n * n);
+    for (let k = 0; k < n * n; k++) {
+      zinv[2 * k] = (this.z[2 * k]! + this.rg * (fm - 1)) * lm;
+      zinv[2 * k + 1] = (this.z[2 * k + 1]! - xgmod) * lm * fm;
+    }
+    const y = this.yprim;
+    const ys = this.yprimSeries;
+    y.fill(0);
+    ys.fill(0);
+    if (!invertInPlace(zinv, n)) {
+      zinv.fill(0);
+      for (let i = 0; i < n; i++) zinv[2 * (i * n + i)] = 1e-10;
+    }
+    const put = (a: Float64Array, r: number, c: number, re: number, im: number): void => {
+      a[2 * (r * m + c)] = a[2 * (r * m + c)]! + re;
+      a[2 * (r * m + c) + 1] = a[2 * (r * m + c) + 1]! + im;
+    };
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const re = zinv[2 * (i * n + j)]!;
+        const im = zinv[2 * (i * n + j) + 1]!;
+        put(ys, i, j, re, im);
+        put(ys, i + n, j + n, re, im);
+        put(ys, i, j + n, -re, -im);
+        put(ys, j + n, i, -re, -im);
+      }
+    }
+    y.set(ys);
+    for (let i = 0; i < m; i++) put(ys, i, i, 0, CAP_EPSILON_SIEMENS);
+    const shunt = new Float64Array(2 * n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const b = (this.yc[2 * (i * n + j) + 1]! * lm * fm) / 2;
+        put(y, i, j, 0, b);
+        put(y, i + n, j + n, 0, b);
+        shunt[2 * (i * n + j) + 1] = b;
+      }
+    }
+    this.branch = { a: zinv, s1: shunt, s2: shunt };
+    this.yprimInvalid = false;
+  }
+}
+
+function lineSeq(o: Line): void {
+  o.sequenceChanged();
+}
+
+function setLineMatrix(o: Line, v: ValueToken, part: 0 | 1, target: "z" | "yc"): void {
+  const n = o.nPhases;
+  const vals = toSymMatrix(v, n);
+  if (o.z.length !== 2 * n * n) o.recalcElementData();
+  const scale = target === "yc" ? TWO_PI * o.baseFrequency * 1e-9 : 1;
+  setMatrixPart(target === "z" ? o.z : o.yc, n, vals, part, scale);
+  o.lineCode = null;
+  o.symComponentsModel = false;
+  o.symComponentsChanged = false;
+  o.unitsConvert = 1;
+  o.lengthUnits = "none";
+  o.yprimInvalid = true;
+}
+
+const LINE_PROPS: PropDef<Line>[] = [
+  prop("bus1", (o, v, cx) => {
+    o.setBus(0, v.text, cx);
+  }),
+  prop("bus2", (o, v, cx) => {
+    o.setBus(1, v.text, cx);
+  }),
+  prop("linecode", (o, v, cx) => {
+    const c = cx.findObject("LineCode", v.text.trim());
+    if (!c) throw new ValueError(`LineCode '${v.text}' is not defined`);
+    o.fetchLineCode(c as LineCode);
+    cx.busesChanged();
+  }),
+  prop("length", (o, v) => {
+    o.len = toNumber(v);
+    o.yprimInvalid = true;
+  }),
+  prop("phases", (o, v, cx) => {
+    o.setPhases(toInt(v));
+    cx.busesChanged();
+  }),
+  prop("r1", (o, v) => {
+    o.r1 = toNumber(v);
+    lineSeq(o);
+  }),
+  prop("x1", (o, v) => {
+    o.x1 = toNumber(v);
+    lineSeq(o);
+  }),
+  prop("r0", (o, v) => {
+    o.r0 = toNumber(v);
+    lineSeq(o);
+  }),
+  prop("x0", (o, v) => {
+    o.x0 = toNumber(v);
+    lineSeq(o);
+  }),
+  prop("C1", (o, v) => {
+    o.c1 = toNumber(v) * 1e-9;
+    o.capSpecified = true;
+    lineSeq(o);
+  }),
+  prop("C0", (o, v) => {
+    o.c0 = toNumber(v) * 1e-9;
+    o.capSpecified = true;
+    lineSeq(o);
+  }),
+  prop("rmatrix", (o, v) => setLineMatrix(o, v, 0, "z")),
+  prop("xmatrix", (o, v) => setLineMatrix(o, v, 1, "z")),
+  prop("cmatrix", (o, v) => {
+    setLineMatrix(o, v, 1, "yc");
+    o.capSpecified = true;
+  }),
+  prop("Switch", (o, v) => {
+    o.isSwitch = toBool(v);
+    if (o.isSwitch) {
+      o.r1 = 1;
+      o.x1 = 1;
+      o.r0 = 1;
+      o.x0 = 1;
+      o.c1 = 1.1e-9;
+      o.c0 = 1e-9;
+      o.len = 0.001;
+      o.capSpecified = true;
+      lineSeq(o);
+    }
+  }),
+  prop("Rg", (o, v) => {
+    o.rg = toNumber(v);
+    o.yprimInvalid = true;
+  }),
+  prop("Xg", (o, v) => {
+    o.xg = toNumber(v);
+    o.yprimInvalid = true;
+  }),
+  prop("rho", (o, v) => {
+    o.rho = toNumber(v);
+    o.yprimInvalid = true;
+  }),
+  unsupported("geometry", "not implemented by this engine (use linecode or impedances)"),
+  prop("units", (o, v) => {
+    const prev = o.lengthUnits;
+    o.lengthUnits = toLengthUnit(v);
+    if (o.lineCode) o.unitsConvert = convertLineUnits(o.lineCodeUnits, o.lengthUnits);
+    else o.unitsConvert = o.unitsConvert * convertLineUnits(prev, o.lengthUnits);
+    o.yprimInvalid = true;
+  }),
+  unsupported("spacing", "not implemented by this engine (use linecode or impedances)"),
+  unsupported("wires", "not implemented by this engine (use linecode or impedances)"),
+  inert("EarthModel"),
+  unsupported("cncables"),
+  unsupported("tscables"),
+  prop("B1", (o, v) => {
+    o.c1 = (toNumber(v) / (TWO_PI * o.baseFrequency)) * 1e-6;
+    o.capSpecified = true;
+    lineSeq(o);
+  }),
+  prop("B0", (o, v) => {
+    o.c0 = (toNumber(v) / (TWO_PI * o.baseFrequency)) * 1e-6;
+    o.capSpecified = true;
+    lineSeq(o);
+  }),
+  inert("Seasons", "int"),
+  inert("Ratings"),
+  inert("LineType"),
+  inert("normamps", "number"),
+  inert("emergamps", "number"),
+  inert("faultrate", "number"),
+  inert("pctperm", "number"),
+  inert("repair", "number"),
+  prop("basefreq", (o, v) => {
+    o.baseFrequency = toNumber(v);
+    o.yprimInvalid = true;
+  }),
+  prop("enabled", (o, v, cx) => {
+    o.enabled = toBool(v);
+    cx.busesChanged();
+  }),
+];

@@ -1,0 +1,521 @@
+/**
+ * Load, with OpenDSS's voltage-dependent models:
+ *  1 constant PQ, 2 constant Z, 3 motor (constant P, quadratic Q), 4 CVR, 5 constant |I|,
+ *  6 constant P with fixed Q, 7 constant P with fixed reactance, 8 ZIPV.
+ * Outside [Vminpu, Vmaxpu] a load does not simply become constant Z: above Vmaxpu it is the
+ * admittance that matches the model at Vmaxpu; below Vminpu its current varies linearly with |V|
+ * from the model's current at Vminpu down to the constant-Z current at Vlowpu (default 0.5 pu),
+ * and below Vlowpu it is the nominal constant Z (OpenDSS InterpolateY95_YLow).
+ */
+import type { ValueToken } from "../lexer.ts";
+import { toBool, toInt, toNumber, toNumberArray, ValueError } from "../values.ts";
+import {
+  type DssObject,
+  inert,
+  type PropContext,
+  type PropDef,
+  prop,
+  unsupported,
+  type YPrimContext,
+} from "./base.ts";
+import type { LoadShape } from "./loadshape.ts";
+import { conjSOverV, PCElement, toConnection } from "./pc.ts";
+import { findShape } from "./vsource.ts";
+
+const INV_SQRT3_X1000 = 1000 / Math.sqrt(3);
+
+type LoadSpec = "kW_PF" | "kW_kvar" | "kVA_PF" | "xfkVA" | "kWh";
+
+/** A load. */
+export class Load extends PCElement {
+  readonly className = "Load";
+  kVLoadBase = 12.47;
+  kWBase = 10;
+  kvarBase = 5;
+  pfNominal = 0.88;
+  kVABase = 10 / 0.88;
+  kWref = 10;
+  kvarRef = 5;
+  spec: LoadSpec = "kW_PF";
+  model = 1;
+  rNeut = -1;
+  xNeut = 0;
+  status: "variable" | "fixed" | "exempt" = "variable";
+  vMinPu = 0.95;
+  vMaxPu = 1.05;
+  vLowPu = 0.5;
+  vBase = 7200;
+  daily: LoadShape | null = null;
+  yearly: LoadShape | null = null;
+  duty: LoadShape | null = null;
+  cvrWatts = 1;
+  cvrVars = 2;
+  zipv: number[] | null = null;
+  connectedkVA = 0;
+  allocationFactor = 0.5;
+  kWh = 0;
+  kWhDays = 30;
+  cFactor = 4;
+  pfSpecified = false;
+  pfChanged = false;
+  // derived
+  vBaseLow = 0;
+  vBase95 = 0;
+  vBase105 = 0;
+  wNominal = 0;
+  varNominal = 0;
+  private yeq: [number, number] = [0, 0];
+  private yeq95: [number, number] = [0, 0];
+  private yeq105: [number, number] = [0, 0];
+  private yeq105I: [number, number] = [0, 0];
+  private iLow: [number, number] = [0, 0];
+  private m95: [number, number] = [0, 0];
+  private m95I: [number, number] = [0, 0];
+  private yNeut: [number, number] = [0, 0];
+  private varBase = 0;
+  private yqFixed = 0;
+
+  constructor(name: string, baseFrequency: number) {
+    super(name, baseFrequency);
+    this.nPhases = 3;
+    this.setNCondsForConnection();
+    this.nTerms = 1;
+    this.resize();
+    this.busSpec[0] = `${this.name}_1`;
+    this.recalc(undefined);
+  }
+
+  get propDefs(): readonly PropDef<DssObject>[] {
+    return LOAD_PROPS as PropDef<DssObject>[];
+  }
+
+  updateVBase(): void {
+    if (this.connection === "delta") this.vBase = this.kVLoadBase * 1000;
+    else
+      this.vBase =
+        this.nPhases === 2 || this.nPhases === 3 ? this.kVLoadBase * INV_SQRT3_X1000 : this.kVLoadBase * 1000;
+  }
+
+  override endEdit(_cx: PropContext): void {
+    this.recalc(undefined);
+    this.yprimInvalid = true;
+  }
+
+  /** OpenDSS RecalcElementData. */
+  recalc(ctx: YPrimContext | undefined): void {
+    this.vBaseLow = this.vLowPu * this.vBase;
+    this.vBase95 = this.vMinPu * this.vBase;
+    this.vBase105 = this.vMaxPu * this.vBase;
+    const pf = this.pfNominal;
+    switch (this.spec) {
+      case "kW_PF":
+        this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
+        if (pf < 0) this.kvarBase = -this.kvarBase;
+        this.kVABase = Math.sqrt(this.kWBase * this.kWBase + this.kvarBase * this.kvarBase);
+        break;
+      case "kW_kvar":
+        this.kVABase = Math.sqrt(this.kWBase * this.kWBase + this.kvarBase * this.kvarBase);
+        if (this.kVABase > 0) {
+          this.pfNominal = this.kWBase / this.kVABase;
+          if (this.kvarBase !== 0) this.pfNominal *= Math.sign(this.kWBase * this.kvarBase);
+        }
+        break;
+      case "kVA_PF":
+        this.kWBase = this.kVABase * Math.abs(pf);
+        this.kWref = this.kWBase;
+        this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
+        this.kvarRef = this.kvarBase;
+        if (pf < 0) this.kvarBase = -this.kvarBase;
+        break;
+      case "xfkVA":
+      case "kWh":
+        if (this.pfChanged) {
+          this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
+          if (pf < 0) this.kvarBase = -this.kvarBase;
+          this.kVABase = Math.sqrt(this.kWref * this.kWref + this.kvarRef * this.kvarRef);
+        }
+        break;
+    }
+    this.setNominal(ctx);
+    if (this.rNeut < 0) this.yNeut = [0, 0];
+    else if (this.rNeut === 0 && this.xNeut === 0) this.yNeut = [1e6, 0];
+    else {
+      const d = this.rNeut * this.rNeut + this.xNeut * this.xNeut;
+      this.yNeut = [this.rNeut / d, -this.xNeut / d];
+    }
+    this.varBase = (1000 * this.kvarBase) / this.nPhases;
+    this.yqFixed = -this.varBase / (this.vBase * this.vBase);
+    this.pfChanged = false;
+  }
+
+  /** kWBase from connected kVA or billed kWh (load allocation specifications). */
+  computeAllocatedLoad(): void {
+    const pf = this.pfNominal;
+    if (this.spec === "xfkVA") {
+      if (this.connectedkVA > 0) {
+        this.kWBase = this.connectedkVA * this.allocationFactor * Math.abs(pf);
+        this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
+        if (pf < 0) this.kvarBase = -this.kvarBase;
+      }
+    } else if (this.spec === "kWh") {
+      this.kWBase = (this.kWh / (this.kWhDays * 24)) * this.cFactor;
+      this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
+      if (pf < 0) this.kvarBase = -this.kvarBase;
+    }
+  }
+
+  /** OpenDSS SetNominalLoad: nominal W and var per phase for the present mode and time. */
+  setNominal(ctx: YPrimContext | undefined): void {
+    let factor = 1;
+    let sp = 1;
+    let sq = 1;
+    let actual = false;
+    const mode = ctx?.mode ?? "snapshot";
+    const loadMult = ctx?.loadMult ?? 1;
+    if (this.status === "fixed") {
+      factor = 1;
+    } else if (mode === "snapshot") {
+      factor = this.status === "exempt" ? 1 : loadMult;
+    } else {
+      factor = this.status === "exempt" ? 1 : loadMult;
+      if (this.daily) {
+        [sp, sq] = this.daily.multAtHour(ctx!.dblHour);
+        actual = this.daily.useActual;
+      }
+    }
+    if (actual) {
+      this.wNominal = (1000 * sp) / this.nPhases;
+      this.varNominal = 0;
+      if (sq !== 0) this.varNominal = (1000 * sq) / this.nPhases;
+      else if (this.pfSpecified && this.pfNominal !== 1) {
+        this.varNominal = this.wNominal * Math.sqrt(1 / (this.pfNominal * this.pfNominal) - 1);
+        if (this.pfNominal < 0) this.varNominal = -this.varNominal;
+      }
+    } else {
+      this.wNominal = (1000 * this.kWBase * factor * sp) / this.nPhases;
+      this.varNominal = (1000 * this.kvarBase * factor * sq) / this.nPhases;
+    }
+    const vb2 = this.vBase * this.vBase;
+    const yeq: [number, number] = [this.wNominal / vb2, -this.varNominal / vb2];
+    this.yeq = yeq;
+    this.yeq95 =
+      this.vMinPu !== 0
+        ? [yeq[0] / (this.vMinPu * this.vMinPu), yeq[1] / (this.vMinPu * this.vMinPu)]
+        : [0, 0];
+    this.yeq105 =
+      this.vMaxPu !== 0
+        ? [yeq[0] / (this.vMaxPu * this.vMaxPu), yeq[1] / (this.vMaxPu * this.vMaxPu)]
+        : [...yeq];
+    this.yeq105I = this.vMaxPu !== 0 ? [yeq[0] / this.vMaxPu, yeq[1] / this.vMaxPu] : [...yeq];
+    this.iLow = [yeq[0] * this.vBaseLow, yeq[1] * this.vBaseLow];
+    const i95: [number, number] = [this.yeq95[0] * this.vBase95, this.yeq95[1] * this.vBase95];
+    const span = this.vBase95 - this.vBaseLow;
+    this.m95 = [(i95[0] - this.iLow[0]) / span, (i95[1] - this.iLow[1]) / span];
+    const iBase: [number, number] = [yeq[0] * this.vBase, yeq[1] * this.vBase];
+    this.m95I = [(iBase[0] - this.iLow[0]) / span, (iBase[1] - this.iLow[1]) / span];
+  }
+
+  protected yprimAdmittance(_ctx: YPrimContext): [number, number] {
+    return [this.yeq[0], this.yeq[1]];
+  }
+
+  protected override addNeutralYprim(y: Float64Array): void {
+    const n = this.yorder;
+    const k = 2 * ((n - 1) * n + (n - 1));
+    y[k] = y[k]! + this.yNeut[0];
+    y[k + 1] = y[k + 1]! + this.yNeut[1];
+    if (this.rNeut < 0) {
+      y[k] = y[k]! * 1.000001;
+      y[k + 1] = y[k + 1]! * 1.000001;
+    }
+  }
+
+  /** Interpolated admittance between Vlowpu and Vminpu: (ILow + M·(|V| − VbaseLow)) / |V|. */
+  private interp(m: [number, number], vmag: number): [number, number] {
+    const d = vmag - this.vBaseLow;
+    return [(this.iLow[0] + m[0] * d) / vmag, (this.iLow[1] + m[1] * d) / vmag];
+  }
+
+  protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {
+    const out = this.cur;
+    const yv = (y: readonly [number, number]): void => {
+      out[0] = y[0] * vr - y[1] * vi;
+      out[1] = y[0] * vi + y[1] * vr;
+    };
+    const model = this.model;
+    if (model === 2) {
+      yv(this.yeq);
+      return;
+    }
+    if (vmag <= this.vBaseLow) {
+      yv(this.yeq);
+      return;
+    }
+    switch (model) {
+      case 1:
+        if (vmag <= this.vBase95) yv(this.interp(this.m95, vmag));
+        else if (vmag > this.vBase105) yv(this.yeq105);
+        else conjSOverV(this.wNominal, this.varNominal, vr, vi, out);
+        return;
+      case 3:
+        if (vmag <= this.vBase95) yv(this.interp(this.m95, vmag));
+        else if (vmag > this.vBase105) yv(this.yeq105);
+        else {
+          conjSOverV(this.wNominal, 0, vr, vi, out);
+          out[0] = out[0]! - this.yeq[1] * vi;
+          out[1] = out[1]! + this.yeq[1] * vr;
+        }
+        return;
+      case 4: {
+        if (vmag <= this.vBase95) yv(this.interp(this.m95, vmag));
+        else if (vmag > this.vBase105) yv(this.yeq105);
+        else {
+          const ratio = vmag / this.vBase;
+          const wf = this.cvrWatts !== 1 ? ratio ** this.cvrWatts : ratio;
+          if (wf > 0) conjSOverV(this.wNominal * wf, 0, vr, vi, out);
+          else {
+            out[0] = 0;
+            out[1] = 0;
+          }
+          let cr = 0;
+          let ci = 0;
+          if (vmag !== 0) {
+            if (this.cvrVars === 2) {
+              cr = -this.yeq[1] * vi;
+              ci = this.yeq[1] * vr;
+            } else {
+              const vf = this.cvrVars === 3 ? ratio * ratio * ratio : ratio ** this.cvrVars;
+              const tmp = new Float64Array(2);
+              conjSOverV(0, this.varNominal * vf, vr, vi, tmp);
+              cr = tmp[0]!;
+              ci = tmp[1]!;
+            }
+          }
+          out[0] = out[0]! + cr;
+          out[1] = out[1]! + ci;
+        }
+        return;
+      }
+      case 5:
+        if (vmag <= this.vBase95) yv(this.interp(this.m95I, vmag));
+        else if (vmag > this.vBase105) yv(this.yeq105I);
+        else
+          conjSOverV(this.wNominal, this.varNominal, (vr / vmag) * this.vBase, (vi / vmag) * this.vBase, out);
+        return;
+      case 6:
+        if (vmag <= this.vBase95) yv([this.yeq95[0], this.yqFixed]);
+        else if (vmag > this.vBase105) yv([this.yeq105[0], this.yqFixed]);
+        else conjSOverV(this.wNominal, this.varBase, vr, vi, out);
+        return;
+      case 7:
+        if (vmag <= this.vBase95) yv([this.yeq95[0], this.yqFixed]);
+        else if (vmag > this.vBase105) yv([this.yeq105[0], this.yqFixed]);
+        else {
+          conjSOverV(this.wNominal, 0, vr, vi, out);
+          out[0] = out[0]! - this.yqFixed * vi;
+          out[1] = out[1]! + this.yqFixed * vr;
+        }
+        return;
+      case 8:
+        this.zipvCurrent(vr, vi, vmag);
+        return;
+      default:
+        yv(this.yeq);
+    }
+  }
+
+  private zipvCurrent(vr: number, vi: number, vmag: number): void {
+    const z = this.zipv!;
+    const out = this.cur;
+    let ar = 0;
+    let ai = 0;
+    const addY = (yr: number, yi: number): void => {
+      ar += yr * vr - yi * vi;
+      ai += yr * vi + yi * vr;
+    };
+    if (vmag <= this.vBase95 || vmag > this.vBase105) {
+      const low = vmag <= this.vBase95;
+      const ip = low ? this.interp(this.m95, vmag) : this.yeq105;
+      const ii = low ? this.interp(this.m95I, vmag) : this.yeq105I;
+      addY(this.yeq[0] * z[0]!, this.yeq[1] * z[3]!);
+      addY(ip[0] * z[2]!, ip[1] * z[5]!);
+      addY(ii[0] * z[1]!, ii[1] * z[4]!);
+    } else {
+      addY(this.yeq[0] * z[0]!, this.yeq[1] * z[3]!);
+      const t = new Float64Array(2);
+      conjSOverV(
+        this.wNominal * z[1]!,
+        this.varNominal * z[4]!,
+        (vr / vmag) * this.vBase,
+        (vi / vmag) * this.vBase,
+        t,
+      );
+      ar += t[0]!;
+      ai += t[1]!;
+      conjSOverV(this.wNominal * z[2]!, this.varNominal * z[5]!, vr, vi, t);
+      ar += t[0]!;
+      ai += t[1]!;
+    }
+    if (z[6]! > 0) {
+      const vx = 500 * (vmag / this.vBase - z[6]!);
+      const evx = Math.exp(2 * vx);
+      const yv = 0.5 * (1 + (evx - 1) / (evx + 1));
+      ar *= yv;
+      ai *= yv;
+    }
+    out[0] = ar;
+    out[1] = ai;
+  }
+}
+
+function setShape(v: ValueToken, cx: PropContext): LoadShape | null {
+  return findShape(v, cx);
+}
+
+const LOAD_PROPS: PropDef<Load>[] = [
+  prop("phases", (o, v, cx) => {
+    const n = toInt(v);
+    if (n < 1) throw new ValueError("phases must be >= 1");
+    o.nPhases = n;
+    o.setNCondsForConnection();
+    o.resize();
+    o.updateVBase();
+    cx.busesChanged();
+  }),
+  prop("bus1", (o, v, cx) => o.setBus(0, v.text, cx)),
+  prop("kV", (o, v) => {
+    o.kVLoadBase = toNumber(v);
+    o.updateVBase();
+  }),
+  prop("kW", (o, v) => {
+    o.kWBase = toNumber(v);
+    o.spec = "kW_PF";
+    o.kWref = o.kWBase;
+  }),
+  prop("pf", (o, v) => {
+    o.pfNominal = toNumber(v);
+    o.pfChanged = true;
+    o.pfSpecified = true;
+  }),
+  prop("model", (o, v) => {
+    const m = toInt(v);
+    if (m < 1 || m > 8) throw new ValueError("load model must be 1..8");
+    o.model = m;
+  }),
+  prop("yearly", (o, v, cx) => {
+    o.yearly = setShape(v, cx);
+  }),
+  prop("daily", (o, v, cx) => {
+    o.daily = setShape(v, cx);
+    if (o.daily?.useActual) {
+      throw new ValueError("daily shapes with UseActual=yes are not supported for loads by this engine");
+    }
+    if (o.yearly === null) o.yearly = o.daily;
+  }),
+  prop("duty", (o, v, cx) => {
+    o.duty = setShape(v, cx);
+  }),
+  unsupported("growth", "not implemented by this engine (GrowthShape)"),
+  prop("conn", (o, v, cx) => {
+    o.connection = toConnection(v);
+    o.setNCondsForConnection();
+    o.resize();
+    o.updateVBase();
+    o.vBase95 = o.vMinPu * o.vBase;
+    o.vBase105 = o.vMaxPu * o.vBase;
+    o.vBaseLow = o.vLowPu * o.vBase;
+    cx.busesChanged();
+  }),
+  prop("kvar", (o, v) => {
+    o.kvarBase = toNumber(v);
+    o.spec = "kW_kvar";
+    o.pfSpecified = false;
+    o.kvarRef = o.kvarBase;
+  }),
+  prop("Rneut", (o, v) => {
+    o.rNeut = toNumber(v);
+  }),
+  prop("Xneut", (o, v) => {
+    o.xNeut = toNumber(v);
+  }),
+  prop("status", (o, v) => {
+    const t = v.text.trim().toLowerCase();
+    if (t.startsWith("v")) o.status = "variable";
+    else if (t.startsWith("f")) o.status = "fixed";
+    else if (t.startsWith("e")) o.status = "exempt";
+    else throw new ValueError("status must be variable, fixed or exempt");
+  }),
+  inert("class", "int"),
+  prop("Vminpu", (o, v) => {
+    o.vMinPu = toNumber(v);
+  }),
+  prop("Vmaxpu", (o, v) => {
+    o.vMaxPu = toNumber(v);
+  }),
+  inert("Vminnorm", "number"),
+  inert("Vminemerg", "number"),
+  prop("xfkVA", (o, v) => {
+    o.connectedkVA = toNumber(v);
+    o.spec = "xfkVA";
+    o.computeAllocatedLoad();
+  }),
+  prop("allocationfactor", (o, v) => {
+    o.allocationFactor = toNumber(v);
+    o.spec = "xfkVA";
+    o.computeAllocatedLoad();
+  }),
+  prop("kVA", (o, v) => {
+    o.kVABase = toNumber(v);
+    o.spec = "kVA_PF";
+  }),
+  inert("%mean", "number"),
+  inert("%stddev", "number"),
+  prop("CVRwatts", (o, v) => {
+    o.cvrWatts = toNumber(v);
+  }),
+  prop("CVRvars", (o, v) => {
+    o.cvrVars = toNumber(v);
+  }),
+  prop("kwh", (o, v) => {
+    o.kWh = toNumber(v);
+    o.spec = "kWh";
+    o.computeAllocatedLoad();
+  }),
+  prop("kwhdays", (o, v) => {
+    o.kWhDays = toNumber(v);
+    o.spec = "kWh";
+    o.computeAllocatedLoad();
+  }),
+  prop("Cfactor", (o, v) => {
+    o.cFactor = toNumber(v);
+    o.spec = "kWh";
+    o.computeAllocatedLoad();
+  }),
+  unsupported("CVRcurve", "not implemented by this engine (yearly CVR curves)"),
+  inert("NumCust", "int"),
+  prop("ZIPV", (o, v) => {
+    const a = toNumberArray(v);
+    if (a.length !== 7) throw new ValueError("ZIPV needs 7 values");
+    o.zipv = a;
+  }),
+  inert("%SeriesRL", "number"),
+  inert("RelWeight", "number"),
+  prop("Vlowpu", (o, v) => {
+    o.vLowPu = toNumber(v);
+  }),
+  inert("puXharm", "number"),
+  inert("XRharm", "number"),
+  inert("spectrum"),
+  prop("basefreq", (o, v) => {
+    o.baseFrequency = toNumber(v);
+  }),
+  prop("enabled", (o, v, cx) => {
+    o.enabled = toBool(v);
+    cx.busesChanged();
+  }),
+];
+
+// ZIPV must be set before model=8 is used
+export function checkLoad(o: Load): void {
+  if (o.model === 8 && o.zipv === null) throw new ValueError(`${o.fullName}: model=8 needs ZIPV`);
+}

@@ -1,0 +1,204 @@
+/**
+ * Power-conversion (PC) elements: loads, generators, PV systems, storage. Each is a Norton
+ * equivalent: its primitive Y (an admittance at nominal power) is in the system Y matrix, and at
+ * every iteration it injects  Yprim·V − I(V)  where I(V) is the current its model draws at the
+ * present voltage. All models are written in load convention (current into the element), phase
+ * by phase, for wye (phase to neutral conductor) or delta (phase to next phase) connection.
+ */
+import type { ValueToken } from "../lexer.ts";
+import { ValueError } from "../values.ts";
+import { CktElement, diagonalTimes, type ElementRole, type YPrimContext } from "./base.ts";
+
+/** Wye (line-to-neutral) or delta (line-to-line) connection. */
+export type Connection = "wye" | "delta";
+
+/** Parse OpenDSS connection names (wye, y, ln, delta, d, ll). */
+export function toConnection(v: ValueToken): Connection {
+  const t = v.text.trim().toLowerCase();
+  if (t === "wye" || t === "y" || t === "ln" || t === "star") return "wye";
+  if (t === "delta" || t === "d" || t === "ll") return "delta";
+  throw new ValueError(`'${v.text}' is not a connection (wye or delta)`);
+}
+
+/** Common machinery of PC elements. */
+export abstract class PCElement extends CktElement {
+  readonly role: ElementRole = "PC";
+  connection: Connection = "wye";
+  /** Injection currents of the last evaluation (interleaved, per conductor). */
+  injCurrent: Float64Array = new Float64Array(0);
+  protected vTerm: Float64Array = new Float64Array(0);
+  /** Solution count of the last injection evaluation (iTerm is stale when it differs). */
+  itermSolutionCount = -1;
+  /** Scratch for the model's phase current (re, im). */
+  protected readonly cur = new Float64Array(2);
+
+  constructor(name: string, baseFrequency: number) {
+    super(name, baseFrequency);
+    this.recalcAlways = true;
+  }
+
+  /** Conductors for the connection: wye and 1/2-phase delta have a neutral/return conductor. */
+  setNCondsForConnection(): void {
+    if (this.connection === "wye") this.nConds = this.nPhases + 1;
+    else this.nConds = this.nPhases <= 2 ? this.nPhases + 1 : this.nPhases;
+  }
+
+  override resize(): void {
+    super.resize();
+    const n = this.yorder;
+    if (this.injCurrent.length !== 2 * n) {
+      this.injCurrent = new Float64Array(2 * n);
+      this.vTerm = new Float64Array(2 * n);
+    }
+  }
+
+  /** Recompute nominal quantities for the present time and mode (OpenDSS "SetNominal..."). */
+  abstract setNominal(ctx: YPrimContext): void;
+
+  /**
+   * Admittance of one phase branch placed in Yprim (wye: phase to neutral; delta: phase to
+   * phase, already converted by the subclass); negative for generation.
+   */
+  protected abstract yprimAdmittance(ctx: YPrimContext): [number, number];
+
+  /**
+   * Current drawn by phase `i` (load convention) at phase voltage (vr, vi); write to this.cur.
+   * `vmag` = |V| (line-to-line magnitude for delta).
+   */
+  protected abstract phaseCurrent(i: number, vr: number, vi: number, vmag: number): void;
+
+  /** Extra Yprim terms after the phase admittances (load neutral impedance). */
+  protected addNeutralYprim(_y: Float64Array): void {}
+
+  calcYPrim(ctx: YPrimContext): void {
+    this.setNominal(ctx);
+    const n = this.yorder;
+    const y = this.yprim;
+    y.fill(0);
+    let [yr, yi] = this.yprimAdmittance(ctx);
+    const fm = ctx.frequency / this.baseFrequency;
+    yi = yi / fm;
+    const nc = this.nConds;
+    const at = (i: number, j: number): number => 2 * (i * n + j);
+    if (this.connection === "wye") {
+      const neu = nc - 1;
+      for (let i = 0; i < this.nPhases; i++) {
+        y[at(i, i)] = yr;
+        y[at(i, i) + 1] = yi;
+        y[at(neu, neu)] = y[at(neu, neu)]! + yr;
+        y[at(neu, neu) + 1] = y[at(neu, neu) + 1]! + yi;
+        y[at(i, neu)] = -yr;
+        y[at(i, neu) + 1] = -yi;
+        y[at(neu, i)] = -yr;
+        y[at(neu, i) + 1] = -yi;
+      }
+      this.addNeutralYprim(y);
+    } else {
+      for (let i = 0; i < this.nPhases; i++) {
+        const j = (i + 1) % nc;
+        y[at(i, i)] = y[at(i, i)]! + yr;
+        y[at(i, i) + 1] = y[at(i, i) + 1]! + yi;
+        y[at(j, j)] = y[at(j, j)]! + yr;
+        y[at(j, j) + 1] = y[at(j, j) + 1]! + yi;
+        y[at(i, j)] = y[at(i, j)]! - yr;
+        y[at(i, j) + 1] = y[at(i, j) + 1]! - yi;
+        y[at(j, i)] = y[at(j, i)]! - yr;
+        y[at(j, i) + 1] = y[at(j, i) + 1]! - yi;
+      }
+    }
+    diagonalTimes(y, this.yprimSeries, n, 1e-10);
+    this.yprimInvalid = false;
+  }
+
+  /**
+   * Compute the injection currents at the present node voltages `V` (interleaved, index = node,
+   * node 0 = ground) and add them into `I`. Also stores the terminal currents (iTerm) for results.
+   */
+  injCurrents(V: Float64Array, I: Float64Array): void {
+    const n = this.yorder;
+    const vt = this.vTerm;
+    const inj = this.injCurrent;
+    const it = this.iTerm;
+    const ref = this.nodeRef;
+    for (let k = 0; k < n; k++) {
+      const node = ref[k]!;
+      vt[2 * k] = V[2 * node]!;
+      vt[2 * k + 1] = V[2 * node + 1]!;
+    }
+    // inj = Yprim * Vterm
+    const y = this.yprim;
+    for (let r = 0; r < n; r++) {
+      let sr = 0;
+      let si = 0;
+      const row = 2 * r * n;
+      for (let c = 0; c < n; c++) {
+        const a = y[row + 2 * c]!;
+        const b = y[row + 2 * c + 1]!;
+        const xr = vt[2 * c]!;
+        const xi = vt[2 * c + 1]!;
+        sr += a * xr - b * xi;
+        si += a * xi + b * xr;
+      }
+      inj[2 * r] = sr;
+      inj[2 * r + 1] = si;
+    }
+    it.fill(0);
+    const nc = this.nConds;
+    const wye = this.connection === "wye";
+    for (let i = 0; i < this.nPhases; i++) {
+      const j = wye ? nc - 1 : (i + 1) % nc;
+      const vr = vt[2 * i]! - vt[2 * j]!;
+      const vi = vt[2 * i + 1]! - vt[2 * j + 1]!;
+      this.phaseCurrent(i, vr, vi, Math.sqrt(vr * vr + vi * vi));
+      const cr = this.cur[0]!;
+      const ci = this.cur[1]!;
+      it[2 * i] = it[2 * i]! + cr;
+      it[2 * i + 1] = it[2 * i + 1]! + ci;
+      it[2 * j] = it[2 * j]! - cr;
+      it[2 * j + 1] = it[2 * j + 1]! - ci;
+      inj[2 * i] = inj[2 * i]! - cr;
+      inj[2 * i + 1] = inj[2 * i + 1]! - ci;
+      inj[2 * j] = inj[2 * j]! + cr;
+      inj[2 * j + 1] = inj[2 * j + 1]! + ci;
+    }
+    for (let k = 0; k < n; k++) {
+      const node = ref[k]!;
+      if (node === 0) continue;
+      I[2 * node] = I[2 * node]! + inj[2 * k]!;
+      I[2 * node + 1] = I[2 * node + 1]! + inj[2 * k + 1]!;
+    }
+  }
+
+  /** Total complex power (W, var) into terminal conductors at voltages V using the stored iTerm. */
+  terminalPower(V: Float64Array): [number, number] {
+    let p = 0;
+    let q = 0;
+    for (let k = 0; k < this.yorder; k++) {
+      const node = this.nodeRef[k]!;
+      if (node === 0) continue;
+      const vr = V[2 * node]!;
+      const vi = V[2 * node + 1]!;
+      const ir = this.iTerm[2 * k]!;
+      const ii = this.iTerm[2 * k + 1]!;
+      p += vr * ir + vi * ii;
+      q += vi * ir - vr * ii;
+    }
+    return [p, q];
+  }
+}
+
+/** Write conj(S/V) into out, S = (p, q), V = (vr, vi). */
+export function conjSOverV(p: number, q: number, vr: number, vi: number, out: Float64Array): void {
+  // S/V = (p + jq)/(vr + j vi); conj of it
+  const d = vr * vr + vi * vi;
+  const re = (p * vr + q * vi) / d;
+  const im = (q * vr - p * vi) / d;
+  out[0] = re;
+  out[1] = -im;
+}
+
+/** Write Y·V into out. */
+export function yTimesV(yr: number, yi: number, vr: number, vi: number, out: Float64Array, scale = 1): void {
+  out[0] = (yr * vr - yi * vi) * scale;
+  out[1] = (yr * vi + yi * vr) * scale;
+}

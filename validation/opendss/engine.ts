@@ -1,0 +1,976 @@
+/**
+ * The OpenDSS command executive: runs script text (New, Edit, More/~, Set, Redirect, Compile,
+ * Clear, CalcVoltageBases, SetkVBase, Solve, Enable/Disable, Class.Name.Property=value) against
+ * a circuit. Unknown commands, classes, options and properties are errors carrying the file and
+ * line of the command; commands that only produce OpenDSS reports or plots are accepted and noted
+ * in `warnings`.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { Circuit } from "./circuit.ts";
+import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
+import { Capacitor } from "./elements/capacitor.ts";
+import { Generator } from "./elements/generator.ts";
+import { Line, LineCode } from "./elements/line.ts";
+import { checkLoad, Load } from "./elements/load.ts";
+import { LoadShape } from "./elements/loadshape.ts";
+import { PVSystem } from "./elements/pvsystem.ts";
+import { Storage } from "./elements/storage.ts";
+import { Vsource } from "./elements/vsource.ts";
+import { DssError, type ScriptLocation } from "./errors.ts";
+import { LexError, type Param, stripComment, tokenize, type ValueToken } from "./lexer.ts";
+import { Solution, type SolveMode } from "./solution.ts";
+import { toBool, toInt, toNumber, toNumberArray, toSeconds, ValueError } from "./values.ts";
+
+/** How the engine reads script and data files (a virtual file system may be supplied). */
+export interface DssEngineOptions {
+  /** Read a file (absolute path) as text; throw if missing. Default: node:fs. */
+  readFile?: (path: string) => string;
+  /** Directory relative paths start from. Default: process.cwd(). */
+  cwd?: string;
+}
+
+interface ClassInfo {
+  name: string;
+  kind: "element" | "general";
+  create: (name: string, baseFrequency: number) => DssObject;
+}
+
+const CLASSES: ClassInfo[] = [
+  { name: "Vsource", kind: "element", create: (n, f) => new Vsource(n, f) },
+  { name: "Line", kind: "element", create: (n, f) => new Line(n, f) },
+  { name: "Load", kind: "element", create: (n, f) => new Load(n, f) },
+  { name: "Capacitor", kind: "element", create: (n, f) => new Capacitor(n, f) },
+  { name: "Generator", kind: "element", create: (n, f) => new Generator(n, f) },
+  { name: "PVSystem", kind: "element", create: (n, f) => new PVSystem(n, f) },
+  { name: "Storage", kind: "element", create: (n, f) => new Storage(n, f) },
+  { name: "LineCode", kind: "general", create: (n, f) => new LineCode(n, f) },
+  { name: "LoadShape", kind: "general", create: (n) => new LoadShape(n) },
+];
+
+/** OpenDSS classes this engine does not model (a clear error instead of "unknown class"). */
+const UNSUPPORTED_CLASSES = [
+  "transformer",
+  "regcontrol",
+  "capcontrol",
+  "energymeter",
+  "monitor",
+  "reactor",
+  "xycurve",
+  "tshape",
+  "growthshape",
+  "priceshape",
+  "spectrum",
+  "invcontrol",
+  "expcontrol",
+  "storagecontroller",
+  "isource",
+  "fault",
+  "fuse",
+  "recloser",
+  "relay",
+  "swtcontrol",
+  "wiredata",
+  "linegeometry",
+  "linespacing",
+  "cndata",
+  "tsdata",
+  "xfmrcode",
+  "autotrans",
+  "upfc",
+  "vccs",
+  "windgen",
+  "gicline",
+  "gictransformer",
+  "sensor",
+  "gicsource",
+  "indmach012",
+  "vsconverter",
+  "esvplcontrol",
+  "genctrl",
+  "gendispatcher",
+  "upfccontrol",
+  "dynamicexp",
+];
+
+/** Command names in OpenDSS order (abbreviations resolve to the first match). */
+const COMMANDS = [
+  "new",
+  "edit",
+  "more",
+  "m",
+  "~",
+  "select",
+  "save",
+  "show",
+  "solve",
+  "enable",
+  "disable",
+  "plot",
+  "reset",
+  "compile",
+  "set",
+  "dump",
+  "open",
+  "close",
+  "redirect",
+  "help",
+  "quit",
+  "next",
+  "panel",
+  "sample",
+  "clear",
+  "about",
+  "calcvoltagebases",
+  "setkvbase",
+  "buildy",
+  "get",
+  "init",
+  "export",
+  "fileedit",
+  "voltages",
+  "currents",
+  "powers",
+  "seqvoltages",
+  "losses",
+  "phaselosses",
+  "cktlosses",
+  "allocateloads",
+  "formedit",
+  "totals",
+  "capacity",
+  "classes",
+  "userclasses",
+  "zsc",
+  "zsc10",
+  "zscrefresh",
+  "ysc",
+  "puvoltages",
+  "varvalues",
+  "varnames",
+  "buscoords",
+  "makebuslist",
+  "makeposseq",
+  "reduce",
+  "interpolate",
+  "alignfile",
+  "top",
+  "rotate",
+  "vdiff",
+  "summary",
+  "distribute",
+  "di_plot",
+  "comparecases",
+  "yearlycurves",
+  "cd",
+  "visualize",
+  "closedi",
+  "doscmd",
+  "estimate",
+  "reconductor",
+  "latlongcoords",
+  "batchedit",
+  "nodelist",
+];
+
+/** Commands that only produce reports, plots or files; they change no circuit state. */
+const REPORT_COMMANDS = new Set([
+  "show",
+  "plot",
+  "export",
+  "dump",
+  "voltages",
+  "currents",
+  "powers",
+  "seqvoltages",
+  "losses",
+  "phaselosses",
+  "cktlosses",
+  "totals",
+  "summary",
+  "visualize",
+  "buscoords",
+  "latlongcoords",
+  "sample",
+  "reset",
+  "help",
+  "about",
+  "fileedit",
+  "formedit",
+  "panel",
+  "classes",
+  "userclasses",
+  "di_plot",
+  "closedi",
+  "yearlycurves",
+  "vdiff",
+  "puvoltages",
+  "varvalues",
+  "varnames",
+  "nodelist",
+  "capacity",
+]);
+
+/** `Set` options (OpenDSS names); abbreviations resolve in this order. */
+const OPTIONS = [
+  "type",
+  "element",
+  "hour",
+  "sec",
+  "year",
+  "frequency",
+  "stepsize",
+  "mode",
+  "random",
+  "number",
+  "time",
+  "class",
+  "object",
+  "circuit",
+  "editor",
+  "tolerance",
+  "maxiterations",
+  "h",
+  "loadmodel",
+  "loadmult",
+  "normvminpu",
+  "normvmaxpu",
+  "emergvminpu",
+  "emergvmaxpu",
+  "%mean",
+  "%stddev",
+  "ldcurve",
+  "%growth",
+  "genkw",
+  "genpf",
+  "capkvar",
+  "addtype",
+  "allowduplicates",
+  "zonelock",
+  "ueweight",
+  "lossweight",
+  "ueregs",
+  "lossregs",
+  "voltagebases",
+  "algorithm",
+  "trapezoidal",
+  "autobuslist",
+  "controlmode",
+  "tracecontrol",
+  "genmult",
+  "defaultdaily",
+  "defaultyearly",
+  "allocationfactors",
+  "cktmodel",
+  "pricesignal",
+  "pricecurve",
+  "terminal",
+  "basefrequency",
+  "harmonics",
+  "maxcontroliter",
+  "bus",
+  "datapath",
+  "keeplist",
+  "reduceoption",
+  "demandinterval",
+  "%normal",
+  "diverbose",
+  "casename",
+  "markercode",
+  "nodewidth",
+  "log",
+  "recorder",
+  "overloadreport",
+  "voltexceptionreport",
+  "cfactors",
+  "showexport",
+  "numallociterations",
+  "defaultbasefrequency",
+  "markswitches",
+  "switchmarkercode",
+  "daisysize",
+  "marktransformers",
+  "transmarkercode",
+  "transmarkersize",
+  "loadshapeclass",
+  "earthmodel",
+  "queryloglevel",
+  "markercode",
+  "miniterations",
+];
+
+/** Options that only affect reports, plots or meters (accepted, no effect on the solution). */
+const REPORT_OPTIONS = new Set([
+  "editor",
+  "normvminpu",
+  "normvmaxpu",
+  "emergvminpu",
+  "emergvmaxpu",
+  "%mean",
+  "%stddev",
+  "ueweight",
+  "lossweight",
+  "ueregs",
+  "lossregs",
+  "zonelock",
+  "tracecontrol",
+  "demandinterval",
+  "%normal",
+  "diverbose",
+  "casename",
+  "markercode",
+  "nodewidth",
+  "log",
+  "recorder",
+  "overloadreport",
+  "voltexceptionreport",
+  "showexport",
+  "markswitches",
+  "switchmarkercode",
+  "daisysize",
+  "marktransformers",
+  "transmarkercode",
+  "transmarkersize",
+  "keeplist",
+  "autobuslist",
+  "datapath",
+  "queryloglevel",
+  "terminal",
+  "bus",
+]);
+
+function findIn(list: readonly string[], word: string): string | undefined {
+  const w = word.toLowerCase();
+  if (list.includes(w)) return w;
+  return list.find((c) => c.startsWith(w));
+}
+
+/** The engine: one active circuit plus the general objects (LoadShape, LineCode). */
+export class DssEngine {
+  circuit: Circuit | null = null;
+  solution: Solution | null = null;
+  /** General objects by lower-case class then name. */
+  readonly objects = new Map<string, Map<string, DssObject>>();
+  /** Notes about accepted commands that had no effect (reports, plots). */
+  readonly warnings: string[] = [];
+  defaultBaseFrequency = 60;
+  cwd: string;
+  private readonly readFileImpl: (path: string) => string;
+  private lastEdited: DssObject | null = null;
+  /** Location of the command being executed. */
+  private loc: ScriptLocation = { file: "<text>", line: 1 };
+  /** Nesting depth of Redirect/Compile (guards against self-inclusion loops). */
+  private depth = 0;
+
+  constructor(options: DssEngineOptions = {}) {
+    this.readFileImpl = options.readFile ?? ((p) => readFileSync(p, "utf8"));
+    this.cwd = options.cwd ?? process.cwd();
+  }
+
+  /**
+   * Execute OpenDSS command text (one or more lines). `where` names the source in messages
+   * (default "<text>"). Returns the result text of the last command that produces one (Get).
+   */
+  text(commands: string, where = "<text>"): string {
+    let result = "";
+    this.runLines(commands.split(/\r?\n/), where, (r) => {
+      result = r;
+    });
+    return result;
+  }
+
+  /** Compile a deck: run the file and make its directory the current directory. */
+  compile(path: string): void {
+    this.text(`Compile "${path}"`, "<compile>");
+  }
+
+  private runLines(lines: string[], file: string, onResult?: (r: string) => void): void {
+    let inBlock = false;
+    for (let i = 0; i < lines.length; i++) {
+      let line = lines[i]!;
+      const trimmed = line.trim();
+      if (inBlock) {
+        if (trimmed.includes("*/")) inBlock = false;
+        continue;
+      }
+      if (trimmed.startsWith("/*")) {
+        if (!trimmed.includes("*/")) inBlock = true;
+        continue;
+      }
+      line = stripComment(line).trim();
+      if (line === "") continue;
+      this.loc = { file, line: i + 1 };
+      const r = this.executeLine(line);
+      if (r !== undefined) onResult?.(r);
+    }
+  }
+
+  private error(
+    kind: ConstructorParameters<typeof DssError>[0],
+    msg: string,
+    element?: string,
+    field?: string,
+  ): DssError {
+    return new DssError(kind, msg, { loc: this.loc, element, field });
+  }
+
+  private executeLine(line: string): string | undefined {
+    let params: Param[];
+    try {
+      params = tokenize(line);
+    } catch (e) {
+      if (e instanceof LexError) throw this.error("syntax", e.message);
+      throw e;
+    }
+    if (params.length === 0) return undefined;
+    const first = params[0]!;
+    if (first.name !== null) {
+      // Class.Name.Property=value
+      const parts = first.name.split(".");
+      if (parts.length < 3)
+        throw this.error("unknown-command", `unknown command '${first.name}=${first.value.text}'`);
+      const prop = parts.pop()!;
+      const cls = parts.shift()!;
+      const obj = this.findForEdit(`${cls}.${parts.join(".")}`);
+      this.applyParams(obj, [{ name: prop, value: first.value }, ...params.slice(1)]);
+      return undefined;
+    }
+    const verbText = first.value.text;
+    const verb = findIn(COMMANDS, verbText);
+    if (verb === undefined) throw this.error("unknown-command", `unknown command '${verbText}'`);
+    const rest = params.slice(1);
+    switch (verb) {
+      case "new":
+        this.cmdNew(rest);
+        return undefined;
+      case "edit":
+        this.cmdEdit(rest);
+        return undefined;
+      case "more":
+      case "m":
+      case "~":
+        if (!this.lastEdited) throw this.error("missing-element", "'More' (~) with no element being edited");
+        this.applyParams(this.lastEdited, rest);
+        return undefined;
+      case "clear":
+        this.clear();
+        return undefined;
+      case "redirect":
+      case "compile":
+        this.cmdRedirect(rest, verb === "compile");
+        return undefined;
+      case "set":
+        this.cmdSet(rest);
+        return undefined;
+      case "solve":
+        if (rest.length > 0) this.cmdSet(rest);
+        this.cmdSolve();
+        return undefined;
+      case "calcvoltagebases":
+        this.cmdCalcVoltageBases();
+        return undefined;
+      case "setkvbase":
+        this.cmdSetKvBase(rest);
+        return undefined;
+      case "enable":
+      case "disable": {
+        const spec = rest[0]?.value.text;
+        if (!spec) throw this.error("syntax", `${verb} needs Class.Name`);
+        const el = this.findForEdit(spec);
+        this.applyParams(el, [
+          { name: "enabled", value: { text: verb === "enable" ? "yes" : "no", bracket: "" } },
+        ]);
+        return undefined;
+      }
+      case "get":
+        return this.cmdGet(rest);
+      case "buildy": {
+        const sol = this.requireSolution();
+        this.guard(() => sol.buildYMatrix(false, true));
+        return undefined;
+      }
+      case "cd": {
+        const dir = rest[0]?.value.text;
+        if (dir) this.cwd = resolve(this.cwd, dir);
+        return undefined;
+      }
+      default:
+        if (REPORT_COMMANDS.has(verb)) {
+          this.warnings.push(
+            `${this.loc.file}:${this.loc.line}: '${verbText}' produces OpenDSS reports only; ignored`,
+          );
+          return undefined;
+        }
+        throw this.error("unsupported", `command '${verbText}' is not supported by this engine`);
+    }
+  }
+
+  /** Remove the circuit and all objects. */
+  clear(): void {
+    this.circuit = null;
+    this.solution = null;
+    this.objects.clear();
+    this.lastEdited = null;
+  }
+
+  private propContext(): PropContext {
+    return {
+      loc: this.loc,
+      findObject: (cls, name) => this.objects.get(cls.toLowerCase())?.get(name.toLowerCase()),
+      defaultBaseFrequency: this.defaultBaseFrequency,
+      busesChanged: () => {
+        if (this.circuit) {
+          this.circuit.busesChanged = true;
+          this.circuit.systemYChanged = true;
+        }
+      },
+      readDataFile: (path) => {
+        const abs = isAbsolute(path) ? path : resolve(this.cwd, path);
+        try {
+          return this.readFileImpl(abs);
+        } catch {
+          throw new ValueError(`cannot read data file '${path}' (${abs})`);
+        }
+      },
+    };
+  }
+
+  private splitSpec(spec: string): [string, string] {
+    const dot = spec.indexOf(".");
+    if (dot <= 0 || dot === spec.length - 1) {
+      throw this.error("syntax", `expected Class.Name, got '${spec}'`);
+    }
+    return [spec.slice(0, dot), spec.slice(dot + 1)];
+  }
+
+  private classInfo(clsName: string): ClassInfo {
+    const t = clsName.toLowerCase();
+    const exact = CLASSES.find((c) => c.name.toLowerCase() === t);
+    if (exact) return exact;
+    if (UNSUPPORTED_CLASSES.includes(t))
+      throw this.error("unsupported", `class '${clsName}' is not supported by this engine`);
+    throw this.error("unknown-class", `unknown class '${clsName}'`);
+  }
+
+  private cmdNew(params: Param[]): void {
+    const p0 = params[0];
+    if (!p0 || (p0.name !== null && !/^(object|element)$/i.test(p0.name))) {
+      throw this.error("syntax", "New needs Class.Name");
+    }
+    const [cls, name] = this.splitSpec(p0.value.text);
+    const rest = params.slice(1);
+    if (cls.toLowerCase() === "circuit") {
+      this.clearCircuitOnly();
+      const circuit = new Circuit(name);
+      this.circuit = circuit;
+      this.solution = new Solution(circuit, this.defaultBaseFrequency);
+      const src = new Vsource("source", this.defaultBaseFrequency);
+      src.definedAt = { ...this.loc };
+      circuit.add(src);
+      this.lastEdited = src;
+      this.applyParams(src, rest);
+      return;
+    }
+    const info = this.classInfo(cls);
+    if (info.kind === "element") {
+      const c = this.requireCircuit();
+      const existing = c.find(info.name, name);
+      if (existing) {
+        this.warnings.push(`${this.loc.file}:${this.loc.line}: ${existing.fullName} redefined (edited)`);
+        this.lastEdited = existing;
+        this.applyParams(existing, rest);
+        return;
+      }
+      const el = info.create(name, this.defaultBaseFrequency) as CktElement;
+      el.definedAt = { ...this.loc };
+      c.add(el);
+      this.lastEdited = el;
+      this.applyParams(el, rest);
+    } else {
+      const key = info.name.toLowerCase();
+      let m = this.objects.get(key);
+      if (!m) {
+        m = new Map();
+        this.objects.set(key, m);
+      }
+      let obj = m.get(name.toLowerCase());
+      if (obj) this.warnings.push(`${this.loc.file}:${this.loc.line}: ${obj.fullName} redefined (edited)`);
+      else {
+        obj = info.create(name, this.defaultBaseFrequency);
+        m.set(obj.name, obj);
+      }
+      this.lastEdited = obj;
+      this.applyParams(obj, rest);
+    }
+  }
+
+  private clearCircuitOnly(): void {
+    this.circuit = null;
+    this.solution = null;
+  }
+
+  private requireCircuit(): Circuit {
+    if (!this.circuit) throw this.error("no-circuit", "no circuit defined (use New Circuit.name first)");
+    return this.circuit;
+  }
+
+  private requireSolution(): Solution {
+    this.requireCircuit();
+    return this.solution!;
+  }
+
+  private findForEdit(spec: string): DssObject {
+    const [cls, name] = this.splitSpec(spec);
+    if (cls.toLowerCase() === "circuit") {
+      const c = this.requireCircuit();
+      return c.find("vsource", "source")!;
+    }
+    const info = this.classInfo(cls);
+    const obj =
+      info.kind === "element"
+        ? this.requireCircuit().find(info.name, name)
+        : this.objects.get(info.name.toLowerCase())?.get(name.toLowerCase());
+    if (!obj) {
+      throw this.error(
+        "missing-element",
+        `${info.name}.${name} is not defined (Edit of a missing element)`,
+        `${info.name}.${name}`,
+      );
+    }
+    return obj;
+  }
+
+  private cmdEdit(params: Param[]): void {
+    const p0 = params[0];
+    if (!p0 || (p0.name !== null && !/^(object|element)$/i.test(p0.name))) {
+      throw this.error("syntax", "Edit needs Class.Name");
+    }
+    const obj = this.findForEdit(p0.value.text);
+    this.lastEdited = obj;
+    this.applyParams(obj, params.slice(1));
+  }
+
+  /** Set properties of an object from command parameters, then finish the edit. */
+  applyParams(obj: DssObject, params: Param[]): void {
+    const cx = this.propContext();
+    for (const p of params) {
+      let idx: number;
+      if (p.name === null) {
+        idx = obj.lastPropIndex + 1;
+        if (idx >= obj.propDefs.length) {
+          throw this.error(
+            "unknown-property",
+            `${obj.fullName}: too many positional values ('${p.value.text}')`,
+            obj.fullName,
+          );
+        }
+      } else {
+        idx = obj.findProp(p.name);
+        if (idx < 0) {
+          if ("like".startsWith(p.name.toLowerCase()) && p.name.length >= 2) {
+            this.applyLike(obj, p.value.text);
+            continue;
+          }
+          throw this.error(
+            "unknown-property",
+            `${obj.fullName} has no property '${p.name}'`,
+            obj.fullName,
+            p.name,
+          );
+        }
+      }
+      obj.setProp(idx, p.value, cx);
+    }
+    try {
+      obj.endEdit(cx);
+      if (obj instanceof Load) checkLoad(obj);
+    } catch (e) {
+      if (e instanceof ValueError) throw this.error(e.kind, e.message, obj.fullName);
+      throw e;
+    }
+  }
+
+  private applyLike(obj: DssObject, otherName: string): void {
+    const other =
+      obj instanceof LoadShape || obj instanceof LineCode
+        ? this.objects.get(obj.className.toLowerCase())?.get(otherName.toLowerCase())
+        : this.circuit?.find(obj.className, otherName);
+    if (!other)
+      throw this.error(
+        "missing-element",
+        `like=${otherName}: ${obj.className}.${otherName} is not defined`,
+        obj.fullName,
+        "like",
+      );
+    const cx = this.propContext();
+    for (const a of other.history) {
+      const name = other.propDefs[a.index]!.name.toLowerCase();
+      if (name === "bus1" || name === "bus2") continue;
+      obj.setProp(a.index, a.value, cx);
+    }
+  }
+
+  private cmdRedirect(params: Param[], isCompile: boolean): void {
+    const name = params[0]?.value.text;
+    if (!name) throw this.error("syntax", `${isCompile ? "Compile" : "Redirect"} needs a file name`);
+    const abs = isAbsolute(name) ? name : resolve(this.cwd, name);
+    let text: string;
+    try {
+      text = this.readFileImpl(abs);
+    } catch {
+      throw this.error("missing-file", `cannot read file '${name}' (${abs})`);
+    }
+    if (this.depth > 50)
+      throw this.error("syntax", "Redirect/Compile nested too deeply (a file includes itself?)");
+    const savedCwd = this.cwd;
+    const savedLoc = this.loc;
+    this.cwd = dirname(abs);
+    this.depth++;
+    try {
+      this.runLines(text.split(/\r?\n/), abs);
+    } finally {
+      this.depth--;
+      this.loc = savedLoc;
+      if (!isCompile) this.cwd = savedCwd;
+    }
+  }
+
+  private cmdSet(params: Param[]): void {
+    let pending: string | null = null;
+    for (const p of params) {
+      let name: string;
+      if (p.name === null) {
+        if (pending === null)
+          throw this.error("syntax", `Set: value '${p.value.text}' without an option name`);
+        name = pending;
+      } else name = p.name;
+      const opt = findIn(OPTIONS, name);
+      if (opt === undefined) throw this.error("unknown-option", `unknown option '${name}'`, undefined, name);
+      pending = null;
+      try {
+        this.setOption(opt, p.value);
+      } catch (e) {
+        if (e instanceof ValueError)
+          throw this.error(e.kind, `Set ${name}=${p.value.text}: ${e.message}`, undefined, name);
+        throw e;
+      }
+    }
+  }
+
+  private setOption(opt: string, v: ValueToken): void {
+    const sol = (): Solution => this.requireSolution();
+    switch (opt) {
+      case "hour":
+        sol().intHour = toInt(v);
+        return;
+      case "sec":
+        sol().t = toNumber(v);
+        return;
+      case "time": {
+        const a = toNumberArray(v);
+        if (a.length !== 2) throw new ValueError("time needs [hour sec]");
+        sol().intHour = a[0]!;
+        sol().t = a[1]!;
+        return;
+      }
+      case "year":
+        if (toInt(v) !== 0) throw new ValueError("only year=0 is supported (no growth shapes)");
+        return;
+      case "frequency": {
+        const f = toNumber(v);
+        if (f !== this.defaultBaseFrequency)
+          throw new ValueError("solution frequency must equal the base frequency");
+        return;
+      }
+      case "stepsize":
+      case "h":
+        sol().h = toSeconds(v);
+        return;
+      case "mode": {
+        const t = v.text.trim().toLowerCase();
+        let m: SolveMode;
+        if ("snapshot".startsWith(t) || t.startsWith("snap")) m = "snapshot";
+        else if ("daily".startsWith(t) && t.length > 0) m = "daily";
+        else throw new ValueError(`mode '${v.text}' is not supported (snapshot and daily are)`);
+        sol().setMode(m);
+        return;
+      }
+      case "number":
+        sol().number = toInt(v);
+        return;
+      case "tolerance":
+        sol().tolerance = toNumber(v);
+        return;
+      case "maxiterations":
+        sol().maxIterations = toInt(v);
+        return;
+      case "miniterations":
+        sol().minIterations = toInt(v);
+        return;
+      case "maxcontroliter":
+        sol().maxControlIterations = toInt(v);
+        return;
+      case "loadmult":
+        sol().loadMult = toNumber(v);
+        this.requireCircuit().systemYChanged = true;
+        return;
+      case "genmult":
+        sol().genMult = toNumber(v);
+        return;
+      case "voltagebases": {
+        const a = toNumberArray(v);
+        this.requireCircuit().legalVoltageBases = a;
+        return;
+      }
+      case "algorithm":
+        if (!v.text.trim().toLowerCase().startsWith("n"))
+          throw new ValueError("only algorithm=normal is supported");
+        return;
+      case "loadmodel":
+        if (!v.text.trim().toLowerCase().startsWith("p"))
+          throw new ValueError("only loadmodel=powerflow is supported");
+        return;
+      case "controlmode": {
+        const t = v.text.trim().toLowerCase();
+        if (!(t.startsWith("s") || t.startsWith("o"))) {
+          throw new ValueError(
+            "only controlmode=static or off is supported (no control devices are modelled)",
+          );
+        }
+        return;
+      }
+      case "defaultbasefrequency":
+      case "basefrequency":
+        this.defaultBaseFrequency = toNumber(v);
+        if (this.solution) this.solution.frequency = this.defaultBaseFrequency;
+        return;
+      case "trapezoidal":
+        if (toBool(v)) throw new ValueError("trapezoidal integration is not supported");
+        return;
+      case "allowduplicates":
+        if (toBool(v)) throw new ValueError("allowduplicates=yes is not supported");
+        return;
+      case "random":
+        if (!v.text.trim().toLowerCase().startsWith("n"))
+          throw new ValueError("random modes are not supported");
+        return;
+      default:
+        if (REPORT_OPTIONS.has(opt)) return;
+        throw new ValueError(`option '${opt}' is not supported by this engine`);
+    }
+  }
+
+  /** Run `fn`, attaching the present command's location to engine errors that have none. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof DssError && e.location.file === undefined) {
+        throw new DssError(e.kind, e.detail, {
+          loc: this.loc,
+          element: e.location.element,
+          field: e.location.field,
+        });
+      }
+      throw e;
+    }
+  }
+
+  private cmdCalcVoltageBases(): void {
+    const sol = this.requireSolution();
+    if (sol.circuit.vsources.length === 0) throw this.error("no-circuit", "no enabled voltage source");
+    this.guard(() => sol.setVoltageBases());
+  }
+
+  private cmdSetKvBase(params: Param[]): void {
+    const c = this.requireCircuit();
+    let bus: string | null = null;
+    let kvln: number | null = null;
+    for (const p of params) {
+      const n = (p.name ?? "").toLowerCase();
+      try {
+        if (n === "bus" || (p.name === null && bus === null)) bus = p.value.text.toLowerCase();
+        else if (n === "kvll" || p.name === null) kvln = toNumber(p.value) / Math.sqrt(3);
+        else if (n === "kvln") kvln = toNumber(p.value);
+        else throw this.error("unknown-option", `SetkVBase: unknown parameter '${p.name}'`);
+      } catch (e) {
+        if (e instanceof ValueError) throw this.error(e.kind, `SetkVBase: ${e.message}`);
+        throw e;
+      }
+    }
+    if (bus === null || kvln === null)
+      throw this.error("syntax", "SetkVBase needs bus= and kVLL= (or kVLN=)");
+    c.kvBaseByBus.set(bus, kvln);
+    const b = c.getBus(bus);
+    if (b) b.kvBase = kvln;
+    if (this.solution) this.solution.voltageBaseChanged = true;
+  }
+
+  private cmdSolve(): void {
+    const sol = this.requireSolution();
+    const c = sol.circuit;
+    if (c.vsources.length === 0) throw this.error("no-circuit", "no enabled voltage source");
+    this.guard(() => {
+      if (c.busesChanged) c.renumber();
+    });
+    for (const b of c.buses) {
+      if (b.refs.length > 0 && !(b.kvBase > 0)) {
+        const first = c.busFirstUse.get(b.name);
+        throw this.error(
+          "no-voltage-base",
+          `bus '${b.name}' has no voltage base${first ? ` (first used at ${first})` : ""}: set VoltageBases and run CalcVoltageBases (or SetkVBase) before Solve`,
+          undefined,
+          b.name,
+        );
+      }
+    }
+    this.guard(() => sol.solve());
+    if (!sol.converged) {
+      this.warnings.push(
+        `${this.loc.file}:${this.loc.line}: solution did not converge in ${sol.maxIterations} iterations (max error ${sol.maxError})`,
+      );
+    }
+  }
+
+  private cmdGet(params: Param[]): string {
+    const out: string[] = [];
+    const sol = this.solution;
+    for (const p of params) {
+      const opt = findIn(OPTIONS, p.value.text);
+      switch (opt) {
+        case "mode":
+          out.push(sol?.mode === "daily" ? "Daily" : "Snap");
+          break;
+        case "hour":
+          out.push(String(sol?.intHour ?? 0));
+          break;
+        case "sec":
+          out.push(String(sol?.t ?? 0));
+          break;
+        case "tolerance":
+          out.push(String(sol?.tolerance ?? 1e-4));
+          break;
+        case "maxiterations":
+          out.push(String(sol?.maxIterations ?? 15));
+          break;
+        case "number":
+          out.push(String(sol?.number ?? 1));
+          break;
+        case "stepsize":
+        case "h":
+          out.push(String(sol?.h ?? 0));
+          break;
+        case "voltagebases":
+          out.push(`[${(this.circuit?.legalVoltageBases ?? []).join(", ")}]`);
+          break;
+        case "defaultbasefrequency":
+        case "basefrequency":
+          out.push(String(this.defaultBaseFrequency));
+          break;
+        default:
+          throw this.error("unknown-option", `Get: option '${p.value.text}' not available`);
+      }
+    }
+    return out.join(" ");
+  }
+}

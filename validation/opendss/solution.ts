@@ -1,0 +1,375 @@
+/**
+ * OpenDSS's iterative nodal solution ("normal" current-injection fixed point):
+ *
+ *   Y·V(k+1) = I_sources + Σ_PC [ Yprim·V(k) − I_model(V(k)) ]
+ *
+ * with Y the system admittance matrix holding every element's primitive Y (power-conversion
+ * elements at their nominal admittance), factorised once per Y change. Convergence is on the
+ * change of node voltage magnitudes, per unit of the node's voltage base (relative when no base),
+ * and at least MinIterations (2) are done. The first solution after a mode change starts from
+ * the direct solution of Y with source injections only (loads as admittances); later ones start
+ * from the previous solution. Daily mode advances the clock before each solve and updates the
+ * storage energy after it (OpenDSS SolveDaily / EndOfTimeStepCleanup).
+ */
+import type { Circuit } from "./circuit.ts";
+import { elementYV, type YPrimContext } from "./elements/base.ts";
+import type { PCElement } from "./elements/pc.ts";
+import { Storage } from "./elements/storage.ts";
+import type { Vsource } from "./elements/vsource.ts";
+import { DssError } from "./errors.ts";
+import { SingularMatrixError, SparseLU } from "./sparse.ts";
+
+const SQRT3 = Math.sqrt(3);
+
+/** Solution modes supported. */
+export type SolveMode = "snapshot" | "daily";
+
+/** Solution state and algorithms for one circuit. */
+export class Solution implements YPrimContext {
+  readonly circuit: Circuit;
+  mode: SolveMode = "snapshot";
+  /** Time steps per Solve in daily mode. */
+  number = 1;
+  /** Step size (s). */
+  h = 0.001;
+  intHour = 0;
+  /** Seconds past the hour. */
+  t = 0;
+  frequency: number;
+  tolerance = 1e-4;
+  maxIterations = 15;
+  minIterations = 2;
+  maxControlIterations = 10;
+  loadMult = 1;
+  genMult = 1;
+  intervalHrs = 1;
+  /** Node voltages (V), interleaved, index = node (0 = ground). */
+  V: Float64Array = new Float64Array(2);
+  /** Injection currents (A), interleaved, index = node. */
+  I: Float64Array = new Float64Array(2);
+  vmagSaved: Float64Array = new Float64Array(1);
+  nodeVbase: Float64Array = new Float64Array(1);
+  solutionInitialized = false;
+  seriesYInvalid = true;
+  voltageBaseChanged = true;
+  iteration = 0;
+  controlIteration = 0;
+  mostIterationsDone = 0;
+  converged = false;
+  isSolved = false;
+  maxError = 0;
+  /** Incremented at each solution (results recompute stale element currents). */
+  solutionCount = 0;
+  private Y: SparseLU | null = null;
+  private Yseries: SparseLU | null = null;
+  private loadsNeedUpdating = true;
+  private rhs: Float64Array = new Float64Array(0);
+  private res: Float64Array = new Float64Array(0);
+  private elScratch: Float64Array = new Float64Array(64);
+  /** What produced the present voltages: a power flow, the zero-load snapshot, or nothing yet. */
+  lastSolveKind: "none" | "zeroload" | "pflow" = "none";
+
+  constructor(circuit: Circuit, frequency: number) {
+    this.circuit = circuit;
+    this.frequency = frequency;
+  }
+
+  /** Hours since the start (intHour + t/3600). */
+  get dblHour(): number {
+    return this.intHour + this.t / 3600;
+  }
+
+  /** OpenDSS Set_Mode: resets the clock and forces re-initialisation of the solution. */
+  setMode(mode: SolveMode): void {
+    this.intHour = 0;
+    this.t = 0;
+    this.mode = mode;
+    this.solutionInitialized = false;
+    if (mode === "daily") {
+      this.h = 3600;
+      this.number = 24;
+    } else {
+      this.intervalHrs = 1;
+      this.number = 1;
+    }
+  }
+
+  private incrementTime(): void {
+    this.t += this.h;
+    while (this.t >= 3600) {
+      this.intHour++;
+      this.t -= 3600;
+    }
+  }
+
+  /** Build the system Y (whole or series part), renumbering buses if needed. */
+  buildYMatrix(series: boolean, allocateVI: boolean): void {
+    const c = this.circuit;
+    let renumbered = false;
+    if (c.busesChanged) {
+      c.renumber();
+      renumbered = true;
+    }
+    const n = c.numNodes;
+    if (renumbered || !this.Y || this.Y.sym !== c.sym) {
+      this.Y = new SparseLU(c.sym!);
+      this.Yseries = new SparseLU(c.sym!);
+      allocateVI = true;
+    }
+    for (const el of c.elements) {
+      if (el.yprimInvalid || el.recalcAlways) el.calcYPrim(this);
+    }
+    const lu = series ? this.Yseries! : this.Y!;
+    c.assemble(lu, series);
+    try {
+      lu.factor();
+    } catch (e) {
+      if (e instanceof SingularMatrixError) {
+        throw new DssError(
+          "singular",
+          `singular admittance matrix at node ${c.nodeName(e.node + 1)} (an isolated or unreferenced part of the circuit)`,
+        );
+      }
+      throw e;
+    }
+    if (allocateVI) {
+      if (this.V.length !== 2 * (n + 1)) {
+        const old = this.V;
+        this.V = new Float64Array(2 * (n + 1));
+        this.V.set(old.subarray(0, Math.min(old.length, this.V.length)));
+        this.I = new Float64Array(2 * (n + 1));
+        this.rhs = new Float64Array(2 * n);
+        this.res = new Float64Array(2 * (n + 1));
+      }
+      this.V[0] = 0;
+      this.V[1] = 0;
+      this.vmagSaved = new Float64Array(n + 1);
+      this.initializeNodeVbase();
+    }
+    if (series) this.seriesYInvalid = false;
+    else {
+      this.seriesYInvalid = true;
+      c.systemYChanged = false;
+    }
+  }
+
+  /** Node voltage bases (V, line-to-neutral) from the bus kV bases. */
+  initializeNodeVbase(): void {
+    const c = this.circuit;
+    const n = c.numNodes;
+    if (this.nodeVbase.length !== n + 1) this.nodeVbase = new Float64Array(n + 1);
+    for (let i = 1; i <= n; i++) this.nodeVbase[i] = c.buses[c.nodeBus[i]!]!.kvBase * 1000;
+    this.voltageBaseChanged = false;
+  }
+
+  private zeroInjCurr(): void {
+    this.I.fill(0);
+  }
+
+  private getSourceInjCurrents(): void {
+    for (const vs of this.circuit.vsources) (vs as Vsource).injCurrents(this.I, this);
+  }
+
+  private getPCInjCurr(): void {
+    const pcs = this.circuit.pcElements;
+    if (this.loadsNeedUpdating) for (const pc of pcs) pc.setNominal(this);
+    for (const pc of pcs) {
+      (pc as PCElement).injCurrents(this.V, this.I);
+      pc.itermSolutionCount = this.solutionCount;
+    }
+  }
+
+  /**
+   * Solve Y·V = I with the active (whole or series) factors. Solutions with the whole Y get one
+   * step of iterative refinement whose residual I − Σ Yprim·V is computed element by element in
+   * branch form: this removes the rounding noise that very low impedances (e.g. 1e-6 Ω lines,
+   * a 1e-8 Ω source) otherwise spread through the network (~1e-10 pu).
+   */
+  private solveSystem(series = false): void {
+    const lu = series ? this.Yseries! : this.Y!;
+    const n = this.circuit.numNodes;
+    const b = this.rhs;
+    b.set(this.I.subarray(2, 2 * (n + 1)));
+    lu.solve(b, b);
+    this.V.set(b, 2);
+    this.V[0] = 0;
+    this.V[1] = 0;
+    if (!series) this.refine();
+  }
+
+  private refine(): void {
+    const c = this.circuit;
+    const n = c.numNodes;
+    const r = this.res;
+    r.set(this.I);
+    const V = this.V;
+    for (const el of c.elements) {
+      if (!el.enabled) continue;
+      const m = el.yorder;
+      if (this.elScratch.length < 2 * m) this.elScratch = new Float64Array(2 * m);
+      const out = this.elScratch;
+      elementYV(el, V, out);
+      const ref = el.nodeRef;
+      for (let k = 0; k < m; k++) {
+        const node = ref[k]!;
+        r[2 * node] = r[2 * node]! - out[2 * k]!;
+        r[2 * node + 1] = r[2 * node + 1]! - out[2 * k + 1]!;
+      }
+    }
+    const b = this.rhs;
+    b.set(r.subarray(2, 2 * (n + 1)));
+    (this.Y as SparseLU).solve(b, b);
+    for (let i = 1; i <= n; i++) {
+      V[2 * i] = V[2 * i]! + b[2 * (i - 1)]!;
+      V[2 * i + 1] = V[2 * i + 1]! + b[2 * (i - 1) + 1]!;
+    }
+  }
+
+  /** OpenDSS Converged: max |Δ|V|| per unit of base (relative when no base). */
+  private checkConverged(): boolean {
+    const n = this.circuit.numNodes;
+    const V = this.V;
+    let maxErr = 0;
+    for (let i = 1; i <= n; i++) {
+      const vr = V[2 * i]!;
+      const vi = V[2 * i + 1]!;
+      const vmag = Math.sqrt(vr * vr + vi * vi);
+      const base = this.nodeVbase[i]!;
+      let err = 0;
+      if (base > 0) err = Math.abs(vmag - this.vmagSaved[i]!) / base;
+      else if (vmag !== 0) err = Math.abs(1 - this.vmagSaved[i]! / vmag);
+      this.vmagSaved[i] = vmag;
+      if (err > maxErr) maxErr = err;
+    }
+    this.maxError = maxErr;
+    this.converged = maxErr <= this.tolerance && !Number.isNaN(maxErr);
+    return this.converged;
+  }
+
+  /** Zero-load snapshot (series Y, source injections only): used to set voltage bases. */
+  solveZeroLoadSnapshot(): void {
+    if (this.circuit.systemYChanged || this.seriesYInvalid || this.circuit.busesChanged)
+      this.buildYMatrix(true, true);
+    this.solutionCount++;
+    this.zeroInjCurr();
+    this.getSourceInjCurrents();
+    this.solveSystem(true);
+    this.lastSolveKind = "zeroload";
+  }
+
+  /** CalcVoltageBases: zero-load snapshot, then each bus gets the nearest legal base (kV L-N). */
+  setVoltageBases(): void {
+    this.solveZeroLoadSnapshot();
+    const c = this.circuit;
+    for (const bus of c.buses) {
+      if (bus.refs.length === 0) continue;
+      const r = bus.refs[0]!;
+      const vmag = Math.hypot(this.V[2 * r]!, this.V[2 * r + 1]!);
+      bus.kvBase = nearestBaseKv(c.legalVoltageBases, vmag * 0.001732) / SQRT3;
+      c.kvBaseByBus.set(bus.name, bus.kvBase);
+    }
+    this.initializeNodeVbase();
+    this.isSolved = true;
+  }
+
+  private solveYDirect(): void {
+    this.zeroInjCurr();
+    this.getSourceInjCurrents();
+    this.solveSystem();
+  }
+
+  private doNormalSolution(): void {
+    this.iteration = 0;
+    do {
+      this.iteration++;
+      this.zeroInjCurr();
+      this.getSourceInjCurrents();
+      this.getPCInjCurr();
+      if (this.circuit.systemYChanged) this.buildYMatrix(false, false);
+      this.solveSystem();
+      this.loadsNeedUpdating = false;
+    } while (
+      !(
+        (this.checkConverged() && this.iteration >= this.minIterations) ||
+        this.iteration >= this.maxIterations
+      )
+    );
+  }
+
+  private doPflowSolution(): void {
+    this.solutionCount++;
+    if (this.voltageBaseChanged) this.initializeNodeVbase();
+    if (!this.solutionInitialized) {
+      this.solveYDirect();
+      this.solutionInitialized = true;
+    }
+    this.doNormalSolution();
+    this.isSolved = this.converged;
+    this.lastSolveKind = "pflow";
+  }
+
+  private solveCircuit(): void {
+    if (this.circuit.systemYChanged || this.circuit.busesChanged) this.buildYMatrix(false, true);
+    this.doPflowSolution();
+  }
+
+  /** One snapshot solution with the (empty) control loop. */
+  solveSnap(): void {
+    this.controlIteration = 0;
+    this.mostIterationsDone = 0;
+    this.loadsNeedUpdating = true;
+    let total = 0;
+    let done = false;
+    do {
+      this.controlIteration++;
+      this.solveCircuit();
+      // no control devices are modelled: controls are done after the first converged pass
+      done = true;
+      if (this.circuit.systemYChanged) this.buildYMatrix(false, false);
+      if (this.iteration > this.mostIterationsDone) this.mostIterationsDone = this.iteration;
+      total += this.iteration;
+    } while (!done && this.controlIteration < this.maxControlIterations);
+    this.iteration = total;
+  }
+
+  /** Daily mode: for each of `number` steps advance the clock, solve, update storage. */
+  solveDaily(): void {
+    this.intervalHrs = this.h / 3600;
+    for (let k = 0; k < this.number; k++) {
+      this.incrementTime();
+      this.solveSnap();
+      this.endOfTimeStepCleanup();
+    }
+  }
+
+  /** Storage energy update from the power of the step just solved. */
+  private endOfTimeStepCleanup(): void {
+    for (const el of this.circuit.elements) {
+      if (el instanceof Storage && el.enabled) {
+        const [p] = el.terminalPower(this.V);
+        el.updateStorage(p, this.intervalHrs);
+      }
+    }
+  }
+
+  /** Solve in the present mode. */
+  solve(): void {
+    if (this.mode === "daily") this.solveDaily();
+    else this.solveSnap();
+  }
+}
+
+/** OpenDSS NearestBasekV: the legal base closest to kV in relative terms. */
+export function nearestBaseKv(bases: readonly number[], kv: number): number {
+  let best = 0;
+  let minDiff = 1e50;
+  for (const b of bases) {
+    if (b === 0) break;
+    const d = Math.abs(1 - kv / b);
+    if (d < minDiff) {
+      minDiff = d;
+      best = b;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,281 @@
+/**
+ * Complex sparse LU for the nodal admittance matrix.
+ *
+ * The system Y of a network is structurally symmetric, so the factorisation works on an
+ * undirected pattern: a minimum-degree ordering (ties broken by lowest index) is computed once
+ * per topology, the fill pattern and an update plan are precomputed, and each numeric
+ * factorisation is a flat loop over typed arrays with no allocation. Pivots are taken on the
+ * diagonal in that order (nodal admittance matrices of power networks are safe for this); a
+ * zero or vanishing pivot is reported as singular.
+ *
+ * Storage of the factors, in one interleaved complex array `val`: the diagonal D (n entries),
+ * then the strictly-upper entries U(k, j) and the strictly-lower multipliers L(j, k) for each
+ * pivot k and each later index j in pattern(k) (same positions for U and L).
+ */
+
+/** A zero or vanishing pivot: `node` is the 0-based original index of the offending row. */
+export class SingularMatrixError extends Error {
+  constructor(readonly node: number) {
+    super(`singular admittance matrix at node index ${node}`);
+  }
+}
+
+/** The symbolic part (ordering, fill pattern, update plan); shared by several numeric matrices. */
+export class SparseSymbolic {
+  readonly n: number;
+  /** New (pivot) index → original index. */
+  readonly perm: Int32Array;
+  /** Original index → new index. */
+  readonly iperm: Int32Array;
+  /** Pattern of pivot k: later pivots idx[ptr[k]..ptr[k+1]) (new indices, ascending). */
+  readonly ptr: Int32Array;
+  readonly idx: Int32Array;
+  /** Number of off-diagonal slots per triangle. */
+  readonly nOff: number;
+  /** For each pivot k and each (a, b) in pattern(k)²: target slot of the update. */
+  readonly planPtr: Int32Array;
+  readonly plan: Int32Array;
+  private readonly slotMap: Map<number, number>;
+
+  /**
+   * Build from the number of nodes and the undirected off-diagonal connections (pairs of
+   * 0-based original indices; duplicates and self-pairs are ignored).
+   */
+  constructor(n: number, edges: Iterable<readonly [number, number]>) {
+    this.n = n;
+    const adj: Set<number>[] = [];
+    for (let i = 0; i < n; i++) adj.push(new Set());
+    for (const [a, b] of edges) {
+      if (a === b) continue;
+      adj[a]!.add(b);
+      adj[b]!.add(a);
+    }
+    // minimum-degree elimination on the graph (with fill)
+    const perm = new Int32Array(n);
+    const iperm = new Int32Array(n).fill(-1);
+    const patternsOrig: number[][] = [];
+    const eliminated = new Uint8Array(n);
+    // degree buckets for speed on large systems
+    const deg = new Int32Array(n);
+    for (let i = 0; i < n; i++) deg[i] = adj[i]!.size;
+    for (let step = 0; step < n; step++) {
+      let best = -1;
+      let bestDeg = Number.MAX_SAFE_INTEGER;
+      for (let i = 0; i < n; i++) {
+        if (!eliminated[i] && deg[i]! < bestDeg) {
+          bestDeg = deg[i]!;
+          best = i;
+          if (bestDeg === 0) break;
+        }
+      }
+      const v = best;
+      eliminated[v] = 1;
+      perm[step] = v;
+      iperm[v] = step;
+      const nb = [...adj[v]!];
+      patternsOrig.push(nb);
+      for (const a of nb) {
+        adj[a]!.delete(v);
+        for (const b of nb) if (a !== b) adj[a]!.add(b);
+        deg[a] = adj[a]!.size;
+      }
+      adj[v]!.clear();
+    }
+    this.perm = perm;
+    this.iperm = iperm;
+    const ptr = new Int32Array(n + 1);
+    for (let k = 0; k < n; k++) ptr[k + 1] = ptr[k]! + patternsOrig[k]!.length;
+    const idx = new Int32Array(ptr[n]!);
+    const slotMap = new Map<number, number>();
+    for (let k = 0; k < n; k++) {
+      const pat = patternsOrig[k]!.map((o) => iperm[o]!).sort((x, y) => x - y);
+      for (let q = 0; q < pat.length; q++) {
+        const p = ptr[k]! + q;
+        idx[p] = pat[q]!;
+        slotMap.set(k * n + pat[q]!, p);
+      }
+    }
+    this.ptr = ptr;
+    this.idx = idx;
+    this.nOff = ptr[n]!;
+    this.slotMap = slotMap;
+    // update plan: slot indices in the unified layout [D | U | L]
+    let planLen = 0;
+    for (let k = 0; k < n; k++) {
+      const m = ptr[k + 1]! - ptr[k]!;
+      planLen += m * m;
+    }
+    const plan = new Int32Array(planLen);
+    const planPtr = new Int32Array(n + 1);
+    let c = 0;
+    for (let k = 0; k < n; k++) {
+      planPtr[k] = c;
+      for (let pa = ptr[k]!; pa < ptr[k + 1]!; pa++) {
+        const a = idx[pa]!;
+        for (let pb = ptr[k]!; pb < ptr[k + 1]!; pb++) {
+          const b = idx[pb]!;
+          plan[c++] = this.slotNew(a, b);
+        }
+      }
+    }
+    planPtr[n] = c;
+    this.planPtr = planPtr;
+    this.plan = plan;
+  }
+
+  /** Slot (in [D | U | L] layout) of entry (a, b), new indices; throws if not in the pattern. */
+  private slotNew(a: number, b: number): number {
+    if (a === b) return a;
+    if (a < b) {
+      const p = this.slotMap.get(a * this.n + b);
+      if (p === undefined) throw new Error(`entry (${a},${b}) outside the symbolic pattern`);
+      return this.n + p;
+    }
+    const p = this.slotMap.get(b * this.n + a);
+    if (p === undefined) throw new Error(`entry (${a},${b}) outside the symbolic pattern`);
+    return this.n + this.nOff + p;
+  }
+
+  /** Slot of entry (row i, column j) given in original 0-based indices. */
+  slot(i: number, j: number): number {
+    return this.slotNew(this.iperm[i]!, this.iperm[j]!);
+  }
+
+  /** Number of complex slots in a numeric matrix over this pattern. */
+  get size(): number {
+    return this.n + 2 * this.nOff;
+  }
+}
+
+/** A numeric matrix (and, after factor(), its LU factors) over a symbolic pattern. */
+export class SparseLU {
+  readonly sym: SparseSymbolic;
+  /** Interleaved complex values in [D | U | L] layout. */
+  readonly val: Float64Array;
+  /** 1/D after factorisation (interleaved). */
+  private readonly invD: Float64Array;
+  private readonly work: Float64Array;
+  private readonly diag0: Float64Array;
+  factored = false;
+
+  constructor(sym: SparseSymbolic) {
+    this.sym = sym;
+    this.val = new Float64Array(2 * sym.size);
+    this.invD = new Float64Array(2 * sym.n);
+    this.work = new Float64Array(2 * sym.n);
+    this.diag0 = new Float64Array(sym.n);
+  }
+
+  /** Zero all values (before assembling a new matrix). */
+  clear(): void {
+    this.val.fill(0);
+    this.factored = false;
+  }
+
+  /** Add (re, im) to the entry at `slot` (see SparseSymbolic.slot). */
+  add(slot: number, re: number, im: number): void {
+    this.val[2 * slot] = this.val[2 * slot]! + re;
+    this.val[2 * slot + 1] = this.val[2 * slot + 1]! + im;
+  }
+
+  /** Factorise in place. Throws SingularMatrixError on a zero or vanishing pivot. */
+  factor(): void {
+    const { n, ptr, plan, planPtr } = this.sym;
+    const v = this.val;
+    const offU = n;
+    const offL = n + this.sym.nOff;
+    for (let k = 0; k < n; k++) this.diag0[k] = Math.hypot(v[2 * k]!, v[2 * k + 1]!);
+    for (let k = 0; k < n; k++) {
+      const dr = v[2 * k]!;
+      const di = v[2 * k + 1]!;
+      const dd = dr * dr + di * di;
+      const mag = Math.sqrt(dd);
+      if (!(mag > 1e-13 * this.diag0[k]!) || !Number.isFinite(mag) || mag === 0) {
+        throw new SingularMatrixError(this.sym.perm[k]!);
+      }
+      const ir = dr / dd;
+      const ii = -di / dd;
+      this.invD[2 * k] = ir;
+      this.invD[2 * k + 1] = ii;
+      const p0 = ptr[k]!;
+      const p1 = ptr[k + 1]!;
+      // scale the column into multipliers
+      for (let p = p0; p < p1; p++) {
+        const s = 2 * (offL + p);
+        const lr = v[s]!;
+        const li = v[s + 1]!;
+        v[s] = lr * ir - li * ii;
+        v[s + 1] = lr * ii + li * ir;
+      }
+      // rank-1 update of the trailing matrix restricted to the pattern
+      let c = planPtr[k]!;
+      for (let pa = p0; pa < p1; pa++) {
+        const sl = 2 * (offL + pa);
+        const lr = v[sl]!;
+        const li = v[sl + 1]!;
+        for (let pb = p0; pb < p1; pb++) {
+          const su = 2 * (offU + pb);
+          const ur = v[su]!;
+          const ui = v[su + 1]!;
+          const t = 2 * plan[c++]!;
+          v[t] = v[t]! - (lr * ur - li * ui);
+          v[t + 1] = v[t + 1]! - (lr * ui + li * ur);
+        }
+      }
+    }
+    this.factored = true;
+  }
+
+  /**
+   * Solve A x = b. `b` and `x` are interleaved complex vectors indexed by original node index
+   * (length 2n each; they may be the same array).
+   */
+  solve(b: Float64Array, x: Float64Array): void {
+    const { n, ptr, idx, perm } = this.sym;
+    const v = this.val;
+    const y = this.work;
+    const offU = n;
+    const offL = n + this.sym.nOff;
+    for (let k = 0; k < n; k++) {
+      const o = perm[k]!;
+      y[2 * k] = b[2 * o]!;
+      y[2 * k + 1] = b[2 * o + 1]!;
+    }
+    for (let k = 0; k < n; k++) {
+      const yr = y[2 * k]!;
+      const yi = y[2 * k + 1]!;
+      if (yr === 0 && yi === 0) continue;
+      for (let p = ptr[k]!; p < ptr[k + 1]!; p++) {
+        const s = 2 * (offL + p);
+        const lr = v[s]!;
+        const li = v[s + 1]!;
+        const j = 2 * idx[p]!;
+        y[j] = y[j]! - (lr * yr - li * yi);
+        y[j + 1] = y[j + 1]! - (lr * yi + li * yr);
+      }
+    }
+    for (let k = n - 1; k >= 0; k--) {
+      let sr = y[2 * k]!;
+      let si = y[2 * k + 1]!;
+      for (let p = ptr[k]!; p < ptr[k + 1]!; p++) {
+        const s = 2 * (offU + p);
+        const ur = v[s]!;
+        const ui = v[s + 1]!;
+        const j = 2 * idx[p]!;
+        const xr = y[j]!;
+        const xi = y[j + 1]!;
+        sr -= ur * xr - ui * xi;
+        si -= ur * xi + ui * xr;
+      }
+      const ir = this.invD[2 * k]!;
+      const ii = this.invD[2 * k + 1]!;
+      y[2 * k] = sr * ir - si * ii;
+      y[2 * k + 1] = sr * ii + si * ir;
+    }
+    for (let k = 0; k < n; k++) {
+      const o = perm[k]!;
+      x[2 * o] = y[2 * k]!;
+      x[2 * o + 1] = y[2 * k + 1]!;
+    }
+  }
+}
