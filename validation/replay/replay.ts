@@ -89,8 +89,9 @@ export function runDeck(deck: Deck, network: Network, engine: ReplayEngine): Dec
       observations.push(obs);
       return;
     }
-    const solveMs = performance.now() - h0;
-    observations.push(observeHour(deck, network, engine, t, solveMs));
+    const obs = observeHour(deck, network, engine, t, 0);
+    obs.solveMs = performance.now() - h0; // commands, solve and read-back
+    observations.push(obs);
   });
   return { observations, compileMs, totalMs: performance.now() - t0 };
 }

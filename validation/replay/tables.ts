@@ -44,7 +44,7 @@ export function replayTables(c: ReplayComparison): ReplayTables {
   const h: Record<string, Array<number | string | null>> = {};
   const col = (name: string, v: number | string | null) => {
     if (!h[name]) h[name] = [];
-    h[name].push(v);
+    h[name].push(typeof v === "number" && Number.isNaN(v) ? null : v);
   };
   for (let t = 1; t <= T; t++) {
     const i = t - 1;
@@ -91,7 +91,7 @@ export function replayTables(c: ReplayComparison): ReplayTables {
   }
 
   const perElement = (names: string[], buses: string[] | null, idName: string) => {
-    const cols: Record<string, Array<number | string>> = { t: [], [idName]: [] };
+    const cols: Record<string, Array<number | string | null>> = { t: [], [idName]: [] };
     if (buses) cols.bus = [];
     for (let t = 1; t <= T; t++) {
       names.forEach((n, k) => {
@@ -102,10 +102,18 @@ export function replayTables(c: ReplayComparison): ReplayTables {
     }
     return cols;
   };
-  const add = (cols: Record<string, Array<number | string>>, name: string, a: number[][], b: number[][]) => {
-    cols[`${name}Opt`] = a.flat();
-    cols[`${name}Pf`] = b.flat();
-    cols[`${name}Diff`] = b.flat().map((v, i) => v - a.flat()[i]!);
+  const add = (
+    cols: Record<string, Array<number | string | null>>,
+    name: string,
+    a: number[][],
+    b: number[][],
+  ) => {
+    const fa = a.flat();
+    const fb = b.flat();
+    const clean = (v: number) => (Number.isNaN(v) ? null : v);
+    cols[`${name}Opt`] = fa.map(clean);
+    cols[`${name}Pf`] = fb.map(clean);
+    cols[`${name}Diff`] = fb.map((v, i) => clean(v - fa[i]!));
   };
   const busCols = perElement(c.ids.buses, null, "bus");
   add(busCols, "vPu", o.vPu, p.vPu);
