@@ -1,7 +1,7 @@
 /**
  * The default engine of the replay: the project's OpenDSS-compatible engine (validation/opendss),
- * seen through the narrow `ReplayEngine` interface. The engine is loaded lazily so that deck writing,
- * comparisons and thresholds work (and are tested) without it.
+ * seen through the narrow `ReplayEngine` interface (validation/replay/opendss-engine.ts). It is loaded
+ * lazily so that deck writing, comparisons and thresholds work without it.
  */
 import type { ReplayEngine } from "./types.ts";
 
@@ -13,25 +13,15 @@ export class EngineUnavailableError extends Error {
   }
 }
 
-/** Module path of the project's engine, relative to this file. */
-const ENGINE_MODULE = "../opendss/index.ts";
-
-/**
- * Create the project's engine wrapped as a `ReplayEngine`. Throws `EngineUnavailableError` while the
- * engine module does not exist or does not expose what the replay needs.
- */
+/** Create a fresh instance of the project's engine wrapped as a `ReplayEngine`. */
 export async function createDefaultEngine(): Promise<ReplayEngine> {
-  let mod: Record<string, unknown>;
+  let mod: typeof import("./opendss-engine.ts");
   try {
-    mod = (await import(new URL(ENGINE_MODULE, import.meta.url).href)) as Record<string, unknown>;
+    mod = await import("./opendss-engine.ts");
   } catch (e) {
     throw new EngineUnavailableError(`cannot load validation/opendss (${(e as Error).message})`);
   }
-  const factory = mod.createReplayEngine;
-  if (typeof factory !== "function") {
-    throw new EngineUnavailableError("validation/opendss does not export createReplayEngine()");
-  }
-  return (await factory()) as ReplayEngine;
+  return new mod.OpenDssReplayEngine();
 }
 
 /** True when the default engine can be created (for tests and the CLI to say why a replay cannot run). */

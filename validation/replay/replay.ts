@@ -76,15 +76,9 @@ export function runDeck(deck: Deck, network: Network, engine: ReplayEngine): Dec
       }
     }
     if (failed) {
-      const isSolve = /^solve\b/i.test(failed.cmd.text);
-      let converged = false;
-      try {
-        converged = isSolve && engine.converged();
-      } catch {
-        converged = false;
-      }
+      // A thrown command is an error of that hour (non-convergence is a status, read below, not a throw).
       const msg = `${failed.cmd.file}:${failed.cmd.line}: '${failed.cmd.text}': ${(failed.error as Error)?.message ?? String(failed.error)}`;
-      const obs = emptyObservation(deck, t, isSolve && !converged ? "not-converged" : "error", msg);
+      const obs = emptyObservation(deck, t, "error", msg);
       obs.solveMs = performance.now() - h0;
       observations.push(obs);
       return;
