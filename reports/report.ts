@@ -138,10 +138,13 @@ body { font-family: "DejaVu Sans", "Bitstream Vera Sans", Verdana, sans-serif; m
 h1 { font-size: 1.6rem; margin-bottom: .3rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ccc; }
 dl.meta { display: grid; grid-template-columns: max-content auto; gap: .1rem 1rem; margin: .5rem 0 1rem; }
 dl.meta dt { font-weight: bold; } dl.meta dd { margin: 0; }
-nav ul { columns: 2; padding-left: 1.2rem; }
+nav { display: flex; gap: 3rem; flex-wrap: wrap; } nav h3 { font-size: 1rem; margin: .4rem 0; }
+nav ul { padding-left: 1.2rem; margin: 0; }
 .table-block { margin: 1.5rem 0; overflow-x: auto; }
 table.report-table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
 table.report-table caption { caption-side: top; text-align: left; padding-bottom: .4rem; }
+table.report-table th { text-align: left; }
+table.report-table sup { line-height: 0; font-size: 75%; }
 table.report-table thead th { border-top: 2px solid #000; border-bottom: 1px solid #000; padding: .25rem .6rem; vertical-align: bottom; }
 table.report-table tbody tr:last-child td { border-bottom: 2px solid #000; }
 table.report-table td { padding: .15rem .6rem; white-space: nowrap; }
@@ -150,7 +153,7 @@ table.report-table .unit { font-weight: normal; color: #444; }
 table.report-table td.note { font-size: 12px; color: #333; white-space: normal; padding-top: .4rem; }
 .downloads { font-size: 12px; color: #444; margin-top: .3rem; }
 figure.figure { margin: 1.5rem 0; }
-figure.figure svg { display: block; height: auto; max-width: 100%; }
+figure.figure svg { display: block; width: 100%; height: auto; }
 figure.figure figcaption { font-size: 13px; margin-top: .4rem; max-width: 48rem; }
 ul.skipped { color: #7a3b00; }
 `;
@@ -164,12 +167,14 @@ function htmlPage(
   const meta = (input.meta ?? [])
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
     .join("");
-  const toc = [
-    ...tables.map(([t]) => `<li><a href="#${escapeHtml(t.spec.id)}">${escapeHtml(t.spec.title)}</a></li>`),
-    ...figs.map(
+  const tocTables = tables
+    .map(([t]) => `<li><a href="#${escapeHtml(t.spec.id)}">${escapeHtml(t.spec.title)}</a></li>`)
+    .join("\n");
+  const tocFigures = figs
+    .map(
       (f, i) => `<li><a href="#${escapeHtml(f.def.id)}">Figure ${i + 1}: ${escapeHtml(f.def.title)}</a></li>`,
-    ),
-  ].join("\n");
+    )
+    .join("\n");
   const tableBlocks = tables
     .map(([t, r]) => {
       const base = `${REPORT_DIR}/tables/${t.spec.id}`;
@@ -213,9 +218,12 @@ function htmlPage(
 <h1>${escapeHtml(input.title)}</h1>
 ${meta ? `<dl class="meta">${meta}</dl>` : ""}
 </header>
-<nav><h2>Contents</h2><ul>
-${toc}
-</ul></nav>
+<h2>Contents</h2>
+<nav><div><h3>Tables</h3><ul>
+${tocTables}
+</ul></div><div><h3>Figures</h3><ul>
+${tocFigures}
+</ul></div></nav>
 <section id="tables"><h2>Tables</h2>
 ${tableBlocks}
 </section>

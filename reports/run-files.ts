@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ColumnTable, fromCSV, toCSV } from "arquero";
+import { type ColumnTable, fromCSV, table, toCSV } from "arquero";
 import { InputError } from "../models/errors.ts";
 import {
   checkTable,
@@ -57,14 +57,40 @@ export function readTableCsv(file: string, kind: TableKind, allowEmpty = false):
   } catch (e) {
     throw new InputError("missing-file", `cannot read: ${(e as Error).message}`, { file });
   }
-  const parse: Record<string, (v: string) => unknown> = {};
-  for (const c of TABLE_COLUMNS[kind].text) parse[c] = (v: string) => v;
-  let t: ColumnTable;
+  let raw: ColumnTable;
   try {
-    t = fromCSV(text, { parse });
+    raw = fromCSV(text, { autoType: false });
   } catch (e) {
     throw new InputError("parse", `not a CSV table: ${(e as Error).message}`, { file });
   }
+  // Numbers are parsed column by column so a bad cell is reported where it is (not as a column type).
+  const spec = TABLE_COLUMNS[kind];
+  const idCols = new Set<string>(spec.text);
+  const numeric: string[] = [...spec.required, ...spec.optional].filter(
+    (c) => !idCols.has(c) && raw.columnNames().includes(c),
+  );
+  const cols: Record<string, unknown[]> = {};
+  for (const c of raw.columnNames()) {
+    const values = Array.from(raw.array(c) as ArrayLike<unknown>, (v) => (v == null ? "" : String(v)));
+    if (!numeric.includes(c)) {
+      cols[c] = values;
+      continue;
+    }
+    cols[c] = values.map((s, i) => {
+      if (s.trim() === "") return null;
+      const v = Number(s);
+      if (!Number.isFinite(v)) {
+        throw new InputError("bad-number", `expected a finite number, got '${s}'`, {
+          file,
+          line: i + 2,
+          element: `row ${i + 1}`,
+          field: c,
+        });
+      }
+      return v;
+    });
+  }
+  const t = table(cols);
   checkTable(t, kind, file, { allowEmpty, csvLines: true });
   return t;
 }

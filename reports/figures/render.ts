@@ -144,19 +144,23 @@ export function svgToPng(svg: string, dpi = DEFAULT_DPI): { png: Uint8Array; wid
  */
 export async function renderFigure(def: FigureDef, dpi = DEFAULT_DPI): Promise<RenderedFigure> {
   const target = def.width === "single" ? SINGLE_COLUMN_PX : DOUBLE_COLUMN_PX;
-  // Start from a guess, then correct by the measured overshoot (axes, legends and spacing do not scale).
+  // Start from a guess, then correct by the measured overshoot (axes, legends and spacing do not scale
+  // with the cell width); keep the closest candidate (width is only piecewise linear in the cell width).
   let cell = Math.max(20, Math.floor((target * 0.8) / def.columns));
   let spec = def.spec(cell);
   let svg = await vegaLiteToSvg(spec);
-  for (let pass = 0; pass < 6; pass++) {
+  let best = { spec, svg, miss: Math.abs(target - svgSize(svg).width) };
+  for (let pass = 0; pass < 6 && best.miss >= 0.5; pass++) {
     const diff = target - svgSize(svg).width;
-    if (Math.abs(diff) < 0.5) break;
-    const next = Math.max(10, cell + diff / def.columns);
-    if (Math.abs(next - cell) < 1e-9) break;
-    cell = Math.round(next * 1000) / 1000;
+    const next = Math.round(Math.max(10, cell + diff / def.columns) * 1000) / 1000;
+    if (next === cell) break;
+    cell = next;
     spec = def.spec(cell);
     svg = await vegaLiteToSvg(spec);
+    const miss = Math.abs(target - svgSize(svg).width);
+    if (miss < best.miss) best = { spec, svg, miss };
   }
+  ({ spec, svg } = best);
   svg = scopeSvgIds(svg, def.id);
   const { width, height } = svgSize(svg);
   const png = svgToPng(svg, dpi);

@@ -150,7 +150,7 @@ export function batteryPowerFigure(r: ResultSet, id: string): FigureDef {
     spec: (w) =>
       top({
         data: { values: rows },
-        facet: { field: "battery", type: "nominal", sort: order, title: null },
+        facet: { field: "battery", type: "nominal", sort: order, title: null, header: { labelLimit: w } },
         columns: cols,
         spec: {
           width: w,
@@ -205,7 +205,7 @@ export function batterySocFigure(sets: ResultSet[], id = "fig4-battery-soc"): Fi
     spec: (w) =>
       top({
         data: { values: rows },
-        facet: { field: "battery", type: "nominal", sort: order, title: null },
+        facet: { field: "battery", type: "nominal", sort: order, title: null, header: { labelLimit: w } },
         columns: cols,
         spec: {
           width: w,
@@ -415,7 +415,7 @@ export function voltageProfileFigure(opt: ResultSet, pf: ResultSet, id: string, 
     spec: (w) =>
       top({
         data: { values: rows },
-        facet: { field: "period", type: "nominal", sort: periods, title: null },
+        facet: { field: "period", type: "nominal", sort: periods, title: null, header: { labelLimit: w } },
         columns: cols,
         spec: {
           width: w,
