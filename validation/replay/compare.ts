@@ -220,7 +220,12 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     }
   }
 
-  findings.push(...checkSetpoints(sc, dp, tol));
+  findings.push(
+    ...checkSetpoints(sc, dp, tol, {
+      pvs: deck.elements.pvs.map((e) => e.fullName),
+      batteries: deck.elements.batteries.map((e) => e.fullName),
+    }),
+  );
 
   // Post-replay attribution, converged hours only.
   for (let t = 1; t <= T; t++) {
@@ -326,10 +331,10 @@ function deviceFindings(
         return `inverter kVA limit: asked ${fmt(Math.hypot(p, q))} kVA > ${fmt(b.sRatedKva)} kVA`;
       }
       if (p > tol.deviceKw && e <= reserve + tol.socKwh) {
-        return `asked to discharge at the reserve (${fmt(reserve)} kWh = ${100 * b.socMin} %): OpenDSS stops discharging there (state ${stateText})`;
+        return `discharging into the reserve (${fmt(reserve)} kWh = ${100 * b.socMin} %): OpenDSS clamps the stored energy there and stops discharging (state ${stateText})`;
       }
       if (p < -tol.deviceKw && e >= b.eRatedKwh - tol.socKwh) {
-        return `asked to charge a full battery (${fmt(b.eRatedKwh)} kWh): OpenDSS stops charging (state ${stateText})`;
+        return `charging a full battery (${fmt(b.eRatedKwh)} kWh): OpenDSS clamps the stored energy there and stops charging (state ${stateText})`;
       }
       if (Math.min(dp.battPcKw[i]!, dp.battPdKw[i]!) > tol.deviceKw) {
         return "simultaneous charge and discharge in the optimizer: OpenDSS integrates only the net power";

@@ -21,7 +21,8 @@ const f = (v: number, d = 4) =>
   Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(d);
 
 /**
- * Check every PV and battery set-point against its ratings and the battery energy limits.
+ * Check every PV and battery set-point against its ratings and the battery energy limits. Findings name the
+ * elements by `names` (the deck's "Class.name", per PV / battery) or "PVSystem.<id>" / "Storage.<id>".
  * The battery energy is recomputed from the charge/discharge set-points, B(t) = B(t−1) + Δt(η_c P_c − P_d/η_d)
  * from B0, so a file that discharges below the reserve is caught even when its SOC column was not updated.
  */
@@ -29,6 +30,7 @@ export function checkSetpoints(
   scenario: Scenario,
   dispatch: Dispatch,
   tol: SetpointTolerances = DEFAULT_SETPOINT_TOLERANCES,
+  names?: { pvs: string[]; batteries: string[] },
 ): Finding[] {
   const out: Finding[] = [];
   const T = scenario.T;
@@ -38,7 +40,7 @@ export function checkSetpoints(
     out.push({ kind: "setpoint", severity, t, element, message });
 
   scenario.pvs.forEach((u, d) => {
-    const el = `PVSystem ${u.id}`;
+    const el = names?.pvs[d] ?? `PVSystem.${u.id}`;
     for (let t = 1; t <= T; t++) {
       const p = dispatch.pvPKw[(t - 1) * nPv + d]!;
       const q = dispatch.pvQKvar[(t - 1) * nPv + d]!;
@@ -58,7 +60,7 @@ export function checkSetpoints(
   });
 
   scenario.batteries.forEach((b, k) => {
-    const el = `Storage ${b.id}`;
+    const el = names?.batteries[k] ?? `Storage.${b.id}`;
     const eMin = b.socMin * b.eRatedKwh;
     const eMax = b.socMax * b.eRatedKwh;
     let e = b.b0Kwh;

@@ -135,10 +135,10 @@ describe.skipIf(!available)("wrong set-points are reported and attributed, not a
     const f = checkSetpoints(scenario, d);
     const reserve = f.filter((x) => /below the reserve/.test(x.message));
     expect(reserve.length).toBeGreaterThan(0);
-    expect(reserve.every((x) => x.element === "Storage Battery3" && x.severity === "error")).toBe(true);
+    expect(reserve.every((x) => x.element === "Storage.Battery3" && x.severity === "error")).toBe(true);
     expect(reserve[0]!.t).toBe(5);
     const kva = f.filter((x) => /inverter rating/.test(x.message));
-    expect(kva).toEqual([expect.objectContaining({ t: 2, element: `PVSystem ${pv.id}`, severity: "error" })]);
+    expect(kva).toEqual([expect.objectContaining({ t: 2, element: `PVSystem.${pv.id}`, severity: "error" })]);
     expect(kva[0]!.message).toContain(`> inverter rating ${pv.sRatedKva.toFixed(4)} kVA`);
     // The untouched plan has no set-point errors.
     expect(

@@ -208,8 +208,8 @@ describe.skipIf(!engine.available || !refAvailable)("deliberately wrong set-poin
     const f = r.comparison.findings;
     const by = (el: string, kind: string) => f.filter((x) => x.element === el && x.kind === kind);
     // Up front: the set-points themselves.
-    expect(by(`Storage ${b0.id}`, "setpoint").some((x) => /below the reserve/.test(x.message))).toBe(true);
-    expect(by(`PVSystem ${pv.id}`, "setpoint").map((x) => x.t)).toEqual([2]);
+    expect(by(`Storage.${b0.id}`, "setpoint").some((x) => /below the reserve/.test(x.message))).toBe(true);
+    expect(by(`PVSystem.${pv.id}`, "setpoint").map((x) => x.t)).toEqual([2]);
     // After the replay: the engine limited the PV in hour 2 and stopped the battery at its reserve.
     const pvDev = by(`PVSystem.${pv.id}`, "device");
     expect(pvDev.map((x) => x.t)).toEqual([2]);
