@@ -66,6 +66,7 @@ export class Circuit {
     }
     m.set(el.name, el);
     this.elements.push(el);
+    this.cacheValid = false;
     el.onYPrimInvalid = () => {
       this.systemYChanged = true;
     };
@@ -84,12 +85,31 @@ export class Circuit {
     return this.elements.filter((e) => e.className.toLowerCase() === cls) as T[];
   }
 
-  get vsources(): Vsource[] {
-    return this.elements.filter((e) => e.role === "source" && e.enabled) as Vsource[];
+  private cacheValid = false;
+  private vsCache: Vsource[] = [];
+  private pcCache: PCElement[] = [];
+
+  /**
+   * Recompute the enabled-element lists when elements were added or enabled/disabled (both
+   * flag `busesChanged`; renumber() rebuilds the lists before clearing that flag).
+   */
+  private refreshCaches(force = false): void {
+    if (this.cacheValid && !this.busesChanged && !force) return;
+    this.vsCache = this.elements.filter((e) => e.role === "source" && e.enabled) as Vsource[];
+    this.pcCache = this.elements.filter((e) => e.role === "PC" && e.enabled) as unknown as PCElement[];
+    this.cacheValid = true;
   }
 
+  /** Enabled voltage sources. */
+  get vsources(): Vsource[] {
+    this.refreshCaches();
+    return this.vsCache;
+  }
+
+  /** Enabled power-conversion elements. */
   get pcElements(): PCElement[] {
-    return this.elements.filter((e) => e.role === "PC" && e.enabled) as unknown as PCElement[];
+    this.refreshCaches();
+    return this.pcCache;
   }
 
   getBus(name: string): Bus | undefined {
@@ -186,6 +206,7 @@ export class Circuit {
       }
       return s;
     });
+    this.refreshCaches(true);
     this.busesChanged = false;
   }
 

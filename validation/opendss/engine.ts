@@ -48,6 +48,8 @@ const CLASSES: ClassInfo[] = [
   { name: "LoadShape", kind: "general", create: (n) => new LoadShape(n) },
 ];
 
+const CLASS_BY_NAME = new Map(CLASSES.map((c) => [c.name.toLowerCase(), c]));
+
 /** OpenDSS classes this engine does not model (a clear error instead of "unknown class"). */
 const UNSUPPORTED_CLASSES = [
   "transformer",
@@ -513,11 +515,20 @@ export class DssEngine {
     this.lastEdited = null;
   }
 
+  private cachedContext: PropContext | null = null;
+
+  /** The context handed to property setters (one object; `loc` follows the running command). */
   private propContext(): PropContext {
-    return {
-      loc: this.loc,
+    if (this.cachedContext) return this.cachedContext;
+    const engine = this;
+    this.cachedContext = {
+      get loc() {
+        return engine.loc;
+      },
       findObject: (cls, name) => this.objects.get(cls.toLowerCase())?.get(name.toLowerCase()),
-      defaultBaseFrequency: this.defaultBaseFrequency,
+      get defaultBaseFrequency() {
+        return engine.defaultBaseFrequency;
+      },
       busesChanged: () => {
         if (this.circuit) {
           this.circuit.busesChanged = true;
@@ -533,6 +544,7 @@ export class DssEngine {
         }
       },
     };
+    return this.cachedContext;
   }
 
   private splitSpec(spec: string): [string, string] {
@@ -545,7 +557,7 @@ export class DssEngine {
 
   private classInfo(clsName: string): ClassInfo {
     const t = clsName.toLowerCase();
-    const exact = CLASSES.find((c) => c.name.toLowerCase() === t);
+    const exact = CLASS_BY_NAME.get(t);
     if (exact) return exact;
     if (UNSUPPORTED_CLASSES.includes(t))
       throw this.error("unsupported", `class '${clsName}' is not supported by this engine`);

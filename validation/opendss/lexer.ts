@@ -21,7 +21,22 @@ export interface Param {
   value: ValueToken;
 }
 
-const CLOSE: Record<string, string> = { '"': '"', "'": "'", "(": ")", "[": "]", "{": "}" };
+function closeOf(c: string): string | undefined {
+  switch (c) {
+    case '"':
+      return '"';
+    case "'":
+      return "'";
+    case "(":
+      return ")";
+    case "[":
+      return "]";
+    case "{":
+      return "}";
+    default:
+      return undefined;
+  }
+}
 
 function isBlank(c: string): boolean {
   return c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\f";
@@ -29,24 +44,23 @@ function isBlank(c: string): boolean {
 
 /** Remove a trailing `!` or `//` comment (outside quotes) from a line. */
 export function stripComment(line: string): string {
+  if (line.indexOf("!") < 0 && line.indexOf("//") < 0) return line;
   let depth = 0;
   let open = "";
   let close = "";
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (depth > 0) {
-      if (c === close && (open !== close || depth === 1)) {
-        depth--;
-      } else if (c === open && open !== close) {
-        depth++;
-      }
+      if (c === close && (open !== close || depth === 1)) depth--;
+      else if (c === open && open !== close) depth++;
       continue;
     }
     if (c === "!") return line.slice(0, i);
     if (c === "/" && line[i + 1] === "/") return line.slice(0, i);
-    if (CLOSE[c] !== undefined) {
+    const cl = closeOf(c);
+    if (cl !== undefined) {
       open = c;
-      close = CLOSE[c]!;
+      close = cl;
       depth = 1;
     }
   }
@@ -56,62 +70,61 @@ export function stripComment(line: string): string {
 /** Error raised by the tokenizer (the caller adds file and line). */
 export class LexError extends Error {}
 
+/** Read one value starting at `i`; returns the index after it. */
+function readValue(line: string, i: number, out: { v: ValueToken }): number {
+  const n = line.length;
+  const c = line[i]!;
+  const close = closeOf(c);
+  if (close !== undefined) {
+    const start = i + 1;
+    let depth = 1;
+    i++;
+    while (i < n) {
+      const d = line[i]!;
+      if (d === close) {
+        depth--;
+        if (depth === 0) break;
+      } else if (d === c && c !== close) depth++;
+      i++;
+    }
+    if (i >= n) throw new LexError(`unterminated quote ${c}…${close}`);
+    out.v = { text: line.slice(start, i), bracket: c as Bracket };
+    return i + 1;
+  }
+  const start = i;
+  while (i < n) {
+    const d = line[i]!;
+    if (isBlank(d) || d === "," || d === "=") break;
+    i++;
+  }
+  out.v = { text: line.slice(start, i), bracket: "" };
+  return i;
+}
+
 /**
  * Split a command line (comment already removed) into parameters. The first parameter is
  * normally the command verb. Throws LexError on an unterminated quote.
  */
 export function tokenize(line: string): Param[] {
   const out: Param[] = [];
-  let i = 0;
   const n = line.length;
-  const skipDelims = (): void => {
-    while (i < n && (isBlank(line[i]!) || line[i] === ",")) i++;
-  };
-  const skipBlanks = (): void => {
-    while (i < n && isBlank(line[i]!)) i++;
-  };
-  const readValue = (): ValueToken => {
-    const c = line[i]!;
-    const close = CLOSE[c];
-    if (close !== undefined) {
-      const start = i + 1;
-      let depth = 1;
-      i++;
-      while (i < n) {
-        const d = line[i]!;
-        if (d === close && (c === close || depth === 1)) {
-          depth--;
-          if (depth === 0) break;
-        } else if (d === c && c !== close) {
-          depth++;
-        } else if (d === close) {
-          depth--;
-        }
-        i++;
-      }
-      if (i >= n) throw new LexError(`unterminated quote ${c}…${close}`);
-      const text = line.slice(start, i);
-      i++; // past the closing quote
-      return { text, bracket: c as Bracket };
-    }
-    const start = i;
-    while (i < n && !isBlank(line[i]!) && line[i] !== "," && line[i] !== "=") i++;
-    return { text: line.slice(start, i), bracket: "" };
-  };
+  const holder = { v: { text: "", bracket: "" } as ValueToken };
+  let i = 0;
   for (;;) {
-    skipDelims();
+    while (i < n && (isBlank(line[i]!) || line[i] === ",")) i++;
     if (i >= n) break;
-    const first = readValue();
-    skipBlanks();
+    i = readValue(line, i, holder);
+    const first = holder.v;
+    while (i < n && isBlank(line[i]!)) i++;
     if (i < n && line[i] === "=" && first.bracket === "") {
       i++;
-      skipBlanks();
+      while (i < n && isBlank(line[i]!)) i++;
       if (i >= n || line[i] === ",") {
         out.push({ name: first.text, value: { text: "", bracket: "" } });
         continue;
       }
-      const value = readValue();
-      out.push({ name: first.text, value });
+      i = readValue(line, i, holder);
+      out.push({ name: first.text, value: holder.v });
     } else {
       out.push({ name: null, value: first });
     }

@@ -12,7 +12,7 @@
  * storage energy after it (OpenDSS SolveDaily / EndOfTimeStepCleanup).
  */
 import type { Circuit } from "./circuit.ts";
-import { elementYV, type YPrimContext } from "./elements/base.ts";
+import { type CktElement, elementYV, type YPrimContext } from "./elements/base.ts";
 import type { PCElement } from "./elements/pc.ts";
 import { Storage } from "./elements/storage.ts";
 import type { Vsource } from "./elements/vsource.ts";
@@ -121,6 +121,7 @@ export class Solution implements YPrimContext {
     }
     const lu = series ? this.Yseries! : this.Y!;
     c.assemble(lu, series);
+    if (!series) this.buildResidualKernel();
     try {
       lu.factor();
     } catch (e) {
@@ -197,14 +198,101 @@ export class Solution implements YPrimContext {
     if (!series) this.refine();
   }
 
+  /**
+   * Flattened residual kernel, rebuilt with the system Y: single-conductor branch elements
+   * (lines, sources, capacitors: nodes p, q and A, S1, S2), single-node shunts (1-phase wye PC
+   * elements with a grounded neutral: node and admittance), and the rest evaluated generically.
+   */
+  private kBranchNodes: Int32Array = new Int32Array(0);
+  private kBranchY: Float64Array = new Float64Array(0);
+  private kShuntNodes: Int32Array = new Int32Array(0);
+  private kShuntY: Float64Array = new Float64Array(0);
+  private kGeneric: CktElement[] = [];
+
+  private buildResidualKernel(): void {
+    const c = this.circuit;
+    const br: CktElement[] = [];
+    const sh: CktElement[] = [];
+    const gen: CktElement[] = [];
+    for (const el of c.elements) {
+      if (!el.enabled) continue;
+      if (el.branch !== null && el.nTerms === 2 && el.nConds === 1) br.push(el);
+      else if (el.yorder === 2 && el.nTerms === 1 && el.nodeRef[1] === 0 && el.nodeRef[0] !== 0) sh.push(el);
+      else gen.push(el);
+    }
+    if (this.kBranchNodes.length !== 2 * br.length) {
+      this.kBranchNodes = new Int32Array(2 * br.length);
+      this.kBranchY = new Float64Array(6 * br.length);
+    }
+    for (let k = 0; k < br.length; k++) {
+      const el = br[k]!;
+      const b = el.branch!;
+      this.kBranchNodes[2 * k] = el.nodeRef[0]!;
+      this.kBranchNodes[2 * k + 1] = el.nodeRef[1]!;
+      this.kBranchY[6 * k] = b.a[0]!;
+      this.kBranchY[6 * k + 1] = b.a[1]!;
+      this.kBranchY[6 * k + 2] = b.s1[0]!;
+      this.kBranchY[6 * k + 3] = b.s1[1]!;
+      this.kBranchY[6 * k + 4] = b.s2[0]!;
+      this.kBranchY[6 * k + 5] = b.s2[1]!;
+    }
+    if (this.kShuntNodes.length !== sh.length) {
+      this.kShuntNodes = new Int32Array(sh.length);
+      this.kShuntY = new Float64Array(2 * sh.length);
+    }
+    for (let k = 0; k < sh.length; k++) {
+      const el = sh[k]!;
+      this.kShuntNodes[k] = el.nodeRef[0]!;
+      this.kShuntY[2 * k] = el.yprim[0]!;
+      this.kShuntY[2 * k + 1] = el.yprim[1]!;
+    }
+    this.kGeneric = gen;
+  }
+
+  /** One step of iterative refinement with the branch-form residual I − Σ Yprim·V. */
   private refine(): void {
     const c = this.circuit;
     const n = c.numNodes;
     const r = this.res;
     r.set(this.I);
     const V = this.V;
-    for (const el of c.elements) {
-      if (!el.enabled) continue;
+    const bn = this.kBranchNodes;
+    const by = this.kBranchY;
+    const nb = bn.length >> 1;
+    for (let k = 0; k < nb; k++) {
+      const p = bn[2 * k]!;
+      const q = bn[2 * k + 1]!;
+      const v1r = V[2 * p]!;
+      const v1i = V[2 * p + 1]!;
+      const v2r = V[2 * q]!;
+      const v2i = V[2 * q + 1]!;
+      const dr = v1r - v2r;
+      const di = v1i - v2i;
+      const ar = by[6 * k]!;
+      const ai = by[6 * k + 1]!;
+      const tr = ar * dr - ai * di;
+      const ti = ar * di + ai * dr;
+      const s1r = by[6 * k + 2]!;
+      const s1i = by[6 * k + 3]!;
+      const s2r = by[6 * k + 4]!;
+      const s2i = by[6 * k + 5]!;
+      r[2 * p] = r[2 * p]! - (tr + (s1r * v1r - s1i * v1i));
+      r[2 * p + 1] = r[2 * p + 1]! - (ti + (s1r * v1i + s1i * v1r));
+      r[2 * q] = r[2 * q]! - (-tr + (s2r * v2r - s2i * v2i));
+      r[2 * q + 1] = r[2 * q + 1]! - (-ti + (s2r * v2i + s2i * v2r));
+    }
+    const sn = this.kShuntNodes;
+    const sy = this.kShuntY;
+    for (let k = 0; k < sn.length; k++) {
+      const p = sn[k]!;
+      const yr = sy[2 * k]!;
+      const yi = sy[2 * k + 1]!;
+      const vr = V[2 * p]!;
+      const vi = V[2 * p + 1]!;
+      r[2 * p] = r[2 * p]! - (yr * vr - yi * vi);
+      r[2 * p + 1] = r[2 * p + 1]! - (yr * vi + yi * vr);
+    }
+    for (const el of this.kGeneric) {
       const m = el.yorder;
       if (this.elScratch.length < 2 * m) this.elScratch = new Float64Array(2 * m);
       const out = this.elScratch;

@@ -59,11 +59,19 @@ export interface PropAssignment {
   value: ValueToken;
 }
 
+const PROP_LOOKUP = new WeakMap<
+  readonly PropDef<DssObject>[],
+  { exact: Map<string, number>; lower: string[] }
+>();
+
 /** Any named DSS object (circuit element or general object such as LoadShape). */
 export abstract class DssObject {
   abstract readonly className: string;
   readonly name: string;
-  /** Assignments in the order they were made (repeated properties keep every assignment). */
+  /**
+   * Property assignments in the order of their last assignment (a property set again moves to
+   * the end, so repeated hourly edits do not grow the list).
+   */
   readonly history: PropAssignment[] = [];
   /** Index of the last property set (positional values go to the next one). */
   lastPropIndex = -1;
@@ -86,9 +94,18 @@ export abstract class DssObject {
   /** Find a property index by name: exact (case-insensitive) match, else first prefix match. */
   findProp(name: string): number {
     const defs = this.propDefs;
+    let lookup = PROP_LOOKUP.get(defs);
+    if (!lookup) {
+      lookup = { exact: new Map(), lower: defs.map((d) => d.name.toLowerCase()) };
+      lookup.lower.forEach((l, i) => {
+        if (!lookup!.exact.has(l)) lookup!.exact.set(l, i);
+      });
+      PROP_LOOKUP.set(defs, lookup);
+    }
     const t = name.toLowerCase();
-    for (let i = 0; i < defs.length; i++) if (defs[i]!.name.toLowerCase() === t) return i;
-    for (let i = 0; i < defs.length; i++) if (defs[i]!.name.toLowerCase().startsWith(t)) return i;
+    const hit = lookup.exact.get(t);
+    if (hit !== undefined) return hit;
+    for (let i = 0; i < lookup.lower.length; i++) if (lookup.lower[i]!.startsWith(t)) return i;
     return -1;
   }
 
@@ -107,7 +124,14 @@ export abstract class DssObject {
       }
       throw e;
     }
-    this.history.push({ index, value: v });
+    const h = this.history;
+    for (let k = h.length - 1; k >= 0; k--) {
+      if (h[k]!.index === index) {
+        h.splice(k, 1);
+        break;
+      }
+    }
+    h.push({ index, value: v });
     this.lastPropIndex = index;
   }
 }

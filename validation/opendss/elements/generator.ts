@@ -15,7 +15,7 @@ import {
   type YPrimContext,
 } from "./base.ts";
 import type { LoadShape } from "./loadshape.ts";
-import { conjSOverV, PCElement, toConnection } from "./pc.ts";
+import { conjSOverV, PCElement, setYeqs, toConnection } from "./pc.ts";
 import { findShape } from "./vsource.ts";
 
 const SQRT3 = Math.sqrt(3);
@@ -43,9 +43,10 @@ export class Generator extends PCElement {
   qNominal = 0;
   private vBase95 = 0;
   private vBase105 = 0;
-  private yeq: [number, number] = [0, 0];
-  private yeq95: [number, number] = [0, 0];
-  private yeq105: [number, number] = [0, 0];
+  private readonly yeq = new Float64Array(2);
+  private readonly yeq95 = new Float64Array(2);
+  private readonly yeq105 = new Float64Array(2);
+  private readonly mult = new Float64Array(2);
   private varBase = 0;
   private yqFixed = 0;
 
@@ -117,7 +118,9 @@ export class Generator extends PCElement {
     if (!this.isFixed) {
       factor = ctx?.genMult ?? 1;
       if (ctx?.mode === "daily" && this.daily) {
-        [sp, sq] = this.daily.multAtHour(ctx.dblHour);
+        this.daily.multAtHour(ctx.dblHour, this.mult);
+        sp = this.mult[0]!;
+        sq = this.mult[1]!;
         actual = this.daily.useActual;
       }
     }
@@ -128,21 +131,22 @@ export class Generator extends PCElement {
       this.pNominal = (1000 * this.kWBase * factor * sp) / this.nPhases;
       this.qNominal = (1000 * this.kvarBase * factor * sq) / this.nPhases;
     }
-    const vb2 = this.vBase * this.vBase;
-    this.yeq = [this.pNominal / vb2, -this.qNominal / vb2];
-    this.yeq95 =
-      this.vMinPu !== 0
-        ? [this.yeq[0] / (this.vMinPu * this.vMinPu), this.yeq[1] / (this.vMinPu * this.vMinPu)]
-        : [...this.yeq];
-    this.yeq105 =
-      this.vMaxPu !== 0
-        ? [this.yeq[0] / (this.vMaxPu * this.vMaxPu), this.yeq[1] / (this.vMaxPu * this.vMaxPu)]
-        : [...this.yeq];
+    setYeqs(
+      this.pNominal,
+      this.qNominal,
+      this.vBase,
+      this.vMinPu,
+      this.vMaxPu,
+      this.yeq,
+      this.yeq95,
+      this.yeq105,
+    );
   }
 
-  protected yprimAdmittance(_ctx: YPrimContext): [number, number] {
+  protected yprimAdmittance(_ctx: YPrimContext, out: Float64Array): void {
     const div = this.connection === "delta" ? 3 : 1;
-    return [-this.yeq[0] / div, -this.yeq[1] / div];
+    out[0] = -this.yeq[0]! / div;
+    out[1] = -this.yeq[1]! / div;
   }
 
   protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {

@@ -64,14 +64,17 @@ export class Load extends PCElement {
   vBase105 = 0;
   wNominal = 0;
   varNominal = 0;
-  private yeq: [number, number] = [0, 0];
-  private yeq95: [number, number] = [0, 0];
-  private yeq105: [number, number] = [0, 0];
-  private yeq105I: [number, number] = [0, 0];
-  private iLow: [number, number] = [0, 0];
-  private m95: [number, number] = [0, 0];
-  private m95I: [number, number] = [0, 0];
-  private yNeut: [number, number] = [0, 0];
+  // complex quantities as (re, im) pairs in typed arrays (no allocation in the solution loop)
+  private readonly yeq = new Float64Array(2);
+  private readonly yeq95 = new Float64Array(2);
+  private readonly yeq105 = new Float64Array(2);
+  private readonly yeq105I = new Float64Array(2);
+  private readonly iLow = new Float64Array(2);
+  private readonly m95 = new Float64Array(2);
+  private readonly m95I = new Float64Array(2);
+  private readonly yNeut = new Float64Array(2);
+  private readonly mult = new Float64Array(2);
+  private readonly tmp = new Float64Array(2);
   private varBase = 0;
   private yqFixed = 0;
 
@@ -137,11 +140,16 @@ export class Load extends PCElement {
         break;
     }
     this.setNominal(ctx);
-    if (this.rNeut < 0) this.yNeut = [0, 0];
-    else if (this.rNeut === 0 && this.xNeut === 0) this.yNeut = [1e6, 0];
-    else {
+    if (this.rNeut < 0) {
+      this.yNeut[0] = 0;
+      this.yNeut[1] = 0;
+    } else if (this.rNeut === 0 && this.xNeut === 0) {
+      this.yNeut[0] = 1e6;
+      this.yNeut[1] = 0;
+    } else {
       const d = this.rNeut * this.rNeut + this.xNeut * this.xNeut;
-      this.yNeut = [this.rNeut / d, -this.xNeut / d];
+      this.yNeut[0] = this.rNeut / d;
+      this.yNeut[1] = -this.xNeut / d;
     }
     this.varBase = (1000 * this.kvarBase) / this.nPhases;
     this.yqFixed = -this.varBase / (this.vBase * this.vBase);
@@ -174,12 +182,12 @@ export class Load extends PCElement {
     const loadMult = ctx?.loadMult ?? 1;
     if (this.status === "fixed") {
       factor = 1;
-    } else if (mode === "snapshot") {
-      factor = this.status === "exempt" ? 1 : loadMult;
     } else {
       factor = this.status === "exempt" ? 1 : loadMult;
-      if (this.daily) {
-        [sp, sq] = this.daily.multAtHour(ctx!.dblHour);
+      if (mode === "daily" && this.daily) {
+        this.daily.multAtHour(ctx!.dblHour, this.mult);
+        sp = this.mult[0]!;
+        sq = this.mult[1]!;
         actual = this.daily.useActual;
       }
     }
@@ -196,79 +204,85 @@ export class Load extends PCElement {
       this.varNominal = (1000 * this.kvarBase * factor * sq) / this.nPhases;
     }
     const vb2 = this.vBase * this.vBase;
-    const yeq: [number, number] = [this.wNominal / vb2, -this.varNominal / vb2];
-    this.yeq = yeq;
-    this.yeq95 =
-      this.vMinPu !== 0
-        ? [yeq[0] / (this.vMinPu * this.vMinPu), yeq[1] / (this.vMinPu * this.vMinPu)]
-        : [0, 0];
-    this.yeq105 =
-      this.vMaxPu !== 0
-        ? [yeq[0] / (this.vMaxPu * this.vMaxPu), yeq[1] / (this.vMaxPu * this.vMaxPu)]
-        : [...yeq];
-    this.yeq105I = this.vMaxPu !== 0 ? [yeq[0] / this.vMaxPu, yeq[1] / this.vMaxPu] : [...yeq];
-    this.iLow = [yeq[0] * this.vBaseLow, yeq[1] * this.vBaseLow];
-    const i95: [number, number] = [this.yeq95[0] * this.vBase95, this.yeq95[1] * this.vBase95];
+    const yr = this.wNominal / vb2;
+    const yi = -this.varNominal / vb2;
+    this.yeq[0] = yr;
+    this.yeq[1] = yi;
+    const mn2 = this.vMinPu * this.vMinPu;
+    const mx2 = this.vMaxPu * this.vMaxPu;
+    this.yeq95[0] = this.vMinPu !== 0 ? yr / mn2 : 0;
+    this.yeq95[1] = this.vMinPu !== 0 ? yi / mn2 : 0;
+    this.yeq105[0] = this.vMaxPu !== 0 ? yr / mx2 : yr;
+    this.yeq105[1] = this.vMaxPu !== 0 ? yi / mx2 : yi;
+    this.yeq105I[0] = this.vMaxPu !== 0 ? yr / this.vMaxPu : yr;
+    this.yeq105I[1] = this.vMaxPu !== 0 ? yi / this.vMaxPu : yi;
+    this.iLow[0] = yr * this.vBaseLow;
+    this.iLow[1] = yi * this.vBaseLow;
     const span = this.vBase95 - this.vBaseLow;
-    this.m95 = [(i95[0] - this.iLow[0]) / span, (i95[1] - this.iLow[1]) / span];
-    const iBase: [number, number] = [yeq[0] * this.vBase, yeq[1] * this.vBase];
-    this.m95I = [(iBase[0] - this.iLow[0]) / span, (iBase[1] - this.iLow[1]) / span];
+    this.m95[0] = (this.yeq95[0]! * this.vBase95 - this.iLow[0]!) / span;
+    this.m95[1] = (this.yeq95[1]! * this.vBase95 - this.iLow[1]!) / span;
+    this.m95I[0] = (yr * this.vBase - this.iLow[0]!) / span;
+    this.m95I[1] = (yi * this.vBase - this.iLow[1]!) / span;
   }
 
-  protected yprimAdmittance(_ctx: YPrimContext): [number, number] {
-    return [this.yeq[0], this.yeq[1]];
+  protected yprimAdmittance(_ctx: YPrimContext, out: Float64Array): void {
+    out[0] = this.yeq[0]!;
+    out[1] = this.yeq[1]!;
   }
 
   protected override addNeutralYprim(y: Float64Array): void {
     const n = this.yorder;
     const k = 2 * ((n - 1) * n + (n - 1));
-    y[k] = y[k]! + this.yNeut[0];
-    y[k + 1] = y[k + 1]! + this.yNeut[1];
+    y[k] = y[k]! + this.yNeut[0]!;
+    y[k + 1] = y[k + 1]! + this.yNeut[1]!;
     if (this.rNeut < 0) {
       y[k] = y[k]! * 1.000001;
       y[k + 1] = y[k + 1]! * 1.000001;
     }
   }
 
-  /** Interpolated admittance between Vlowpu and Vminpu: (ILow + M·(|V| − VbaseLow)) / |V|. */
-  private interp(m: [number, number], vmag: number): [number, number] {
+  /** out = y·V. */
+  private yv(yr: number, yi: number, vr: number, vi: number): void {
+    this.cur[0] = yr * vr - yi * vi;
+    this.cur[1] = yr * vi + yi * vr;
+  }
+
+  /**
+   * Between Vlowpu and Vminpu: admittance (ILow + M·(|V| − VbaseLow)) / |V| (OpenDSS
+   * InterpolateY95_YLow), times V.
+   */
+  private interpV(m: Float64Array, vmag: number, vr: number, vi: number): void {
     const d = vmag - this.vBaseLow;
-    return [(this.iLow[0] + m[0] * d) / vmag, (this.iLow[1] + m[1] * d) / vmag];
+    this.yv((this.iLow[0]! + m[0]! * d) / vmag, (this.iLow[1]! + m[1]! * d) / vmag, vr, vi);
   }
 
   protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {
     const out = this.cur;
-    const yv = (y: readonly [number, number]): void => {
-      out[0] = y[0] * vr - y[1] * vi;
-      out[1] = y[0] * vi + y[1] * vr;
-    };
     const model = this.model;
-    if (model === 2) {
-      yv(this.yeq);
+    if (model === 2 || vmag <= this.vBaseLow) {
+      this.yv(this.yeq[0]!, this.yeq[1]!, vr, vi);
       return;
     }
-    if (vmag <= this.vBaseLow) {
-      yv(this.yeq);
-      return;
-    }
+    const low = vmag <= this.vBase95;
+    const high = !low && vmag > this.vBase105;
     switch (model) {
       case 1:
-        if (vmag <= this.vBase95) yv(this.interp(this.m95, vmag));
-        else if (vmag > this.vBase105) yv(this.yeq105);
+        if (low) this.interpV(this.m95, vmag, vr, vi);
+        else if (high) this.yv(this.yeq105[0]!, this.yeq105[1]!, vr, vi);
         else conjSOverV(this.wNominal, this.varNominal, vr, vi, out);
         return;
       case 3:
-        if (vmag <= this.vBase95) yv(this.interp(this.m95, vmag));
-        else if (vmag > this.vBase105) yv(this.yeq105);
+        if (low) this.interpV(this.m95, vmag, vr, vi);
+        else if (high) this.yv(this.yeq105[0]!, this.yeq105[1]!, vr, vi);
         else {
           conjSOverV(this.wNominal, 0, vr, vi, out);
-          out[0] = out[0]! - this.yeq[1] * vi;
-          out[1] = out[1]! + this.yeq[1] * vr;
+          out[0] = out[0]! - this.yeq[1]! * vi;
+          out[1] = out[1]! + this.yeq[1]! * vr;
         }
         return;
       case 4: {
-        if (vmag <= this.vBase95) yv(this.interp(this.m95, vmag));
-        else if (vmag > this.vBase105) yv(this.yeq105);
+        if (low) this.interpV(this.m95, vmag, vr, vi);
+        else if (high) this.yv(this.yeq105[0]!, this.yeq105[1]!, vr, vi);
         else {
           const ratio = vmag / this.vBase;
           const wf = this.cvrWatts !== 1 ? ratio ** this.cvrWatts : ratio;
@@ -277,39 +291,34 @@ export class Load extends PCElement {
             out[0] = 0;
             out[1] = 0;
           }
-          let cr = 0;
-          let ci = 0;
           if (vmag !== 0) {
             if (this.cvrVars === 2) {
-              cr = -this.yeq[1] * vi;
-              ci = this.yeq[1] * vr;
+              out[0] = out[0]! - this.yeq[1]! * vi;
+              out[1] = out[1]! + this.yeq[1]! * vr;
             } else {
               const vf = this.cvrVars === 3 ? ratio * ratio * ratio : ratio ** this.cvrVars;
-              const tmp = new Float64Array(2);
-              conjSOverV(0, this.varNominal * vf, vr, vi, tmp);
-              cr = tmp[0]!;
-              ci = tmp[1]!;
+              conjSOverV(0, this.varNominal * vf, vr, vi, this.tmp);
+              out[0] = out[0]! + this.tmp[0]!;
+              out[1] = out[1]! + this.tmp[1]!;
             }
           }
-          out[0] = out[0]! + cr;
-          out[1] = out[1]! + ci;
         }
         return;
       }
       case 5:
-        if (vmag <= this.vBase95) yv(this.interp(this.m95I, vmag));
-        else if (vmag > this.vBase105) yv(this.yeq105I);
+        if (low) this.interpV(this.m95I, vmag, vr, vi);
+        else if (high) this.yv(this.yeq105I[0]!, this.yeq105I[1]!, vr, vi);
         else
           conjSOverV(this.wNominal, this.varNominal, (vr / vmag) * this.vBase, (vi / vmag) * this.vBase, out);
         return;
       case 6:
-        if (vmag <= this.vBase95) yv([this.yeq95[0], this.yqFixed]);
-        else if (vmag > this.vBase105) yv([this.yeq105[0], this.yqFixed]);
+        if (low) this.yv(this.yeq95[0]!, this.yqFixed, vr, vi);
+        else if (high) this.yv(this.yeq105[0]!, this.yqFixed, vr, vi);
         else conjSOverV(this.wNominal, this.varBase, vr, vi, out);
         return;
       case 7:
-        if (vmag <= this.vBase95) yv([this.yeq95[0], this.yqFixed]);
-        else if (vmag > this.vBase105) yv([this.yeq105[0], this.yqFixed]);
+        if (low) this.yv(this.yeq95[0]!, this.yqFixed, vr, vi);
+        else if (high) this.yv(this.yeq105[0]!, this.yqFixed, vr, vi);
         else {
           conjSOverV(this.wNominal, 0, vr, vi, out);
           out[0] = out[0]! - this.yqFixed * vi;
@@ -317,32 +326,34 @@ export class Load extends PCElement {
         }
         return;
       case 8:
-        this.zipvCurrent(vr, vi, vmag);
+        this.zipvCurrent(vr, vi, vmag, low, high);
         return;
       default:
-        yv(this.yeq);
+        this.yv(this.yeq[0]!, this.yeq[1]!, vr, vi);
     }
   }
 
-  private zipvCurrent(vr: number, vi: number, vmag: number): void {
+  /** ZIPV model (7 coefficients: Z, I, P for watts; Z, I, P for vars; cut-off voltage). */
+  private zipvCurrent(vr: number, vi: number, vmag: number, low: boolean, high: boolean): void {
     const z = this.zipv!;
-    const out = this.cur;
     let ar = 0;
     let ai = 0;
     const addY = (yr: number, yi: number): void => {
       ar += yr * vr - yi * vi;
       ai += yr * vi + yi * vr;
     };
-    if (vmag <= this.vBase95 || vmag > this.vBase105) {
-      const low = vmag <= this.vBase95;
-      const ip = low ? this.interp(this.m95, vmag) : this.yeq105;
-      const ii = low ? this.interp(this.m95I, vmag) : this.yeq105I;
-      addY(this.yeq[0] * z[0]!, this.yeq[1] * z[3]!);
-      addY(ip[0] * z[2]!, ip[1] * z[5]!);
-      addY(ii[0] * z[1]!, ii[1] * z[4]!);
+    if (low || high) {
+      const d = vmag - this.vBaseLow;
+      const ipr = low ? (this.iLow[0]! + this.m95[0]! * d) / vmag : this.yeq105[0]!;
+      const ipi = low ? (this.iLow[1]! + this.m95[1]! * d) / vmag : this.yeq105[1]!;
+      const iir = low ? (this.iLow[0]! + this.m95I[0]! * d) / vmag : this.yeq105I[0]!;
+      const iii = low ? (this.iLow[1]! + this.m95I[1]! * d) / vmag : this.yeq105I[1]!;
+      addY(this.yeq[0]! * z[0]!, this.yeq[1]! * z[3]!);
+      addY(ipr * z[2]!, ipi * z[5]!);
+      addY(iir * z[1]!, iii * z[4]!);
     } else {
-      addY(this.yeq[0] * z[0]!, this.yeq[1] * z[3]!);
-      const t = new Float64Array(2);
+      addY(this.yeq[0]! * z[0]!, this.yeq[1]! * z[3]!);
+      const t = this.tmp;
       conjSOverV(
         this.wNominal * z[1]!,
         this.varNominal * z[4]!,
@@ -359,12 +370,12 @@ export class Load extends PCElement {
     if (z[6]! > 0) {
       const vx = 500 * (vmag / this.vBase - z[6]!);
       const evx = Math.exp(2 * vx);
-      const yv = 0.5 * (1 + (evx - 1) / (evx + 1));
-      ar *= yv;
-      ai *= yv;
+      const f = 0.5 * (1 + (evx - 1) / (evx + 1));
+      ar *= f;
+      ai *= f;
     }
-    out[0] = ar;
-    out[1] = ai;
+    this.cur[0] = ar;
+    this.cur[1] = ai;
   }
 }
 

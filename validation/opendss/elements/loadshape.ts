@@ -66,22 +66,37 @@ export class LoadShape extends DssObject {
     }
   }
 
-  /** Multiplier (P, Q) at hour `hr`. */
-  multAtHour(hr: number): [number, number] {
+  private qAt(i: number, p: number): number {
+    return this.qmult ? (this.qmult[i] ?? 0) : this.useActual ? 0 : p;
+  }
+
+  /** Multiplier (P, Q) at hour `hr`, written into out[0] and out[1] (no allocation). */
+  multAtHour(hr: number, out: Float64Array): void {
     const np = this.numPoints;
-    const q = (i: number, p: number): number => (this.qmult ? (this.qmult[i] ?? 0) : this.useActual ? 0 : p);
-    if (np <= 0) return [1, 1];
-    if (np === 1) {
-      const p = this.pmult[0]!;
-      return [p, q(0, p)];
+    if (np <= 0) {
+      out[0] = 1;
+      out[1] = 1;
+      return;
     }
-    if (this.interval > 0) {
+    let idx: number;
+    if (np === 1) idx = 0;
+    else if (this.interval > 0) {
       let i = roundHalfEven(hr / this.interval);
       if (i > np) i = i % np;
       if (i === 0) i = np;
-      const p = this.pmult[i - 1]!;
-      return [p, q(i - 1, p)];
+      idx = i - 1;
+    } else {
+      this.interpolate(hr, out);
+      return;
     }
+    const p = this.pmult[idx]!;
+    out[0] = p;
+    out[1] = this.qAt(idx, p);
+  }
+
+  /** Explicit hours: nearest point or linear interpolation (OpenDSS). */
+  private interpolate(hr: number, out: Float64Array): void {
+    const np = this.numPoints;
     const h = this.hours!;
     let t = hr;
     if (t > h[np - 1]!) t = t - Math.trunc(t / h[np - 1]!) * h[np - 1]!;
@@ -90,24 +105,24 @@ export class LoadShape extends DssObject {
       if (Math.abs(h[i]! - t) < 0.00001) {
         this.lastIndex = i;
         const p = this.pmult[i]!;
-        return [p, q(i, p)];
+        out[0] = p;
+        out[1] = this.qAt(i, p);
+        return;
       }
       if (h[i]! > t) {
         this.lastIndex = i - 1;
         const a = i - 1;
         const f = (t - h[a]!) / (h[i]! - h[a]!);
         const p = this.pmult[a]! + f * (this.pmult[i]! - this.pmult[a]!);
-        const qq = this.qmult
-          ? this.qmult[a]! + f * (this.qmult[i]! - this.qmult[a]!)
-          : this.useActual
-            ? 0
-            : p;
-        return [p, qq];
+        out[0] = p;
+        out[1] = this.qmult ? this.qmult[a]! + f * (this.qmult[i]! - this.qmult[a]!) : this.useActual ? 0 : p;
+        return;
       }
     }
     this.lastIndex = np - 2;
     const p = this.pmult[np - 2]!;
-    return [p, q(np - 2, p)];
+    out[0] = p;
+    out[1] = this.qAt(np - 2, p);
   }
 
   /** Normalize P (and Q) multipliers to a peak of 1 (Action=Normalize). */

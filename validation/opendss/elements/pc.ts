@@ -59,7 +59,7 @@ export abstract class PCElement extends CktElement {
    * Admittance of one phase branch placed in Yprim (wye: phase to neutral; delta: phase to
    * phase, already converted by the subclass); negative for generation.
    */
-  protected abstract yprimAdmittance(ctx: YPrimContext): [number, number];
+  protected abstract yprimAdmittance(ctx: YPrimContext, out: Float64Array): void;
 
   /**
    * Current drawn by phase `i` (load convention) at phase voltage (vr, vi); write to this.cur.
@@ -75,35 +75,42 @@ export abstract class PCElement extends CktElement {
     const n = this.yorder;
     const y = this.yprim;
     y.fill(0);
-    let [yr, yi] = this.yprimAdmittance(ctx);
-    const fm = ctx.frequency / this.baseFrequency;
-    yi = yi / fm;
+    this.yprimAdmittance(ctx, this.cur);
+    const yr = this.cur[0]!;
+    const yi = this.cur[1]! / (ctx.frequency / this.baseFrequency);
     const nc = this.nConds;
-    const at = (i: number, j: number): number => 2 * (i * n + j);
     if (this.connection === "wye") {
       const neu = nc - 1;
+      const nn = 2 * (neu * n + neu);
       for (let i = 0; i < this.nPhases; i++) {
-        y[at(i, i)] = yr;
-        y[at(i, i) + 1] = yi;
-        y[at(neu, neu)] = y[at(neu, neu)]! + yr;
-        y[at(neu, neu) + 1] = y[at(neu, neu) + 1]! + yi;
-        y[at(i, neu)] = -yr;
-        y[at(i, neu) + 1] = -yi;
-        y[at(neu, i)] = -yr;
-        y[at(neu, i) + 1] = -yi;
+        const ii = 2 * (i * n + i);
+        const ineu = 2 * (i * n + neu);
+        const neui = 2 * (neu * n + i);
+        y[ii] = yr;
+        y[ii + 1] = yi;
+        y[nn] = y[nn]! + yr;
+        y[nn + 1] = y[nn + 1]! + yi;
+        y[ineu] = -yr;
+        y[ineu + 1] = -yi;
+        y[neui] = -yr;
+        y[neui + 1] = -yi;
       }
       this.addNeutralYprim(y);
     } else {
       for (let i = 0; i < this.nPhases; i++) {
         const j = (i + 1) % nc;
-        y[at(i, i)] = y[at(i, i)]! + yr;
-        y[at(i, i) + 1] = y[at(i, i) + 1]! + yi;
-        y[at(j, j)] = y[at(j, j)]! + yr;
-        y[at(j, j) + 1] = y[at(j, j) + 1]! + yi;
-        y[at(i, j)] = y[at(i, j)]! - yr;
-        y[at(i, j) + 1] = y[at(i, j) + 1]! - yi;
-        y[at(j, i)] = y[at(j, i)]! - yr;
-        y[at(j, i) + 1] = y[at(j, i) + 1]! - yi;
+        const ii = 2 * (i * n + i);
+        const jj = 2 * (j * n + j);
+        const ij = 2 * (i * n + j);
+        const ji = 2 * (j * n + i);
+        y[ii] = y[ii]! + yr;
+        y[ii + 1] = y[ii + 1]! + yi;
+        y[jj] = y[jj]! + yr;
+        y[jj + 1] = y[jj + 1]! + yi;
+        y[ij] = y[ij]! - yr;
+        y[ij + 1] = y[ij + 1]! - yi;
+        y[ji] = y[ji]! - yr;
+        y[ji + 1] = y[ji + 1]! - yi;
       }
     }
     diagonalTimes(y, this.yprimSeries, n, 1e-10);
@@ -115,11 +122,38 @@ export abstract class PCElement extends CktElement {
    * node 0 = ground) and add them into `I`. Also stores the terminal currents (iTerm) for results.
    */
   injCurrents(V: Float64Array, I: Float64Array): void {
+    const ref = this.nodeRef;
+    if (this.nPhases === 1 && this.connection === "wye" && ref[1] === 0 && ref[0] !== 0) {
+      // fast path: one phase to a grounded neutral
+      const node = ref[0]!;
+      const vr = V[2 * node]!;
+      const vi = V[2 * node + 1]!;
+      this.phaseCurrent(0, vr, vi, Math.sqrt(vr * vr + vi * vi));
+      const cr = this.cur[0]!;
+      const ci = this.cur[1]!;
+      const y = this.yprim;
+      const yr = y[0]!;
+      const yi = y[1]!;
+      const ir = yr * vr - yi * vi - cr;
+      const ii = yr * vi + yi * vr - ci;
+      const it = this.iTerm;
+      it[0] = cr;
+      it[1] = ci;
+      it[2] = -cr;
+      it[3] = -ci;
+      const inj = this.injCurrent;
+      inj[0] = ir;
+      inj[1] = ii;
+      inj[2] = y[4]! * vr - y[5]! * vi + cr;
+      inj[3] = y[4]! * vi + y[5]! * vr + ci;
+      I[2 * node] = I[2 * node]! + ir;
+      I[2 * node + 1] = I[2 * node + 1]! + ii;
+      return;
+    }
     const n = this.yorder;
     const vt = this.vTerm;
     const inj = this.injCurrent;
     const it = this.iTerm;
-    const ref = this.nodeRef;
     for (let k = 0; k < n; k++) {
       const node = ref[k]!;
       vt[2 * k] = V[2 * node]!;
@@ -201,4 +235,31 @@ export function conjSOverV(p: number, q: number, vr: number, vi: number, out: Fl
 export function yTimesV(yr: number, yi: number, vr: number, vi: number, out: Float64Array, scale = 1): void {
   out[0] = (yr * vr - yi * vi) * scale;
   out[1] = (yr * vi + yi * vr) * scale;
+}
+
+/**
+ * Equivalent admittances of a generating element at nominal output (P, Q per phase, W/var) on
+ * Vbase: Yeq = (P − jQ)/Vbase², and Yeq/Vminpu², Yeq/Vmaxpu² (Yeq when the limit is 0).
+ */
+export function setYeqs(
+  p: number,
+  q: number,
+  vBase: number,
+  vMinPu: number,
+  vMaxPu: number,
+  yeq: Float64Array,
+  yMin: Float64Array,
+  yMax: Float64Array,
+): void {
+  const vb2 = vBase * vBase;
+  const yr = p / vb2;
+  const yi = -q / vb2;
+  yeq[0] = yr;
+  yeq[1] = yi;
+  const mn2 = vMinPu * vMinPu;
+  const mx2 = vMaxPu * vMaxPu;
+  yMin[0] = vMinPu !== 0 ? yr / mn2 : yr;
+  yMin[1] = vMinPu !== 0 ? yi / mn2 : yi;
+  yMax[0] = vMaxPu !== 0 ? yr / mx2 : yr;
+  yMax[1] = vMaxPu !== 0 ? yi / mx2 : yi;
 }

@@ -17,7 +17,7 @@ import {
   type YPrimContext,
 } from "./base.ts";
 import type { LoadShape } from "./loadshape.ts";
-import { conjSOverV, PCElement, toConnection } from "./pc.ts";
+import { conjSOverV, PCElement, setYeqs, toConnection } from "./pc.ts";
 import { findShape } from "./vsource.ts";
 
 const SQRT3 = Math.sqrt(3);
@@ -65,9 +65,10 @@ export class PVSystem extends PCElement {
   private pMinkvarLimit = -1;
   private vBaseMin = 0;
   private vBaseMax = 0;
-  private yeq: [number, number] = [0, 0];
-  private yeqMin: [number, number] = [0, 0];
-  private yeqMax: [number, number] = [0, 0];
+  private readonly yeq = new Float64Array(2);
+  private readonly yeqMin = new Float64Array(2);
+  private readonly yeqMax = new Float64Array(2);
+  private readonly mult = new Float64Array(2);
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
@@ -108,21 +109,24 @@ export class PVSystem extends PCElement {
   /** OpenDSS SetNominalPVSystemOuput. */
   setNominal(ctx: YPrimContext | undefined): void {
     this.shapeFactor = 1;
-    if (ctx?.mode === "daily" && this.daily) this.shapeFactor = this.daily.multAtHour(ctx.dblHour)[0];
+    if (ctx?.mode === "daily" && this.daily) {
+      this.daily.multAtHour(ctx.dblHour, this.mult);
+      this.shapeFactor = this.mult[0]!;
+    }
     this.panelkW = this.irradiance * this.shapeFactor * this.pmpp;
     this.computeInverterPower();
     this.pNominal = (1000 * this.kWOut) / this.nPhases;
     this.qNominal = (1000 * this.kvarOut) / this.nPhases;
-    const vb2 = this.vBase * this.vBase;
-    this.yeq = [this.pNominal / vb2, -this.qNominal / vb2];
-    this.yeqMin =
-      this.vMinPu !== 0
-        ? [this.yeq[0] / (this.vMinPu * this.vMinPu), this.yeq[1] / (this.vMinPu * this.vMinPu)]
-        : [...this.yeq];
-    this.yeqMax =
-      this.vMaxPu !== 0
-        ? [this.yeq[0] / (this.vMaxPu * this.vMaxPu), this.yeq[1] / (this.vMaxPu * this.vMaxPu)]
-        : [...this.yeq];
+    setYeqs(
+      this.pNominal,
+      this.qNominal,
+      this.vBase,
+      this.vMinPu,
+      this.vMaxPu,
+      this.yeq,
+      this.yeqMin,
+      this.yeqMax,
+    );
   }
 
   private computeInverterPower(): void {
@@ -209,9 +213,10 @@ export class PVSystem extends PCElement {
     if (!this.inverterOn && this.varFollowInverter) this.kvarOut = 0;
   }
 
-  protected yprimAdmittance(_ctx: YPrimContext): [number, number] {
+  protected yprimAdmittance(_ctx: YPrimContext, out: Float64Array): void {
     const div = this.connection === "delta" ? 3 : 1;
-    return [-this.yeq[0] / div, -this.yeq[1] / div];
+    out[0] = -this.yeq[0]! / div;
+    out[1] = -this.yeq[1]! / div;
   }
 
   protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {

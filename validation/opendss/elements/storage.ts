@@ -22,7 +22,7 @@ import {
   type YPrimContext,
 } from "./base.ts";
 import type { LoadShape } from "./loadshape.ts";
-import { conjSOverV, PCElement, toConnection } from "./pc.ts";
+import { conjSOverV, PCElement, setYeqs, toConnection } from "./pc.ts";
 import { findShape } from "./vsource.ts";
 
 const SQRT3 = Math.sqrt(3);
@@ -92,9 +92,10 @@ export class Storage extends PCElement {
   private pMinkvarLimit = -1;
   private vBase95 = 0;
   private vBase105 = 0;
-  private yeq: [number, number] = [0, 0];
-  private yeq95: [number, number] = [0, 0];
-  private yeq105: [number, number] = [0, 0];
+  private readonly yeq = new Float64Array(2);
+  private readonly yeq95 = new Float64Array(2);
+  private readonly yeq105 = new Float64Array(2);
+  private readonly mult = new Float64Array(2);
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
@@ -214,23 +215,26 @@ export class Storage extends PCElement {
     if (this.dispMode === "loadlevel") {
       this.checkStateTriggerLevel(ctx?.loadMult ?? 1);
     } else if (this.dispMode !== "external" && ctx?.mode === "daily") {
-      if (this.daily) shape = this.daily.multAtHour(ctx.dblHour)[0];
+      if (this.daily) {
+        this.daily.multAtHour(ctx.dblHour, this.mult);
+        shape = this.mult[0]!;
+      }
       this.checkStateTriggerLevel(shape);
     }
     this.computePresentkW(shape);
     this.computeInverterPower();
     this.pNominal = (1000 * this.kWOut) / this.nPhases;
     this.qNominal = (1000 * this.kvarOut) / this.nPhases;
-    const vb2 = this.vBase * this.vBase;
-    this.yeq = [this.pNominal / vb2, -this.qNominal / vb2];
-    this.yeq95 =
-      this.vMinPu !== 0
-        ? [this.yeq[0] / (this.vMinPu * this.vMinPu), this.yeq[1] / (this.vMinPu * this.vMinPu)]
-        : [...this.yeq];
-    this.yeq105 =
-      this.vMaxPu !== 0
-        ? [this.yeq[0] / (this.vMaxPu * this.vMaxPu), this.yeq[1] / (this.vMaxPu * this.vMaxPu)]
-        : [...this.yeq];
+    setYeqs(
+      this.pNominal,
+      this.qNominal,
+      this.vBase,
+      this.vMinPu,
+      this.vMaxPu,
+      this.yeq,
+      this.yeq95,
+      this.yeq105,
+    );
     if (this.stateChanged) {
       this.yprimInvalid = true;
       this.stateChanged = false;
@@ -357,11 +361,12 @@ export class Storage extends PCElement {
     }
   }
 
-  protected yprimAdmittance(_ctx: YPrimContext): [number, number] {
+  protected yprimAdmittance(_ctx: YPrimContext, out: Float64Array): void {
     let y = 0;
     if (this.state === STORE_CHARGING) y = this.yeqDischarge;
     else if (this.state === STORE_DISCHARGING) y = -this.yeqDischarge;
-    return [this.connection === "delta" ? y / 3 : y, 0];
+    out[0] = this.connection === "delta" ? y / 3 : y;
+    out[1] = 0;
   }
 
   protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {

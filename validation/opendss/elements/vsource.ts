@@ -21,6 +21,11 @@ import {
 import type { LoadShape } from "./loadshape.ts";
 
 const SQRT3 = Math.sqrt(3);
+/**
+ * OpenDSS converts source angles with the constant 57.29577951 (deg/rad, truncated), so a
+ * source at angle 0 sits at 360° ⇒ 3.4e-10 rad; kept for bit-level agreement of angles.
+ */
+const RADIANS_TO_DEGREES = 57.29577951;
 
 /** OpenDSS QuadSolver: the larger root of a x² + b x + c (or −c/b when a = 0). */
 export function quadSolver(a: number, b: number, c: number): number {
@@ -281,7 +286,9 @@ export class Vsource extends CktElement {
     let mult = this.perUnit;
     if (ctx.mode === "daily") {
       if (this.daily) {
-        mult = this.daily.multAtHour(ctx.dblHour)[0];
+        const m = new Float64Array(2);
+        this.daily.multAtHour(ctx.dblHour, m);
+        mult = m[0]!;
         actual = this.daily.useActual;
       }
       vmag = actual
@@ -298,7 +305,7 @@ export class Vsource extends CktElement {
       if (this.sequence === -1) ang = 360 + this.angle + (i * 360) / n;
       else if (this.sequence === 0) ang = 360 + this.angle;
       else ang = 360 + this.angle - (i * 360) / n;
-      const rad = (ang * Math.PI) / 180;
+      const rad = ang / RADIANS_TO_DEGREES;
       this.vSource[2 * i] = vmag * Math.cos(rad);
       this.vSource[2 * i + 1] = vmag * Math.sin(rad);
     }
