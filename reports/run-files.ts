@@ -59,7 +59,8 @@ export function readTableCsv(file: string, kind: TableKind, allowEmpty = false):
   }
   let raw: ColumnTable;
   try {
-    raw = fromCSV(text, { autoType: false });
+    // Trailing blank lines (e.g. an extra "\n" after arquero's toCSV) are not rows.
+    raw = fromCSV(text.replace(/(\r?\n)+$/, "\n"), { autoType: false });
   } catch (e) {
     throw new InputError("parse", `not a CSV table: ${(e as Error).message}`, { file });
   }

@@ -82,6 +82,27 @@ describe("mpopf report RUN_DIR", () => {
     for (const [rel, text] of files) expect(readFileSync(join(run, rel), "utf8"), rel).toBe(text);
   });
 
+  it("reads CSVs with trailing blank lines and empty cells of non-converged replay hours", () => {
+    const f = join(run, "tables/replay-mpdopf/periods.csv");
+    const original = readFileSync(f, "utf8");
+    const lines = original.trimEnd().split("\n");
+    const header = lines[0]!.split(",");
+    const cells = lines[2]!.split(","); // t = 2
+    for (const c of ["pSubsKw", "qSubsKvar", "lossKw", "costUsd"]) cells[header.indexOf(c)] = "";
+    lines[2] = cells.join(",");
+    writeFileSync(f, `${lines.join("\n")}\n\n\n`);
+    try {
+      const back = readRunDir(run);
+      const p = back.replay!.mpdopf!.periods;
+      expect(p.numRows()).toBe(4);
+      expect(p.array("pSubsKw")[1]).toBeNull();
+      expect(p.array("pSubsKw")[2]).toBe(79.999);
+      expect(back.replay!.mpdopf!.label).toBe("OpenDSS");
+    } finally {
+      writeFileSync(f, original);
+    }
+  });
+
   it("renders what a partial run allows and says what it skipped", () => {
     const part = join(tmp, "partial");
     writeSyntheticRunDir(part, { title: "Only the centralized solve", mpcopf: mpcopf() });
