@@ -12,9 +12,17 @@ import { defaultEngineAvailable } from "../validation/replay/engine.ts";
 import { metricMaxima } from "../validation/replay/metrics.ts";
 import { replayDispatch } from "../validation/replay/replay.ts";
 import type { DeckFlavour } from "../validation/replay/types.ts";
-import { type BenchTable, median } from "./run.ts";
+// Type-only import: a value import of ./run.ts would be a cycle with its top-level await (run.ts imports us).
+import type { BenchTable } from "./run.ts";
 
 const RUNS = 5;
+
+/** Median of a list of numbers. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
 const T = 24;
 
 /** Run the benchmark and return its table. */
