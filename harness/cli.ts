@@ -2,6 +2,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../models/errors.ts";
 import { caseCommand } from "./commands/case.ts";
+import { dssCommand } from "./commands/dss.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
         "$0 <command> [options]\n\nMulti-period OPF for radial feeders: solve, validate in an OpenDSS-compatible engine, report.",
       )
       .command(caseCommand)
+      .command(dssCommand)
       .command(runCommand)
       .command(validateCommand)
       .command(reportCommand)

@@ -381,6 +381,13 @@ export class DssEngine {
     return result;
   }
 
+  /** Run script text whose first line is line `firstLine` of `file` (for messages). */
+  runText(text: string, file: string, firstLine = 1): void {
+    const lines = text.split(/\r?\n/);
+    const pad: string[] = new Array(Math.max(0, firstLine - 1)).fill("");
+    this.runLines(pad.concat(lines), file);
+  }
+
   /** Compile a deck: run the file and make its directory the current directory. */
   compile(path: string): void {
     this.text(`Compile "${path}"`, "<compile>");

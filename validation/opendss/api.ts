@@ -1,0 +1,204 @@
+/**
+ * An API modelled on OpenDSSDirect: `text(command)`, then circuit, solution, element and
+ * storage accessors. Names carry units where they are not per unit. Bus and node lists are in
+ * OpenDSS order (AllBusNames / AllNodeNames); voltage fast paths fill Float64Arrays.
+ */
+import type { Circuit } from "./circuit.ts";
+import type { CktElement } from "./elements/base.ts";
+import { PVSystem } from "./elements/pvsystem.ts";
+import { Storage } from "./elements/storage.ts";
+import { DssEngine, type DssEngineOptions } from "./engine.ts";
+import { DssError } from "./errors.ts";
+import { circuitTotals, elementCurrents, elementResult, type SnapshotResult, snapshot } from "./report.ts";
+import type { Solution } from "./solution.ts";
+import { type WriteOptions, writeScript } from "./writer.ts";
+
+/** OpenDSSDirect-style facade over one engine. */
+export class OpenDSS {
+  readonly engine: DssEngine;
+
+  constructor(options: DssEngineOptions = {}) {
+    this.engine = new DssEngine(options);
+  }
+
+  /** Run OpenDSS command text (like `dss.Text.Command`); returns the result text (Get). */
+  text(command: string, where?: string): string {
+    return this.engine.text(command, where);
+  }
+
+  private ckt(): Circuit {
+    const c = this.engine.circuit;
+    if (!c) throw new DssError("no-circuit", "no active circuit");
+    return c;
+  }
+
+  private sol(): Solution {
+    this.ckt();
+    return this.engine.solution!;
+  }
+
+  /** Circuit-level accessors. */
+  readonly circuit = {
+    /** Circuit name. */
+    name: (): string => this.ckt().name,
+    /** Total power into the source terminals (kW, kvar); negative when the source supplies. */
+    totalPowerKw: (): [number, number] => {
+      const t = circuitTotals(this.ckt(), this.sol());
+      return [t.totalKw, t.totalKvar];
+    },
+    /** Losses of all delivery elements except shunt capacitors (kW, kvar). */
+    lossesKw: (): [number, number] => {
+      const t = circuitTotals(this.ckt(), this.sol());
+      return [t.lossesKw, t.lossesKvar];
+    },
+    /** Losses of lines only (kW, kvar). */
+    lineLossesKw: (): [number, number] => {
+      const t = circuitTotals(this.ckt(), this.sol());
+      return [t.lineLossesKw, t.lineLossesKvar];
+    },
+    /** Bus names in OpenDSS order. */
+    allBusNames: (): string[] => this.ckt().buses.map((b) => b.name),
+    /** "bus.node" names in OpenDSS order. */
+    allNodeNames: (): string[] => this.ckt().buses.flatMap((b) => b.nodes.map((n) => `${b.name}.${n}`)),
+    /** Number of nodes. */
+    numNodes: (): number => this.ckt().numNodes,
+    /** Node voltages (V) interleaved re, im in AllNodeNames order (fast path; fills `out` if given). */
+    allBusVolts: (out?: Float64Array): Float64Array =>
+      this.nodeValues(out, 2, (vr, vi, o, k) => {
+        o[2 * k] = vr;
+        o[2 * k + 1] = vi;
+      }),
+    /** Node voltage magnitudes (V) in AllNodeNames order. */
+    allBusVmag: (out?: Float64Array): Float64Array =>
+      this.nodeValues(out, 1, (vr, vi, o, k) => {
+        o[k] = Math.hypot(vr, vi);
+      }),
+    /** Node voltage magnitudes per unit of the bus base (NaN where no base). */
+    allBusVmagPu: (out?: Float64Array): Float64Array => {
+      const c = this.ckt();
+      const v = this.circuit.allBusVmag(out);
+      let k = 0;
+      for (const b of c.buses) {
+        for (let j = 0; j < b.nodes.length; j++, k++)
+          v[k] = b.kvBase > 0 ? v[k]! / (1000 * b.kvBase) : Number.NaN;
+      }
+      return v;
+    },
+    /** Node voltage angles (degrees) in AllNodeNames order. */
+    allNodeAnglesDeg: (out?: Float64Array): Float64Array =>
+      this.nodeValues(out, 1, (vr, vi, o, k) => {
+        o[k] = (Math.atan2(vi, vr) * 180) / Math.PI;
+      }),
+  };
+
+  private nodeValues(
+    out: Float64Array | undefined,
+    width: number,
+    put: (vr: number, vi: number, o: Float64Array, k: number) => void,
+  ): Float64Array {
+    const c = this.ckt();
+    const V = this.sol().V;
+    const o = out ?? new Float64Array(width * c.numNodes);
+    let k = 0;
+    for (const b of c.buses) {
+      for (const r of b.refs) put(V[2 * r] ?? 0, V[2 * r + 1] ?? 0, o, k++);
+    }
+    return o;
+  }
+
+  /** Solution accessors. */
+  readonly solution = {
+    /** Solve in the present mode (as the Solve command). */
+    solve: (): void => {
+      this.engine.text("Solve", "<api>");
+    },
+    /** Iterations of the last solution (summed over control iterations, as OpenDSS). */
+    iterations: (): number => this.sol().iteration,
+    /** Whether the last solution converged. */
+    converged: (): boolean => this.sol().converged,
+    /** Control iterations of the last solution. */
+    controlIterations: (): number => this.sol().controlIteration,
+    /** "Snap" or "Daily". */
+    mode: (): "Snap" | "Daily" => (this.sol().mode === "daily" ? "Daily" : "Snap"),
+    /** Present hour and seconds. */
+    hour: (): number => this.sol().intHour,
+    seconds: (): number => this.sol().t,
+    /** Convergence tolerance (pu voltage change). */
+    tolerance: (): number => this.sol().tolerance,
+  };
+
+  private element(className: string, name: string): CktElement {
+    const el = this.ckt().find(className, name);
+    if (!el) throw new DssError("missing-element", `${className}.${name} is not defined`);
+    return el;
+  }
+
+  /** Circuit-element accessors (by class and name, case-insensitive). */
+  readonly elements = {
+    /** Names of the elements of a class, in creation order. */
+    names: (className: string): string[] =>
+      this.ckt()
+        .ofClass(className)
+        .map((e) => e.name),
+    /** Power into each conductor of each terminal: interleaved kW, kvar (OpenDSS CktElement.Powers). */
+    powersKw: (className: string, name: string): Float64Array => {
+      const el = this.element(className, name);
+      const r = elementResult(el, this.sol());
+      const out = new Float64Array(2 * el.yorder);
+      let k = 0;
+      for (const t of r.terminals) {
+        for (let j = 0; j < t.kw.length; j++) {
+          out[k++] = t.kw[j]!;
+          out[k++] = t.kvar[j]!;
+        }
+      }
+      return out;
+    },
+    /** Currents into each conductor (A), interleaved re, im (OpenDSS CktElement.Currents). */
+    currentsA: (className: string, name: string): Float64Array => {
+      const el = this.element(className, name);
+      return new Float64Array(elementCurrents(el, this.sol()));
+    },
+    /** Full results of one element (expected.json layout). */
+    result: (className: string, name: string) => elementResult(this.element(className, name), this.sol()),
+  };
+
+  /** Storage accessors. */
+  readonly storage = {
+    /** Stored energy (kWh). */
+    kWhStored: (name: string): number => this.storageEl(name).kWhStored,
+    /** State: −1 charging, 0 idling, 1 discharging. */
+    state: (name: string): number => this.storageEl(name).state,
+    /** Stored energy per unit of kWhrated. */
+    puSoc: (name: string): number => {
+      const s = this.storageEl(name);
+      return s.kWhStored / s.kWhRating;
+    },
+  };
+
+  /** PV accessors. */
+  readonly pv = {
+    /** Present inverter output (kW, kvar) in generator convention. */
+    outputKw: (name: string): [number, number] => {
+      const el = this.element("PVSystem", name);
+      if (!(el instanceof PVSystem)) throw new DssError("missing-element", `PVSystem.${name} is not defined`);
+      return [el.kWOut, el.kvarOut];
+    },
+  };
+
+  private storageEl(name: string): Storage {
+    const el = this.element("Storage", name);
+    if (!(el instanceof Storage)) throw new DssError("missing-element", `Storage.${name} is not defined`);
+    return el;
+  }
+
+  /** Results of the present solution in the layout of the reference expected.json. */
+  snapshot(detail: "full" | "summary" = "full"): SnapshotResult {
+    return snapshot(this.ckt(), this.sol(), detail);
+  }
+
+  /** The circuit as OpenDSS script text (round-trips through `text`). */
+  toScript(options?: WriteOptions): string {
+    return writeScript(this.engine, options);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Deck runner in the manner of the reference's `dss-run`: compile a deck, run extra commands,
+ * then either solve once or run each block of a steps file (blocks separated by a line `---`,
+ * each ending with its own Solve) and collect results in the layout of `expected.json`.
+ */
+import { readFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { DssEngine } from "./engine.ts";
+import { stripComment } from "./lexer.ts";
+import { type SnapshotResult, snapshot } from "./report.ts";
+
+/** Engine identification written into reports. */
+export const ENGINE_NAME =
+  "mpopf OpenDSS-compatible engine 0.1 (TypeScript; OpenDSS 9.8 / DSS C-API 0.14 semantics)";
+
+/** Options of runDeck. */
+export interface RunOptions {
+  /** Path of the deck to compile. */
+  deck: string;
+  /** Extra commands run after compiling. */
+  commands?: string[];
+  /** Steps file: blocks separated by `---` lines. */
+  stepsFile?: string;
+  /** Issue one Solve when no steps file is given (default true). */
+  solve?: boolean;
+  /** Element details in `result` ("full" without steps, "summary" with steps, by default). */
+  detail?: "full" | "summary";
+  /** File reader (default node:fs). */
+  readFile?: (path: string) => string;
+}
+
+/** One step of a stepped run. */
+export type StepResult = SnapshotResult & { step: number; commands: string[] };
+
+/** What runDeck returns (the reference's dss-run layout plus warnings). */
+export interface RunReport {
+  engine: string;
+  script: string;
+  commands: string[];
+  command_results: string[];
+  final_solve_issued: boolean;
+  result: SnapshotResult;
+  steps?: StepResult[];
+  errors: string[];
+  warnings: string[];
+  elapsed_s: number;
+}
+
+/** A block of a steps file with the line number of its first line. */
+export interface StepBlock {
+  text: string;
+  firstLine: number;
+  /** Commands (comment and blank lines removed). */
+  commands: string[];
+}
+
+/** Split a steps file into blocks at lines consisting of `---`. */
+export function splitSteps(text: string): StepBlock[] {
+  const lines = text.split(/\r?\n/);
+  const blocks: StepBlock[] = [];
+  let start = 0;
+  const push = (end: number): void => {
+    const body = lines.slice(start, end);
+    const commands = body.map((l) => stripComment(l).trim()).filter((l) => l !== "");
+    if (commands.length > 0) blocks.push({ text: body.join("\n"), firstLine: start + 1, commands });
+  };
+  for (let i = 0; i < lines.length; i++) {
+    if (/^\s*---\s*$/.test(lines[i]!)) {
+      push(i);
+      start = i + 1;
+    }
+  }
+  push(lines.length);
+  return blocks;
+}
+
+/** Compile, run commands, solve or step, and report. Throws DssError on bad input. */
+export function runDeck(opts: RunOptions): RunReport {
+  const t0 = performance.now();
+  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, "utf8"));
+  const deck = resolve(opts.deck);
+  const engine = new DssEngine({ cwd: dirname(deck), readFile });
+  engine.text(`Compile "${deck}"`, "<command line>");
+  const commands = opts.commands ?? [];
+  commands.forEach((c, i) => {
+    engine.text(c, `--cmd ${i + 1}`);
+  });
+  const report: RunReport = {
+    engine: ENGINE_NAME,
+    script: basename(deck),
+    commands,
+    command_results: [],
+    final_solve_issued: false,
+    result: undefined as unknown as SnapshotResult,
+    errors: [],
+    warnings: engine.warnings,
+    elapsed_s: 0,
+  };
+  const circuit = (): NonNullable<DssEngine["circuit"]> => {
+    if (!engine.circuit) throw new Error(`${deck}: the deck defines no circuit`);
+    return engine.circuit;
+  };
+  if (opts.stepsFile) {
+    const path = resolve(opts.stepsFile);
+    const blocks = splitSteps(readFile(path));
+    if (engine.circuit?.busesChanged) engine.circuit.renumber();
+    report.result = snapshot(circuit(), engine.solution!, opts.detail ?? "summary");
+    report.steps = blocks.map((b, k) => {
+      engine.runText(b.text, path, b.firstLine);
+      return { ...snapshot(circuit(), engine.solution!, "full"), step: k, commands: b.commands };
+    });
+  } else {
+    if (opts.solve ?? true) {
+      engine.text("Solve", "<command line>");
+      report.final_solve_issued = true;
+    } else if (engine.circuit?.busesChanged) engine.circuit.renumber();
+    report.result = snapshot(circuit(), engine.solution!, opts.detail ?? "full");
+  }
+  report.elapsed_s = (performance.now() - t0) / 1000;
+  return report;
+}
