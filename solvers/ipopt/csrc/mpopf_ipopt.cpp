@@ -71,6 +71,9 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
     (void)ia;
     (void)ja;
     if (new_matrix || !factored_) {
+      if (factored_)
+        Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA, "mpopf-ldl: %d solve(s), %d refinement step(s) with the last factor\n",
+                       ldl_.solvesSinceFactor(), ldl_.refinementStepsSinceFactor());
       if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().Start();
       ldl_.factor(values_.data(), dim_ - numberOfNegEVals);
       if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().End();

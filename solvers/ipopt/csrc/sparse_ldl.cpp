@@ -94,6 +94,8 @@ SparseLdl::Status SparseLdl::factor(const double* values, int negStart) {
   values_ = values;
   negPivots_ = 0;
   perturbed_ = 0;
+  solves_ = 0;
+  refineSteps_ = 0;
 
   // Largest absolute entry of every row (of the full symmetric matrix), indexed by original row.
   for (int i = 0; i < n; i++) rowmax_[i] = 0.0;
@@ -169,23 +171,9 @@ void SparseLdl::solveFactored(double* x) const {
   for (int k = 0; k < n; k++) x[perm_[k]] = w[k];
 }
 
-void SparseLdl::multiply(const double* x, double* y) const {
-  for (int i = 0; i < n_; i++) y[i] = 0.0;
-  for (int i = 0; i < n_; i++) {
-    const double xi = x[i];
-    double s = 0.0;
-    for (int p = ia_[i]; p < ia_[i + 1]; p++) {
-      const int j = ja_[p];
-      const double a = values_[p];
-      s += a * x[j];
-      if (j != i) y[j] += a * xi;
-    }
-    y[i] += s;
-  }
-}
-
 void SparseLdl::solve(double* b) {
   const int n = n_;
+  solves_++;
   if (perturbed_ == 0 || maxRefinementSteps <= 0) {
     solveFactored(b);
     return;
@@ -198,21 +186,33 @@ void SparseLdl::solve(double* b) {
   const double eps = std::numeric_limits<double>::epsilon();
   double prevErr = std::numeric_limits<double>::infinity();
   for (int step = 0;; step++) {
-    multiply(b, resid_.data());
+    // One pass over the stored upper triangle gives both A x (in resid_) and |A||x| (in scale_).
     for (int i = 0; i < n; i++) {
-      resid_[i] = rhs_[i] - resid_[i];
-      scale_[i] = std::fabs(rhs_[i]);
+      resid_[i] = 0.0;
+      scale_[i] = 0.0;
     }
     for (int i = 0; i < n; i++) {
-      const double axi = std::fabs(b[i]);
+      const double xi = b[i];
+      const double axi = std::fabs(xi);
       double s = 0.0;
+      double sa = 0.0;
       for (int p = ia_[i]; p < ia_[i + 1]; p++) {
         const int j = ja_[p];
-        const double a = std::fabs(values_[p]);
-        s += a * std::fabs(b[j]);
-        if (j != i) scale_[j] += a * axi;
+        const double a = values_[p];
+        const double xj = b[j];
+        s += a * xj;
+        sa += std::fabs(a * xj);
+        if (j != i) {
+          resid_[j] += a * xi;
+          scale_[j] += std::fabs(a) * axi;
+        }
       }
-      scale_[i] += s;
+      resid_[i] += s;
+      scale_[i] += sa;
+    }
+    for (int i = 0; i < n; i++) {
+      resid_[i] = rhs_[i] - resid_[i];
+      scale_[i] += std::fabs(rhs_[i]);
     }
     double err = 0.0;
     for (int i = 0; i < n; i++) {
@@ -227,6 +227,7 @@ void SparseLdl::solve(double* b) {
     }
     if (err <= 2.0 * eps || step >= maxRefinementSteps || err > 0.5 * prevErr) break;
     prevErr = err;
+    refineSteps_++;
     for (int i = 0; i < n; i++) xprev_[i] = b[i];
     solveFactored(resid_.data());
     for (int i = 0; i < n; i++) b[i] += resid_[i];

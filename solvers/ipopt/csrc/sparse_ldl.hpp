@@ -45,10 +45,12 @@ class SparseLdl {
   std::size_t factorNonzeros() const { return lp_.empty() ? 0 : static_cast<std::size_t>(lp_[n_]); }
   /// Dimension.
   int dimension() const { return n_; }
+  /// Solves and iterative-refinement steps since the last factor() (diagnostics).
+  int solvesSinceFactor() const { return solves_; }
+  int refinementStepsSinceFactor() const { return refineSteps_; }
 
  private:
   void solveFactored(double* x) const;
-  void multiply(const double* x, double* y) const;  // y = A x with the unperturbed values
 
   int n_ = 0;
   int nnz_ = 0;
@@ -66,6 +68,8 @@ class SparseLdl {
   const double* values_ = nullptr;
   int negPivots_ = 0;
   int perturbed_ = 0;
+  int solves_ = 0;
+  int refineSteps_ = 0;
 };
 
 }  // namespace mpopf
