@@ -8,6 +8,9 @@
  * - deliberately wrong set-points are reported and attributed, not a crash.
  * Skipped (loudly) while the engine or the solver artifact is not available.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { table } from "arquero";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadCase } from "../../../models/case.ts";
@@ -87,6 +90,29 @@ describe.skipIf(!engine.available || !refAvailable)(
     });
   },
 );
+
+describe.skipIf(!engine.available || !refAvailable)("the exported files are what was run", () => {
+  it("compiling the exported Run.dss from disk ends in the state of the in-memory replay's last hour", async () => {
+    const { c, scenario } = authorsScenario();
+    const r = await replayDispatch(c.network, scenario, authorsTables(), "paper-style");
+    const dir = mkdtempSync(join(tmpdir(), "mpopf-deck-"));
+    try {
+      for (const f of r.deck.files) writeFileSync(join(dir, f.name), f.text);
+      const { DssEngine } = await import("../../../validation/opendss/engine.ts");
+      const { OpenDssReplayEngine } = await import("../../../validation/replay/opendss-engine.ts");
+      const dss = new DssEngine({ cwd: dir });
+      dss.compile(join(dir, "Run.dss"));
+      const e = new OpenDssReplayEngine(dss);
+      const last = r.observations.at(-1)!;
+      expect(e.converged()).toBe(true);
+      expect(-e.totalPower()[0]).toBe(last.pSubsKw);
+      expect(-e.totalPower()[1]).toBe(last.qSubsKvar);
+      scenario.batteries.forEach((b, k) => expect(e.storage(b.id)!.kwhStored).toBe(last.battKwh[k]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.skipIf(!engine.available || !solver.ok)(
   "centralized MPCOPF replayed in the engine (IEEE-123)",
