@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ColumnTable, fromCSV, fromJSON } from "arquero";
+import { type ColumnTable, fromCSV, fromJSON, table } from "arquero";
 import { InputError } from "../../models/errors.ts";
 import type { Scenario } from "../../models/types.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
@@ -156,14 +156,15 @@ export function dispatchFromTables(scenario: Scenario, tables: MpopfTables, sour
   };
 }
 
-const TABLE_NAMES: Array<keyof MpopfTables> = ["periods", "pv", "batteries", "buses", "branches"];
+const TABLE_NAMES = ["periods", "pv", "batteries", "buses"] as const;
 
 /**
  * Read the result tables of a solve from a directory: `<name>.json` (arquero column JSON, as
- * `mpopf solve --out` writes) or, when absent, `<name>.csv`. The branches table is optional.
+ * `mpopf solve --out` writes) or, when absent, `<name>.csv`. The branches table is not used by the
+ * replay and is not read (an empty table is returned in its place).
  */
 export function readSolutionTables(dir: string): MpopfTables {
-  const out: Partial<MpopfTables> = {};
+  const out: Partial<MpopfTables> = { branches: table({}) };
   for (const name of TABLE_NAMES) {
     const json = join(dir, `${name}.json`);
     const csv = join(dir, `${name}.csv`);
@@ -175,14 +176,12 @@ export function readSolutionTables(dir: string): MpopfTables {
       }
     } else if (existsSync(csv)) {
       try {
-        out[name] = fromCSV(readFileSync(csv, "utf8"), {
-          parse: { pv: String, battery: String, bus: String },
-        });
+        // Trailing newlines would read as rows of empty cells.
+        const text = readFileSync(csv, "utf8").replace(/\s+$/, "");
+        out[name] = fromCSV(text, { parse: { pv: String, battery: String, bus: String } });
       } catch (e) {
         throw new InputError("parse", `cannot read table: ${(e as Error).message}`, { file: csv });
       }
-    } else if (name === "branches") {
-      out[name] = fromJSON("{}");
     } else {
       throw new InputError("missing-file", `no ${name}.json or ${name}.csv`, { file: join(dir, name) });
     }

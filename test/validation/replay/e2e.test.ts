@@ -17,6 +17,7 @@ import { loadCase } from "../../../models/case.ts";
 import { buildScenario } from "../../../models/scenario.ts";
 import type { Scenario } from "../../../models/types.ts";
 import type { MpopfTables } from "../../../solvers/mpopf/decode.ts";
+import { readSolutionTables } from "../../../validation/replay/dispatch.ts";
 import { defaultEngineAvailable } from "../../../validation/replay/engine.ts";
 import { metricEntries, metricMaxima } from "../../../validation/replay/metrics.ts";
 import { type ReplayResult, replayDispatch } from "../../../validation/replay/replay.ts";
@@ -230,7 +231,14 @@ describe.skipIf(!engine.available || !refAvailable)("deliberately wrong set-poin
         if (r.pv === pv.id && r.t === 2) r.qKvar = 1.5 * pv.sRatedKva;
       },
     );
-    const r = await replayDispatch(c.network, scenario, wrong, "model-consistent", { label: "wrong" });
+    // Through a set-point file, as a user would hand it over (CSV tables in a directory).
+    const dir = mkdtempSync(join(tmpdir(), "mpopf-wrong-"));
+    for (const name of ["periods", "pv", "batteries", "buses"] as const) {
+      writeFileSync(join(dir, `${name}.csv`), `${wrong[name].toCSV()}\n`);
+    }
+    const fromFile = readSolutionTables(dir);
+    rmSync(dir, { recursive: true, force: true });
+    const r = await replayDispatch(c.network, scenario, fromFile, "model-consistent", { label: "wrong" });
     const f = r.comparison.findings;
     const by = (el: string, kind: string) => f.filter((x) => x.element === el && x.kind === kind);
     // Up front: the set-points themselves.
