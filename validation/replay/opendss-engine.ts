@@ -1,12 +1,9 @@
 /**
- * The project's OpenDSS-compatible engine (validation/opendss `DssEngine`) seen through the replay's
- * narrow `ReplayEngine` interface: text commands in, OpenDSS-convention totals, node voltages, element
- * powers and Storage state out. Circuit totals are computed once per solution.
+ * The project's OpenDSS-compatible engine through its OpenDSSDirect-style facade (validation/opendss
+ * `OpenDSS`), seen through the replay's narrow `ReplayEngine` interface: text commands in,
+ * OpenDSS-convention totals, node voltages, element powers and Storage state out.
  */
-
-import { Storage } from "../opendss/elements/storage.ts";
-import { DssEngine } from "../opendss/engine.ts";
-import { circuitTotals, nodeResults, terminalPowerW } from "../opendss/report.ts";
+import { DssError, OpenDSS } from "../opendss/index.ts";
 import type { EngineIdentity, ReplayEngine } from "./types.ts";
 
 /** Identity of the project's engine in manifests. */
@@ -15,14 +12,12 @@ export const OPENDSS_ENGINE_IDENTITY: EngineIdentity = {
   version: "0.1.0",
 };
 
-/** `ReplayEngine` over a fresh `DssEngine`. */
+/** `ReplayEngine` over an `OpenDSS` facade (a fresh one by default). */
 export class OpenDssReplayEngine implements ReplayEngine {
   readonly identity = OPENDSS_ENGINE_IDENTITY;
-  readonly dss: DssEngine;
-  private totalsAt = -1;
-  private totals: ReturnType<typeof circuitTotals> | null = null;
+  readonly dss: OpenDSS;
 
-  constructor(dss: DssEngine = new DssEngine()) {
+  constructor(dss: OpenDSS = new OpenDSS()) {
     this.dss = dss;
   }
 
@@ -30,58 +25,51 @@ export class OpenDssReplayEngine implements ReplayEngine {
     return this.dss.text(command, "<replay>");
   }
 
-  private state() {
-    const c = this.dss.circuit;
-    const s = this.dss.solution;
-    if (!c || !s) throw new Error("no circuit has been solved");
-    return { c, s };
-  }
-
-  private circuitTotals() {
-    const { c, s } = this.state();
-    if (this.totals === null || this.totalsAt !== s.solutionCount) {
-      this.totals = circuitTotals(c, s);
-      this.totalsAt = s.solutionCount;
-    }
-    return this.totals;
-  }
-
   converged(): boolean {
-    return this.dss.solution?.converged ?? false;
+    return this.dss.solution.converged();
   }
 
   iterations(): number {
-    return this.dss.solution?.iteration ?? 0;
+    return this.dss.solution.iterations();
   }
 
   totalPower(): [number, number] {
-    const t = this.circuitTotals();
-    return [t.totalKw, t.totalKvar];
+    return this.dss.circuit.totalPowerKw();
   }
 
   losses(): [number, number] {
-    const t = this.circuitTotals();
-    return [t.lossesKw, t.lossesKvar];
+    return this.dss.circuit.lossesKw();
   }
 
   nodeVoltagesV(): Map<string, number> {
-    const { c, s } = this.state();
-    return new Map(nodeResults(c, s).map((n) => [n.name.toLowerCase(), n.v]));
+    const names = this.dss.circuit.allNodeNames();
+    const v = this.dss.circuit.allBusVmag();
+    return new Map(names.map((n, k) => [n.toLowerCase(), v[k]!]));
+  }
+
+  /** Missing elements read as undefined (the comparison reports them); other engine errors propagate. */
+  private orUndefined<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof DssError && e.kind === "missing-element") return undefined;
+      throw e;
+    }
   }
 
   elementPower(fullName: string): [number, number] | undefined {
-    const { c, s } = this.state();
     const dot = fullName.indexOf(".");
-    const el = c.find(fullName.slice(0, dot), fullName.slice(dot + 1));
-    if (!el || !el.enabled) return undefined;
-    const [p, q] = terminalPowerW(el, s, 0);
-    return [p / 1000, q / 1000];
+    const r = this.orUndefined(() =>
+      this.dss.elements.result(fullName.slice(0, dot), fullName.slice(dot + 1)),
+    );
+    if (!r || !r.enabled) return undefined;
+    return [r.terminals[0]!.kw_total, r.terminals[0]!.kvar_total];
   }
 
   storage(name: string): { kwhStored: number; state: number } | undefined {
-    const { c } = this.state();
-    const el = c.find("storage", name);
-    if (!(el instanceof Storage)) return undefined;
-    return { kwhStored: el.kWhStored, state: el.state };
+    return this.orUndefined(() => ({
+      kwhStored: this.dss.storage.kWhStored(name),
+      state: this.dss.storage.state(name),
+    }));
   }
 }

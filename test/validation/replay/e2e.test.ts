@@ -99,10 +99,10 @@ describe.skipIf(!engine.available || !refAvailable)("the exported files are what
     const dir = mkdtempSync(join(tmpdir(), "mpopf-deck-"));
     try {
       for (const f of r.deck.files) writeFileSync(join(dir, f.name), f.text);
-      const { DssEngine } = await import("../../../validation/opendss/engine.ts");
+      const { OpenDSS } = await import("../../../validation/opendss/index.ts");
       const { OpenDssReplayEngine } = await import("../../../validation/replay/opendss-engine.ts");
-      const dss = new DssEngine({ cwd: dir });
-      dss.compile(join(dir, "Run.dss"));
+      const dss = new OpenDSS({ cwd: dir });
+      dss.text(`Compile "${join(dir, "Run.dss")}"`);
       const e = new OpenDssReplayEngine(dss);
       const last = r.observations.at(-1)!;
       expect(e.converged()).toBe(true);
