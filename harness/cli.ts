@@ -5,6 +5,7 @@ import { caseCommand } from "./commands/case.ts";
 import { dssCommand } from "./commands/dss.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
+import { solveCommand } from "./commands/solve.ts";
 import { validateCommand } from "./commands/validate.ts";
 
 /** An error that carries the process exit code to use (e.g. a solver's non-success status). */
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(caseCommand)
       .command(dssCommand)
       .command(runCommand)
+      .command(solveCommand)
       .command(validateCommand)
       .command(reportCommand)
       .demandCommand(1, "Name a command (see --help).")

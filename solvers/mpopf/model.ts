@@ -8,8 +8,12 @@
  */
 import type { NlpProblem } from "../nlp/types.ts";
 import { NlpBuilder } from "./builder.ts";
+import { codedInitialPoint, powerFlowInitialPoint } from "./initial.ts";
 import { describeVar, type MpopfLayout, makeLayout } from "./layout.ts";
 import { type MpopfInput, type MpopfParams, makeParams } from "./params.ts";
+
+/** The starting point used when the input does not choose one. */
+export const DEFAULT_INITIAL_POINT = "coded" as const;
 
 /** Names of the constraint families, in row order. */
 export const CONSTRAINT_FAMILIES = [
@@ -317,15 +321,12 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
   // Variable bounds and the coded initial point.
   const xL = new Float64Array(L.n).fill(-Infinity);
   const xU = new Float64Array(L.n).fill(Infinity);
-  const x0 = new Float64Array(L.n);
   for (let t = 0; t < T; t++) {
     const base = t * L.perT;
-    for (let k = 0; k < nBr; k++) {
-      xL[base + L.offL + k] = 0;
-      xU[base + L.offL + k] = p.lMax[k];
-    }
+    // l >= 0 is implied by l v_i = P² + Q² with v_i > 0; an explicit bound makes every zero-flow branch
+    // degenerate (l sits on its relaxed bound and Ipopt stalls at |l v − P² − Q²| ≈ bound_relax_factor).
+    for (let k = 0; k < nBr; k++) xU[base + L.offL + k] = p.lMax[k];
     for (let j = 0; j < nBus; j++) {
-      x0[base + L.offV + j] = 1;
       if (j === head) continue;
       xL[base + L.offV + j] = p.vMinSq;
       xU[base + L.offV + j] = p.vMaxSq;
@@ -343,7 +344,6 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
       xU[base + L.offQb + k] = p.battQMax[k];
       xL[base + L.offB + k] = p.battBMin[k];
       xU[base + L.offB + k] = p.battBMax[k];
-      x0[base + L.offB + k] = p.battB0[k];
     }
   }
 
@@ -406,6 +406,10 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
       b.addObjectiveQuadratic(ix(T - 1, L.offB, k), opts.terminalGamma, p.battB0[k]);
   }
 
+  const x0 =
+    (input.initialPoint ?? DEFAULT_INITIAL_POINT) === "power-flow"
+      ? powerFlowInitialPoint(L, p, net)
+      : codedInitialPoint(L, p);
   if (input.x0) {
     if (input.x0.length !== L.n) {
       throw new Error(`starting point has ${input.x0.length} values, the problem has ${L.n} variables`);

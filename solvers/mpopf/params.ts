@@ -4,6 +4,7 @@
  */
 import { InputError } from "../../models/errors.ts";
 import type { Network, Scenario } from "../../models/types.ts";
+import type { InitialPointKind } from "./initial.ts";
 
 /** A fixed extra load at a bus, per period, per unit (ENApp: the power drawn by a child area). */
 export interface ExtraLoad {
@@ -25,7 +26,9 @@ export interface MpopfInput {
   vHeadPu?: Float64Array;
   /** Fixed extra loads (per period) at given buses. */
   extraLoads?: ExtraLoad[];
-  /** Starting point (length n); default: the coded initial point. */
+  /** Which built-in starting point to use (default `DEFAULT_INITIAL_POINT`). */
+  initialPoint?: InitialPointKind;
+  /** Explicit starting point (length n); overrides `initialPoint`. */
   x0?: Float64Array;
 }
 

@@ -1,0 +1,94 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../helpers/reference.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "mpopf-solve-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function mpopf(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/mpopf.js"), ...args], {
+    encoding: "utf8",
+    cwd: tmp,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("mpopf solve", () => {
+  it("solves T=5 and writes the tables (CSV + JSON) atomically, summary as JSON", () => {
+    const out = join(tmp, "t5");
+    const r = mpopf(
+      "solve",
+      "--horizon",
+      "5",
+      "--objective",
+      "cost",
+      "--pv",
+      "20",
+      "--batt",
+      "30",
+      "--out",
+      out,
+      "--json",
+    );
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s).toMatchObject({ status: "solve_succeeded", valid: true, T: 5, objectiveKind: "cost" });
+    for (const k of [
+      "objective",
+      "lossKw",
+      "pSubsKw",
+      "qSubsKvar",
+      "costUsd",
+      "iterations",
+      "solveSeconds",
+    ]) {
+      expect(typeof s[k]).toBe("number");
+    }
+    expect(s.maxResidualPu).toBeLessThanOrEqual(1e-6);
+    // Progress lines go to stderr, one per stage.
+    expect(r.err).toMatch(/loading case ieee123/);
+    expect(r.err).toMatch(/self-check/);
+    for (const t of ["periods", "pv", "batteries", "buses", "branches"]) {
+      expect(existsSync(join(out, `${t}.csv`))).toBe(true);
+      expect(existsSync(join(out, `${t}.json`))).toBe(true);
+    }
+    const periods = readFileSync(join(out, "periods.csv"), "utf8").trim().split("\n");
+    expect(periods[0]).toMatch(/^t,hour,loadMult,pvMult,priceUsdPerKwh,pSubsKw,qSubsKvar,lossKw,costUsd/);
+    expect(periods).toHaveLength(6);
+    const sumCost = periods.slice(1).reduce((a, line) => a + Number(line.split(",")[8]), 0);
+    expect(sumCost).toBeCloseTo(s.costUsd, 6);
+    const solver = JSON.parse(readFileSync(join(out, "solver.json"), "utf8"));
+    expect(solver.status).toBe("solve_succeeded");
+    expect(solver.options.tol).toBe(1e-8);
+    expect(solver.check.ok).toBe(true);
+  });
+
+  it("prints a readable summary without --json", () => {
+    const r = mpopf("solve", "--horizon", "1", "--objective", "loss", "--quiet");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/status\s+solve_succeeded/);
+    expect(r.out).toMatch(/line loss\s+\d+\.\d+ kW/);
+    expect(r.err).toBe("");
+  });
+
+  it("an infeasible scenario exits non-zero and writes no tables", () => {
+    const out = join(tmp, "infeasible");
+    const r = mpopf("solve", "--horizon", "2", "--v-min", "1.04", "--out", out, "--json");
+    expect(r.code).toBe(1);
+    const s = JSON.parse(r.out);
+    expect(s.status).toBe("infeasible_problem_detected");
+    expect(s.valid).toBe(false);
+    expect(r.err).toMatch(/no valid solution \(infeasible_problem_detected\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("bad input is reported with its field and exit code 1", () => {
+    const r = mpopf("solve", "--horizon", "30");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/horizon/);
+    expect(r.err).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
