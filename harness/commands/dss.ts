@@ -28,8 +28,11 @@ export function formatSnapshotLine(s: SnapshotResult): string {
 /** Human-readable report of a run. */
 export function formatRunReport(r: RunReport): string {
   const lines = [`${r.script}: ${r.result.num_nodes} nodes, circuit ${r.result.circuit}`];
-  if (r.steps) r.steps.forEach((s, k) => lines.push(`step ${k + 1}: ${formatSnapshotLine(s)}`));
-  else lines.push(r.final_solve_issued ? formatSnapshotLine(r.result) : "(no solve issued)");
+  if (r.steps) {
+    r.steps.forEach((s, k) => {
+      lines.push(`step ${k + 1}: ${formatSnapshotLine(s)}`);
+    });
+  } else lines.push(r.final_solve_issued ? formatSnapshotLine(r.result) : "(no solve issued)");
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return `${lines.join("\n")}\n`;
 }

@@ -6,7 +6,7 @@
  * per topology, the fill pattern and an update plan are precomputed, and each numeric
  * factorisation is a flat loop over typed arrays with no allocation. Pivots are taken on the
  * diagonal in that order (nodal admittance matrices of power networks are safe for this); a
- * zero or vanishing pivot is reported as singular.
+ * pivot below 1e-12 of its row's largest entry is reported as singular.
  *
  * Storage of the factors, in one interleaved complex array `val`: the diagonal D (n entries),
  * then the strictly-upper entries U(k, j) and the strictly-lower multipliers L(j, k) for each
@@ -55,7 +55,6 @@ export class SparseSymbolic {
     const iperm = new Int32Array(n).fill(-1);
     const patternsOrig: number[][] = [];
     const eliminated = new Uint8Array(n);
-    // degree buckets for speed on large systems
     const deg = new Int32Array(n);
     for (let i = 0; i < n; i++) deg[i] = adj[i]!.size;
     for (let step = 0; step < n; step++) {
@@ -155,6 +154,7 @@ export class SparseLU {
   /** 1/D after factorisation (interleaved). */
   private readonly invD: Float64Array;
   private readonly work: Float64Array;
+  /** Largest entry of each original row (singularity threshold). */
   private readonly diag0: Float64Array;
   factored = false;
 
@@ -184,13 +184,23 @@ export class SparseLU {
     const v = this.val;
     const offU = n;
     const offL = n + this.sym.nOff;
+    // scale of each original row: its largest entry (a pivot far below it is singular)
     for (let k = 0; k < n; k++) this.diag0[k] = Math.hypot(v[2 * k]!, v[2 * k + 1]!);
+    for (let k = 0; k < n; k++) {
+      for (let p = ptr[k]!; p < ptr[k + 1]!; p++) {
+        const j = this.sym.idx[p]!;
+        const u = Math.hypot(v[2 * (offU + p)]!, v[2 * (offU + p) + 1]!);
+        const l = Math.hypot(v[2 * (offL + p)]!, v[2 * (offL + p) + 1]!);
+        if (u > this.diag0[k]!) this.diag0[k] = u;
+        if (l > this.diag0[j]!) this.diag0[j] = l;
+      }
+    }
     for (let k = 0; k < n; k++) {
       const dr = v[2 * k]!;
       const di = v[2 * k + 1]!;
       const dd = dr * dr + di * di;
       const mag = Math.sqrt(dd);
-      if (!(mag > 1e-13 * this.diag0[k]!) || !Number.isFinite(mag) || mag === 0) {
+      if (!(mag > 1e-12 * this.diag0[k]!) || !Number.isFinite(mag)) {
         throw new SingularMatrixError(this.sym.perm[k]!);
       }
       const ir = dr / dd;
