@@ -23,6 +23,7 @@ export {
   resolveDeckOptions,
 } from "./deck.ts";
 export { dispatchFromTables, readSolutionTables } from "./dispatch.ts";
+export { type EnappReplayBound, type EnappResiduals, enappLimits, enappReplayBound } from "./enapp-bound.ts";
 export { createDefaultEngine, defaultEngineAvailable, EngineUnavailableError } from "./engine.ts";
 export {
   largest,
@@ -36,6 +37,7 @@ export {
 } from "./metrics.ts";
 export { dssNumber, sanitizeDssName, uniqueDssNames } from "./names.ts";
 export { emptyObservation, observeHour } from "./observe.ts";
+export { OPENDSS_ENGINE_IDENTITY, OpenDssReplayEngine } from "./opendss-engine.ts";
 export {
   DeckCompileError,
   type DeckRun,
@@ -79,3 +81,4 @@ export {
 } from "./thresholds.ts";
 export type * from "./types.ts";
 export { DECK_FLAVOURS } from "./types.ts";
+export { type RunValidation, validateRunDir } from "./validate-run.ts";
