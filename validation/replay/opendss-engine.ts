@@ -62,7 +62,7 @@ export class OpenDssReplayEngine implements ReplayEngine {
     const r = this.orUndefined(() =>
       this.dss.elements.result(fullName.slice(0, dot), fullName.slice(dot + 1)),
     );
-    if (!r || !r.enabled) return undefined;
+    if (!r?.enabled) return undefined;
     return [r.terminals[0]!.kw_total, r.terminals[0]!.kvar_total];
   }
 

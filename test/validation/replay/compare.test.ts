@@ -9,17 +9,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  compareReplay,
   comparisonFromJson,
   comparisonToJson,
   type ReplayComparison,
 } from "../../../validation/replay/compare.ts";
-import { buildDeck } from "../../../validation/replay/deck.ts";
 import { dispatchFromTables } from "../../../validation/replay/dispatch.ts";
 import { metricEntries, metricMaxima } from "../../../validation/replay/metrics.ts";
-import { observeHour } from "../../../validation/replay/observe.ts";
 import { checkSetpoints } from "../../../validation/replay/setpoints.ts";
-import type { CapacitorModel, HourObservation } from "../../../validation/replay/types.ts";
 import { authorsScenario, authorsTables, decoded, type RefRow, recordedReplay, v2 } from "./helpers.ts";
 
 const available = decoded.available && v2.available;

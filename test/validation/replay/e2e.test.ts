@@ -76,17 +76,17 @@ describe.skipIf(!engine.available || !refAvailable)(
         expect(Math.abs(o.qSubsKvar + s.total_power_kvar)).toBeLessThan(2e-4);
         expect(Math.abs(o.lossKw - s.losses_kw)).toBeLessThan(1e-6);
         const v = new Map(s.nodes.map((n) => [n.name, n.v / 2401.8]));
-        c.network.buses.forEach((b, j) =>
-          expect(Math.abs(o.vPu[j]! - v.get(`${b.id}.1`)!)).toBeLessThan(1e-9),
-        );
+        c.network.buses.forEach((b, j) => {
+          expect(Math.abs(o.vPu[j]! - v.get(`${b.id}.1`)!)).toBeLessThan(1e-9);
+        });
         const st = new Map(s.elements.Storage!.map((e) => [e.name, Number(e.prop_kWhstored)]));
-        scenario.batteries.forEach((b, k) =>
-          expect(Math.abs(o.battKwh[k]! - st.get(b.id.toLowerCase())!)).toBeLessThan(1e-9),
-        );
+        scenario.batteries.forEach((b, k) => {
+          expect(Math.abs(o.battKwh[k]! - st.get(b.id.toLowerCase())!)).toBeLessThan(1e-9);
+        });
         const pv = new Map(s.elements.PVSystem!.map((e) => [e.name, e.terminals[0]!.kw_total]));
-        scenario.pvs.forEach((u, d) =>
-          expect(Math.abs(o.pvPKw[d]! + pv.get(u.id.toLowerCase())!)).toBeLessThan(1e-9),
-        );
+        scenario.pvs.forEach((u, d) => {
+          expect(Math.abs(o.pvPKw[d]! + pv.get(u.id.toLowerCase())!)).toBeLessThan(1e-9);
+        });
       });
     });
   },
@@ -108,7 +108,9 @@ describe.skipIf(!engine.available || !refAvailable)("the exported files are what
       expect(e.converged()).toBe(true);
       expect(-e.totalPower()[0]).toBe(last.pSubsKw);
       expect(-e.totalPower()[1]).toBe(last.qSubsKvar);
-      scenario.batteries.forEach((b, k) => expect(e.storage(b.id)!.kwhStored).toBe(last.battKwh[k]));
+      scenario.batteries.forEach((b, k) => {
+        expect(e.storage(b.id)!.kwhStored).toBe(last.battKwh[k]);
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
