@@ -160,6 +160,9 @@ describe.skipIf(!engine.available || !solver.ok)(
       it(`T=${T} paper-style: Q_subs lower by 0.9–1.0 kVAr every hour (line charging), P and loss within 0.1 kW`, () => {
         const c = results.get(`${T}/paper-style`)!.comparison;
         const e = metricEntries(c);
+        process.stderr.write(
+          `[replay] T=${T} paper-style ΔQ_subs per hour in [${Math.min(...e.qSubsKvar.map((x) => x.diff)).toFixed(4)}, ${Math.max(...e.qSubsKvar.map((x) => x.diff)).toFixed(4)}] kVAr\n`,
+        );
         for (const x of e.qSubsKvar) {
           expect(x.diff, `t=${x.t}`).toBeLessThanOrEqual(-0.9);
           expect(x.diff, `t=${x.t}`).toBeGreaterThanOrEqual(-1.0);
