@@ -17,7 +17,7 @@ import {
   syntheticDistFlowSize,
 } from "../solvers/ipopt/testing/synthetic-distflow.ts";
 import type { NlpSolver } from "../solvers/nlp/types.ts";
-import type { BenchTable } from "./run.ts";
+import type { BenchTable } from "./lib.ts";
 
 // (run.ts is only imported for its types: it imports this module while still evaluating.)
 function median(xs: number[]): number {

@@ -9,7 +9,7 @@ import { buildScenario } from "../models/scenario.ts";
 import { createIpoptSolver } from "../solvers/ipopt/index.ts";
 import { solveMpopf } from "../solvers/mpopf/solve.ts";
 // Type-only: run.ts imports this module while still evaluating (a value import would deadlock).
-import type { BenchTable } from "./run.ts";
+import type { BenchTable } from "./lib.ts";
 
 const RUNS = 5;
 

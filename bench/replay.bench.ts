@@ -13,7 +13,7 @@ import { metricMaxima } from "../validation/replay/metrics.ts";
 import { replayDispatch } from "../validation/replay/replay.ts";
 import type { DeckFlavour } from "../validation/replay/types.ts";
 // Type-only import: a value import of ./run.ts would be a cycle with its top-level await (run.ts imports us).
-import type { BenchTable } from "./run.ts";
+import type { BenchTable } from "./lib.ts";
 
 const RUNS = 5;
 
