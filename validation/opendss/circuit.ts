@@ -16,6 +16,8 @@ import { ValueError } from "./values.ts";
 /** A bus: named connection point with numbered nodes (1, 2, 3, ...). */
 export interface Bus {
   name: string;
+  /** Position in Circuit.buses. */
+  index: number;
   /** Node numbers in order of first use (e.g. [1, 2, 3]). */
   nodes: number[];
   /** System node index of each entry of `nodes` (1-based; 0 is ground). */
@@ -128,6 +130,7 @@ export class Circuit {
     const nodeBus: number[] = [0];
     const nodeNum: number[] = [0];
     for (const el of this.elements) {
+      el.ensureSized();
       if (!el.enabled) continue;
       for (let t = 0; t < el.nTerms; t++) {
         let parsed: { bus: string; nodes: number[] };
@@ -145,7 +148,13 @@ export class Circuit {
         }
         let bus = this.busMap.get(parsed.bus);
         if (!bus) {
-          bus = { name: parsed.bus, nodes: [], refs: [], kvBase: this.kvBaseByBus.get(parsed.bus) ?? 0 };
+          bus = {
+            name: parsed.bus,
+            index: this.buses.length,
+            nodes: [],
+            refs: [],
+            kvBase: this.kvBaseByBus.get(parsed.bus) ?? 0,
+          };
           this.busMap.set(parsed.bus, bus);
           this.buses.push(bus);
           if (!this.busFirstUse.has(parsed.bus)) {
@@ -165,7 +174,7 @@ export class Circuit {
               ref = nodeBus.length;
               bus.nodes.push(nn);
               bus.refs.push(ref);
-              nodeBus.push(this.buses.indexOf(bus));
+              nodeBus.push(bus.index);
               nodeNum.push(nn);
             }
           }

@@ -144,6 +144,10 @@ export function numText(x: number): string {
   return formatDssNumber(x);
 }
 
+/** Shared zero-length arrays for elements not yet sized (never written). */
+export const EMPTY_F64 = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
+
 /**
  * A circuit element: terminals, conductors, bus connections and primitive Y matrices.
  * Subclasses fill `yprim` (full) and `yprimSeries` (series part used for the zero-load
@@ -158,11 +162,11 @@ export abstract class CktElement extends DssObject {
   /** Bus specification per terminal, lower case, as given ("650.1.2.3"). */
   busSpec: string[] = [];
   /** System node of each conductor of each terminal (0 = ground), length nTerms*nConds. */
-  nodeRef: Int32Array = new Int32Array(0);
+  nodeRef: Int32Array = EMPTY_I32;
   /** Full primitive Y (interleaved complex, row-major yorder²). */
-  yprim: Float64Array = new Float64Array(0);
+  yprim: Float64Array = EMPTY_F64;
   /** Series part of the primitive Y. */
-  yprimSeries: Float64Array = new Float64Array(0);
+  yprimSeries: Float64Array = EMPTY_F64;
   private yprimInvalidFlag = true;
   /** Called when the primitive Y is invalidated while enabled (the circuit marks its Y for rebuilding). */
   onYPrimInvalid: (() => void) | null = null;
@@ -185,7 +189,7 @@ export abstract class CktElement extends DssObject {
    */
   branch: { a: Float64Array; s1: Float64Array; s2: Float64Array } | null = null;
   /** Currents into the element per conductor (interleaved), from the last solution. */
-  iTerm: Float64Array = new Float64Array(0);
+  iTerm: Float64Array = EMPTY_F64;
   /** Bus the element was created with, for messages: script location of the defining command. */
   definedAt: ScriptLocation | undefined;
 
@@ -199,10 +203,20 @@ export abstract class CktElement extends DssObject {
     return this.nTerms * this.nConds;
   }
 
-  /** Resize per-conductor storage after nPhases/nConds/nTerms changed. */
+  /**
+   * Note a change of nPhases/nConds/nTerms: size the bus list and invalidate the primitive Y.
+   * The per-conductor arrays are (re)allocated by ensureSized() when the circuit renumbers
+   * (every such change also flags the buses), so a script that edits the same element many
+   * times allocates once.
+   */
   resize(): void {
     while (this.busSpec.length < this.nTerms) this.busSpec.push("");
     this.busSpec.length = this.nTerms;
+    this.yprimInvalid = true;
+  }
+
+  /** Allocate the per-conductor arrays for the present yorder (no-op when already sized). */
+  ensureSized(): void {
     const n = this.yorder;
     if (this.nodeRef.length !== n) this.nodeRef = new Int32Array(n);
     if (this.yprim.length !== 2 * n * n) {
@@ -210,7 +224,6 @@ export abstract class CktElement extends DssObject {
       this.yprimSeries = new Float64Array(2 * n * n);
     }
     if (this.iTerm.length !== 2 * n) this.iTerm = new Float64Array(2 * n);
-    this.yprimInvalid = true;
   }
 
   /** Set the bus of terminal `t` (0-based). */

@@ -23,6 +23,9 @@ import { conjSOverV, PCElement, toConnection } from "./pc.ts";
 import { findShape } from "./vsource.ts";
 
 const INV_SQRT3_X1000 = 1000 / Math.sqrt(3);
+/** Shared scratch pairs (single-threaded, never live across calls). */
+const SCRATCH_MULT = new Float64Array(2);
+const SCRATCH_TMP = new Float64Array(2);
 
 type LoadSpec = "kW_PF" | "kW_kvar" | "kVA_PF" | "xfkVA" | "kWh";
 
@@ -64,17 +67,25 @@ export class Load extends PCElement {
   vBase105 = 0;
   wNominal = 0;
   varNominal = 0;
-  // complex quantities as (re, im) pairs in typed arrays (no allocation in the solution loop)
-  private readonly yeq = new Float64Array(2);
-  private readonly yeq95 = new Float64Array(2);
-  private readonly yeq105 = new Float64Array(2);
-  private readonly yeq105I = new Float64Array(2);
-  private readonly iLow = new Float64Array(2);
-  private readonly m95 = new Float64Array(2);
-  private readonly m95I = new Float64Array(2);
-  private readonly yNeut = new Float64Array(2);
-  private readonly mult = new Float64Array(2);
-  private readonly tmp = new Float64Array(2);
+  // complex quantities as (re, im) number pairs (no allocation in the solution loop)
+  private yeqR = 0;
+  private yeqI = 0;
+  private yeq95R = 0;
+  private yeq95I = 0;
+  private yeq105R = 0;
+  private yeq105Im = 0;
+  private yeq105IR = 0;
+  private yeq105II = 0;
+  private iLowR = 0;
+  private iLowI = 0;
+  private m95R = 0;
+  private m95Im = 0;
+  private m95IR = 0;
+  private m95II = 0;
+  private yNeutR = 0;
+  private yNeutI = 0;
+  private readonly mult = SCRATCH_MULT;
+  private readonly tmp = SCRATCH_TMP;
   private varBase = 0;
   private yqFixed = 0;
 
@@ -141,15 +152,15 @@ export class Load extends PCElement {
     }
     this.setNominal(ctx);
     if (this.rNeut < 0) {
-      this.yNeut[0] = 0;
-      this.yNeut[1] = 0;
+      this.yNeutR = 0;
+      this.yNeutI = 0;
     } else if (this.rNeut === 0 && this.xNeut === 0) {
-      this.yNeut[0] = 1e6;
-      this.yNeut[1] = 0;
+      this.yNeutR = 1e6;
+      this.yNeutI = 0;
     } else {
       const d = this.rNeut * this.rNeut + this.xNeut * this.xNeut;
-      this.yNeut[0] = this.rNeut / d;
-      this.yNeut[1] = -this.xNeut / d;
+      this.yNeutR = this.rNeut / d;
+      this.yNeutI = -this.xNeut / d;
     }
     this.varBase = (1000 * this.kvarBase) / this.nPhases;
     this.yqFixed = -this.varBase / (this.vBase * this.vBase);
@@ -206,35 +217,35 @@ export class Load extends PCElement {
     const vb2 = this.vBase * this.vBase;
     const yr = this.wNominal / vb2;
     const yi = -this.varNominal / vb2;
-    this.yeq[0] = yr;
-    this.yeq[1] = yi;
+    this.yeqR = yr;
+    this.yeqI = yi;
     const mn2 = this.vMinPu * this.vMinPu;
     const mx2 = this.vMaxPu * this.vMaxPu;
-    this.yeq95[0] = this.vMinPu !== 0 ? yr / mn2 : 0;
-    this.yeq95[1] = this.vMinPu !== 0 ? yi / mn2 : 0;
-    this.yeq105[0] = this.vMaxPu !== 0 ? yr / mx2 : yr;
-    this.yeq105[1] = this.vMaxPu !== 0 ? yi / mx2 : yi;
-    this.yeq105I[0] = this.vMaxPu !== 0 ? yr / this.vMaxPu : yr;
-    this.yeq105I[1] = this.vMaxPu !== 0 ? yi / this.vMaxPu : yi;
-    this.iLow[0] = yr * this.vBaseLow;
-    this.iLow[1] = yi * this.vBaseLow;
+    this.yeq95R = this.vMinPu !== 0 ? yr / mn2 : 0;
+    this.yeq95I = this.vMinPu !== 0 ? yi / mn2 : 0;
+    this.yeq105R = this.vMaxPu !== 0 ? yr / mx2 : yr;
+    this.yeq105Im = this.vMaxPu !== 0 ? yi / mx2 : yi;
+    this.yeq105IR = this.vMaxPu !== 0 ? yr / this.vMaxPu : yr;
+    this.yeq105II = this.vMaxPu !== 0 ? yi / this.vMaxPu : yi;
+    this.iLowR = yr * this.vBaseLow;
+    this.iLowI = yi * this.vBaseLow;
     const span = this.vBase95 - this.vBaseLow;
-    this.m95[0] = (this.yeq95[0]! * this.vBase95 - this.iLow[0]!) / span;
-    this.m95[1] = (this.yeq95[1]! * this.vBase95 - this.iLow[1]!) / span;
-    this.m95I[0] = (yr * this.vBase - this.iLow[0]!) / span;
-    this.m95I[1] = (yi * this.vBase - this.iLow[1]!) / span;
+    this.m95R = (this.yeq95R * this.vBase95 - this.iLowR) / span;
+    this.m95Im = (this.yeq95I * this.vBase95 - this.iLowI) / span;
+    this.m95IR = (yr * this.vBase - this.iLowR) / span;
+    this.m95II = (yi * this.vBase - this.iLowI) / span;
   }
 
   protected yprimAdmittance(_ctx: YPrimContext, out: Float64Array): void {
-    out[0] = this.yeq[0]!;
-    out[1] = this.yeq[1]!;
+    out[0] = this.yeqR;
+    out[1] = this.yeqI;
   }
 
   protected override addNeutralYprim(y: Float64Array): void {
     const n = this.yorder;
     const k = 2 * ((n - 1) * n + (n - 1));
-    y[k] = y[k]! + this.yNeut[0]!;
-    y[k + 1] = y[k + 1]! + this.yNeut[1]!;
+    y[k] = y[k]! + this.yNeutR;
+    y[k + 1] = y[k + 1]! + this.yNeutI;
     if (this.rNeut < 0) {
       y[k] = y[k]! * 1.000001;
       y[k + 1] = y[k + 1]! * 1.000001;
@@ -251,38 +262,38 @@ export class Load extends PCElement {
    * Between Vlowpu and Vminpu: admittance (ILow + M·(|V| − VbaseLow)) / |V| (OpenDSS
    * InterpolateY95_YLow), times V.
    */
-  private interpV(m: Float64Array, vmag: number, vr: number, vi: number): void {
+  private interpV(mr: number, mi: number, vmag: number, vr: number, vi: number): void {
     const d = vmag - this.vBaseLow;
-    this.yv((this.iLow[0]! + m[0]! * d) / vmag, (this.iLow[1]! + m[1]! * d) / vmag, vr, vi);
+    this.yv((this.iLowR + mr * d) / vmag, (this.iLowI + mi * d) / vmag, vr, vi);
   }
 
   protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {
     const out = this.cur;
     const model = this.model;
     if (model === 2 || vmag <= this.vBaseLow) {
-      this.yv(this.yeq[0]!, this.yeq[1]!, vr, vi);
+      this.yv(this.yeqR, this.yeqI, vr, vi);
       return;
     }
     const low = vmag <= this.vBase95;
     const high = !low && vmag > this.vBase105;
     switch (model) {
       case 1:
-        if (low) this.interpV(this.m95, vmag, vr, vi);
-        else if (high) this.yv(this.yeq105[0]!, this.yeq105[1]!, vr, vi);
+        if (low) this.interpV(this.m95R, this.m95Im, vmag, vr, vi);
+        else if (high) this.yv(this.yeq105R, this.yeq105Im, vr, vi);
         else conjSOverV(this.wNominal, this.varNominal, vr, vi, out);
         return;
       case 3:
-        if (low) this.interpV(this.m95, vmag, vr, vi);
-        else if (high) this.yv(this.yeq105[0]!, this.yeq105[1]!, vr, vi);
+        if (low) this.interpV(this.m95R, this.m95Im, vmag, vr, vi);
+        else if (high) this.yv(this.yeq105R, this.yeq105Im, vr, vi);
         else {
           conjSOverV(this.wNominal, 0, vr, vi, out);
-          out[0] = out[0]! - this.yeq[1]! * vi;
-          out[1] = out[1]! + this.yeq[1]! * vr;
+          out[0] = out[0]! - this.yeqI * vi;
+          out[1] = out[1]! + this.yeqI * vr;
         }
         return;
       case 4: {
-        if (low) this.interpV(this.m95, vmag, vr, vi);
-        else if (high) this.yv(this.yeq105[0]!, this.yeq105[1]!, vr, vi);
+        if (low) this.interpV(this.m95R, this.m95Im, vmag, vr, vi);
+        else if (high) this.yv(this.yeq105R, this.yeq105Im, vr, vi);
         else {
           const ratio = vmag / this.vBase;
           const wf = this.cvrWatts !== 1 ? ratio ** this.cvrWatts : ratio;
@@ -293,8 +304,8 @@ export class Load extends PCElement {
           }
           if (vmag !== 0) {
             if (this.cvrVars === 2) {
-              out[0] = out[0]! - this.yeq[1]! * vi;
-              out[1] = out[1]! + this.yeq[1]! * vr;
+              out[0] = out[0]! - this.yeqI * vi;
+              out[1] = out[1]! + this.yeqI * vr;
             } else {
               const vf = this.cvrVars === 3 ? ratio * ratio * ratio : ratio ** this.cvrVars;
               conjSOverV(0, this.varNominal * vf, vr, vi, this.tmp);
@@ -306,19 +317,19 @@ export class Load extends PCElement {
         return;
       }
       case 5:
-        if (low) this.interpV(this.m95I, vmag, vr, vi);
-        else if (high) this.yv(this.yeq105I[0]!, this.yeq105I[1]!, vr, vi);
+        if (low) this.interpV(this.m95IR, this.m95II, vmag, vr, vi);
+        else if (high) this.yv(this.yeq105IR, this.yeq105II, vr, vi);
         else
           conjSOverV(this.wNominal, this.varNominal, (vr / vmag) * this.vBase, (vi / vmag) * this.vBase, out);
         return;
       case 6:
-        if (low) this.yv(this.yeq95[0]!, this.yqFixed, vr, vi);
-        else if (high) this.yv(this.yeq105[0]!, this.yqFixed, vr, vi);
+        if (low) this.yv(this.yeq95R, this.yqFixed, vr, vi);
+        else if (high) this.yv(this.yeq105R, this.yqFixed, vr, vi);
         else conjSOverV(this.wNominal, this.varBase, vr, vi, out);
         return;
       case 7:
-        if (low) this.yv(this.yeq95[0]!, this.yqFixed, vr, vi);
-        else if (high) this.yv(this.yeq105[0]!, this.yqFixed, vr, vi);
+        if (low) this.yv(this.yeq95R, this.yqFixed, vr, vi);
+        else if (high) this.yv(this.yeq105R, this.yqFixed, vr, vi);
         else {
           conjSOverV(this.wNominal, 0, vr, vi, out);
           out[0] = out[0]! - this.yqFixed * vi;
@@ -329,7 +340,7 @@ export class Load extends PCElement {
         this.zipvCurrent(vr, vi, vmag, low, high);
         return;
       default:
-        this.yv(this.yeq[0]!, this.yeq[1]!, vr, vi);
+        this.yv(this.yeqR, this.yeqI, vr, vi);
     }
   }
 
@@ -344,15 +355,15 @@ export class Load extends PCElement {
     };
     if (low || high) {
       const d = vmag - this.vBaseLow;
-      const ipr = low ? (this.iLow[0]! + this.m95[0]! * d) / vmag : this.yeq105[0]!;
-      const ipi = low ? (this.iLow[1]! + this.m95[1]! * d) / vmag : this.yeq105[1]!;
-      const iir = low ? (this.iLow[0]! + this.m95I[0]! * d) / vmag : this.yeq105I[0]!;
-      const iii = low ? (this.iLow[1]! + this.m95I[1]! * d) / vmag : this.yeq105I[1]!;
-      addY(this.yeq[0]! * z[0]!, this.yeq[1]! * z[3]!);
+      const ipr = low ? (this.iLowR + this.m95R * d) / vmag : this.yeq105R;
+      const ipi = low ? (this.iLowI + this.m95Im * d) / vmag : this.yeq105Im;
+      const iir = low ? (this.iLowR + this.m95IR * d) / vmag : this.yeq105IR;
+      const iii = low ? (this.iLowI + this.m95II * d) / vmag : this.yeq105II;
+      addY(this.yeqR * z[0]!, this.yeqI * z[3]!);
       addY(ipr * z[2]!, ipi * z[5]!);
       addY(iir * z[1]!, iii * z[4]!);
     } else {
-      addY(this.yeq[0]! * z[0]!, this.yeq[1]! * z[3]!);
+      addY(this.yeqR * z[0]!, this.yeqI * z[3]!);
       const t = this.tmp;
       conjSOverV(
         this.wNominal * z[1]!,

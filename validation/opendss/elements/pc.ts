@@ -7,7 +7,7 @@
  */
 import type { ValueToken } from "../lexer.ts";
 import { ValueError } from "../values.ts";
-import { CktElement, diagonalTimes, type ElementRole, type YPrimContext } from "./base.ts";
+import { CktElement, diagonalTimes, type ElementRole, EMPTY_F64, type YPrimContext } from "./base.ts";
 
 /** Wye (line-to-neutral) or delta (line-to-line) connection. */
 export type Connection = "wye" | "delta";
@@ -20,17 +20,20 @@ export function toConnection(v: ValueToken): Connection {
   throw new ValueError(`'${v.text}' is not a connection (wye or delta)`);
 }
 
+/** Phase-current scratch shared by all PC elements (filled and read within one call). */
+const SCRATCH_CUR = new Float64Array(2);
+
 /** Common machinery of PC elements. */
 export abstract class PCElement extends CktElement {
   readonly role: ElementRole = "PC";
   connection: Connection = "wye";
   /** Injection currents of the last evaluation (interleaved, per conductor). */
-  injCurrent: Float64Array = new Float64Array(0);
-  protected vTerm: Float64Array = new Float64Array(0);
+  injCurrent: Float64Array = EMPTY_F64;
+  protected vTerm: Float64Array = EMPTY_F64;
   /** Solution count of the last injection evaluation (iTerm is stale when it differs). */
   itermSolutionCount = -1;
   /** Scratch for the model's phase current (re, im). */
-  protected readonly cur = new Float64Array(2);
+  protected readonly cur = SCRATCH_CUR;
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
@@ -43,8 +46,8 @@ export abstract class PCElement extends CktElement {
     else this.nConds = this.nPhases <= 2 ? this.nPhases + 1 : this.nPhases;
   }
 
-  override resize(): void {
-    super.resize();
+  override ensureSized(): void {
+    super.ensureSized();
     const n = this.yorder;
     if (this.injCurrent.length !== 2 * n) {
       this.injCurrent = new Float64Array(2 * n);

@@ -20,6 +20,9 @@ import type { LoadShape } from "./loadshape.ts";
 import { conjSOverV, PCElement, setYeqs, toConnection } from "./pc.ts";
 import { findShape } from "./vsource.ts";
 
+/** Shared load-shape multiplier scratch (filled and read within one call). */
+const SCRATCH_MULT = new Float64Array(2);
+
 const SQRT3 = Math.sqrt(3);
 const INV_SQRT3_X1000 = 1000 / SQRT3;
 
@@ -68,7 +71,7 @@ export class PVSystem extends PCElement {
   private readonly yeq = new Float64Array(2);
   private readonly yeqMin = new Float64Array(2);
   private readonly yeqMax = new Float64Array(2);
-  private readonly mult = new Float64Array(2);
+  private readonly mult = SCRATCH_MULT;
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);

@@ -104,10 +104,14 @@ export class Vsource extends CktElement {
     return VSOURCE_PROPS as PropDef<DssObject>[];
   }
 
-  override resize(): void {
-    super.resize();
+  override ensureSized(): void {
+    super.ensureSized();
     const n = this.yorder;
     if (this.injCurrent.length !== 2 * n) this.injCurrent = new Float64Array(2 * n);
+  }
+
+  override resize(): void {
+    super.resize();
     if (this.vSource.length !== 2 * this.nPhases) this.vSource = new Float64Array(2 * this.nPhases);
   }
 
