@@ -8,11 +8,13 @@ export {
   type MpopfTables,
   type MpopfTotals,
 } from "./decode.ts";
+export { codedInitialPoint, type InitialPointKind, powerFlowInitialPoint } from "./initial.ts";
 export { describeVar, extractKind, type MpopfLayout, type VariableKind, varIndex } from "./layout.ts";
 export {
   buildMpopfModel,
   CONSTRAINT_FAMILIES,
   type ConstraintFamily,
+  DEFAULT_INITIAL_POINT,
   type FamilyRange,
   type MpopfModel,
 } from "./model.ts";
@@ -20,6 +22,7 @@ export type { ExtraLoad, MpopfInput, MpopfParams } from "./params.ts";
 export {
   DEFAULT_MPOPF_IPOPT_OPTIONS,
   finishMpopf,
+  MPOPF_WARM_START_IPOPT_OPTIONS,
   type MpopfSolution,
   type MpopfSolveOptions,
   type MpopfSummary,

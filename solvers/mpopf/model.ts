@@ -137,12 +137,17 @@ class BranchFlowPart implements NonlinearPart {
   }
 }
 
-/** (P_d − P_c)² + q_B² ≤ S_B² for every battery and period (limits "available"). */
+/**
+ * ((P_d − P_c)² + q_B²) / S_B ≤ S_B for every battery and period (limits "available"). Dividing by S_B keeps
+ * the row in pu of power, so Ipopt's absolute bound relaxation (1e-8) stays ~1e-8 pu on |S| for small units.
+ */
 class BatteryApparentPart implements NonlinearPart {
   private readonly row: Int32Array;
   private readonly iPc: Int32Array;
   private readonly iPd: Int32Array;
   private readonly iQb: Int32Array;
+  /** 1 / S_B per entry. */
+  private readonly inv: Float64Array;
   private readonly hJ: Int32Array; // Pc, Pd, qB
   private readonly hH: Int32Array; // PcPc, PdPd, PdPc, qBqB
   private jP!: Int32Array;
@@ -153,13 +158,14 @@ class BatteryApparentPart implements NonlinearPart {
     this.iPc = new Int32Array(ne);
     this.iPd = new Int32Array(ne);
     this.iQb = new Int32Array(ne);
+    this.inv = new Float64Array(ne);
     this.hJ = new Int32Array(3 * ne);
     this.hH = new Int32Array(4 * ne);
     let e = 0;
     for (let t = 0; t < L.T; t++) {
       const base = t * L.perT;
       for (let k = 0; k < L.nBatt; k++, e++) {
-        const row = b.addRow(-Infinity, sMax[k] * sMax[k]);
+        const row = b.addRow(-Infinity, sMax[k]);
         const iPc = base + L.offPc + k;
         const iPd = base + L.offPd + k;
         const iQb = base + L.offQb + k;
@@ -167,6 +173,7 @@ class BatteryApparentPart implements NonlinearPart {
         this.iPc[e] = iPc;
         this.iPd[e] = iPd;
         this.iQb[e] = iQb;
+        this.inv[e] = sMax[k] > 0 ? 1 / sMax[k] : 1;
         this.hJ[3 * e] = b.addNonlinearJac(row, iPc);
         this.hJ[3 * e + 1] = b.addNonlinearJac(row, iPd);
         this.hJ[3 * e + 2] = b.addNonlinearJac(row, iQb);
@@ -182,26 +189,26 @@ class BatteryApparentPart implements NonlinearPart {
     this.hP = this.hH.map((h) => hessPos[h]);
   }
   evalG(x: Float64Array, g: Float64Array): void {
-    const { row, iPc, iPd, iQb } = this;
+    const { row, iPc, iPd, iQb, inv } = this;
     for (let e = 0; e < row.length; e++) {
       const d = x[iPd[e]] - x[iPc[e]];
       const q = x[iQb[e]];
-      g[row[e]] += d * d + q * q;
+      g[row[e]] += (d * d + q * q) * inv[e];
     }
   }
   evalJac(x: Float64Array, vals: Float64Array): void {
-    const { jP, iPc, iPd, iQb } = this;
+    const { jP, iPc, iPd, iQb, inv } = this;
     for (let e = 0; e < iPc.length; e++) {
-      const d = x[iPd[e]] - x[iPc[e]];
-      vals[jP[3 * e]] += -2 * d;
-      vals[jP[3 * e + 1]] += 2 * d;
-      vals[jP[3 * e + 2]] += 2 * x[iQb[e]];
+      const d2 = 2 * (x[iPd[e]] - x[iPc[e]]) * inv[e];
+      vals[jP[3 * e]] -= d2;
+      vals[jP[3 * e + 1]] += d2;
+      vals[jP[3 * e + 2]] += 2 * x[iQb[e]] * inv[e];
     }
   }
   evalHess(_x: Float64Array, lambda: Float64Array, vals: Float64Array): void {
-    const { hP, row } = this;
+    const { hP, row, inv } = this;
     for (let e = 0; e < row.length; e++) {
-      const lam2 = 2 * lambda[row[e]];
+      const lam2 = 2 * lambda[row[e]] * inv[e];
       vals[hP[4 * e]] += lam2;
       vals[hP[4 * e + 1]] += lam2;
       vals[hP[4 * e + 2]] -= lam2;

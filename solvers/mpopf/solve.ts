@@ -29,6 +29,21 @@ export const DEFAULT_MPOPF_IPOPT_OPTIONS: Readonly<Record<string, number | strin
   print_level: 0,
 });
 
+/**
+ * Ipopt options added when a warm start carries multipliers (unless the caller sets them): start close to
+ * the central path. Measured on IEEE-123 T = 24 after a 1 % load change: 28 → 14 iterations (cost),
+ * 20 → 14 (loss); a primal-only warm start saves almost nothing.
+ */
+export const MPOPF_WARM_START_IPOPT_OPTIONS: Readonly<Record<string, number | string>> = Object.freeze({
+  warm_start_init_point: "yes",
+  mu_init: 1e-6,
+  warm_start_bound_push: 1e-6,
+  warm_start_mult_bound_push: 1e-6,
+  warm_start_slack_bound_push: 1e-6,
+  warm_start_bound_frac: 1e-6,
+  warm_start_slack_bound_frac: 1e-6,
+});
+
 /** Options of one MPOPF solve. */
 export interface MpopfSolveOptions {
   /** Ipopt options, merged over `DEFAULT_MPOPF_IPOPT_OPTIONS`. */
@@ -137,7 +152,9 @@ export function solveMpopf(
   const t0 = performance.now();
   const model = buildMpopfModel(input);
   const buildSeconds = (performance.now() - t0) / 1000;
-  const solveOptions: NlpSolveOptions = { ipopt: mpopfIpoptOptions(options.ipopt) };
+  const solveOptions: NlpSolveOptions = {
+    ipopt: mpopfIpoptOptions(options.ipopt, options.warmStart?.lambda !== undefined),
+  };
   if (options.warmStart) solveOptions.warmStart = options.warmStart;
   const result = solver.solve(model.problem, solveOptions);
   return finishMpopf(model, result, buildSeconds, options.checkTolerancePu);

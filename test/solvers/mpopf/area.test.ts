@@ -52,7 +52,13 @@ function areaInput(areaIdx: number): { input: MpopfInput; busMap: number[]; bran
     buses: area.buses.map((b) => net.buses[b]!),
     branches: branchMap.map((k) => {
       const br = net.branches[k]!;
-      return { id: br.id, from: net.buses[br.from]!.id, to: net.buses[br.to]!.id, rOhm: br.rOhm, xOhm: br.xOhm };
+      return {
+        id: br.id,
+        from: net.buses[br.from]!.id,
+        to: net.buses[br.to]!.id,
+        rOhm: br.rOhm,
+        xOhm: br.xOhm,
+      };
     }),
   });
   const busMap = sub.buses.map((b) => net.busIndex[b.id]!);
@@ -100,7 +106,8 @@ function restrict(input: MpopfInput, busMap: number[], branchMap: number[]): Flo
       out[varIndex(A, "qD", t, a)] = x[varIndex(L, "qD", t, d)]!;
     });
     btIdx.forEach((d, a) => {
-      for (const kind of ["Pc", "Pd", "qB", "B"] as const) out[varIndex(A, kind, t, a)] = x[varIndex(L, kind, t, d)]!;
+      for (const kind of ["Pc", "Pd", "qB", "B"] as const)
+        out[varIndex(A, kind, t, a)] = x[varIndex(L, kind, t, d)]!;
     });
   }
   return out;
@@ -152,15 +159,16 @@ describe("MPOPF areas (ENApp equivalents)", () => {
     const remote = await pool.solve(ref, { ipopt: here.result.options });
     expect(remote.status).toBe(here.result.status);
     expect(remote.iterations).toBe(here.result.iterations);
-    expect(Math.abs(remote.objective - here.result.objective)).toBeLessThan(1e-9 * Math.abs(here.result.objective));
+    expect(Math.abs(remote.objective - here.result.objective)).toBeLessThan(
+      1e-9 * Math.abs(here.result.objective),
+    );
     // The head power is non-negative (reverse flow forbidden) and the head voltage is the one given.
     const hp = headPower(here.model, here.result.x);
     for (const v of hp.pPu) expect(v).toBeGreaterThanOrEqual(-1e-8);
     for (let t = 0; t < input.scenario.T; t++) {
-      expect(Math.sqrt(here.result.x[varIndex(here.model.layout, "v", t, here.model.params.head)]!)).toBeCloseTo(
-        input.vHeadPu![t]!,
-        9,
-      );
+      expect(
+        Math.sqrt(here.result.x[varIndex(here.model.layout, "v", t, here.model.params.head)]!),
+      ).toBeCloseTo(input.vHeadPu![t]!, 9);
     }
   });
 });
