@@ -396,9 +396,11 @@ export async function buildIpoptWasm(
       return again;
     }
     log(
-      current
-        ? `artifact key changed (${current.key} -> ${key}); rebuilding`
-        : `no artifact yet; building (key ${key})`,
+      opts.force
+        ? `forced rebuild (key ${key}); cached objects are reused: delete ${buildDir} to start from scratch`
+        : current
+          ? `artifact key changed (${current.key} -> ${key}); rebuilding`
+          : `no artifact yet; building (key ${key})`,
     );
     const t0 = Date.now();
     ensurePackages(opts.withNative ?? false);
