@@ -94,11 +94,12 @@ export interface MpopfSolution {
   valid: boolean;
 }
 
-/** Merge the caller's Ipopt options over the defaults. */
+/** Merge the caller's Ipopt options over the defaults (and the warm-start defaults when `warm` is true). */
 export function mpopfIpoptOptions(
   over: Record<string, number | string> = {},
+  warm = false,
 ): Record<string, number | string> {
-  return { ...DEFAULT_MPOPF_IPOPT_OPTIONS, ...over };
+  return { ...DEFAULT_MPOPF_IPOPT_OPTIONS, ...(warm ? MPOPF_WARM_START_IPOPT_OPTIONS : {}), ...over };
 }
 
 /** Check and decode a solver result for a model (also used when the solve ran in a worker). */

@@ -101,6 +101,7 @@ describe("MPCOPF options and warm start", () => {
     const warm = solveMpopf({ scenario: sc2 }, solver, { warmStart: { x, lambda, zL, zU } });
     expect(warm.valid && cold.valid).toBe(true);
     expect(warm.result.options.warm_start_init_point).toBe("yes");
+    expect(warm.result.options.mu_init).toBe(1e-6);
     expect(warm.summary.iterations).toBeLessThan(cold.summary.iterations);
     expect(Math.abs(warm.summary.objective - cold.summary.objective)).toBeLessThan(
       1e-6 * cold.summary.objective,
