@@ -35,6 +35,8 @@ export type StepResult = SnapshotResult & { step: number; commands: string[] };
 /** What runDeck returns (the reference's dss-run layout plus warnings). */
 export interface RunReport {
   engine: string;
+  /** Implementation (the reference names its shared library here). */
+  library: string;
   script: string;
   commands: string[];
   command_results: string[];
@@ -81,12 +83,15 @@ export function runDeck(opts: RunOptions): RunReport {
   const deck = resolve(opts.deck);
   const engine = new DssEngine({ cwd: dirname(deck), readFile });
   engine.text(`Compile "${deck}"`, "<command line>");
-  const commands = opts.commands ?? [];
-  commands.forEach((c, i) => {
+  const given = opts.commands ?? [];
+  given.forEach((c, i) => {
     engine.text(c, `--cmd ${i + 1}`);
   });
+  // comment-only and blank commands are not listed (as the reference's commands file reader)
+  const commands = given.filter((c) => stripComment(c).trim() !== "");
   const report: RunReport = {
     engine: ENGINE_NAME,
+    library: "validation/opendss (mpopf)",
     script: basename(deck),
     commands,
     command_results: [],
