@@ -7,16 +7,7 @@ import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { solveCommand } from "./commands/solve.ts";
 import { validateCommand } from "./commands/validate.ts";
-
-/** An error that carries the process exit code to use (e.g. a solver's non-success status). */
-export class ExitError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number) {
-    super(message);
-    this.name = "ExitError";
-    this.exitCode = exitCode;
-  }
-}
+import { ExitError } from "./errors.ts";
 
 /**
  * The `mpopf` command line. Each sub-command lives in its own module under harness/commands/
@@ -65,5 +56,3 @@ export async function main(argv: string[]): Promise<number> {
     return usageError ? 2 : 1;
   }
 }
-
-process.exitCode = await main(process.argv);

@@ -1,7 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import type { SnapshotResult } from "../../validation/opendss/report.ts";
 import { type RunReport, runDeck } from "../../validation/opendss/run.ts";
-import { ExitError } from "../cli.ts";
+import { ExitError } from "../errors.ts";
 
 interface DssArgs {
   deck: string;

@@ -6,7 +6,7 @@ import type { ObjectiveKind, ReactiveLimits, TerminalCondition } from "../../mod
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, type MpopfSummary, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolver } from "../../solvers/nlp/types.ts";
-import { ExitError } from "../cli.ts";
+import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
 
 /** Arguments of `mpopf solve`. */

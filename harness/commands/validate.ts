@@ -1,7 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadThresholds } from "../../validation/replay/thresholds.ts";
 import { validateRunDir } from "../../validation/replay/validate-run.ts";
-import { ExitError } from "../cli.ts";
+import { ExitError } from "../errors.ts";
 
 interface ValidateArgs {
   runDir: string;
