@@ -47,7 +47,6 @@ else
 fi
 
 # --- Ipopt -> WebAssembly -----------------------------------------------------------------------
-if [ -f solvers/ipopt/build.sh ]; then
-  bash solvers/ipopt/build.sh >&2
-fi
+# (reuses the artifact when it matches the sources and flags; installs emscripten when it must build)
+node --import tsx solvers/ipopt/build.ts >&2
 say "ready"

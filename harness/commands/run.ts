@@ -1,20 +1,81 @@
+import { performance } from "node:perf_hooks";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase } from "../../models/case.ts";
+import { buildScenario } from "../../models/scenario.ts";
+import type { Scenario } from "../../models/types.ts";
+import { buildReport, type ReportInput, type ResultSet, runDirFiles } from "../../reports/index.ts";
+import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
+import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
+import { solveMpopf } from "../../solvers/mpopf/solve.ts";
+import { powerFlowResultSet, type ReplayResult, replayRun } from "../../validation/replay/index.ts";
+import { checkThresholds, formatViolation } from "../../validation/replay/thresholds.ts";
+import type { DeckFlavour } from "../../validation/replay/types.ts";
+import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
 import { formatCaseSummary, summariseCase } from "./case.ts";
+import { createSolver, type SolveArgs, scenarioRequest } from "./solve.ts";
 
-interface RunArgs {
-  case: string;
+/** Arguments of `mpopf run`. */
+interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt"> {
   out: string;
+  reportFlavour: DeckFlavour;
+  report: boolean;
+}
+
+function progress(msg: string): void {
+  process.stderr.write(`[run] ${msg}\n`);
+}
+
+function resultSet(label: string, t: MpopfTables): ResultSet {
+  return {
+    label,
+    periods: t.periods,
+    pv: t.pv,
+    batteries: t.batteries,
+    buses: t.buses,
+    branches: t.branches,
+  };
+}
+
+/** A solve's record for the manifest: status, sizes, iterations, timings, solver identity and options. */
+function solveRecord(s: MpopfSolution) {
+  return {
+    ...s.summary,
+    options: s.result.options,
+    selfCheck: { maxResidualPu: s.check.maxResidualPu, maxViolationPu: s.check.maxViolationPu },
+  };
+}
+
+/** Describe the scenario for the report header and the manifest. */
+function scenarioMeta(caseName: string, s: Scenario): Array<[string, string]> {
+  const o = s.options;
+  return [
+    ["Case", caseName],
+    [
+      "Horizon",
+      `T = ${s.T} periods of ${s.dtH} h (profile points ${s.startIndex}–${s.startIndex + s.T - 1})`,
+    ],
+    ["Objective", `${s.objective.kind} (+ battery-loss term, α = ${s.objective.alphaScd})`],
+    ["DERs", `${s.pvs.length} PVs, ${s.batteries.length} batteries`],
+    ["Voltage band", `${o.vMinPu}–${o.vMaxPu} pu`],
+    ["Terminal SOC", o.terminal],
+    ["Reactive limits", o.limits],
+    [
+      "Substation",
+      `${o.peakCapKw === null ? "no peak cap" : `peak cap ${o.peakCapKw} kW`}, ${o.noBackfeed ? "no back-feed" : "back-feed allowed"}`,
+    ],
+  ];
 }
 
 /**
- * `mpopf run`: the main job — everything for a study case into one run directory, written
- * atomically. Stages are added as they land (solve, replay, report); today: the case summary.
+ * `mpopf run`: the main job. Solves the study case centralized (MPCOPF), replays the set-points hour by
+ * hour in the OpenDSS-compatible engine (model-consistent and paper-style decks), writes the result
+ * tables, the exported decks, the discrepancy tables, the report and a manifest into one run directory,
+ * atomically. A solve that does not succeed stops the run with exit code 1 and writes nothing.
  */
 export const runCommand: CommandModule<object, RunArgs> = {
   command: "run",
-  describe: "Run the whole study (solve, validate, report) into a run directory",
+  describe: "Run the whole study (solve, replay in the OpenDSS engine, report) into a run directory",
   builder: (y: Argv) =>
     y
       .option("case", {
@@ -22,33 +83,144 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: "ieee123",
         describe: "built-in case or folder with case.json",
       })
-      .option("out", {
+      .option("out", { type: "string", default: "runs/ieee123", describe: "run directory to (re)write" })
+      .option("horizon", { type: "number", describe: "horizon T (default: the case's, 24 for IEEE-123)" })
+      .option("objective", {
+        choices: ["cost", "loss"] as const,
+        describe: "substation energy cost or line losses",
+      })
+      .option("pv", { type: "number", describe: "PV share of load buses (%)" })
+      .option("batt", { type: "number", describe: "battery share of load buses (%)" })
+      .option("peak-cap", { type: "number", describe: "substation peak cap (kW)" })
+      .option("backfeed", { type: "boolean", describe: "allow reverse power flow at the substation" })
+      .option("terminal", { choices: ["hard", "soft", "free"] as const, describe: "terminal SOC condition" })
+      .option("limits", {
+        choices: ["rated", "available"] as const,
+        describe: "reactive limits of PVs and batteries",
+      })
+      .option("price", {
         type: "string",
-        default: "runs/ieee123",
-        describe: "run directory to (re)write",
-      }) as Argv<RunArgs>,
-  handler: (argv: ArgumentsCamelCase<RunArgs>) => {
-    const started = Date.now();
-    const c = loadCase(argv.case);
+        describe: "price series of the case (e.g. lmp-onoff, comed-20231110)",
+      })
+      .option("solver", {
+        choices: ["wasm", "native"] as const,
+        default: "wasm" as const,
+        describe: "Ipopt backend",
+      })
+      .option("report-flavour", {
+        choices: ["paper-style", "model-consistent"] as const,
+        default: "paper-style" as const,
+        describe: "which replay deck the report's power-flow columns show (both are always replayed)",
+      })
+      .option("report", {
+        type: "boolean",
+        default: true,
+        describe: "render the report (--no-report skips it)",
+      }) as unknown as Argv<RunArgs>,
+  handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
+    const t0 = performance.now();
+    const timings: Record<string, number> = {};
+    const stage = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
+      progress(`${name} …`);
+      const s = performance.now();
+      const r = await f();
+      timings[name] = (performance.now() - s) / 1000;
+      return r;
+    };
+
+    const c = await stage("load case", () => loadCase(argv.case));
+    const scenario = buildScenario(c, scenarioRequest(argv));
+    progress(
+      `${scenario.name}: ${c.network.buses.length} buses, ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries`,
+    );
+    const solver = await stage("load solver", () => createSolver(argv.solver));
+    const cen = await stage("solve MPCOPF", () => solveMpopf({ scenario }, solver));
+    progress(
+      `MPCOPF: ${cen.summary.status}, ${cen.summary.iterations} iterations, ${cen.summary.solveSeconds.toFixed(3)} s; cost $${cen.summary.costUsd.toFixed(2)}, loss ${cen.summary.lossKw.toFixed(2)} kW`,
+    );
+    if (!cen.valid) {
+      throw new ExitError(
+        `the centralized solve did not produce a valid result (${cen.summary.status}: ${cen.summary.message}); nothing written`,
+        1,
+      );
+    }
+
     const w = new RunDirWriter(argv.out);
     try {
-      const summary = summariseCase(c);
-      w.writeJson("case-summary.json", summary);
+      const replays: ReplayResult[] = await stage("replay MPCOPF", () =>
+        replayRun(w, { label: "mpcopf", network: c.network, scenario, tables: cen.tables }),
+      );
+      const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
+      const input: ReportInput = {
+        title: `${c.name}: T = ${scenario.T}, ${scenario.objective.kind} objective`,
+        meta: [
+          ...scenarioMeta(c.name, scenario),
+          ["Power flow", `${shown.engine.name} ${shown.engine.version}, ${shown.comparison.flavour} deck`],
+        ],
+        dtH: scenario.dtH,
+        mpcopf: resultSet("MPCOPF", cen.tables),
+        replay: {
+          mpcopf: powerFlowResultSet(
+            shown.comparison,
+            "OpenDSS (MPCOPF)",
+            scenario.batteries.map((b) => b.eRatedKwh),
+          ) as unknown as ResultSet,
+        },
+      };
+      for (const [p, d] of runDirFiles(input)) w.write(p, d);
+      w.writeJson("tables/mpcopf/summary.json", cen.summary);
+
+      const verdicts = replays.map((r) => ({
+        replay: `${r.label}-${r.comparison.flavour}`,
+        report: checkThresholds(r.comparison),
+      }));
+      if (argv.report) {
+        const rep = await stage("report", () => buildReport(input));
+        for (const [p, d] of rep.files) w.write(p, d);
+      }
+      const summary = summariseCase(
+        c,
+        scenario.pvs.length ? undefined : 0,
+        scenario.batteries.length ? undefined : 0,
+      );
       w.write("case-summary.txt", formatCaseSummary(summary));
+      timings.total = (performance.now() - t0) / 1000;
       w.writeJson("manifest.json", {
-        tool: "mpopf",
+        tool: { name: "mpopf", version: "0.1.0" },
         case: c.name,
         caseDir: c.dir,
-        stages: ["case"],
-        startedAt: new Date(started).toISOString(),
-        seconds: (Date.now() - started) / 1000,
+        scenario: {
+          name: scenario.name,
+          request: scenarioRequest(argv),
+          options: scenario.options,
+          objective: scenario.objective,
+          T: scenario.T,
+          startIndex: scenario.startIndex,
+          provenance: scenario.provenance,
+        },
+        solves: { mpcopf: solveRecord(cen) },
+        powerFlow: {
+          engine: shown.engine,
+          flavours: replays.map((r) => r.comparison.flavour),
+          reportFlavour: shown.comparison.flavour,
+        },
+        thresholds: verdicts.map((v) => ({
+          replay: v.replay,
+          ok: v.report.ok,
+          violations: v.report.violations.length,
+        })),
+        timingsSeconds: timings,
       });
       w.commit();
+      for (const v of verdicts) {
+        progress(`thresholds ${v.replay}: ${v.report.ok ? "pass" : "FAIL"}`);
+        for (const x of v.report.violations) progress(`  ${formatViolation(x)}`);
+      }
     } catch (e) {
       w.abort();
       throw e;
     }
-    process.stdout.write(formatCaseSummary(summariseCase(c)));
-    process.stdout.write(`\nrun directory: ${w.target}\n`);
+    process.stdout.write(`run directory: ${w.target}\n`);
+    process.stdout.write(`total ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
   },
 };

@@ -1,0 +1,78 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildIpoptWasmIfNeeded } from "../../solvers/ipopt/artifact.ts";
+import { REPO_ROOT } from "../helpers/reference.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "mpopf-run-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function mpopf(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/mpopf.js"), ...args], {
+    encoding: "utf8",
+    cwd: tmp,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("mpopf run: the main job end to end (IEEE-123, T = 3)", () => {
+  let run: ReturnType<typeof mpopf>;
+  const out = join(tmp, "run");
+  beforeAll(() => {
+    buildIpoptWasmIfNeeded();
+    run = mpopf("run", "--horizon", "3", "--out", out);
+  }, 300_000);
+
+  it("succeeds and writes solve tables, replays of both deck flavours, the report and a manifest", () => {
+    expect(run.err).toMatch(/\[run\] MPCOPF: solve_succeeded/);
+    expect(run.code).toBe(0);
+    for (const f of [
+      "manifest.json",
+      "tables/mpcopf/periods.csv",
+      "tables/mpcopf/batteries.csv",
+      "tables/replay-mpcopf/periods.csv",
+      "replay/mpcopf-model-consistent/comparison.json",
+      "replay/mpcopf-paper-style/deck/Master.dss",
+      "replay/mpcopf-paper-style/deck/Hour03.dss",
+      "report.html",
+      "report.md",
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(readdirSync(tmp).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
+  it("records inputs, solver and engine identity, verdicts and timings in the manifest", () => {
+    const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(m.case).toBe("ieee123");
+    expect(m.scenario.T).toBe(3);
+    expect(m.solves.mpcopf.status).toBe("solve_succeeded");
+    expect(m.solves.mpcopf.solver).toMatchObject({ name: "Ipopt", version: "3.11.9", backend: "wasm" });
+    expect(m.solves.mpcopf.selfCheck.maxResidualPu).toBeLessThan(1e-6);
+    expect(m.powerFlow.flavours).toEqual(["model-consistent", "paper-style"]);
+    expect(m.thresholds.every((v: { ok: boolean }) => v.ok)).toBe(true);
+    expect(m.timingsSeconds.total).toBeGreaterThan(0);
+  });
+
+  it("validates against the default thresholds, and fails a threshold set below the measured value", () => {
+    const ok = mpopf("validate", out);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/PASS mpcopf model-consistent/);
+    const strict = join(tmp, "strict.json");
+    writeFileSync(strict, JSON.stringify({ flavours: { "model-consistent": { voltagePu: { abs: 1e-15 } } } }));
+    const bad = mpopf("validate", out, "--thresholds", strict);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/FAIL mpcopf model-consistent/);
+    expect(bad.out).toMatch(/voltagePu/);
+  });
+
+  it("stops with exit 1 and writes nothing when the solve is infeasible", () => {
+    const bad = join(tmp, "bad");
+    const r = mpopf("run", "--horizon", "2", "--out", bad, "--peak-cap", "10");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/did not produce a valid result \(infeasible_problem_detected/);
+    expect(existsSync(bad)).toBe(false);
+  });
+});
