@@ -61,7 +61,10 @@ describe("mpopf run: the main job end to end (IEEE-123, T = 3)", () => {
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/PASS mpcopf model-consistent/);
     const strict = join(tmp, "strict.json");
-    writeFileSync(strict, JSON.stringify({ flavours: { "model-consistent": { voltagePu: { abs: 1e-15 } } } }));
+    writeFileSync(
+      strict,
+      JSON.stringify({ flavours: { "model-consistent": { voltagePu: { abs: 1e-15 } } } }),
+    );
     const bad = mpopf("validate", out, "--thresholds", strict);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/FAIL mpcopf model-consistent/);
