@@ -16,7 +16,7 @@ import {
   syntheticDistFlow,
   syntheticDistFlowSize,
 } from "../solvers/ipopt/testing/synthetic-distflow.ts";
-import type { NlpSolver } from "../solvers/nlp/types.ts";
+import type { NlpProblem, NlpSolveOptions, NlpSolver } from "../solvers/nlp/types.ts";
 import type { BenchTable } from "./lib.ts";
 
 // (run.ts is only imported for its types: it imports this module while still evaluating.)
@@ -48,13 +48,27 @@ interface ChildReport {
   wasmHeapMb: number | null;
 }
 
-async function child(args: SyntheticDistFlowArgs, backend: "wasm" | "native"): Promise<ChildReport> {
+/** Backends: wasm, native MUMPS with its default scaling, native MUMPS without scaling. */
+type Backend = "wasm" | "native" | "native-noscale";
+const BACKEND_OPTIONS: Record<Backend, Record<string, number | string>> = {
+  wasm: {},
+  native: {},
+  "native-noscale": { mumps_scaling: 0, mumps_permuting_scaling: 0 },
+};
+
+async function child(args: SyntheticDistFlowArgs, backend: Backend): Promise<ChildReport> {
   const ipopt = await import("../solvers/ipopt/index.ts");
   const p = syntheticDistFlow(args);
-  const solver: NlpSolver =
+  const raw: NlpSolver =
     backend === "wasm"
       ? await ipopt.createIpoptSolver({ warmUp: false, build: false })
       : ipopt.createNativeIpoptSolver();
+  const extra = BACKEND_OPTIONS[backend];
+  const solver = {
+    mod: (raw as unknown as { mod?: { HEAPU8: Uint8Array } }).mod,
+    solve: (q: NlpProblem, o: NlpSolveOptions = {}) =>
+      raw.solve(q, { ...o, ipopt: { ...extra, ...o.ipopt } }),
+  };
   const first = solver.solve(p);
   const warm: number[] = [];
   const warmCpu: number[] = [];
@@ -75,7 +89,7 @@ async function child(args: SyntheticDistFlowArgs, backend: "wasm" | "native"): P
     warmStart.push(r.solveSeconds);
     wsIter = r.iterations;
   }
-  const heap = (solver as unknown as { mod?: { HEAPU8: Uint8Array } }).mod?.HEAPU8.byteLength;
+  const heap = solver.mod?.HEAPU8.byteLength;
   return {
     status: first.status,
     iterations: first.iterations,
@@ -89,7 +103,7 @@ async function child(args: SyntheticDistFlowArgs, backend: "wasm" | "native"): P
   };
 }
 
-function runChild(args: SyntheticDistFlowArgs, backend: string): ChildReport {
+function runChild(args: SyntheticDistFlowArgs, backend: Backend): ChildReport {
   const r = spawnSync(
     process.execPath,
     ["--import", "tsx", fileURLToPath(import.meta.url), "--child", JSON.stringify(args), backend],
@@ -103,7 +117,7 @@ function runChild(args: SyntheticDistFlowArgs, backend: string): ChildReport {
 /** Run the benchmark (one table). */
 export async function run(): Promise<BenchTable[]> {
   buildIpoptWasmIfNeeded();
-  const backends = findNativeIpopt() ? ["wasm", "native"] : ["wasm"];
+  const backends: Backend[] = findNativeIpopt() ? ["wasm", "native", "native-noscale"] : ["wasm"];
   const rows: Array<Array<string | number>> = [];
   const warmBy: Record<string, number> = {};
   for (const c of CASES) {
@@ -139,10 +153,14 @@ export async function run(): Promise<BenchTable[]> {
     "Problems: solvers/ipopt/testing/synthetic-distflow.ts (nonconvex DistFlow, radial tree, batteries).",
   ];
   if (backends.includes("native")) {
-    const ratios = CASES.map(
-      (c) => `${c.label}: ${(warmBy[`${c.label}/native`]! / warmBy[`${c.label}/wasm`]!).toFixed(2)}×`,
+    const ratio = (b: Backend) =>
+      CASES.map(
+        (c) => `${c.label}: ${(warmBy[`${c.label}/${b}`]! / warmBy[`${c.label}/wasm`]!).toFixed(2)}×`,
+      ).join(", ");
+    notes.push(
+      `native/wasm warm wall-time ratio — ${ratio("native")}; native-noscale/wasm — ${ratio("native-noscale")}`,
     );
-    notes.push(`native/wasm warm time ratio — ${ratios.join(", ")}`);
+    notes.push("native-noscale = native with mumps_scaling=0, mumps_permuting_scaling=0.");
   } else notes.push("native backend not installed (coinor-libipopt1v5): wasm only.");
   const t24 = warmBy["T=24/wasm"]!;
   notes.push(`target: T=24 wasm warm < 2 s — measured ${t24.toFixed(3)} s (${t24 < 2 ? "met" : "NOT met"}).`);
@@ -174,7 +192,7 @@ export async function run(): Promise<BenchTable[]> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href && process.argv[2] === "--child") {
   const report = await child(
     JSON.parse(process.argv[3]!) as SyntheticDistFlowArgs,
-    process.argv[4] as "wasm" | "native",
+    process.argv[4] as Backend,
   );
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
