@@ -17,14 +17,7 @@ import {
   syntheticDistFlowSize,
 } from "../solvers/ipopt/testing/synthetic-distflow.ts";
 import type { NlpProblem, NlpSolveOptions, NlpSolver } from "../solvers/nlp/types.ts";
-import type { BenchTable } from "./lib.ts";
-
-// (run.ts is only imported for its types: it imports this module while still evaluating.)
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
-}
+import { type BenchTable, median } from "./lib.ts";
 
 /** The benchmark problems. */
 const CASES: Array<{ label: string; args: SyntheticDistFlowArgs }> = [
