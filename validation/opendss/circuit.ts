@@ -5,6 +5,8 @@
  * in element creation order (OpenDSS ReProcessBusDefs), so node order matches OpenDSS's
  * AllNodeNames. Node 0 is ground. Voltage bases are kept by bus name across renumbering.
  */
+
+import type { ControlElement } from "./control.ts";
 import type { CktElement } from "./elements/base.ts";
 import { parseBusSpec } from "./elements/base.ts";
 import type { PCElement } from "./elements/pc.ts";
@@ -90,6 +92,7 @@ export class Circuit {
   private cacheValid = false;
   private vsCache: Vsource[] = [];
   private pcCache: PCElement[] = [];
+  private ctrlCache: ControlElement[] = [];
 
   /**
    * Recompute the enabled-element lists when elements were added or enabled/disabled (both
@@ -99,6 +102,9 @@ export class Circuit {
     if (this.cacheValid && !this.busesChanged && !force) return;
     this.vsCache = this.elements.filter((e) => e.role === "source" && e.enabled) as Vsource[];
     this.pcCache = this.elements.filter((e) => e.role === "PC" && e.enabled) as unknown as PCElement[];
+    this.ctrlCache = this.elements.filter(
+      (e) => e.role === "control" && e.enabled,
+    ) as unknown as ControlElement[];
     this.cacheValid = true;
   }
 
@@ -112,6 +118,12 @@ export class Circuit {
   get pcElements(): PCElement[] {
     this.refreshCaches();
     return this.pcCache;
+  }
+
+  /** Enabled control devices, in creation order (the order OpenDSS samples them). */
+  get controls(): ControlElement[] {
+    this.refreshCaches();
+    return this.ctrlCache;
   }
 
   getBus(name: string): Bus | undefined {

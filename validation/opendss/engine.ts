@@ -10,16 +10,19 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { Circuit } from "./circuit.ts";
 import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
+import { EnergyMeter } from "./elements/energymeter.ts";
 import { Generator } from "./elements/generator.ts";
 import { Line, LineCode } from "./elements/line.ts";
 import { checkLoad, Load } from "./elements/load.ts";
 import { LoadShape } from "./elements/loadshape.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
+import { RegControl } from "./elements/regcontrol.ts";
 import { Storage } from "./elements/storage.ts";
+import { Transformer } from "./elements/transformer.ts";
 import { Vsource } from "./elements/vsource.ts";
 import { DssError, type ScriptLocation } from "./errors.ts";
 import { LexError, type Param, stripComment, tokenize, type ValueToken } from "./lexer.ts";
-import { Solution, type SolveMode } from "./solution.ts";
+import { type ControlMode, Solution, type SolveMode } from "./solution.ts";
 import { toBool, toInt, toNumber, toNumberArray, toSeconds, ValueError } from "./values.ts";
 
 /** How the engine reads script and data files (a virtual file system may be supplied). */
@@ -44,6 +47,9 @@ const CLASSES: ClassInfo[] = [
   { name: "Generator", kind: "element", create: (n, f) => new Generator(n, f) },
   { name: "PVSystem", kind: "element", create: (n, f) => new PVSystem(n, f) },
   { name: "Storage", kind: "element", create: (n, f) => new Storage(n, f) },
+  { name: "Transformer", kind: "element", create: (n, f) => new Transformer(n, f) },
+  { name: "RegControl", kind: "element", create: (n, f) => new RegControl(n, f) },
+  { name: "EnergyMeter", kind: "element", create: (n, f) => new EnergyMeter(n, f) },
   { name: "LineCode", kind: "general", create: (n, f) => new LineCode(n, f) },
   { name: "LoadShape", kind: "general", create: (n) => new LoadShape(n) },
 ];
@@ -52,10 +58,7 @@ const CLASS_BY_NAME = new Map(CLASSES.map((c) => [c.name.toLowerCase(), c]));
 
 /** OpenDSS classes this engine does not model (a clear error instead of "unknown class"). */
 const UNSUPPORTED_CLASSES = [
-  "transformer",
-  "regcontrol",
   "capcontrol",
-  "energymeter",
   "monitor",
   "reactor",
   "xycurve",
@@ -533,6 +536,7 @@ export class DssEngine {
         return engine.loc;
       },
       findObject: (cls, name) => this.objects.get(cls.toLowerCase())?.get(name.toLowerCase()),
+      findElement: (cls, name) => this.circuit?.find(cls, name),
       get defaultBaseFrequency() {
         return engine.defaultBaseFrequency;
       },
@@ -722,6 +726,12 @@ export class DssEngine {
         "like",
       );
     const cx = this.propContext();
+    if (typeof (obj as { makeLike?: unknown }).makeLike === "function") {
+      // classes whose history cannot be replayed faithfully (winding-scoped properties) copy state
+      (obj as unknown as { makeLike(o: DssObject): void }).makeLike(other);
+      cx.busesChanged();
+      return;
+    }
     for (const a of other.history) {
       const name = other.propDefs[a.index]!.name.toLowerCase();
       if (name === "bus1" || name === "bus2") continue;
@@ -851,11 +861,12 @@ export class DssEngine {
         return;
       case "controlmode": {
         const t = v.text.trim().toLowerCase();
-        if (!(t.startsWith("s") || t.startsWith("o"))) {
-          throw new ValueError(
-            "only controlmode=static or off is supported (no control devices are modelled)",
-          );
-        }
+        let m: ControlMode;
+        if (t.startsWith("s")) m = "static";
+        else if (t.startsWith("o")) m = "off";
+        else throw new ValueError("only controlmode=static or off is supported (not event or time)");
+        sol().controlMode = m;
+        sol().defaultControlMode = m;
         return;
       }
       case "defaultbasefrequency":
@@ -944,6 +955,11 @@ export class DssEngine {
       }
     }
     this.guard(() => sol.solve());
+    if (sol.converged && sol.controlIterationsExceeded) {
+      this.warnings.push(
+        `${this.loc.file}:${this.loc.line}: maximum control iterations (${sol.maxControlIterations}) exceeded; control actions still pending`,
+      );
+    }
     if (!sol.converged) {
       this.warnings.push(
         `${this.loc.file}:${this.loc.line}: solution did not converge in ${sol.maxIterations} iterations (max error ${sol.maxError})`,

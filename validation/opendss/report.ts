@@ -12,7 +12,9 @@ import { Line } from "./elements/line.ts";
 import { Load } from "./elements/load.ts";
 import { PCElement } from "./elements/pc.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
+import { RegControl } from "./elements/regcontrol.ts";
 import { STORE_CHARGING, STORE_DISCHARGING, Storage } from "./elements/storage.ts";
+import { Transformer } from "./elements/transformer.ts";
 import { Vsource } from "./elements/vsource.ts";
 import type { Solution } from "./solution.ts";
 import { formatDssNumber } from "./values.ts";
@@ -79,8 +81,36 @@ export interface SnapshotResult {
   vpu_max: number | null;
   vpu_max_node: string | null;
   nodes: NodeResult[];
-  regcontrols: unknown[];
+  regcontrols: RegControlResult[];
   elements?: Record<string, ElementResult[]>;
+}
+
+/** State of one regulator control (as the reference's `regcontrols[]`). */
+export interface RegControlResult {
+  name: string;
+  transformer: string;
+  /** Tapped winding (1-based). */
+  winding: number;
+  /** Tap position in steps from the middle of the range. */
+  tap_number: number;
+  tap_pu: number;
+}
+
+/** Regulator controls in creation order with their transformers' present taps. */
+export function regControlResults(circuit: Circuit): RegControlResult[] {
+  const out: RegControlResult[] = [];
+  for (const el of circuit.elements) {
+    if (!(el instanceof RegControl)) continue;
+    const t = el.transformer;
+    out.push({
+      name: el.name,
+      transformer: t?.name ?? el.transformerName,
+      winding: el.tapWinding,
+      tap_number: el.tapNum,
+      tap_pu: t?.presentTap(el.tapWinding) ?? 0,
+    });
+  }
+  return out;
 }
 
 const DEG = 180 / Math.PI;
@@ -215,6 +245,8 @@ export function circuitTotals(
   lossesKvar: number;
   lineLossesKw: number;
   lineLossesKvar: number;
+  substationLossesKw: number;
+  substationLossesKvar: number;
 } {
   let tp = 0;
   let tq = 0;
@@ -227,6 +259,8 @@ export function circuitTotals(
   let lq = 0;
   let llp = 0;
   let llq = 0;
+  let slp = 0;
+  let slq = 0;
   for (const el of circuit.elements) {
     if (!el.enabled || el.role !== "PD") continue;
     if (el instanceof Capacitor && el.isShunt) continue;
@@ -236,6 +270,9 @@ export function circuitTotals(
     if (el instanceof Line) {
       llp += p;
       llq += q;
+    } else if (el instanceof Transformer && el.isSubstation) {
+      slp += p;
+      slq += q;
     }
   }
   return {
@@ -245,6 +282,8 @@ export function circuitTotals(
     lossesKvar: lq / 1000,
     lineLossesKw: llp / 1000,
     lineLossesKvar: llq / 1000,
+    substationLossesKw: slp / 1000,
+    substationLossesKvar: slq / 1000,
   };
 }
 
@@ -325,10 +364,11 @@ export function elementResult(el: CktElement, sol: Solution): ElementResult {
     kw: terminals[0]!.kw_total,
     kvar: terminals[0]!.kvar_total,
   };
-  if (el instanceof Vsource || el instanceof Line || el instanceof Capacitor) {
+  if (el instanceof Vsource || el instanceof Line || el instanceof Capacitor || el instanceof Transformer) {
     r.losses_kw = terminals.reduce((s, t) => s + t.kw_total, 0);
     r.losses_kvar = terminals.reduce((s, t) => s + t.kvar_total, 0);
   }
+  if (el instanceof Transformer) r.taps = el.windings.map((w) => w.puTap);
   if (el instanceof Capacitor) r.states = [...el.states];
   if (el instanceof Load) {
     r.kw_nominal = el.kWBase;
@@ -392,15 +432,15 @@ export function snapshot(
     losses_kvar: tot.lossesKvar,
     line_losses_kw: tot.lineLossesKw,
     line_losses_kvar: tot.lineLossesKvar,
-    substation_losses_kw: 0,
-    substation_losses_kvar: 0,
+    substation_losses_kw: tot.substationLossesKw,
+    substation_losses_kvar: tot.substationLossesKvar,
     num_nodes: nodes.length,
     vpu_min: vmin?.vpu ?? null,
     vpu_min_node: vmin?.name ?? null,
     vpu_max: vmax?.vpu ?? null,
     vpu_max_node: vmax?.name ?? null,
     nodes,
-    regcontrols: [],
+    regcontrols: regControlResults(circuit),
   };
   if (detail === "full") {
     const elements: Record<string, ElementResult[]> = {};

@@ -12,6 +12,7 @@
  * storage energy after it (OpenDSS SolveDaily / EndOfTimeStepCleanup).
  */
 import type { Circuit } from "./circuit.ts";
+import { type ControlContext, ControlQueue } from "./control.ts";
 import { type CktElement, elementYV, type YPrimContext } from "./elements/base.ts";
 import type { PCElement } from "./elements/pc.ts";
 import { Storage } from "./elements/storage.ts";
@@ -24,8 +25,11 @@ const SQRT3 = Math.sqrt(3);
 /** Solution modes supported. */
 export type SolveMode = "snapshot" | "daily";
 
+/** Control modes supported: STATIC (OpenDSS's default) and OFF. */
+export type ControlMode = "static" | "off";
+
 /** Solution state and algorithms for one circuit. */
-export class Solution implements YPrimContext {
+export class Solution implements YPrimContext, ControlContext {
   readonly circuit: Circuit;
   mode: SolveMode = "snapshot";
   /** Time steps per Solve in daily mode. */
@@ -40,6 +44,14 @@ export class Solution implements YPrimContext {
   maxIterations = 15;
   minIterations = 2;
   maxControlIterations = 10;
+  controlMode: ControlMode = "static";
+  /** The control mode `Set Mode` reverts to (the last one set by a script). */
+  defaultControlMode: ControlMode = "static";
+  /** Pending control actions. */
+  readonly queue = new ControlQueue();
+  controlActionsDone = false;
+  /** The last solution stopped at MaxControlIter with control actions still pending. */
+  controlIterationsExceeded = false;
   loadMult = 1;
   genMult = 1;
   intervalHrs = 1;
@@ -84,6 +96,7 @@ export class Solution implements YPrimContext {
     this.intHour = 0;
     this.t = 0;
     this.mode = mode;
+    this.controlMode = this.defaultControlMode;
     this.solutionInitialized = false;
     if (mode === "daily") {
       this.h = 3600;
@@ -215,7 +228,7 @@ export class Solution implements YPrimContext {
     const sh: CktElement[] = [];
     const gen: CktElement[] = [];
     for (const el of c.elements) {
-      if (!el.enabled) continue;
+      if (!el.enabled || el.yorder === 0) continue;
       if (el.branch !== null && el.nTerms === 2 && el.nConds === 1) br.push(el);
       else if (el.yorder === 2 && el.nTerms === 1 && el.nodeRef[1] === 0 && el.nodeRef[0] !== 0) sh.push(el);
       else gen.push(el);
@@ -401,23 +414,61 @@ export class Solution implements YPrimContext {
     this.doPflowSolution();
   }
 
-  /** One snapshot solution with the (empty) control loop. */
+  /**
+   * One snapshot solution with OpenDSS's control loop: solve, sample the control devices and
+   * execute the nearest queued actions, rebuild Y, and repeat until a sample queues nothing (or
+   * the solution did not converge) or MaxControlIter passes were made. Iterations are summed
+   * over the passes, as OpenDSS reports them.
+   */
   solveSnap(): void {
     this.controlIteration = 0;
+    this.controlActionsDone = false;
     this.mostIterationsDone = 0;
     this.loadsNeedUpdating = true;
     let total = 0;
-    let done = false;
     do {
       this.controlIteration++;
       this.solveCircuit();
-      // no control devices are modelled: controls are done after the first converged pass
-      done = true;
-      if (this.circuit.systemYChanged) this.buildYMatrix(false, false);
+      this.checkControls();
       if (this.iteration > this.mostIterationsDone) this.mostIterationsDone = this.iteration;
       total += this.iteration;
-    } while (!done && this.controlIteration < this.maxControlIterations);
+    } while (!this.controlActionsDone && this.controlIteration < this.maxControlIterations);
+    this.controlIterationsExceeded = !this.controlActionsDone;
     this.iteration = total;
+  }
+
+  /** OpenDSS CheckControls: sample and act after a converged pass; rebuild Y if a control changed it. */
+  private checkControls(): void {
+    if (this.controlIteration < this.maxControlIterations) {
+      if (this.converged) this.sampleDoControlActions();
+      else this.controlActionsDone = true;
+    }
+    if (this.circuit.systemYChanged) this.buildYMatrix(false, false);
+  }
+
+  private sampleDoControlActions(): void {
+    if (this.controlMode === "off") {
+      this.controlActionsDone = true;
+      return;
+    }
+    for (const c of this.circuit.controls) c.sample(this);
+    // STATIC: execute the nearest set of actions; time does not advance
+    if (this.queue.isEmpty()) this.controlActionsDone = true;
+    else this.queue.doNearestActions(this);
+  }
+
+  /** System nodes of a bus specification "bus.n1.n2..." (default node 1; 0 = ground). */
+  nodesOf(spec: string): number[] {
+    const parts = spec.split(".");
+    const bus = this.circuit.getBus(parts[0]!);
+    if (!bus) throw new DssError("bad-value", `bus '${parts[0]}' does not exist`);
+    const nums = parts.length > 1 ? parts.slice(1).map(Number) : [1];
+    return nums.map((n) => {
+      if (n === 0) return 0;
+      const k = bus.nodes.indexOf(n);
+      if (k < 0) throw new DssError("bad-value", `bus '${spec}': node ${n} does not exist`);
+      return bus.refs[k]!;
+    });
   }
 
   /** Daily mode: for each of `number` steps advance the clock, solve, update storage. */

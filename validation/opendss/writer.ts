@@ -22,6 +22,9 @@ export function formatValue(v: ValueToken): string {
 
 /** `name=value ...` for an object's recorded property assignments. */
 export function formatAssignments(obj: DssObject): string {
+  // classes with winding-scoped or resolved properties write their state instead of the history
+  const own = (obj as { writeAssignments?: () => string }).writeAssignments;
+  if (typeof own === "function") return own.call(obj);
   const defs = obj.propDefs;
   return obj.history.map((a) => `${defs[a.index]!.name}=${formatValue(a.value)}`).join(" ");
 }

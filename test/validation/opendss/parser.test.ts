@@ -156,7 +156,7 @@ describe("bad scripts give errors with file:line", () => {
   it("unknown command, class and option", () => {
     expect(run("Frobnicate now\n").kind).toBe("unknown-command");
     expect(run("New Widget.w\n").kind).toBe("unknown-class");
-    expect(run("New Transformer.t\n").kind).toBe("unsupported");
+    expect(run("New Monitor.m\n").kind).toBe("unsupported");
     const e = run("Set nosuchoption=1\n");
     expect(e.kind).toBe("unknown-option");
     expect(e.message).toContain("/b/bad.dss:3");

@@ -22,6 +22,8 @@ export interface PropContext {
   busesChanged(): void;
   /** Read a data file (relative to the current script directory); throws ValueError if missing. */
   readDataFile(path: string): string;
+  /** Find a circuit element by class and name (controls and meters resolve their targets). */
+  findElement?(className: string, name: string): CktElement | undefined;
 }
 
 /** One property of a class. */
@@ -137,7 +139,7 @@ export abstract class DssObject {
 }
 
 /** Role of a circuit element in the solution. */
-export type ElementRole = "PD" | "PC" | "source";
+export type ElementRole = "PD" | "PC" | "source" | "control" | "meter";
 
 /** The value of a number property as text for the writer. */
 export function numText(x: number): string {
@@ -188,6 +190,11 @@ export abstract class CktElement extends DssObject {
    * full accuracy across very low impedances (no cancellation of large products).
    */
   branch: { a: Float64Array; s1: Float64Array; s2: Float64Array } | null = null;
+  /**
+   * True when the element evaluates Yprim·V itself (ownYV) in a form that keeps full accuracy
+   * across very low impedances (transformers: from winding voltage differences).
+   */
+  hasOwnYV = false;
   /** Currents into the element per conductor (interleaved), from the last solution. */
   iTerm: Float64Array = EMPTY_F64;
   /** Bus the element was created with, for messages: script location of the defining command. */
@@ -234,6 +241,9 @@ export abstract class CktElement extends DssObject {
 
   /** Recompute primitive Y matrices (full and series). */
   abstract calcYPrim(ctx: YPrimContext): void;
+
+  /** Yprim·V evaluated by the element (only called when hasOwnYV). */
+  ownYV(_V: Float64Array, _out: Float64Array): void {}
 }
 
 /** What primitive-Y calculations need from the solution. */
@@ -283,9 +293,14 @@ export function parseBusSpec(
 
 /**
  * Currents into the element's conductors for node voltages V (interleaved, by node): Yprim·V,
- * evaluated in branch form A·(V1 − V2) + S1·V1 when the element has one (see `branch`).
+ * evaluated by the element itself when it has its own form (hasOwnYV), in branch form
+ * A·(V1 − V2) + S1·V1 when it has one (see `branch`), else as the plain product.
  */
 export function elementYV(el: CktElement, V: Float64Array, out: Float64Array): void {
+  if (el.hasOwnYV) {
+    el.ownYV(V, out);
+    return;
+  }
   const ref = el.nodeRef;
   const br = el.branch;
   if (br !== null && el.nTerms === 2) {
