@@ -365,8 +365,8 @@ function areaPriceTerms(d: Decomposition, a: number, m: MpopfModel, prices: Pric
   return { index: Int32Array.from(idx), coef: Float64Array.from(coef) };
 }
 
-/** Copy an area's local solution into the centralized layout. */
-function compose(
+/** Copy the areas' local solutions into the centralized layout (each variable from the area that owns it). */
+export function composeSolution(
   d: Decomposition,
   central: MpopfModel,
   areaModels: MpopfModel[],
@@ -675,7 +675,7 @@ export async function solveEnapp(
     finishMpopf(buildMpopfModel(inputs[a]), results[a], 0, opts.checkTolerancePu),
   );
   const central = buildMpopfModel({ scenario });
-  const x = compose(
+  const x = composeSolution(
     d,
     central,
     areaSolutions.map((s) => s.model),
