@@ -3,13 +3,25 @@
  * storage accessors. Names carry units where they are not per unit. Bus and node lists are in
  * OpenDSS order (AllBusNames / AllNodeNames); voltage fast paths fill Float64Arrays.
  */
-import type { Circuit } from "./circuit.ts";
+import type { Bus, Circuit } from "./circuit.ts";
 import type { CktElement } from "./elements/base.ts";
+import { EnergyMeter } from "./elements/energymeter.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
+import { RegControl } from "./elements/regcontrol.ts";
 import { Storage } from "./elements/storage.ts";
+import { Transformer } from "./elements/transformer.ts";
 import { DssEngine, type DssEngineOptions } from "./engine.ts";
 import { DssError } from "./errors.ts";
-import { circuitTotals, elementCurrents, elementResult, type SnapshotResult, snapshot } from "./report.ts";
+import {
+  circuitTotals,
+  elementCurrents,
+  elementLossesW,
+  elementResult,
+  type RegControlResult,
+  regControlResults,
+  type SnapshotResult,
+  snapshot,
+} from "./report.ts";
 import type { Solution } from "./solution.ts";
 import { type WriteOptions, writeScript } from "./writer.ts";
 
@@ -50,6 +62,11 @@ export class OpenDSS {
     lossesKw: (): [number, number] => {
       const t = circuitTotals(this.ckt(), this.sol());
       return [t.lossesKw, t.lossesKvar];
+    },
+    /** Losses of transformers marked sub=yes (kW, kvar). */
+    substationLossesKw: (): [number, number] => {
+      const t = circuitTotals(this.ckt(), this.sol());
+      return [t.substationLossesKw, t.substationLossesKvar];
     },
     /** Losses of lines only (kW, kvar). */
     lineLossesKw: (): [number, number] => {
@@ -104,6 +121,134 @@ export class OpenDSS {
       for (const r of b.refs) put(V[2 * r] ?? 0, V[2 * r + 1] ?? 0, o, k++);
     }
     return o;
+  }
+
+  private bus(name: string): Bus {
+    const c = this.ckt();
+    if (c.busesChanged) c.renumber();
+    const b = c.getBus(name);
+    if (!b) throw new DssError("missing-element", `bus '${name}' does not exist`);
+    return b;
+  }
+
+  /** Per-bus results (multi-phase buses give one value per node, in the bus's node order). */
+  readonly buses = {
+    /** Node numbers of a bus in order of first use (e.g. [1, 2, 3]). */
+    nodes: (bus: string): number[] => [...this.bus(bus).nodes],
+    /** Node voltages (V, line to ground) of a bus, interleaved re, im. */
+    voltages: (bus: string): Float64Array => {
+      const b = this.bus(bus);
+      const V = this.sol().V;
+      const out = new Float64Array(2 * b.refs.length);
+      b.refs.forEach((r, k) => {
+        out[2 * k] = V[2 * r] ?? 0;
+        out[2 * k + 1] = V[2 * r + 1] ?? 0;
+      });
+      return out;
+    },
+    /** Per-unit magnitude (of the bus's line-to-neutral base; NaN without base) and angle (deg) per node. */
+    puVmagAngle: (bus: string): { node: number; vPu: number; angleDeg: number }[] => {
+      const b = this.bus(bus);
+      const v = this.buses.voltages(bus);
+      return b.nodes.map((node, k) => ({
+        node,
+        vPu: b.kvBase > 0 ? Math.hypot(v[2 * k]!, v[2 * k + 1]!) / (1000 * b.kvBase) : Number.NaN,
+        angleDeg: (Math.atan2(v[2 * k + 1]!, v[2 * k]!) * 180) / Math.PI,
+      }));
+    },
+    /**
+     * Line-to-line voltages of a bus's phase nodes (1, 2, 3): 1-2, 2-3, 3-1 when all three are
+     * present, the one pair otherwise (as OpenDSS Bus.VLL). Magnitude (V), angle (deg) and per
+     * unit of √3 × the line-to-neutral base.
+     */
+    lineToLine: (
+      bus: string,
+    ): { from: number; to: number; vMagV: number; angleDeg: number; vPu: number }[] => {
+      const b = this.bus(bus);
+      const V = this.sol().V;
+      const phases = [1, 2, 3].filter((p) => b.nodes.includes(p));
+      const pairs: [number, number][] =
+        phases.length === 3
+          ? [
+              [1, 2],
+              [2, 3],
+              [3, 1],
+            ]
+          : phases.length === 2
+            ? [[phases[0]!, phases[1]!]]
+            : [];
+      return pairs.map(([i, j]) => {
+        const ri = b.refs[b.nodes.indexOf(i)]!;
+        const rj = b.refs[b.nodes.indexOf(j)]!;
+        const re = V[2 * ri]! - V[2 * rj]!;
+        const im = V[2 * ri + 1]! - V[2 * rj + 1]!;
+        const mag = Math.hypot(re, im);
+        return {
+          from: i,
+          to: j,
+          vMagV: mag,
+          angleDeg: (Math.atan2(im, re) * 180) / Math.PI,
+          vPu: b.kvBase > 0 ? mag / (1000 * b.kvBase * Math.sqrt(3)) : Number.NaN,
+        };
+      });
+    },
+  };
+
+  /** Transformer and regulator accessors. */
+  readonly transformers = {
+    /** Taps of every winding (pu). */
+    taps: (name: string): number[] => this.transformerEl(name).windings.map((w) => w.puTap),
+    /** Set the tap of winding `winding` (1-based; pu, as `Transformer.name.wdg=w Tap=x`). */
+    setTap: (name: string, winding: number, tapPu: number): void => {
+      this.engine.text(`Transformer.${this.transformerEl(name).name}.wdg=${winding} Tap=${tapPu}`, "<api>");
+    },
+    /** Regulator controls: name, transformer, tapped winding, tap position (steps) and tap (pu). */
+    regControls: (): RegControlResult[] => regControlResults(this.ckt()),
+    /** Tap position (steps from the middle of the range) of a RegControl's winding. */
+    tapNumber: (regControl: string): number => {
+      const el = this.ckt().find("RegControl", regControl);
+      if (!(el instanceof RegControl))
+        throw new DssError("missing-element", `RegControl.${regControl} is not defined`);
+      return el.tapNum;
+    },
+  };
+
+  private transformerEl(name: string): Transformer {
+    const el = this.element("Transformer", name);
+    if (!(el instanceof Transformer))
+      throw new DssError("missing-element", `Transformer.${name} is not defined`);
+    return el;
+  }
+
+  /** EnergyMeter accessors (meters are placed; registers are not modelled). */
+  readonly meters = {
+    /** Meter names in creation order. */
+    names: (): string[] =>
+      this.ckt()
+        .ofClass("EnergyMeter")
+        .map((e) => e.name),
+    /** "Class.name" of the delivery elements in a meter's zone, in circuit order. */
+    zoneElements: (name: string): string[] => this.meterZone(name).map((e) => e.fullName),
+    /** Losses (kW, kvar) of the delivery elements in a meter's zone. */
+    zoneLossesKw: (name: string): [number, number] => {
+      let p = 0;
+      let q = 0;
+      for (const el of this.meterZone(name)) {
+        const [a, b] = elementLossesW(el, this.sol());
+        p += a;
+        q += b;
+      }
+      return [p / 1000, q / 1000];
+    },
+  };
+
+  private meterZone(name: string): CktElement[] {
+    const c = this.ckt();
+    const m = c.find("EnergyMeter", name);
+    if (!(m instanceof EnergyMeter))
+      throw new DssError("missing-element", `EnergyMeter.${name} is not defined`);
+    if (c.busesChanged) c.renumber();
+    return m.zone(c);
   }
 
   /** Solution accessors. */

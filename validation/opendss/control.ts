@@ -121,9 +121,9 @@ export abstract class ControlElement extends CktElement {
   reset(): void {}
 }
 
-/** Pascal's Round: to nearest, ties to even (used where OpenDSS rounds tap positions). */
+/** Pascal's Round: to nearest, ties to even, as an integer (used where OpenDSS rounds tap positions). */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   if (Math.abs(x % 1) === 0.5 && r % 2 !== 0) return r - 1;
-  return r;
+  return r + 0; // an integer, never −0
 }

@@ -12,6 +12,8 @@ export {
   elementResult,
   type NodeResult,
   nodeResults,
+  type RegControlResult,
+  regControlResults,
   type SnapshotResult,
   snapshot,
   type TerminalResult,

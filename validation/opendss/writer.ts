@@ -69,6 +69,8 @@ export function writeScript(engine: DssEngine, options: WriteOptions = {}): stri
     out.push(`Set Tolerance=${formatDssNumber(sol.tolerance)} MaxIterations=${sol.maxIterations}`);
     if (sol.minIterations !== 2) out.push(`Set MinIterations=${sol.minIterations}`);
     if (sol.loadMult !== 1) out.push(`Set LoadMult=${formatDssNumber(sol.loadMult)}`);
+    if (sol.controlMode !== "static") out.push(`Set ControlMode=${sol.controlMode}`);
+    if (sol.maxControlIterations !== 10) out.push(`Set MaxControlIter=${sol.maxControlIterations}`);
     if (sol.mode === "daily") {
       out.push("Set Mode=Daily");
       out.push(`Set StepSize=${formatDssNumber(sol.h)}s Number=${sol.number}`);

@@ -20,7 +20,6 @@ import {
   type DssObject,
   type ElementRole,
   inert,
-  numText,
   type PropContext,
   type PropDef,
   prop,
@@ -30,6 +29,11 @@ import {
 import { type Connection, toConnection } from "./pc.ts";
 
 const INV_SQRT3_X1000 = 1000 / Math.sqrt(3);
+
+/** A number as the shortest text that reads back to the same double (state must round-trip). */
+function fullText(x: number): string {
+  return String(x);
+}
 
 /** One winding's data (OpenDSS TWinding). */
 export interface Winding {
@@ -534,26 +538,26 @@ export class Transformer extends CktElement {
       `windings=${this.numWindings}`,
       `buses=[${this.busSpec.join(" ")}]`,
       `conns=${list((x) => x.connection)}`,
-      `kVs=${list((x) => numText(x.kVLL))}`,
-      `kVAs=${list((x) => numText(x.kVA))}`,
-      `%Rs=${list((x) => numText(x.rPu * 100))}`,
-      `Xscarray=[${this.xsc.map((x) => numText(x * 100)).join(" ")}]`,
+      `kVs=${list((x) => fullText(x.kVLL))}`,
+      `kVAs=${list((x) => fullText(x.kVA))}`,
+      `%Rs=${list((x) => fullText(x.rPu * 100))}`,
+      `Xscarray=[${this.xsc.map((x) => fullText(x * 100)).join(" ")}]`,
     ];
     w.forEach((x, i) => {
       parts.push(
-        `wdg=${i + 1} MaxTap=${numText(x.maxTap)} MinTap=${numText(x.minTap)} NumTaps=${x.numTaps}` +
-          ` Rneut=${numText(x.rNeut)} Xneut=${numText(x.xNeut)}`,
+        `wdg=${i + 1} MaxTap=${fullText(x.maxTap)} MinTap=${fullText(x.minTap)} NumTaps=${x.numTaps}` +
+          ` Rneut=${fullText(x.rNeut)} Xneut=${fullText(x.xNeut)}`,
       );
     });
     parts.push(
-      `taps=${list((x) => numText(x.puTap))}`,
-      `%noloadloss=${numText(this.pctNoLoadLoss)}`,
-      `%imag=${numText(this.pctImag)}`,
-      `ppm_antifloat=${numText(this.ppmFloatFactor * 1e6)}`,
+      `taps=${list((x) => fullText(x.puTap))}`,
+      `%noloadloss=${fullText(this.pctNoLoadLoss)}`,
+      `%imag=${fullText(this.pctImag)}`,
+      `ppm_antifloat=${fullText(this.ppmFloatFactor * 1e6)}`,
       `XRConst=${this.xrConst ? "yes" : "no"}`,
       `LeadLag=${this.hvLeadsLV ? "lead" : "lag"}`,
       `sub=${this.isSubstation ? "yes" : "no"}`,
-      `basefreq=${numText(this.baseFrequency)}`,
+      `basefreq=${fullText(this.baseFrequency)}`,
     );
     if (this.bank !== "") parts.push(`bank=${this.bank}`);
     if (!this.enabled) parts.push("enabled=no");
