@@ -51,6 +51,12 @@ export const DEFAULT_TOLERANCES: Readonly<EnappTolerances> = Object.freeze({
   qKvar: 0.1,
 });
 
+/**
+ * The authors' tolerance of 1e-3 pu, applied separately: 1e-3 pu on v = |V|² is 5e-4 pu on |V|; 1e-3 pu of
+ * power is 1 kW and 1 kVAr on the 1 MVA base. Their code applied it to one mixed quantity at the last boundary.
+ */
+export const AUTHORS_TOLERANCES: Readonly<EnappTolerances> = Object.freeze({ vPu: 5e-4, pKw: 1, qKvar: 1 });
+
 /** The first boundary guess: the authors' flat start (v = substation voltage, S = 0) or each child subtree's net load. */
 export type InitialGuess = "flat" | "subtree-load";
 
