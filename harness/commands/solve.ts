@@ -8,9 +8,10 @@ import { type MpopfSolution, type MpopfSummary, solveMpopf } from "../../solvers
 import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
+import { type EnappCliArgs, enappCliOptions, solveEnappHandler } from "./solve-enapp.ts";
 
-/** Arguments of `mpopf solve`. */
-export interface SolveArgs {
+/** Arguments of `mpopf solve` (the ENApp ones are in solve-enapp.ts). */
+export interface SolveArgs extends EnappCliArgs {
   case: string;
   horizon?: number;
   objective?: ObjectiveKind;
@@ -120,9 +121,10 @@ export function writeSolution(dir: string, sol: MpopfSolution): string {
 /** `mpopf solve`: the centralized multi-period OPF (MPCOPF) of a study case. */
 export const solveCommand: CommandModule<object, SolveArgs> = {
   command: "solve",
-  describe: "Solve the centralized multi-period OPF of a study case (MPCOPF)",
+  describe:
+    "Solve the multi-period OPF of a study case: centralized (MPCOPF), ENApp (MPDOPF, --method enapp) or both",
   builder: (y: Argv) =>
-    y
+    enappCliOptions(y)
       .option("case", {
         type: "string",
         default: "ieee123",
@@ -178,6 +180,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
         describe: "no progress lines on stderr",
       }) as Argv<SolveArgs>,
   handler: async (argv: ArgumentsCamelCase<SolveArgs>) => {
+    if (argv.method === "enapp" || argv.method === "both") return solveEnappHandler(argv);
     const t0 = performance.now();
     const progress = (msg: string) => {
       if (!argv.quiet)

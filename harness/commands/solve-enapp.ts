@@ -1,0 +1,272 @@
+/**
+ * The ENApp part of `mpopf solve`: `--method enapp --areas <partition>` runs the spatially distributed MPOPF
+ * (MPDOPF) on a worker pool; `--method both` also solves the centralized MPOPF and prints the paper's Table II
+ * side by side. With `--out` the result tables are written in the report's run-directory layout
+ * (tables/mpcopf, tables/mpdopf, tables/enapp; `mpopf report DIR` renders them).
+ */
+import type { ArgumentsCamelCase, Argv } from "yargs";
+import { loadCase, resolveCaseFile, type StudyCase } from "../../models/case.ts";
+import { InputError } from "../../models/errors.ts";
+import type { Partition } from "../../models/partition.ts";
+import { buildScenario } from "../../models/scenario.ts";
+import type { Scenario } from "../../models/types.ts";
+import { type ResultSet, renderTable, runDirFiles, table2 } from "../../reports/index.ts";
+import {
+  type AreaBackend,
+  type Coupling,
+  type EnappOptions,
+  type EnappSolution,
+  type EnappSummary,
+  type InitialGuess,
+  type MacroIteration,
+  solveEnapp,
+} from "../../solvers/enapp/index.ts";
+import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
+import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
+import { ExitError } from "../errors.ts";
+import { RunDirWriter } from "../run-dir.ts";
+import { createSolver, formatSummary, parseIpoptOptions, type SolveArgs, scenarioRequest } from "./solve.ts";
+
+/** Which solve `mpopf solve` runs. */
+export type SolveMethod = "central" | "enapp" | "both";
+
+/** The ENApp arguments of `mpopf solve`. */
+export interface EnappCliArgs {
+  method?: SolveMethod;
+  areas?: string;
+  coupling?: Coupling;
+  maxMacro?: number;
+  tolV?: number;
+  tolP?: number;
+  tolQ?: number;
+  reverseFlow?: boolean;
+  initialGuess?: InitialGuess;
+  workers?: number;
+}
+
+/** Add the ENApp options to the `mpopf solve` builder. */
+export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option("method", {
+      choices: ["central", "enapp", "both"] as const,
+      describe: "centralized MPOPF, ENApp (MPDOPF), or both with the Table II comparison (default central)",
+    })
+    .option("areas", {
+      type: "string",
+      describe: "partition of the case for ENApp (default: the case's first)",
+    })
+    .option("coupling", {
+      choices: ["own", "marginal"] as const,
+      describe: "ENApp area objectives: own (the authors) or marginal (boundary prices; matches MPCOPF)",
+    })
+    .option("max-macro", {
+      type: "number",
+      describe: "ENApp: largest number of macro-iterations (default 30)",
+    })
+    .option("tol-v", { type: "number", describe: "ENApp: boundary voltage tolerance (pu, default 1e-5)" })
+    .option("tol-p", { type: "number", describe: "ENApp: boundary real-power tolerance (kW, default 0.1)" })
+    .option("tol-q", {
+      type: "number",
+      describe: "ENApp: boundary reactive-power tolerance (kVAr, default 0.1)",
+    })
+    .option("reverse-flow", {
+      type: "boolean",
+      describe: "ENApp: allow reverse power flow from a child area into its parent (the authors forbid it)",
+    })
+    .option("initial-guess", {
+      choices: ["flat", "subtree-load"] as const,
+      describe: "ENApp: first boundary values (default flat: v = substation voltage, S = 0)",
+    })
+    .option("workers", {
+      type: "number",
+      describe: "ENApp: worker threads for the area solves (default: number of CPUs; 0 = in this thread)",
+    }) as Argv<T>;
+}
+
+/** The ENApp options a command line describes. */
+export function enappOptions(a: EnappCliArgs & Pick<SolveArgs, "ipopt">): Partial<EnappOptions> {
+  const o: Partial<EnappOptions> = {};
+  if (a.coupling !== undefined) o.coupling = a.coupling;
+  if (a.maxMacro !== undefined) o.maxIterations = a.maxMacro;
+  const tol: Partial<EnappOptions["tolerances"]> = {};
+  if (a.tolV !== undefined) tol.vPu = a.tolV;
+  if (a.tolP !== undefined) tol.pKw = a.tolP;
+  if (a.tolQ !== undefined) tol.qKvar = a.tolQ;
+  if (Object.keys(tol).length > 0) o.tolerances = tol as EnappOptions["tolerances"];
+  if (a.reverseFlow !== undefined) o.allowReverseFlow = a.reverseFlow;
+  if (a.initialGuess !== undefined) o.initialGuess = a.initialGuess;
+  if (a.ipopt !== undefined) o.ipopt = parseIpoptOptions(a.ipopt);
+  return o;
+}
+
+/** The partition named on the command line (or the case's first). Throws `InputError` naming case.json. */
+export function pickPartition(c: StudyCase, name: string | undefined): Partition {
+  const names = Object.keys(c.partitions);
+  const key = name ?? names[0];
+  const part = key === undefined ? undefined : c.partitions[key];
+  if (!part) {
+    throw new InputError(
+      "bad-partition",
+      name === undefined
+        ? `case '${c.name}' defines no partition into areas (needed by ENApp)`
+        : `case '${c.name}' has no partition '${name}' (available: ${names.join(", ") || "none"})`,
+      { file: resolveCaseFile(c.dir), element: `case ${c.name}`, field: "partitions" },
+    );
+  }
+  return part;
+}
+
+/** Human-readable summary of an ENApp run (stdout of `mpopf solve --method enapp`). */
+export function formatEnappSummary(s: EnappSummary): string {
+  const f = (v: number, d = 2) => v.toFixed(d);
+  const e = (v: number) => v.toExponential(2);
+  return [
+    `scenario        ${s.scenario}, partition ${s.partition} (${s.areas} areas, ${s.boundaries} boundaries)`,
+    `status          ${s.status}${s.valid ? "" : "  (NOT a valid result)"}`,
+    `                ${s.message}`,
+    `objective       ${s.objectiveKind} = ${f(s.objective, 4)} (centralized objective at the composed solution)`,
+    `macro-its       ${s.macroIterations}; final residuals ${e(s.resVPu)} pu, ${e(s.resPKw)} kW, ${e(s.resQKvar)} kVAr (tolerances ${s.tolerances.vPu} pu, ${s.tolerances.pKw} kW, ${s.tolerances.qKvar} kVAr)`,
+    `line loss       ${f(s.lossKw)} kW (sum over periods)`,
+    `substation      ${f(s.pSubsKw)} kW, ${f(s.qSubsKvar)} kVAr (sums), peak ${f(s.peakKw)} kW`,
+    `cost            $${f(s.costUsd)}`,
+    `times           wall ${f(s.wallSeconds, 3)} s (${s.workers} worker${s.workers === 1 ? "" : "s"}), sequential ${f(s.sequentialSeconds, 3)} s, critical path ${f(s.criticalPathSeconds, 3)} s`,
+    `solver          ${s.solver.name} ${s.solver.version} (${s.solver.backend}, ${s.solver.linearSolver}); composed residual ${e(s.composedResidualPu)} pu`,
+    "",
+  ].join("\n");
+}
+
+/** One progress line per macro-iteration. */
+export function formatMacroIteration(it: MacroIteration): string {
+  const areas = it.areas
+    .map(
+      (a) =>
+        `${a.area}:${a.success ? "" : `${a.status} `}${a.ipoptIterations}it/${a.solveSeconds.toFixed(3)}s`,
+    )
+    .join(" ");
+  return `macro-iteration ${it.k}: residuals ${it.resVPu.toExponential(2)} pu, ${it.resPKw.toExponential(2)} kW, ${it.resQKvar.toExponential(2)} kVAr; cost $${it.costUsd.toFixed(2)}, loss ${it.lossKwh.toFixed(2)} kWh; ${it.seconds.toFixed(3)} s [${areas}]`;
+}
+
+function resultSet(label: string, t: MpopfTables): ResultSet {
+  return {
+    label,
+    periods: t.periods,
+    pv: t.pv,
+    batteries: t.batteries,
+    buses: t.buses,
+    branches: t.branches,
+  };
+}
+
+/** Write an ENApp run (and the centralized solve, for `both`) into a run directory, atomically. */
+export function writeEnappRun(
+  dir: string,
+  scenario: Scenario,
+  enapp: EnappSolution,
+  central?: MpopfSolution,
+): string {
+  const w = new RunDirWriter(dir);
+  try {
+    const files = runDirFiles({
+      title: `${scenario.name}: ${central ? "MPCOPF vs MPDOPF" : "MPDOPF"} (${enapp.summary.partition})`,
+      meta: [
+        ["Scenario", scenario.name],
+        ["Partition", `${enapp.summary.partition} (${enapp.summary.areas} areas)`],
+        ["ENApp coupling", enapp.options.coupling],
+        ["Macro-iterations", String(enapp.macroIterations)],
+      ],
+      dtH: scenario.dtH,
+      ...(central ? { mpcopf: resultSet("MPCOPF", central.tables) } : {}),
+      mpdopf: resultSet("MPDOPF", enapp.tables),
+      enapp: { iterations: enapp.historyTables.iterations, boundaries: enapp.historyTables.boundaries },
+    });
+    for (const [p, text] of files) w.write(p, text);
+    w.write("tables/enapp/areas.csv", `${enapp.historyTables.areas.toCSV()}\n`);
+    w.write("tables/enapp/residuals.csv", `${enapp.historyTables.residuals.toCSV()}\n`);
+    w.writeJson("summary.json", {
+      method: central ? "both" : "enapp",
+      ...(central ? { mpcopf: central.summary } : {}),
+      mpdopf: enapp.summary,
+      enappOptions: enapp.options,
+    });
+    w.commit();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+  return w.target;
+}
+
+/** Handler of `mpopf solve --method enapp|both`. */
+export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & EnappCliArgs>): Promise<void> {
+  const t0 = performance.now();
+  const progress = (msg: string) => {
+    if (!argv.quiet)
+      process.stderr.write(`[mpopf ${((performance.now() - t0) / 1000).toFixed(2)}s] ${msg}\n`);
+  };
+  const method = argv.method ?? "enapp";
+  progress(`loading case ${argv.case}`);
+  const c = loadCase(argv.case);
+  const scenario = buildScenario(c, scenarioRequest(argv));
+  const partition = pickPartition(c, argv.areas);
+  const options = enappOptions(argv);
+  progress(
+    `scenario ${scenario.name}: ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries; partition ${partition.name}: ${partition.areas.length} areas`,
+  );
+  const workers = argv.workers;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
+    throw new InputError("bad-option", `expected a whole number of workers >= 0, got ${workers}`, {
+      element: "command line",
+      field: "workers",
+    });
+  }
+  let central: MpopfSolution | undefined;
+  const solver = await createSolver(argv.solver);
+  if (method === "both") {
+    progress("solving the centralized MPOPF (MPCOPF)");
+    central = solveMpopf({ scenario }, solver, { ipopt: parseIpoptOptions(argv.ipopt) });
+    progress(`MPCOPF ${central.summary.status} in ${central.summary.solveSeconds.toFixed(3)} s`);
+  }
+  let backend: AreaBackend;
+  let close = async () => {};
+  if (workers === 0 || argv.solver === "native") {
+    backend = { kind: "thread", solver };
+    progress(`ENApp areas solve in this thread (${solver.identity.backend} Ipopt)`);
+  } else {
+    const { createSolverPool } = await import("../../solvers/ipopt/index.ts");
+    const pool = await createSolverPool(workers === undefined ? {} : { size: workers });
+    backend = { kind: "pool", pool };
+    close = () => pool.close();
+    progress(`ENApp areas solve on ${pool.size} worker threads`);
+  }
+  let enapp: EnappSolution;
+  try {
+    enapp = await solveEnapp(scenario, partition, backend, options, (it) =>
+      progress(formatMacroIteration(it)),
+    );
+  } finally {
+    await close();
+  }
+  const s = enapp.summary;
+  progress(s.message);
+  const valid = enapp.valid && (central?.valid ?? true);
+  if (valid && argv.out) {
+    const dir = writeEnappRun(argv.out, scenario, enapp, central);
+    progress(`tables written to ${dir}`);
+  }
+  if (argv.json) {
+    process.stdout.write(`${JSON.stringify(central ? { mpcopf: central.summary, mpdopf: s } : s)}\n`);
+  } else {
+    if (central) process.stdout.write(`MPCOPF\n${formatSummary(central.summary)}\nMPDOPF (ENApp)\n`);
+    process.stdout.write(formatEnappSummary(s));
+    if (central) {
+      const t = table2(resultSet("MPCOPF", central.tables), resultSet("MPDOPF", enapp.tables), scenario.dtH);
+      process.stdout.write(`\n${renderTable(t).md}\n`);
+    }
+  }
+  if (!valid) {
+    const why = !enapp.valid
+      ? `ENApp ${s.status}: ${s.message}`
+      : `MPCOPF ${central!.summary.status}: ${central!.summary.message}`;
+    throw new ExitError(`no valid solution (${why})${argv.out ? `; nothing written to ${argv.out}` : ""}`, 1);
+  }
+}

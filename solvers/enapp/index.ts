@@ -1,0 +1,44 @@
+/** Public API of ENApp, the spatially distributed multi-period OPF (MPDOPF). */
+export {
+  type AreaProblemArgs,
+  areaFactoryRef,
+  enappAreaProblem,
+  type LinearTerms,
+  type QuadraticTerms,
+  withLinearObjective,
+  withQuadraticObjective,
+} from "./area-problem.ts";
+export {
+  type DecomposeOptions,
+  type Decomposition,
+  decompose,
+  type EnappArea,
+  type EnappBoundary,
+} from "./decompose.ts";
+export {
+  type AreaBackend,
+  type AreaSolveRecord,
+  type BoundaryExchange,
+  composeSolution,
+  type EnappHistoryTables,
+  type EnappSolution,
+  type EnappStatus,
+  type EnappSummary,
+  type EnappTimes,
+  historyTables,
+  type MacroIteration,
+  solveEnapp,
+} from "./enapp.ts";
+export {
+  AUTHORS_RELAXATION,
+  AUTHORS_TOLERANCES,
+  type Coupling,
+  DEFAULT_ENAPP_OPTIONS,
+  DEFAULT_TOLERANCES,
+  type EnappOptions,
+  type EnappTolerances,
+  type InitialGuess,
+  NO_RELAXATION,
+  type RelaxationSchedule,
+  resolveEnappOptions,
+} from "./options.ts";
