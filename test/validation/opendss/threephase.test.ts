@@ -192,6 +192,31 @@ describe("Transformer", () => {
     expect(abs(sub(nodeV(dss, "b.1"), divider(0.1, 240))) / 240).toBeLessThan(1e-11);
   });
 
+  it("no-load loss and magnetising current sit on winding 2; sub=yes losses are substation losses", () => {
+    const dss = source(
+      1,
+      2.4,
+      "New Transformer.t phases=1 windings=2 buses=[a.1 b.1] kVs=[2.4 0.24] kVAs=[100 100] %Rs=[1 1] XHL=4 %noloadloss=1 %imag=2 ppm_antifloat=0 sub=yes",
+      [4.156921938165306, 0.4156921938165306],
+    );
+    dss.solution.solve();
+    const zleak = add(scale(c(0.02, 0.04), 0.576), scale(c(0, 1e-6), 0.01));
+    const zm = inv(scale(c(0.01, -0.02), 100e3 / 240 ** 2));
+    const e = polar(240, SRC_RAD);
+    const vb = div(mul(e, zm), add(zleak, zm));
+    expect(abs(sub(nodeV(dss, "b.1"), vb)) / 240).toBeLessThan(1e-11);
+    const i = div(e, add(zleak, zm));
+    // power into the transformer: the source EMF's power less the source reactance's vars
+    const s = sub(mul(e, c(i.re, -i.im)), c(0, abs(i) ** 2 * 1e-6 * 0.01));
+    const [kw, kvar] = dss.circuit.lossesKw();
+    expect(kw).toBeCloseTo(s.re / 1000, 9);
+    expect(kvar).toBeCloseTo(s.im / 1000, 9);
+    expect(kw).toBeCloseTo(1, 2); // ≈ 1 % of 100 kVA
+    expect(kvar).toBeCloseTo(2, 1); // ≈ 2 %
+    expect(dss.circuit.substationLossesKw()).toEqual(dss.circuit.lossesKw());
+    expect(dss.snapshot("summary").substation_losses_kw).toBeCloseTo(kw, 12);
+  });
+
   it("3-winding: star equivalent XH = (XHL+XHT−XLT)/2 etc., loads on both secondaries", () => {
     const dss = source(
       1,
@@ -297,6 +322,32 @@ describe("Transformer", () => {
     const e2 = thrown(() => dss.text("\nNew RegControl.r transformer=nothere winding=2\n", "r.dss"));
     expect(e2.message).toContain("r.dss:2");
     expect(e2.message).toContain("nothere");
+  });
+});
+
+describe("Vsource sequence impedances", () => {
+  it("Z1/Z0 give the phase matrix Zs = (2Z1+Z0)/3, Zm = (Z0−Z1)/3 (a phase-to-ground load)", () => {
+    const z1 = c(0.5, 2);
+    const z0 = c(1.5, 6);
+    const dss = new OpenDSS();
+    dss.text(`
+      Clear
+      New Circuit.s phases=3 basekv=12.47 bus1=a pu=1 Z1=[${z1.re} ${z1.im}] Z0=[${z0.re} ${z0.im}]
+      New Load.g phases=1 bus1=a.1 kV=7.2 kW=1000 kvar=0 model=2
+      Set VoltageBases=[12.47]
+      CalcVoltageBases
+      Set Tolerance=1e-13 MaxIterations=100
+      Solve
+    `);
+    const zs = scale(add(scale(z1, 2), z0), 1 / 3);
+    const zm = scale(sub(z0, z1), 1 / 3);
+    const rl = 7200 ** 2 / 1e6;
+    const vmag = 12470 / Math.sqrt(3);
+    const e1 = polar(vmag, SRC_RAD);
+    const e2 = polar(vmag, (360 - 120) / 57.29577951);
+    const i = div(e1, add(zs, c(rl)));
+    expect(abs(sub(nodeV(dss, "a.1"), sub(e1, mul(zs, i)))) / vmag).toBeLessThan(1e-11);
+    expect(abs(sub(nodeV(dss, "a.2"), sub(e2, mul(zm, i)))) / vmag).toBeLessThan(1e-11);
   });
 });
 
