@@ -228,6 +228,51 @@ describe("ENApp: history, exchange tables and times", () => {
   });
 });
 
+describe("ENApp: reverse power flow into a parent is an option", () => {
+  it("area 4 with 15× its PV: forbidden (the authors) its area fails; allowed, ENApp matches MPCOPF's back-feed", async () => {
+    const part = c.partitions["ieee123-4"]!;
+    const base = buildScenario(c, { horizon: 5, objective: "cost", pvPercent: 20, battPercent: 30 });
+    const area4 = part.areas.findIndex((a) => a.id === "4");
+    const scenario: Scenario = {
+      ...base,
+      pvs: base.pvs.map((u) =>
+        part.areaOf[u.bus] === area4 ? { ...u, pRatedKw: 15 * u.pRatedKw, sRatedKva: 15 * u.sRatedKva } : u,
+      ),
+    };
+    const central = solveMpopf({ scenario }, solver);
+    expect(central.valid).toBe(true);
+    const into4 = central.tables.branches.filter((d: { to: string }) => d.to === "128").array("pKw");
+    expect(Math.min(...(into4 as number[]))).toBeLessThan(-50);
+    const forbid = await solveEnapp(scenario, part, { kind: "pool", pool });
+    expect(forbid.status).toBe("area-failed");
+    expect(forbid.message).toMatch(/area 4 infeasible_problem_detected/);
+    const allow = await solveEnapp(scenario, part, { kind: "pool", pool }, { allowReverseFlow: true });
+    expectConverged(allow);
+    const b24 = allow.history[allow.history.length - 1]!.boundaries.find((b) => b.boundary === "2→4")!;
+    expect(Math.min(...b24.pKw)).toBeLessThan(-50);
+    const rel = (allow.summary.objective - central.summary.objective) / central.summary.objective;
+    expect(Math.abs(rel)).toBeLessThan(1e-3);
+    // Own objectives: area 4 is paid the energy price for its export and ignores what the export saves or
+    // costs upstream, so its batteries shift energy differently (hourly P_subs differs by ~12 kW). The
+    // marginal coupling prices the export at its value to the parent and matches hour by hour.
+    const priced = await solveEnapp(
+      scenario,
+      part,
+      { kind: "pool", pool },
+      {
+        allowReverseFlow: true,
+        coupling: "marginal",
+      },
+    );
+    expectConverged(priced);
+    const d = diffs(central.tables, priced.tables);
+    process.stdout.write(
+      `ENApp reverse flow: own ${allow.macroIterations} macro-its, objective +${(rel * 100).toFixed(4)} %, max |ΔP_subs| ${diffs(central.tables, allow.tables).dPKw.toFixed(2)} kW; marginal ${priced.macroIterations} macro-its, max |ΔP_subs| ${d.dPKw.toFixed(4)} kW\n`,
+    );
+    expect(d.dPKw).toBeLessThan(1);
+  });
+});
+
 describe("ENApp: non-convergence is a status", () => {
   it("a peak cap the root area cannot meet alone: the centralized solve succeeds, ENApp reports a failed area", async () => {
     const scenario = buildScenario(c, {
