@@ -541,8 +541,14 @@ export class Transformer extends CktElement {
       `kVs=${list((x) => fullText(x.kVLL))}`,
       `kVAs=${list((x) => fullText(x.kVA))}`,
       `%Rs=${list((x) => fullText(x.rPu * 100))}`,
-      `Xscarray=[${this.xsc.map((x) => fullText(x * 100)).join(" ")}]`,
     ];
+    // pair reactances as XHL/XHT/XLT (so later edits of one of them keep the others), unless
+    // there are more than 3 windings or a zero (which XHL=0 would turn into OpenDSS's default)
+    const W = this.numWindings;
+    const x3 = W === 2 ? [this.xsc[0]!, this.xht, this.xlt] : [...this.xsc];
+    if (W <= 3 && x3.every((x) => x !== 0)) {
+      parts.push(`XHL=${fullText(x3[0]! * 100)} XHT=${fullText(x3[1]! * 100)} XLT=${fullText(x3[2]! * 100)}`);
+    } else parts.push(`Xscarray=[${this.xsc.map((x) => fullText(x * 100)).join(" ")}]`);
     w.forEach((x, i) => {
       parts.push(
         `wdg=${i + 1} MaxTap=${fullText(x.maxTap)} MinTap=${fullText(x.minTap)} NumTaps=${x.numTaps}` +
