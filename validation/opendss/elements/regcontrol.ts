@@ -151,7 +151,7 @@ export class RegControl extends ControlElement {
 
   sample(cx: ControlContext): void {
     const t = this.transformer;
-    if (!t) return;
+    if (!t?.enabled) return;
     if (this.tapLimitPerChange === 0) {
       this.pendingTapChange = 0;
       return;
