@@ -150,7 +150,7 @@ describe.skipIf(!ref.available)("OpenDSS reference cases (three-phase IEEE 13 an
         `[opendss ${c.folder}] iterations ${r.iterations}/${e.iterations}, control iterations ${r.control_iterations}/${e.control_iterations}; ` +
           `taps ${r.regcontrols.map((x) => x.tap_number).join(" ")} / ${e.regcontrols.map((x: Json) => x.tap_number).join(" ")}; ` +
           `max |ΔV| ${d.vPu.toExponential(2)} pu, max Δangle ${d.angleDeg.toExponential(2)}°, max rel Δ totals ${d.totalsRel.toExponential(2)}, ` +
-          `worst element P/Q ${(d.elementWorst * 1e-5).toExponential(2)} (rel, floor 1e-4 kW)\n`,
+          `worst element P/Q deviation ${d.elementWorst.toExponential(2)} × its limit (1e-5 relative or 1e-4 kW)\n`,
       );
       expect(r.regcontrols).toHaveLength(e.regcontrols.length);
       r.regcontrols.forEach((g, i) => {
