@@ -1,21 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RunDirWriter } from "../../harness/run-dir.ts";
-import { REPO_ROOT } from "../helpers/reference.ts";
+import { runMpopf } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "mpopf-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function mpopf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/mpopf.js"), ...args], {
-    encoding: "utf8",
-    cwd: tmp,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mpopf = (...args: string[]) => runMpopf(tmp, ...args);
 
 describe("mpopf CLI: case show, errors, exit codes", () => {
   it("prints the IEEE-123 summary table", () => {

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -13,19 +12,13 @@ import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildReport } from "../../reports/report.ts";
 import { readRunDir, runDirFiles } from "../../reports/run-files.ts";
-import { REPO_ROOT } from "../helpers/reference.ts";
+import { runMpopf } from "../helpers/cli.ts";
 import { mpcopf, syntheticInput, writeSyntheticRunDir } from "./synthetic.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "mpopf-report-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function mpopf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/mpopf.js"), ...args], {
-    encoding: "utf8",
-    cwd: tmp,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mpopf = (...args: string[]) => runMpopf(tmp, ...args);
 
 /** Every file under a directory (relative path → bytes), sorted. */
 function tree(dir: string): Map<string, Buffer> {

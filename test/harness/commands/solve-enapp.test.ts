@@ -1,21 +1,14 @@
 /** `mpopf solve --method enapp|both`: the ENApp CLI end to end (spawned like a user would). */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../helpers/reference.ts";
+import { runMpopf } from "../../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "mpopf-solve-enapp-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function mpopf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/mpopf.js"), ...args], {
-    encoding: "utf8",
-    cwd: tmp,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mpopf = (...args: string[]) => runMpopf(tmp, ...args);
 
 const T3 = ["--horizon", "3", "--objective", "cost", "--pv", "20", "--batt", "30"];
 

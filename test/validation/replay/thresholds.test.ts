@@ -3,7 +3,6 @@
  * capacitors, recorded): the defaults pass; a limit set below the measured value fails with the metric,
  * value, hour and element named — through the exported function and through `mpopf validate` (exit code).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import {
   parseThresholds,
 } from "../../../validation/replay/thresholds.ts";
 import { validateRunDir } from "../../../validation/replay/validate-run.ts";
+import { runMpopf } from "../../helpers/cli.ts";
 import { REPO_ROOT } from "../../helpers/reference.ts";
 import { decoded, RECORDED_ENGINE, recordedReplay, v2 } from "./helpers.ts";
 
@@ -28,13 +28,7 @@ const available = decoded.available && v2.available;
 const tmp = mkdtempSync(join(tmpdir(), "mpopf-validate-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function mpopf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin/mpopf.js"), ...args], {
-    encoding: "utf8",
-    cwd: tmp,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mpopf = (...args: string[]) => runMpopf(tmp, ...args);
 
 describe("thresholds file", () => {
   it("the shipped default file is exactly DEFAULT_THRESHOLDS and validates", () => {
