@@ -4,20 +4,32 @@ import { loadCase } from "../../models/case.ts";
 import { buildScenario } from "../../models/scenario.ts";
 import type { Scenario } from "../../models/types.ts";
 import { buildReport, type ReportInput, type ResultSet, runDirFiles } from "../../reports/index.ts";
+import { type EnappSolution, solveEnapp } from "../../solvers/enapp/index.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
 import { solveMpopf } from "../../solvers/mpopf/solve.ts";
+import { enappLimits, enappReplayBound } from "../../validation/replay/enapp-bound.ts";
 import { powerFlowResultSet, type ReplayResult, replayRun } from "../../validation/replay/index.ts";
-import { checkThresholds, formatViolation } from "../../validation/replay/thresholds.ts";
+import {
+  checkThresholds,
+  DEFAULT_THRESHOLDS,
+  formatViolation,
+  type MetricLimits,
+  type Thresholds,
+} from "../../validation/replay/thresholds.ts";
 import type { DeckFlavour } from "../../validation/replay/types.ts";
 import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
 import { formatCaseSummary, summariseCase } from "./case.ts";
 import { createSolver, type SolveArgs, scenarioRequest } from "./solve.ts";
+import { formatMacroIteration, pickPartition } from "./solve-enapp.ts";
 
 /** Arguments of `mpopf run`. */
 interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt"> {
   out: string;
+  method: "both" | "central";
+  areas?: string;
+  workers?: number;
   reportFlavour: DeckFlavour;
   report: boolean;
 }
@@ -46,6 +58,41 @@ function solveRecord(s: MpopfSolution) {
   };
 }
 
+/**
+ * Thresholds for this run: the defaults, plus for the ENApp replays the bound its final boundary residuals
+ * allow (validation/replay/enapp-bound.ts) added to each per-hour and horizon limit.
+ */
+function runThresholds(label: string, limits: MetricLimits | null): Thresholds {
+  if (!limits) return DEFAULT_THRESHOLDS;
+  const widen = (base: MetricLimits): MetricLimits => {
+    const out: MetricLimits = { ...base };
+    for (const [m, add] of Object.entries(limits) as Array<[keyof MetricLimits, { abs?: number } | null]>) {
+      const b = base[m];
+      const extra = add?.abs ?? 0;
+      if (!b) continue;
+      out[m] = {
+        ...b,
+        ...(b.abs !== undefined || (b.min === undefined && b.max === undefined)
+          ? { abs: (b.abs ?? 0) + extra }
+          : {}),
+        ...(b.min !== undefined ? { min: b.min - extra } : {}),
+        ...(b.max !== undefined ? { max: b.max + extra } : {}),
+      };
+    }
+    return out;
+  };
+  return {
+    ...DEFAULT_THRESHOLDS,
+    description: `${DEFAULT_THRESHOLDS.description}; '${label}' replays widened by the ENApp boundary-residual bound`,
+    labels: {
+      [label]: {
+        "model-consistent": widen(DEFAULT_THRESHOLDS.flavours["model-consistent"] ?? {}),
+        "paper-style": widen(DEFAULT_THRESHOLDS.flavours["paper-style"] ?? {}),
+      },
+    },
+  };
+}
+
 /** Describe the scenario for the report header and the manifest. */
 function scenarioMeta(caseName: string, s: Scenario): Array<[string, string]> {
   const o = s.options;
@@ -68,10 +115,11 @@ function scenarioMeta(caseName: string, s: Scenario): Array<[string, string]> {
 }
 
 /**
- * `mpopf run`: the main job. Solves the study case centralized (MPCOPF), replays the set-points hour by
- * hour in the OpenDSS-compatible engine (model-consistent and paper-style decks), writes the result
- * tables, the exported decks, the discrepancy tables, the report and a manifest into one run directory,
- * atomically. A solve that does not succeed stops the run with exit code 1 and writes nothing.
+ * `mpopf run`: the main job. Solves the study case centralized (MPCOPF) and with ENApp (MPDOPF, areas in
+ * parallel worker threads), replays both solutions' set-points hour by hour in the OpenDSS-compatible engine
+ * (model-consistent and paper-style decks), writes the result tables, the exported decks, the discrepancy
+ * tables, the thresholds used, the report and a manifest into one run directory, atomically. A solve that
+ * does not succeed stops the run with exit code 1 and writes nothing.
  */
 export const runCommand: CommandModule<object, RunArgs> = {
   command: "run",
@@ -107,6 +155,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: "wasm" as const,
         describe: "Ipopt backend",
       })
+      .option("method", {
+        choices: ["both", "central"] as const,
+        default: "both" as const,
+        describe: "solve centralized and ENApp (both), or centralized only",
+      })
+      .option("areas", {
+        type: "string",
+        describe: "partition for ENApp (default: the case's first, ieee123-4)",
+      })
+      .option("workers", { type: "number", describe: "worker threads for the ENApp areas (default: CPUs)" })
       .option("report-flavour", {
         choices: ["paper-style", "model-consistent"] as const,
         default: "paper-style" as const,
@@ -145,12 +203,57 @@ export const runCommand: CommandModule<object, RunArgs> = {
       );
     }
 
+    let enapp: EnappSolution | undefined;
+    if (argv.method === "both") {
+      const partition = pickPartition(c, argv.areas);
+      const { createSolverPool } = await import("../../solvers/ipopt/index.ts");
+      const pool = await createSolverPool(argv.workers === undefined ? {} : { size: argv.workers });
+      try {
+        enapp = await stage("solve MPDOPF (ENApp)", () =>
+          solveEnapp(scenario, partition, { kind: "pool", pool }, {}, (it) =>
+            progress(formatMacroIteration(it)),
+          ),
+        );
+      } finally {
+        await pool.close();
+      }
+      progress(`MPDOPF: ${enapp.summary.message}`);
+      if (!enapp.valid) {
+        throw new ExitError(
+          `ENApp did not produce a valid result (${enapp.summary.status}: ${enapp.summary.message}); nothing written (--method central skips ENApp)`,
+          1,
+        );
+      }
+    }
+
     const w = new RunDirWriter(argv.out);
     try {
       const replays: ReplayResult[] = await stage("replay MPCOPF", () =>
         replayRun(w, { label: "mpcopf", network: c.network, scenario, tables: cen.tables }),
       );
       const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
+      const eRated = scenario.batteries.map((b) => b.eRatedKwh);
+      let enappReplays: ReplayResult[] = [];
+      let thresholds = DEFAULT_THRESHOLDS;
+      if (enapp) {
+        const e = enapp;
+        enappReplays = await stage("replay MPDOPF", () =>
+          replayRun(w, { label: "mpdopf", network: c.network, scenario, tables: e.tables }),
+        );
+        const s = e.summary;
+        const bound = enappReplayBound(c.network, e.decomposition.partition, {
+          vSqPu: 2 * scenario.options.vMaxPu * s.resVPu,
+          pPu: s.resPKw / c.network.sBaseKva,
+          qPu: s.resQKvar / c.network.sBaseKva,
+        });
+        const prices = Array.from(scenario.priceUsdPerKwh);
+        thresholds = runThresholds("mpdopf", {
+          ...enappLimits(bound, scenario.T),
+          costUsd: { abs: Math.max(...prices) * bound.pSubsKw * scenario.dtH },
+          horizonCostUsd: { abs: prices.reduce((a, p) => a + p, 0) * bound.pSubsKw * scenario.dtH },
+        });
+      }
+      const shownEnapp = enappReplays.find((r) => r.comparison.flavour === argv.reportFlavour);
       const input: ReportInput = {
         title: `${c.name}: T = ${scenario.T}, ${scenario.objective.kind} objective`,
         meta: [
@@ -159,30 +262,46 @@ export const runCommand: CommandModule<object, RunArgs> = {
         ],
         dtH: scenario.dtH,
         mpcopf: resultSet("MPCOPF", cen.tables),
+        ...(enapp ? { mpdopf: resultSet("MPDOPF", enapp.tables) } : {}),
+        ...(enapp
+          ? {
+              enapp: {
+                iterations: enapp.historyTables.iterations,
+                boundaries: enapp.historyTables.boundaries,
+              },
+            }
+          : {}),
         replay: {
-          mpcopf: powerFlowResultSet(
-            shown.comparison,
-            "OpenDSS (MPCOPF)",
-            scenario.batteries.map((b) => b.eRatedKwh),
-          ) as unknown as ResultSet,
+          mpcopf: powerFlowResultSet(shown.comparison, "OpenDSS (MPCOPF)", eRated) as unknown as ResultSet,
+          ...(shownEnapp
+            ? {
+                mpdopf: powerFlowResultSet(
+                  shownEnapp.comparison,
+                  "OpenDSS (MPDOPF)",
+                  eRated,
+                ) as unknown as ResultSet,
+              }
+            : {}),
         },
       };
       for (const [p, d] of runDirFiles(input)) w.write(p, d);
       w.writeJson("tables/mpcopf/summary.json", cen.summary);
+      if (enapp) {
+        w.writeJson("tables/mpdopf/summary.json", enapp.summary);
+        w.write("tables/enapp/areas.csv", `${enapp.historyTables.areas.toCSV()}\n`);
+        w.write("tables/enapp/residuals.csv", `${enapp.historyTables.residuals.toCSV()}\n`);
+      }
+      w.writeJson("thresholds.json", thresholds);
 
-      const verdicts = replays.map((r) => ({
+      const verdicts = [...replays, ...enappReplays].map((r) => ({
         replay: `${r.label}-${r.comparison.flavour}`,
-        report: checkThresholds(r.comparison),
+        report: checkThresholds(r.comparison, thresholds),
       }));
       if (argv.report) {
         const rep = await stage("report", () => buildReport(input));
         for (const [p, d] of rep.files) w.write(p, d);
       }
-      const summary = summariseCase(
-        c,
-        scenario.pvs.length ? undefined : 0,
-        scenario.batteries.length ? undefined : 0,
-      );
+      const summary = summariseCase(c, argv.pv, argv.batt);
       w.write("case-summary.txt", formatCaseSummary(summary));
       timings.total = (performance.now() - t0) / 1000;
       w.writeJson("manifest.json", {
@@ -198,10 +317,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
           startIndex: scenario.startIndex,
           provenance: scenario.provenance,
         },
-        solves: { mpcopf: solveRecord(cen) },
+        solves: {
+          mpcopf: solveRecord(cen),
+          ...(enapp ? { mpdopf: { ...enapp.summary, options: enapp.options } } : {}),
+        },
         powerFlow: {
           engine: shown.engine,
           flavours: replays.map((r) => r.comparison.flavour),
+          thresholdsFile: "thresholds.json",
           reportFlavour: shown.comparison.flavour,
         },
         thresholds: verdicts.map((v) => ({

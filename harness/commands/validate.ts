@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadThresholds } from "../../validation/replay/thresholds.ts";
 import { validateRunDir } from "../../validation/replay/validate-run.ts";
@@ -28,7 +30,8 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       })
       .option("thresholds", {
         type: "string",
-        describe: "thresholds JSON, merged over the defaults (validation/replay/thresholds.default.json)",
+        describe:
+          "thresholds JSON, merged over the defaults (validation/replay/thresholds.default.json); default: RUN_DIR/thresholds.json if present",
       })
       .option("json", {
         type: "boolean",
@@ -36,7 +39,13 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
         describe: "print the verdicts as JSON",
       }) as unknown as Argv<ValidateArgs>,
   handler: (argv: ArgumentsCamelCase<ValidateArgs>) => {
-    const thresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
+    // Without --thresholds, a run's own thresholds.json (written by `mpopf run`: the defaults, widened for
+    // ENApp replays by the bound its boundary residuals allow) is used when present.
+    const own = join(argv.runDir, "thresholds.json");
+    const file = argv.thresholds ?? (existsSync(own) ? own : undefined);
+    const thresholds = file ? loadThresholds(file) : null;
+    if (!argv.json)
+      process.stdout.write(`thresholds: ${file ?? "defaults (validation/replay/thresholds.default.json)"}\n`);
     const v = validateRunDir(argv.runDir, thresholds);
     process.stdout.write(
       argv.json ? `${JSON.stringify({ ok: v.ok, reports: v.reports })}\n` : `${v.lines.join("\n")}\n`,

@@ -10,7 +10,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const mpopf = (...args: string[]) => runMpopf(tmp, ...args);
 
-describe("mpopf run: the main job end to end (IEEE-123, T = 3)", () => {
+describe("mpopf run: the main job end to end (IEEE-123, T = 3, centralized and ENApp)", () => {
   let run: ReturnType<typeof mpopf>;
   const out = join(tmp, "run");
   beforeAll(() => {
@@ -26,6 +26,13 @@ describe("mpopf run: the main job end to end (IEEE-123, T = 3)", () => {
       "tables/mpcopf/periods.csv",
       "tables/mpcopf/batteries.csv",
       "tables/replay-mpcopf/periods.csv",
+      "tables/mpdopf/periods.csv",
+      "tables/replay-mpdopf/periods.csv",
+      "tables/enapp/iterations.csv",
+      "tables/enapp/boundaries.csv",
+      "replay/mpdopf-model-consistent/comparison.json",
+      "replay/mpdopf-paper-style/comparison.json",
+      "thresholds.json",
       "replay/mpcopf-model-consistent/comparison.json",
       "replay/mpcopf-paper-style/deck/Master.dss",
       "replay/mpcopf-paper-style/deck/Hour03.dss",
@@ -45,6 +52,16 @@ describe("mpopf run: the main job end to end (IEEE-123, T = 3)", () => {
     expect(m.solves.mpcopf.solver).toMatchObject({ name: "Ipopt", version: "3.11.9", backend: "wasm" });
     expect(m.solves.mpcopf.selfCheck.maxResidualPu).toBeLessThan(1e-6);
     expect(m.powerFlow.flavours).toEqual(["model-consistent", "paper-style"]);
+    expect(m.solves.mpdopf).toMatchObject({ converged: true, valid: true, areas: 4, boundaries: 3 });
+    expect(Math.abs(m.solves.mpdopf.costUsd - m.solves.mpcopf.costUsd)).toBeLessThan(
+      1e-3 * m.solves.mpcopf.costUsd,
+    );
+    expect(m.thresholds.map((v: { replay: string }) => v.replay)).toEqual([
+      "mpcopf-model-consistent",
+      "mpcopf-paper-style",
+      "mpdopf-model-consistent",
+      "mpdopf-paper-style",
+    ]);
     expect(m.thresholds.every((v: { ok: boolean }) => v.ok)).toBe(true);
     expect(m.timingsSeconds.total).toBeGreaterThan(0);
   });
@@ -52,7 +69,9 @@ describe("mpopf run: the main job end to end (IEEE-123, T = 3)", () => {
   it("validates against the default thresholds, and fails a threshold set below the measured value", () => {
     const ok = mpopf("validate", out);
     expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/thresholds: .*thresholds\.json/);
     expect(ok.out).toMatch(/PASS mpcopf model-consistent/);
+    expect(ok.out).toMatch(/PASS mpdopf model-consistent/);
     const strict = join(tmp, "strict.json");
     writeFileSync(
       strict,
@@ -66,7 +85,7 @@ describe("mpopf run: the main job end to end (IEEE-123, T = 3)", () => {
 
   it("stops with exit 1 and writes nothing when the solve is infeasible", () => {
     const bad = join(tmp, "bad");
-    const r = mpopf("run", "--horizon", "2", "--out", bad, "--peak-cap", "10");
+    const r = mpopf("run", "--horizon", "2", "--out", bad, "--peak-cap", "10", "--method", "central");
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/did not produce a valid result \(infeasible_problem_detected/);
     expect(existsSync(bad)).toBe(false);
