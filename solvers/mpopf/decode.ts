@@ -7,8 +7,8 @@ import type { MpopfModel } from "./model.ts";
 
 /** The result tables of one solve (same shape for the centralized solve and ENApp). */
 export interface MpopfTables {
-  /** Per period: t, hour, loadMult, pvMult, priceUsdPerKwh, pSubsKw, qSubsKvar, lossKw, costUsd, loadKw
-   * (own loads), extraLoadKw (fixed equivalents), pvKw, battNetKw. */
+  /** Per period: t, hour, loadMult, pvMult, priceUsdPerKwh, pSubsKw, qSubsKvar, lossKw, costUsd, loadKw,
+   * loadKvar (own loads), extraLoadKw (fixed equivalents), pvKw, battNetKw. */
   periods: ColumnTable;
   /** Per PV and period: t, pv, bus, pKw, qKvar. */
   pv: ColumnTable;
@@ -65,6 +65,8 @@ export interface MpopfTotals {
   qSubsKvar: number;
   costUsd: number;
   loadKw: number;
+  /** Own reactive load demand (kVAr, capacitors not subtracted), summed. */
+  loadKvar: number;
   /** Fixed extra loads (ENApp child-area equivalents), summed. */
   extraLoadKw: number;
   pvKw: number;
@@ -98,6 +100,7 @@ export function decodeMpopf(
     lossKw: [] as number[],
     costUsd: [] as number[],
     loadKw: [] as number[],
+    loadKvar: [] as number[],
     extraLoadKw: [] as number[],
     pvKw: [] as number[],
     battNetKw: [] as number[],
@@ -108,6 +111,7 @@ export function decodeMpopf(
     qSubsKvar: 0,
     costUsd: 0,
     loadKw: 0,
+    loadKvar: 0,
     extraLoadKw: 0,
     pvKw: 0,
     battNetKw: 0,
@@ -119,8 +123,15 @@ export function decodeMpopf(
     let load = 0;
     for (let j = 0; j < L.nBus; j++) load += p.pLoad[t * L.nBus + j];
     let extra = 0;
-    for (const ld of model.input.extraLoads ?? []) extra += ld.pPu[t];
+    let extraQ = 0;
+    for (const ld of model.input.extraLoads ?? []) {
+      extra += ld.pPu[t];
+      extraQ += ld.qPu[t];
+    }
     load -= extra;
+    // Own reactive demand: qLoad holds load − capacitor + extra loads, per unit.
+    let loadQ = -extraQ;
+    for (let j = 0; j < L.nBus; j++) loadQ += p.qLoad[t * L.nBus + j] + net.buses[j].qCapKvar / S;
     let pvOut = 0;
     for (let d = 0; d < L.nPv; d++) pvOut += p.pPv[t * L.nPv + d];
     let batt = 0;
@@ -137,6 +148,7 @@ export function decodeMpopf(
       lossKw: loss * S,
       costUsd: sc.priceUsdPerKwh[t] * pSubsKw * sc.dtH,
       loadKw: load * S,
+      loadKvar: loadQ * S,
       extraLoadKw: extra * S,
       pvKw: pvOut * S,
       battNetKw: batt * S,
@@ -147,6 +159,7 @@ export function decodeMpopf(
     totals.qSubsKvar += row.qSubsKvar;
     totals.costUsd += row.costUsd;
     totals.loadKw += row.loadKw;
+    totals.loadKvar += row.loadKvar;
     totals.extraLoadKw += row.extraLoadKw;
     totals.pvKw += row.pvKw;
     totals.battNetKw += row.battNetKw;

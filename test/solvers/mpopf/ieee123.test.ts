@@ -95,6 +95,10 @@ describe("MPCOPF horizons and objectives", () => {
           slackKw,
         );
         expect(sol.tables.periods.numRows()).toBe(T);
+        // Reactive demand: the rated 640.012 kVAr times each period's load multiplier.
+        const sc = sol.model.input.scenario;
+        const loadKvar = sol.tables.periods.array("loadKvar") as number[];
+        loadKvar.forEach((q, k) => expect(q).toBeCloseTo(640.012 * sc.loadMult[k]!, 6));
         expect(sol.tables.buses.numRows()).toBe(128 * T);
         expect(sol.tables.batteries.numRows()).toBe(26 * T);
         // Batteries return to B0 (hard terminal condition).
