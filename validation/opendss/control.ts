@@ -8,7 +8,7 @@
  * rebuilds the system Y and solves again; control is done when a sample leaves the queue empty
  * or after MaxControlIter passes (OpenDSS SolveSnap / CheckControls / DoNearestActions).
  */
-import { CktElement, type ElementRole, type YPrimContext } from "./elements/base.ts";
+import { DetachedElement, type ElementRole } from "./elements/base.ts";
 
 /** What a control device sees when it samples or acts. */
 export interface ControlContext {
@@ -96,20 +96,8 @@ export class ControlQueue {
  * A control device: a circuit element with no terminals in the system Y (it only reads
  * voltages and currents of the elements it watches and changes their settings).
  */
-export abstract class ControlElement extends CktElement {
+export abstract class ControlElement extends DetachedElement {
   readonly role: ElementRole = "control";
-
-  constructor(name: string, baseFrequency: number) {
-    super(name, baseFrequency);
-    this.nPhases = 1;
-    this.nConds = 1;
-    this.nTerms = 0;
-    this.resize();
-  }
-
-  calcYPrim(_ctx: YPrimContext): void {
-    this.yprimInvalid = false;
-  }
 
   /** Look at the present solution and queue an action if one is needed. */
   abstract sample(cx: ControlContext): void;

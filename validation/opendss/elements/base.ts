@@ -55,6 +55,34 @@ export function unsupported<T>(name: string, why = "not implemented by this engi
   });
 }
 
+/**
+ * The properties OpenDSS gives every circuit element last (TCktElementClass): basefreq (Hz) and
+ * enabled. With `basefreqInvalidatesYPrim`, editing basefreq flags the primitive Y (lines,
+ * capacitors); the other classes leave it to their next recalculation.
+ */
+export function cktElementProps<T extends CktElement>(basefreqInvalidatesYPrim = false): PropDef<T>[] {
+  return [
+    prop<T>("basefreq", (o, v) => {
+      o.baseFrequency = toNumber(v);
+      if (basefreqInvalidatesYPrim) o.yprimInvalid = true;
+    }),
+    prop<T>("enabled", (o, v, cx) => {
+      o.enabled = toBool(v);
+      cx.busesChanged();
+    }),
+  ];
+}
+
+/** The closing properties of power-conversion classes (TPCClass): spectrum (inert), basefreq, enabled. */
+export function pcElementProps<T extends CktElement>(): PropDef<T>[] {
+  return [inert<T>("spectrum"), ...cktElementProps<T>()];
+}
+
+/** Ratings and reliability data of power-delivery classes (TPDClass): accepted, no effect on a power flow. */
+export function pdRatingProps<T>(): PropDef<T>[] {
+  return ["normamps", "emergamps", "faultrate", "pctperm", "repair"].map((n) => inert<T>(n, "number"));
+}
+
 /** Recorded assignment (for the writer and for `like=`). */
 export interface PropAssignment {
   index: number;
@@ -244,6 +272,24 @@ export abstract class CktElement extends DssObject {
 
   /** Yprim·V evaluated by the element (only called when hasOwnYV). */
   ownYV(_V: Float64Array, _out: Float64Array): void {}
+}
+
+/**
+ * A circuit element with no terminals in the system Y (controls and meters): it only reads the
+ * voltages and currents of the elements it watches.
+ */
+export abstract class DetachedElement extends CktElement {
+  constructor(name: string, baseFrequency: number) {
+    super(name, baseFrequency);
+    this.nPhases = 1;
+    this.nConds = 1;
+    this.nTerms = 0;
+    this.resize();
+  }
+
+  calcYPrim(_ctx: YPrimContext): void {
+    this.yprimInvalid = false;
+  }
 }
 
 /** What primitive-Y calculations need from the solution. */

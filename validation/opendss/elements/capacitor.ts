@@ -6,15 +6,16 @@
  * series Y used by the zero-load snapshot.
  */
 import { invertInPlace } from "../complex.ts";
-import { toBool, toInt, toNumber, toNumberArray, toSymMatrix, ValueError } from "../values.ts";
+import { toInt, toNumber, toNumberArray, toSymMatrix, ValueError } from "../values.ts";
 import {
   CktElement,
+  cktElementProps,
   type DssObject,
   diagonalTimes,
   type ElementRole,
-  inert,
   type PropContext,
   type PropDef,
+  pdRatingProps,
   prop,
   type YPrimContext,
 } from "./base.ts";
@@ -311,17 +312,6 @@ const CAPACITOR_PROPS: PropDef<Capacitor>[] = [
     o.states = s;
     o.yprimInvalid = true;
   }),
-  inert("normamps", "number"),
-  inert("emergamps", "number"),
-  inert("faultrate", "number"),
-  inert("pctperm", "number"),
-  inert("repair", "number"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-    o.yprimInvalid = true;
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...pdRatingProps(),
+  ...cktElementProps(true),
 ];

@@ -7,21 +7,22 @@
  * Registers, demand intervals and reliability indices are not modelled.
  */
 import type { Circuit } from "../circuit.ts";
-import { toBool, toInt, toNumber, ValueError } from "../values.ts";
+import { toInt, ValueError } from "../values.ts";
 import {
-  CktElement,
+  type CktElement,
+  cktElementProps,
+  DetachedElement,
   type DssObject,
   type ElementRole,
   inert,
   type PropContext,
   type PropDef,
   prop,
-  type YPrimContext,
 } from "./base.ts";
 import { Capacitor } from "./capacitor.ts";
 
 /** An energy meter. */
-export class EnergyMeter extends CktElement {
+export class EnergyMeter extends DetachedElement {
   readonly className = "EnergyMeter";
   readonly role: ElementRole = "meter";
   /** Metered element as given ("Class.name"; class defaults to Line). */
@@ -30,20 +31,8 @@ export class EnergyMeter extends CktElement {
   /** Metered terminal (1-based). */
   terminal = 1;
 
-  constructor(name: string, baseFrequency: number) {
-    super(name, baseFrequency);
-    this.nPhases = 1;
-    this.nConds = 1;
-    this.nTerms = 0;
-    this.resize();
-  }
-
   get propDefs(): readonly PropDef<DssObject>[] {
     return ENERGYMETER_PROPS as PropDef<DssObject>[];
-  }
-
-  calcYPrim(_ctx: YPrimContext): void {
-    this.yprimInvalid = false;
   }
 
   override endEdit(cx: PropContext): void {
@@ -149,11 +138,5 @@ const ENERGYMETER_PROPS: PropDef<EnergyMeter>[] = [
   inert("SAIDI", "number"),
   inert("CAIDI", "number"),
   inert("CustInterrupts", "number"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...cktElementProps(),
 ];

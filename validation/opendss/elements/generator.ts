@@ -4,12 +4,13 @@
  * admittance matching the nominal power at that limit, as in OpenDSS. In daily mode the output
  * follows the `daily` dispatch shape (1 if none).
  */
-import { toBool, toInt, toNumber, ValueError } from "../values.ts";
+import { toInt, toNumber, ValueError } from "../values.ts";
 import {
   type DssObject,
   inert,
   type PropContext,
   type PropDef,
+  pcElementProps,
   prop,
   unsupported,
   type YPrimContext,
@@ -295,12 +296,5 @@ const GENERATOR_PROPS: PropDef<Generator>[] = [
   unsupported("Refuel"),
   unsupported("DynamicEq"),
   unsupported("DynOut"),
-  inert("spectrum"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...pcElementProps(),
 ];

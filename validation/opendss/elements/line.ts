@@ -20,11 +20,13 @@ import {
 } from "../values.ts";
 import {
   CktElement,
+  cktElementProps,
   DssObject,
   type ElementRole,
   inert,
   type PropContext,
   type PropDef,
+  pdRatingProps,
   prop,
   unsupported,
   type YPrimContext,
@@ -209,11 +211,7 @@ const LINECODE_PROPS: PropDef<LineCode>[] = [
   prop("baseFreq", (o, v) => {
     o.baseFrequency = toNumber(v);
   }),
-  inert("normamps", "number"),
-  inert("emergamps", "number"),
-  inert("faultrate", "number"),
-  inert("pctperm", "number"),
-  inert("repair", "number"),
+  ...pdRatingProps(),
   prop("Kron", (o, v) => {
     if (toBool(v)) o.kron();
   }),
@@ -542,17 +540,6 @@ const LINE_PROPS: PropDef<Line>[] = [
   inert("Seasons", "int"),
   inert("Ratings"),
   inert("LineType"),
-  inert("normamps", "number"),
-  inert("emergamps", "number"),
-  inert("faultrate", "number"),
-  inert("pctperm", "number"),
-  inert("repair", "number"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-    o.yprimInvalid = true;
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...pdRatingProps(),
+  ...cktElementProps(true),
 ];

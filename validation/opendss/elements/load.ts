@@ -8,12 +8,13 @@
  * and below Vlowpu it is the nominal constant Z (OpenDSS InterpolateY95_YLow).
  */
 import type { ValueToken } from "../lexer.ts";
-import { toBool, toInt, toNumber, toNumberArray, ValueError } from "../values.ts";
+import { toInt, toNumber, toNumberArray, ValueError } from "../values.ts";
 import {
   type DssObject,
   inert,
   type PropContext,
   type PropDef,
+  pcElementProps,
   prop,
   unsupported,
   type YPrimContext,
@@ -527,14 +528,7 @@ const LOAD_PROPS: PropDef<Load>[] = [
   }),
   inert("puXharm", "number"),
   inert("XRharm", "number"),
-  inert("spectrum"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...pcElementProps(),
 ];
 
 // ZIPV must be set before model=8 is used

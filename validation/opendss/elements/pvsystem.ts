@@ -12,6 +12,7 @@ import {
   inert,
   type PropContext,
   type PropDef,
+  pcElementProps,
   prop,
   unsupported,
   type YPrimContext,
@@ -356,12 +357,5 @@ const PV_PROPS: PropDef<PVSystem>[] = [
     o.kvarLimitNeg = Math.abs(toNumber(v));
     o.kvarLimitNegSet = true;
   }),
-  inert("spectrum"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...pcElementProps(),
 ];

@@ -13,7 +13,15 @@
  */
 import { type ControlContext, ControlElement, roundHalfEven } from "../control.ts";
 import { toBool, toInt, toNumber, ValueError } from "../values.ts";
-import { type DssObject, elementYV, inert, type PropContext, type PropDef, prop } from "./base.ts";
+import {
+  cktElementProps,
+  type DssObject,
+  elementYV,
+  inert,
+  type PropContext,
+  type PropDef,
+  prop,
+} from "./base.ts";
 import { Transformer } from "./transformer.ts";
 
 const ACTION_TAPCHANGE = 0;
@@ -428,11 +436,5 @@ const REGCONTROL_PROPS: PropDef<RegControl>[] = [
     o.revLdcZ = toNumber(v);
   }),
   noMode("Cogen"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...cktElementProps(),
 ];

@@ -17,6 +17,7 @@ import {
   inert,
   type PropContext,
   type PropDef,
+  pcElementProps,
   prop,
   unsupported,
   type YPrimContext,
@@ -597,12 +598,5 @@ const STORAGE_PROPS: PropDef<Storage>[] = [
   unsupported("UserModel"),
   unsupported("UserData"),
   inert("debugtrace", "bool"),
-  inert("spectrum"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...pcElementProps(),
 ];

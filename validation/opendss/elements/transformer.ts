@@ -17,11 +17,13 @@ import type { ValueToken } from "../lexer.ts";
 import { toBool, toInt, toNumber, toNumberArray, toStringArray, ValueError } from "../values.ts";
 import {
   CktElement,
+  cktElementProps,
   type DssObject,
   type ElementRole,
   inert,
   type PropContext,
   type PropDef,
+  pdRatingProps,
   prop,
   unsupported,
   type YPrimContext,
@@ -761,16 +763,6 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
   inert("RdcOhms", "number"),
   inert("Seasons", "int"),
   inert("Ratings"),
-  inert("normamps", "number"),
-  inert("emergamps", "number"),
-  inert("faultrate", "number"),
-  inert("pctperm", "number"),
-  inert("repair", "number"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...pdRatingProps(),
+  ...cktElementProps(),
 ];

@@ -7,7 +7,7 @@
  */
 import { invertInPlace } from "../complex.ts";
 import type { ValueToken } from "../lexer.ts";
-import { toBool, toInt, toNumber, toNumberArray, ValueError } from "../values.ts";
+import { toInt, toNumber, toNumberArray, ValueError } from "../values.ts";
 import {
   CktElement,
   type DssObject,
@@ -15,6 +15,7 @@ import {
   inert,
   type PropContext,
   type PropDef,
+  pcElementProps,
   prop,
   type YPrimContext,
 } from "./base.ts";
@@ -482,14 +483,7 @@ const VSOURCE_PROPS: PropDef<Vsource>[] = [
   prop("puZideal", (o, v) => {
     o.puZideal = toComplexPair(v);
   }),
-  inert("spectrum"),
-  prop("basefreq", (o, v) => {
-    o.baseFrequency = toNumber(v);
-  }),
-  prop("enabled", (o, v, cx) => {
-    o.enabled = toBool(v);
-    cx.busesChanged();
-  }),
+  ...pcElementProps(),
 ];
 
 /** Look up a LoadShape for a shape property (empty or "none" clears it). */
