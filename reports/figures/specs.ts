@@ -115,12 +115,23 @@ export function inputCurvesFigure(periods: ColumnTable, id = "fig2-inputs"): Fig
   };
 }
 
+/**
+ * Panel labels of per-battery small multiples: "bus 3" when every battery sits on its own bus (short enough
+ * for narrow panels), else the battery id with its bus.
+ */
 function batteryLabels(b: ColumnTable): Map<string, string> {
   const id = ids(b, "battery");
   const bus = b.columnNames().includes("bus") ? ids(b, "bus") : null;
+  const busOf = new Map<string, string>();
+  id.forEach((x, i) => {
+    if (bus && !busOf.has(x)) busOf.set(x, bus[i]!);
+  });
+  const buses = [...busOf.values()];
+  const ownBus = bus !== null && new Set(buses).size === buses.length;
   const m = new Map<string, string>();
   id.forEach((x, i) => {
-    if (!m.has(x)) m.set(x, bus && bus[i] !== x ? `${x} (bus ${bus[i]})` : x);
+    if (m.has(x)) return;
+    m.set(x, ownBus ? `bus ${bus![i]}` : bus && bus[i] !== x ? `${x} (bus ${bus[i]})` : x);
   });
   return m;
 }
