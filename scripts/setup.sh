@@ -18,21 +18,26 @@ fi
 
 # --- Debian packages --------------------------------------------------------------------------
 # coinor-libipopt1v5: native Ipopt+MUMPS, the cross-check backend used by tests and benchmarks.
+# chromium: the browser test of report.html.
+# texlive-latex-base + texlive-latex-recommended (booktabs), without recommends (~90 MB): the test that
+#   the LaTeX tables compile.
 # emscripten: only needed to build the wasm solver (installed by the build step when needed).
-need_pkgs=()
-for p in ${MPOPF_APT_PACKAGES:-coinor-libipopt1v5 chromium}; do
-  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
+apt_install() { # apt_install "<packages>" [apt-get options...]
+  local need=() p
+  for p in $1; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+  [ ${#need[@]} -eq 0 ] && return 0
+  shift
   if [ "$(id -u)" = 0 ]; then
-    say "installing Debian packages: ${need_pkgs[*]}"
+    say "installing Debian packages: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq "${need_pkgs[@]}" >&2
+    if [ -z "${apt_updated:-}" ]; then apt-get update -qq >&2; apt_updated=1; fi
+    apt-get install -y -qq "$@" "${need[@]}" >&2
   else
-    say "missing Debian packages: ${need_pkgs[*]} — run as root, or: sudo apt-get install ${need_pkgs[*]}"; exit 1
+    say "missing Debian packages: ${need[*]} — run as root, or: sudo apt-get install ${need[*]}"; exit 1
   fi
-fi
+}
+apt_install "${MPOPF_APT_PACKAGES:-coinor-libipopt1v5 chromium}"
+apt_install "${MPOPF_APT_TEX_PACKAGES:-texlive-latex-base texlive-latex-recommended}" --no-install-recommends
 
 # --- npm dependencies -------------------------------------------------------------------------
 stamp=node_modules/.mpopf-lock-sha256
