@@ -4,75 +4,41 @@
  * admittance matching the nominal power at that limit, as in OpenDSS. In daily mode the output
  * follows the `daily` dispatch shape (1 if none).
  */
-import { toInt, toNumber, ValueError } from "../values.ts";
+import { toNumber, ValueError } from "../values.ts";
 import {
   type DssObject,
   inert,
-  type PropContext,
   type PropDef,
   pcElementProps,
   prop,
   unsupported,
   type YPrimContext,
 } from "./base.ts";
-import type { LoadShape } from "./loadshape.ts";
-import { conjSOverV, PCElement, setYeqs, toConnection } from "./pc.ts";
-import { findShape } from "./vsource.ts";
-
-/** Shared load-shape multiplier scratch (filled and read within one call). */
-const SCRATCH_MULT = new Float64Array(2);
-
-const SQRT3 = Math.sqrt(3);
-const INV_SQRT3_X1000 = 1000 / SQRT3;
+import { GENERATING_PROPS, GeneratingElement } from "./generating.ts";
+import { conjSOverV, PC_PROPS, pcLeadingProps } from "./pc.ts";
 
 /** A generator. */
-export class Generator extends PCElement {
+export class Generator extends GeneratingElement {
   readonly className = "Generator";
   kWBase = 1000;
   kvarBase = 60;
   pfNominal = 0.88;
   kvarMax = 120;
   kvarMin = -120;
-  kVGeneratorBase = 12.47;
-  vBase = 7200;
-  vMinPu = 0.9;
-  vMaxPu = 1.1;
-  model = 1;
   isFixed = false;
   kVArating = 1200;
   kVANotSet = true;
-  daily: LoadShape | null = null;
   // derived
-  pNominal = 0;
-  qNominal = 0;
-  private vBase95 = 0;
-  private vBase105 = 0;
-  private readonly yeq = new Float64Array(2);
-  private readonly yeq95 = new Float64Array(2);
-  private readonly yeq105 = new Float64Array(2);
-  private readonly mult = SCRATCH_MULT;
   private varBase = 0;
   private yqFixed = 0;
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
-    this.nPhases = 3;
-    this.setNCondsForConnection();
-    this.nTerms = 1;
-    this.resize();
-    this.busSpec[0] = `${this.name}_1`;
     this.recalc(undefined);
   }
 
   get propDefs(): readonly PropDef<DssObject>[] {
     return GENERATOR_PROPS as PropDef<DssObject>[];
-  }
-
-  updateVBase(): void {
-    this.vBase =
-      this.nPhases === 2 || this.nPhases === 3
-        ? this.kVGeneratorBase * INV_SQRT3_X1000
-        : this.kVGeneratorBase * 1000;
   }
 
   /** Keep kvar consistent with kW and PF (OpenDSS SyncUpPowerQuantities). */
@@ -95,19 +61,16 @@ export class Generator extends PCElement {
     this.kvarMin = -this.kvarMax;
   }
 
-  override endEdit(_cx: PropContext): void {
+  protected override checkModel(): void {
     if (![1, 2, 4, 5].includes(this.model)) {
       throw new ValueError(
         `${this.fullName}: generator model ${this.model} is not supported (1, 2, 4, 5 are)`,
       );
     }
-    this.recalc(undefined);
-    this.yprimInvalid = true;
   }
 
   recalc(ctx: YPrimContext | undefined): void {
-    this.vBase95 = this.vMinPu * this.vBase;
-    this.vBase105 = this.vMaxPu * this.vBase;
+    this.setBand();
     this.varBase = (1000 * this.kvarBase) / this.nPhases;
     this.setNominal(ctx);
     this.yqFixed = -this.varBase / (this.vBase * this.vBase);
@@ -128,91 +91,41 @@ export class Generator extends PCElement {
         actual = this.daily.useActual;
       }
     }
-    if (actual) {
-      this.pNominal = (1000 * sp) / this.nPhases;
-      this.qNominal = (1000 * sq) / this.nPhases;
-    } else {
-      this.pNominal = (1000 * this.kWBase * factor * sp) / this.nPhases;
-      this.qNominal = (1000 * this.kvarBase * factor * sq) / this.nPhases;
+    if (actual) this.setNominalPower((1000 * sp) / this.nPhases, (1000 * sq) / this.nPhases);
+    else
+      this.setNominalPower(
+        (1000 * this.kWBase * factor * sp) / this.nPhases,
+        (1000 * this.kvarBase * factor * sq) / this.nPhases,
+      );
+  }
+
+  /**
+   * Models 4 (constant P, fixed Q) and 5 (constant P, fixed reactance): outside the band the
+   * band-limit conductance with the fixed susceptance. Models 1 and 2 as every generating class.
+   */
+  protected override phaseCurrent(i: number, vr: number, vi: number, vmag: number): void {
+    const model = this.model;
+    if (model !== 4 && model !== 5) {
+      super.phaseCurrent(i, vr, vi, vmag);
+      return;
     }
-    setYeqs(
-      this.pNominal,
-      this.qNominal,
-      this.vBase,
-      this.vMinPu,
-      this.vMaxPu,
-      this.yeq,
-      this.yeq95,
-      this.yeq105,
-    );
-  }
-
-  protected yprimAdmittance(_ctx: YPrimContext, out: Float64Array): void {
     const div = this.connection === "delta" ? 3 : 1;
-    out[0] = -this.yeq[0]! / div;
-    out[1] = -this.yeq[1]! / div;
-  }
-
-  protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {
-    const out = this.cur;
-    const delta = this.connection === "delta";
-    const div = delta ? 3 : 1;
-    let vm = vmag;
-    if (delta && (this.nPhases === 2 || this.nPhases === 3)) vm = vmag / SQRT3;
-    // generated current Ig; load-convention current = −Ig
-    const gen = (yr: number, yi: number): void => {
-      out[0] = -((yr * vr - yi * vi) / div);
-      out[1] = -((yr * vi + yi * vr) / div);
-    };
-    switch (this.model) {
-      case 2:
-        gen(this.yeq[0], this.yeq[1]);
-        return;
-      case 4:
-        if (vm <= this.vBase95) gen(this.yeq95[0], this.yqFixed);
-        else if (vm > this.vBase105) gen(this.yeq105[0], this.yqFixed);
-        else {
-          conjSOverV(this.pNominal, this.varBase, vr, vi, out);
-          out[0] = -out[0]!;
-          out[1] = -out[1]!;
-        }
-        return;
-      case 5:
-        if (vm <= this.vBase95) gen(this.yeq95[0], this.yqFixed);
-        else if (vm > this.vBase105) gen(this.yeq105[0], this.yqFixed);
-        else {
-          conjSOverV(this.pNominal, 0, vr, vi, out);
-          const yq = this.yqFixed / div;
-          out[0] = -(out[0]! - yq * vi);
-          out[1] = -(out[1]! + yq * vr);
-        }
-        return;
-      default:
-        if (vm <= this.vBase95) gen(this.yeq95[0], this.yeq95[1]);
-        else if (vm > this.vBase105) gen(this.yeq105[0], this.yeq105[1]);
-        else {
-          conjSOverV(this.pNominal, this.qNominal, vr, vi, out);
-          out[0] = -out[0]!;
-          out[1] = -out[1]!;
-        }
+    const vm = this.lnMagnitude(vmag);
+    if (vm <= this.vBaseMin) this.admittanceCurrent(this.yeqMin[0]!, this.yqFixed, vr, vi, div);
+    else if (vm > this.vBaseMax) this.admittanceCurrent(this.yeqMax[0]!, this.yqFixed, vr, vi, div);
+    else if (model === 4) this.powerCurrent(this.pNominal, this.varBase, vr, vi);
+    else {
+      const out = this.cur;
+      conjSOverV(this.pNominal, 0, vr, vi, out);
+      const yq = this.yqFixed / div;
+      out[0] = -(out[0]! - yq * vi);
+      out[1] = -(out[1]! + yq * vr);
     }
   }
 }
 
 const GENERATOR_PROPS: PropDef<Generator>[] = [
-  prop("phases", (o, v, cx) => {
-    const n = toInt(v);
-    if (n < 1) throw new ValueError("phases must be >= 1");
-    o.nPhases = n;
-    o.setNCondsForConnection();
-    o.resize();
-    cx.busesChanged();
-  }),
-  prop("bus1", (o, v, cx) => o.setBus(0, v.text, cx)),
-  prop("kv", (o, v) => {
-    o.kVGeneratorBase = toNumber(v);
-    o.updateVBase();
-  }),
+  ...pcLeadingProps("kv", false),
   prop("kW", (o, v) => {
     o.kWBase = toNumber(v);
     o.syncUp();
@@ -222,20 +135,12 @@ const GENERATOR_PROPS: PropDef<Generator>[] = [
     o.syncUp();
   }),
   prop("kvar", (o, v) => o.setKvar(toNumber(v))),
-  prop("model", (o, v) => {
-    o.model = toInt(v);
-  }),
-  prop("Vminpu", (o, v) => {
-    o.vMinPu = toNumber(v);
-  }),
-  prop("Vmaxpu", (o, v) => {
-    o.vMaxPu = toNumber(v);
-  }),
-  inert("yearly"),
-  prop("daily", (o, v, cx) => {
-    o.daily = findShape(v, cx);
-  }),
-  inert("duty"),
+  GENERATING_PROPS.model,
+  PC_PROPS.vMinPu,
+  PC_PROPS.vMaxPu,
+  GENERATING_PROPS.yearly,
+  GENERATING_PROPS.daily,
+  GENERATING_PROPS.duty,
   prop("dispmode", (_o, v) => {
     if (!v.text.trim().toLowerCase().startsWith("d")) {
       throw new ValueError("only dispmode=default is supported by this engine");
@@ -245,13 +150,7 @@ const GENERATOR_PROPS: PropDef<Generator>[] = [
     if (toNumber(v) !== 0)
       throw new ValueError("dispatch thresholds (dispvalue > 0) are not supported by this engine");
   }),
-  prop("conn", (o, v, cx) => {
-    o.connection = toConnection(v);
-    o.setNCondsForConnection();
-    o.resize();
-    o.updateVBase();
-    cx.busesChanged();
-  }),
+  PC_PROPS.conn,
   prop("status", (o, v) => {
     const t = v.text.trim().toLowerCase();
     if (t.startsWith("f")) o.isFixed = true;

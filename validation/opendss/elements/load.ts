@@ -20,12 +20,10 @@ import {
   type YPrimContext,
 } from "./base.ts";
 import type { LoadShape } from "./loadshape.ts";
-import { conjSOverV, PCElement, toConnection } from "./pc.ts";
+import { conjSOverV, INV_SQRT3_X1000, PC_PROPS, PCElement, pcLeadingProps } from "./pc.ts";
 import { findShape } from "./vsource.ts";
 
-const INV_SQRT3_X1000 = 1000 / Math.sqrt(3);
-/** Shared scratch pairs (single-threaded, never live across calls). */
-const SCRATCH_MULT = new Float64Array(2);
+/** Shared scratch pair (single-threaded, never live across calls). */
 const SCRATCH_TMP = new Float64Array(2);
 
 type LoadSpec = "kW_PF" | "kW_kvar" | "kVA_PF" | "xfkVA" | "kWh";
@@ -33,7 +31,6 @@ type LoadSpec = "kW_PF" | "kW_kvar" | "kVA_PF" | "xfkVA" | "kWh";
 /** A load. */
 export class Load extends PCElement {
   readonly className = "Load";
-  kVLoadBase = 12.47;
   kWBase = 10;
   kvarBase = 5;
   pfNominal = 0.88;
@@ -48,7 +45,6 @@ export class Load extends PCElement {
   vMinPu = 0.95;
   vMaxPu = 1.05;
   vLowPu = 0.5;
-  vBase = 7200;
   daily: LoadShape | null = null;
   yearly: LoadShape | null = null;
   duty: LoadShape | null = null;
@@ -85,18 +81,12 @@ export class Load extends PCElement {
   private m95II = 0;
   private yNeutR = 0;
   private yNeutI = 0;
-  private readonly mult = SCRATCH_MULT;
   private readonly tmp = SCRATCH_TMP;
   private varBase = 0;
   private yqFixed = 0;
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
-    this.nPhases = 3;
-    this.setNCondsForConnection();
-    this.nTerms = 1;
-    this.resize();
-    this.busSpec[0] = `${this.name}_1`;
     this.recalc(undefined);
   }
 
@@ -104,23 +94,24 @@ export class Load extends PCElement {
     return LOAD_PROPS as PropDef<DssObject>[];
   }
 
+  /** Delta: the rated kV itself; wye: line-to-neutral for 2- and 3-phase loads (OpenDSS UpdateVoltageBases). */
   updateVBase(): void {
-    if (this.connection === "delta") this.vBase = this.kVLoadBase * 1000;
+    if (this.connection === "delta") this.vBase = this.kVBase * 1000;
     else
       this.vBase =
-        this.nPhases === 2 || this.nPhases === 3 ? this.kVLoadBase * INV_SQRT3_X1000 : this.kVLoadBase * 1000;
-  }
-
-  override endEdit(_cx: PropContext): void {
-    this.recalc(undefined);
-    this.yprimInvalid = true;
+        this.nPhases === 2 || this.nPhases === 3 ? this.kVBase * INV_SQRT3_X1000 : this.kVBase * 1000;
   }
 
   /** OpenDSS RecalcElementData. */
-  recalc(ctx: YPrimContext | undefined): void {
+  /** The band in volts (Vlowpu, Vminpu, Vmaxpu times vBase). */
+  setBandVoltages(): void {
     this.vBaseLow = this.vLowPu * this.vBase;
     this.vBase95 = this.vMinPu * this.vBase;
     this.vBase105 = this.vMaxPu * this.vBase;
+  }
+
+  recalc(ctx: YPrimContext | undefined): void {
+    this.setBandVoltages();
     const pf = this.pfNominal;
     switch (this.spec) {
       case "kW_PF":
@@ -396,20 +387,7 @@ function setShape(v: ValueToken, cx: PropContext): LoadShape | null {
 }
 
 const LOAD_PROPS: PropDef<Load>[] = [
-  prop("phases", (o, v, cx) => {
-    const n = toInt(v);
-    if (n < 1) throw new ValueError("phases must be >= 1");
-    o.nPhases = n;
-    o.setNCondsForConnection();
-    o.resize();
-    o.updateVBase();
-    cx.busesChanged();
-  }),
-  prop("bus1", (o, v, cx) => o.setBus(0, v.text, cx)),
-  prop("kV", (o, v) => {
-    o.kVLoadBase = toNumber(v);
-    o.updateVBase();
-  }),
+  ...pcLeadingProps("kV", true),
   prop("kW", (o, v) => {
     o.kWBase = toNumber(v);
     o.spec = "kW_PF";
@@ -440,14 +418,8 @@ const LOAD_PROPS: PropDef<Load>[] = [
   }),
   unsupported("growth", "not implemented by this engine (GrowthShape)"),
   prop("conn", (o, v, cx) => {
-    o.connection = toConnection(v);
-    o.setNCondsForConnection();
-    o.resize();
-    o.updateVBase();
-    o.vBase95 = o.vMinPu * o.vBase;
-    o.vBase105 = o.vMaxPu * o.vBase;
-    o.vBaseLow = o.vLowPu * o.vBase;
-    cx.busesChanged();
+    PC_PROPS.conn.set(o, v, cx);
+    o.setBandVoltages();
   }),
   prop("kvar", (o, v) => {
     o.kvarBase = toNumber(v);
@@ -469,12 +441,8 @@ const LOAD_PROPS: PropDef<Load>[] = [
     else throw new ValueError("status must be variable, fixed or exempt");
   }),
   inert("class", "int"),
-  prop("Vminpu", (o, v) => {
-    o.vMinPu = toNumber(v);
-  }),
-  prop("Vmaxpu", (o, v) => {
-    o.vMaxPu = toNumber(v);
-  }),
+  PC_PROPS.vMinPu,
+  PC_PROPS.vMaxPu,
   inert("Vminnorm", "number"),
   inert("Vminemerg", "number"),
   prop("xfkVA", (o, v) => {

@@ -6,8 +6,17 @@
  * by phase, for wye (phase to neutral conductor) or delta (phase to next phase) connection.
  */
 import type { ValueToken } from "../lexer.ts";
-import { ValueError } from "../values.ts";
-import { CktElement, diagonalTimes, type ElementRole, EMPTY_F64, type YPrimContext } from "./base.ts";
+import { toInt, toNumber, ValueError } from "../values.ts";
+import {
+  CktElement,
+  diagonalTimes,
+  type ElementRole,
+  EMPTY_F64,
+  type PropContext,
+  type PropDef,
+  prop,
+  type YPrimContext,
+} from "./base.ts";
 
 /** Wye (line-to-neutral) or delta (line-to-line) connection. */
 export type Connection = "wye" | "delta";
@@ -20,13 +29,29 @@ export function toConnection(v: ValueToken): Connection {
   throw new ValueError(`'${v.text}' is not a connection (wye or delta)`);
 }
 
+/** √3, and 1000/√3 (kV line-to-line → V line-to-neutral). */
+export const SQRT3 = Math.sqrt(3);
+export const INV_SQRT3_X1000 = 1000 / SQRT3;
+
 /** Phase-current scratch shared by all PC elements (filled and read within one call). */
 const SCRATCH_CUR = new Float64Array(2);
+/** Load-shape multiplier scratch (P, Q) shared by all PC elements (filled and read within one call). */
+const SCRATCH_MULT = new Float64Array(2);
 
-/** Common machinery of PC elements. */
+/**
+ * Common machinery of PC elements: one terminal (bus1, default "<name>_1"), three phases wye
+ * by default, a rated kV with the voltage base of its phase model, and a voltage band.
+ */
 export abstract class PCElement extends CktElement {
   readonly role: ElementRole = "PC";
   connection: Connection = "wye";
+  /** Rated kV (line-to-line for 2- and 3-phase elements). */
+  kVBase = 12.47;
+  /** Voltage base of the phase model (V), from kVBase (see updateVBase). */
+  vBase = 7200;
+  /** Voltage band (pu): outside it the constant-power models turn into admittances. */
+  abstract vMinPu: number;
+  abstract vMaxPu: number;
   /** Injection currents of the last evaluation (interleaved, per conductor). */
   injCurrent: Float64Array = EMPTY_F64;
   protected vTerm: Float64Array = EMPTY_F64;
@@ -34,16 +59,38 @@ export abstract class PCElement extends CktElement {
   itermSolutionCount = -1;
   /** Scratch for the model's phase current (re, im). */
   protected readonly cur = SCRATCH_CUR;
+  /** Scratch for load-shape multipliers (P, Q). */
+  protected readonly mult = SCRATCH_MULT;
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
     this.recalcAlways = true;
+    this.nPhases = 3;
+    this.setNCondsForConnection();
+    this.nTerms = 1;
+    this.resize();
+    this.busSpec[0] = `${this.name}_1`;
   }
 
   /** Conductors for the connection: wye and 1/2-phase delta have a neutral/return conductor. */
   setNCondsForConnection(): void {
     if (this.connection === "wye") this.nConds = this.nPhases + 1;
     else this.nConds = this.nPhases <= 2 ? this.nPhases + 1 : this.nPhases;
+  }
+
+  /** Recompute vBase from kVBase, the phases and the connection (OpenDSS UpdateVoltageBases / PresentkV). */
+  abstract updateVBase(): void;
+
+  /** Recompute derived data (OpenDSS RecalcElementData); ctx undefined = snapshot at multiplier 1. */
+  abstract recalc(ctx: YPrimContext | undefined): void;
+
+  /** Throw ValueError when the model number is not one the class implements (checked after each edit). */
+  protected checkModel(): void {}
+
+  override endEdit(_cx: PropContext): void {
+    this.checkModel();
+    this.recalc(undefined);
+    this.yprimInvalid = true;
   }
 
   override ensureSized(): void {
@@ -56,7 +103,7 @@ export abstract class PCElement extends CktElement {
   }
 
   /** Recompute nominal quantities for the present time and mode (OpenDSS "SetNominal..."). */
-  abstract setNominal(ctx: YPrimContext): void;
+  abstract setNominal(ctx: YPrimContext | undefined): void;
 
   /**
    * Admittance of one phase branch placed in Yprim (wye: phase to neutral; delta: phase to
@@ -241,28 +288,46 @@ export function yTimesV(yr: number, yi: number, vr: number, vi: number, out: Flo
 }
 
 /**
- * Equivalent admittances of a generating element at nominal output (P, Q per phase, W/var) on
- * Vbase: Yeq = (P − jQ)/Vbase², and Yeq/Vminpu², Yeq/Vmaxpu² (Yeq when the limit is 0).
+ * The leading properties of the PC classes: phases (≥ 1), bus1 and the rated kV (named `kvName`,
+ * as the class prints it). With `phasesUpdateVBase` a change of phases recomputes the voltage base
+ * (loads); OpenDSS's generating classes keep theirs until kV is set again.
  */
-export function setYeqs(
-  p: number,
-  q: number,
-  vBase: number,
-  vMinPu: number,
-  vMaxPu: number,
-  yeq: Float64Array,
-  yMin: Float64Array,
-  yMax: Float64Array,
-): void {
-  const vb2 = vBase * vBase;
-  const yr = p / vb2;
-  const yi = -q / vb2;
-  yeq[0] = yr;
-  yeq[1] = yi;
-  const mn2 = vMinPu * vMinPu;
-  const mx2 = vMaxPu * vMaxPu;
-  yMin[0] = vMinPu !== 0 ? yr / mn2 : yr;
-  yMin[1] = vMinPu !== 0 ? yi / mn2 : yi;
-  yMax[0] = vMaxPu !== 0 ? yr / mx2 : yr;
-  yMax[1] = vMaxPu !== 0 ? yi / mx2 : yi;
+export function pcLeadingProps<T extends PCElement>(
+  kvName: string,
+  phasesUpdateVBase: boolean,
+): PropDef<T>[] {
+  return [
+    prop<T>("phases", (o, v, cx) => {
+      const n = toInt(v);
+      if (n < 1) throw new ValueError("phases must be >= 1");
+      o.nPhases = n;
+      o.setNCondsForConnection();
+      o.resize();
+      if (phasesUpdateVBase) o.updateVBase();
+      cx.busesChanged();
+    }),
+    prop<T>("bus1", (o, v, cx) => o.setBus(0, v.text, cx)),
+    prop<T>(kvName, (o, v) => {
+      o.kVBase = toNumber(v);
+      o.updateVBase();
+    }),
+  ];
 }
+
+/** Properties the PC classes share (one definition each; every class lists them in its own order). */
+export const PC_PROPS = {
+  /** conn: wye or delta; resizes the conductors and recomputes the voltage base. */
+  conn: prop<PCElement>("conn", (o, v, cx) => {
+    o.connection = toConnection(v);
+    o.setNCondsForConnection();
+    o.resize();
+    o.updateVBase();
+    cx.busesChanged();
+  }),
+  vMinPu: prop<PCElement>("Vminpu", (o, v) => {
+    o.vMinPu = toNumber(v);
+  }),
+  vMaxPu: prop<PCElement>("Vmaxpu", (o, v) => {
+    o.vMaxPu = toNumber(v);
+  }),
+};

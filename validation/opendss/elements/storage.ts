@@ -11,26 +11,19 @@
  * with the state switched to idling at the limits.
  */
 import type { ValueToken } from "../lexer.ts";
-import { toBool, toInt, toNumber, ValueError } from "../values.ts";
+import { toNumber, ValueError } from "../values.ts";
 import {
   type DssObject,
   inert,
-  type PropContext,
   type PropDef,
   pcElementProps,
   prop,
   unsupported,
   type YPrimContext,
 } from "./base.ts";
-import type { LoadShape } from "./loadshape.ts";
-import { conjSOverV, PCElement, setYeqs, toConnection } from "./pc.ts";
-import { findShape } from "./vsource.ts";
-
-/** Shared load-shape multiplier scratch (filled and read within one call). */
-const SCRATCH_MULT = new Float64Array(2);
-
-const SQRT3 = Math.sqrt(3);
-const INV_SQRT3_X1000 = 1000 / SQRT3;
+import { GENERATING_PROPS } from "./generating.ts";
+import { INVERTER_PROPS, InverterElement } from "./inverter.ts";
+import { PC_PROPS, pcLeadingProps, SQRT3 } from "./pc.ts";
 
 /** Storage states (OpenDSS codes). */
 export const STORE_CHARGING = -1;
@@ -40,15 +33,10 @@ export const STORE_DISCHARGING = 1;
 type DispMode = "default" | "loadlevel" | "external" | "follow";
 
 /** A storage unit (battery + inverter). */
-export class Storage extends PCElement {
+export class Storage extends InverterElement {
   readonly className = "Storage";
-  kVBase = 12.47;
-  vBase = 7200;
-  vMinPu = 0.9;
-  vMaxPu = 1.1;
   kWRating = 25;
   kVArating = 25;
-  kVASet = false;
   kWhRating = 50;
   kWhStored = 50;
   kWhReserve = 10;
@@ -57,68 +45,33 @@ export class Storage extends PCElement {
   pctkWrated = 1;
   kvarLimit = 25;
   kvarLimitNeg = 25;
-  kvarLimitSet = false;
-  kvarLimitNegSet = false;
-  pPriority = false;
-  pfPriority = false;
   pctCutIn = 0;
   pctCutOut = 0;
-  pctPminNoVars = -1;
-  pctPminkvarLimit = -1;
   pctIdlekW = 1;
   pctChargeEff = 90;
   pctDischargeEff = 90;
   pctkWOut = 100;
   pctkWIn = 100;
-  pfNominal = 1;
-  varModeKvar = false;
-  kvarRequested = 0;
-  inverterOn = true;
-  varFollowInverter = false;
   state = STORE_IDLING;
   stateChanged = true;
   dispMode: DispMode = "default";
   dischargeTrigger = 0;
   chargeTrigger = 0;
-  model = 1;
-  daily: LoadShape | null = null;
+  protected readonly kvarLimitInclusive = false;
   // derived
   kWOut = 0;
-  kvarOut = 0;
-  pNominal = 0;
-  qNominal = 0;
   private yeqDischarge = 0;
   private pIdling = 0;
   private kWOutIdling = 0;
-  private cutInkW = 0;
-  private cutOutkW = 0;
-  private pMinNoVars = -1;
-  private pMinkvarLimit = -1;
-  private vBase95 = 0;
-  private vBase105 = 0;
-  private readonly yeq = new Float64Array(2);
-  private readonly yeq95 = new Float64Array(2);
-  private readonly yeq105 = new Float64Array(2);
-  private readonly mult = SCRATCH_MULT;
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
-    this.nPhases = 3;
-    this.setNCondsForConnection();
-    this.nTerms = 1;
-    this.resize();
-    this.busSpec[0] = `${this.name}_1`;
     this.kWhReserve = (this.kWhRating * this.pctReserve) / 100;
     this.recalc(undefined);
   }
 
   get propDefs(): readonly PropDef<DssObject>[] {
     return STORAGE_PROPS as PropDef<DssObject>[];
-  }
-
-  updateVBase(): void {
-    this.vBase =
-      this.nPhases === 2 || this.nPhases === 3 ? this.kVBase * INV_SQRT3_X1000 : this.kVBase * 1000;
   }
 
   /** The kW property (positive = discharging). */
@@ -150,21 +103,10 @@ export class Storage extends PCElement {
     if (saved !== this.state) this.stateChanged = true;
   }
 
-  override endEdit(_cx: PropContext): void {
-    if (this.model !== 1 && this.model !== 2)
-      throw new ValueError(`${this.fullName}: Storage model ${this.model} not supported`);
-    this.recalc(undefined);
-    this.yprimInvalid = true;
-  }
-
   recalc(ctx: YPrimContext | undefined): void {
-    this.vBase95 = this.vMinPu * this.vBase;
-    this.vBase105 = this.vMaxPu * this.vBase;
+    this.setBand();
     this.yeqDischarge = (this.kWRating * 1000) / (this.vBase * this.vBase) / this.nPhases;
-    this.cutInkW = (this.pctCutIn * this.kVArating) / 100;
-    this.cutOutkW = (this.pctCutOut * this.kVArating) / 100;
-    this.pMinNoVars = this.pctPminNoVars <= 0 ? -1 : (this.pctPminNoVars * this.kWRating) / 100;
-    this.pMinkvarLimit = this.pctPminkvarLimit <= 0 ? -1 : (this.pctPminkvarLimit * this.kWRating) / 100;
+    this.setInverterThresholds(this.kWRating);
     this.pIdling = (this.pctIdlekW * this.kWRating) / 100;
     this.kWOutIdling = this.pIdling;
     this.setNominal(ctx);
@@ -227,18 +169,7 @@ export class Storage extends PCElement {
     }
     this.computePresentkW(shape);
     this.computeInverterPower();
-    this.pNominal = (1000 * this.kWOut) / this.nPhases;
-    this.qNominal = (1000 * this.kvarOut) / this.nPhases;
-    setYeqs(
-      this.pNominal,
-      this.qNominal,
-      this.vBase,
-      this.vMinPu,
-      this.vMaxPu,
-      this.yeq,
-      this.yeq95,
-      this.yeq105,
-    );
+    this.setNominalPower((1000 * this.kWOut) / this.nPhases, (1000 * this.kvarOut) / this.nPhases);
     if (this.stateChanged) {
       this.yprimInvalid = true;
       this.stateChanged = false;
@@ -291,61 +222,22 @@ export class Storage extends PCElement {
     }
     const req = this.kvarRequested;
     if (this.state === STORE_IDLING) {
+      // an idling unit still delivers its kvar, within kvarMax / kvarMaxAbs
       if (!this.varModeKvar) {
-        this.kvarOut =
-          this.kWOut * Math.sqrt(1 / (this.pfNominal * this.pfNominal) - 1) * sign(this.pfNominal);
+        this.kvarOut = this.kvarAtPf();
         if (this.kvarOut > 0 && Math.abs(this.kvarOut) > this.kvarLimit) this.kvarOut = this.kvarLimit;
         else if (this.kvarOut < 0 && Math.abs(this.kvarOut) > this.kvarLimitNeg)
           this.kvarOut = this.kvarLimitNeg * sign(req);
       } else if (req > 0 && Math.abs(req) > this.kvarLimit) this.kvarOut = this.kvarLimit;
       else if (req < 0 && Math.abs(req) > this.kvarLimitNeg) this.kvarOut = this.kvarLimitNeg * sign(req);
       else this.kvarOut = req;
-    } else if (Math.abs(this.kWOut) < this.pMinNoVars) {
-      this.kvarOut = 0;
-    } else if (!this.varModeKvar) {
-      if (this.pfNominal === 1) this.kvarOut = 0;
-      else {
-        this.kvarOut =
-          this.kWOut * Math.sqrt(1 / (this.pfNominal * this.pfNominal) - 1) * sign(this.pfNominal);
-        if (Math.abs(this.kWOut) < this.pMinkvarLimit) {
-          if (Math.abs(this.kWOut) >= Math.max(this.pMinNoVars, this.cutOutkW)) {
-            let q = 0;
-            if (this.kvarOut > 0) q = (this.kvarLimit / this.pMinkvarLimit) * Math.abs(this.kWOut);
-            else if (this.kvarOut < 0) q = (this.kvarLimitNeg / this.pMinkvarLimit) * Math.abs(this.kWOut);
-            if (Math.abs(this.kvarOut) > q) this.kvarOut = q * sign(this.kWOut) * sign(this.pfNominal);
-          }
-        } else if (Math.abs(this.kvarOut) > this.kvarLimit || Math.abs(this.kvarOut) > this.kvarLimitNeg) {
-          this.kvarOut =
-            (this.kvarOut > 0 ? this.kvarLimit : this.kvarLimitNeg) * sign(this.kWOut) * sign(this.pfNominal);
-          if (this.pfPriority) {
-            this.kWOut =
-              this.kvarOut * Math.sqrt(1 / (1 - this.pfNominal * this.pfNominal) - 1) * sign(this.pfNominal);
-          }
-        }
-      }
-    } else if (Math.abs(this.kWOut) < this.pMinkvarLimit) {
-      if (Math.abs(this.kWOut) >= Math.max(this.pMinNoVars, this.cutOutkW)) {
-        let q = 0;
-        if (req > 0) q = (this.kvarLimit / this.pMinkvarLimit) * Math.abs(this.kWOut);
-        else if (req < 0) q = (this.kvarLimitNeg / this.pMinkvarLimit) * Math.abs(this.kWOut);
-        this.kvarOut = Math.abs(req) > q ? q * sign(req) : req;
-      }
-    } else if (
-      (req > 0 && Math.abs(req) > this.kvarLimit) ||
-      (req < 0 && Math.abs(req) > this.kvarLimitNeg)
-    ) {
-      this.kvarOut = req > 0 ? this.kvarLimit * sign(req) : this.kvarLimitNeg * sign(req);
-      if (this.pfPriority && Math.abs(req) > 0) {
-        const tempPF = Math.cos(Math.atan(Math.abs(req / this.kWOut)));
-        this.kWOut = Math.abs(this.kvarOut) * Math.sqrt(1 / (1 - tempPF * tempPF) - 1) * sign(this.kWOut);
-      }
     } else {
-      this.kvarOut = req;
+      this.computeKvar();
     }
     if (!this.inverterOn && this.varFollowInverter) this.kvarOut = 0;
-    const kvaGen = Math.sqrt(this.kWOut * this.kWOut + this.kvarOut * this.kvarOut);
-    if (kvaGen > kva) {
+    if (this.overKva()) {
       if (this.state === STORE_IDLING) {
+        // an idling unit keeps its P
         this.kvarOut = Math.sqrt(kva * kva - this.kWOut * this.kWOut) * sign(this.kvarOut);
       } else if (!this.varModeKvar && this.pfPriority) {
         this.kWOut = kva * Math.abs(this.pfNominal) * sign(this.kWOut);
@@ -354,18 +246,14 @@ export class Storage extends PCElement {
       } else if (this.varModeKvar && this.pfPriority) {
         this.kWOut = kva * Math.abs(Math.cos(Math.atan(req / this.kWOut))) * sign(this.kWOut);
         this.kvarOut = kva * Math.abs(Math.sin(Math.acos(this.kWOut / kva))) * sign(req);
-      } else if (this.pPriority) {
-        if (this.kWOut > kva) {
-          this.kWOut = kva;
-          this.kvarOut = 0;
-        } else this.kvarOut = Math.sqrt(kva * kva - this.kWOut * this.kWOut) * sign(this.kvarOut);
       } else {
-        this.kWOut = Math.sqrt(kva * kva - this.kvarOut * this.kvarOut) * sign(this.kWOut);
+        this.limitKvaByPriority();
       }
     }
   }
 
-  protected yprimAdmittance(_ctx: YPrimContext, out: Float64Array): void {
+  /** Storage's Yprim: the rated-kW conductance, positive while charging, negative discharging, none idling. */
+  protected override yprimAdmittance(_ctx: YPrimContext, out: Float64Array): void {
     let y = 0;
     if (this.state === STORE_CHARGING) y = this.yeqDischarge;
     else if (this.state === STORE_DISCHARGING) y = -this.yeqDischarge;
@@ -373,28 +261,9 @@ export class Storage extends PCElement {
     out[1] = 0;
   }
 
-  protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {
-    const out = this.cur;
-    const delta = this.connection === "delta";
-    const div = delta ? 3 : 1;
-    if (this.model === 2) {
-      out[0] = -((this.yeq[0] * vr - this.yeq[1] * vi) / div);
-      out[1] = -((this.yeq[0] * vi + this.yeq[1] * vr) / div);
-      return;
-    }
-    let vm = vmag;
-    if (delta && this.nPhases > 1) vm = vmag / SQRT3;
-    if (vm <= this.vBase95) {
-      out[0] = -((this.yeq95[0] * vr - this.yeq95[1] * vi) / div);
-      out[1] = -((this.yeq95[0] * vi + this.yeq95[1] * vr) / div);
-    } else if (vm > this.vBase105) {
-      out[0] = -((this.yeq105[0] * vr - this.yeq105[1] * vi) / div);
-      out[1] = -((this.yeq105[0] * vi + this.yeq105[1] * vr) / div);
-    } else {
-      conjSOverV(this.pNominal, this.qNominal, vr, vi, out);
-      out[0] = -out[0]!;
-      out[1] = -out[1]!;
-    }
+  /** |V| of a phase on the line-to-neutral base: every multi-phase delta voltage divided by √3 (OpenDSS Storage). */
+  protected override lnMagnitude(vmag: number): number {
+    return this.connection === "delta" && this.nPhases > 1 ? vmag / SQRT3 : vmag;
   }
 
   /**
@@ -445,66 +314,20 @@ function toState(v: ValueToken): number {
 }
 
 const STORAGE_PROPS: PropDef<Storage>[] = [
-  prop("phases", (o, v, cx) => {
-    const n = toInt(v);
-    if (n < 1) throw new ValueError("phases must be >= 1");
-    o.nPhases = n;
-    o.setNCondsForConnection();
-    o.resize();
-    cx.busesChanged();
-  }),
-  prop("bus1", (o, v, cx) => o.setBus(0, v.text, cx)),
-  prop("kv", (o, v) => {
-    o.kVBase = toNumber(v);
-    o.updateVBase();
-  }),
-  prop("conn", (o, v, cx) => {
-    o.connection = toConnection(v);
-    o.setNCondsForConnection();
-    o.resize();
-    o.updateVBase();
-    cx.busesChanged();
-  }),
+  ...pcLeadingProps("kv", false),
+  PC_PROPS.conn,
   prop("kW", (o, v) => o.setKW(toNumber(v))),
-  prop("kvar", (o, v) => {
-    o.kvarRequested = toNumber(v);
-    o.varModeKvar = true;
-  }),
-  prop("pf", (o, v) => {
-    o.pfNominal = toNumber(v);
-    o.varModeKvar = false;
-  }),
-  prop("kVA", (o, v) => {
-    o.kVArating = toNumber(v);
-    o.kVASet = true;
-    if (!o.kvarLimitSet) o.kvarLimit = o.kVArating;
-    if (!o.kvarLimitSet && !o.kvarLimitNegSet) o.kvarLimitNeg = o.kVArating;
-  }),
-  prop("%Cutin", (o, v) => {
-    o.pctCutIn = toNumber(v);
-  }),
-  prop("%Cutout", (o, v) => {
-    o.pctCutOut = toNumber(v);
-  }),
-  unsupported("EffCurve", "not implemented by this engine (inverter efficiency curves)"),
-  prop("VarFollowInverter", (o, v) => {
-    o.varFollowInverter = toBool(v);
-  }),
-  prop("kvarMax", (o, v) => {
-    o.kvarLimit = Math.abs(toNumber(v));
-    o.kvarLimitSet = true;
-    if (!o.kvarLimitNegSet) o.kvarLimitNeg = Math.abs(o.kvarLimit);
-  }),
-  prop("kvarMaxAbs", (o, v) => {
-    o.kvarLimitNeg = Math.abs(toNumber(v));
-    o.kvarLimitNegSet = true;
-  }),
-  prop("WattPriority", (o, v) => {
-    o.pPriority = toBool(v);
-  }),
-  prop("PFPriority", (o, v) => {
-    o.pfPriority = toBool(v);
-  }),
+  INVERTER_PROPS.kvar,
+  INVERTER_PROPS.pf,
+  INVERTER_PROPS.kVA,
+  INVERTER_PROPS.cutIn,
+  INVERTER_PROPS.cutOut,
+  INVERTER_PROPS.effCurve,
+  INVERTER_PROPS.varFollowInverter,
+  INVERTER_PROPS.kvarMax,
+  INVERTER_PROPS.kvarMaxAbs,
+  INVERTER_PROPS.wattPriority,
+  INVERTER_PROPS.pfPriority,
   prop("%PminNoVars", (o, v) => {
     o.pctPminNoVars = toNumber(v);
   }),
@@ -552,28 +375,16 @@ const STORAGE_PROPS: PropDef<Storage>[] = [
   prop("%IdlingkW", (o, v) => {
     o.pctIdlekW = toNumber(v);
   }),
-  inert("%R", "number"),
-  inert("%X", "number"),
-  prop("model", (o, v) => {
-    o.model = toInt(v);
-  }),
-  prop("Vminpu", (o, v) => {
-    o.vMinPu = toNumber(v);
-  }),
-  prop("Vmaxpu", (o, v) => {
-    o.vMaxPu = toNumber(v);
-  }),
-  prop("Balanced", (_o, v) => {
-    if (toBool(v)) throw new ValueError("Balanced=yes is not supported by this engine");
-  }),
-  prop("LimitCurrent", (_o, v) => {
-    if (toBool(v)) throw new ValueError("LimitCurrent=yes is not supported by this engine");
-  }),
-  inert("yearly"),
-  prop("daily", (o, v, cx) => {
-    o.daily = findShape(v, cx);
-  }),
-  inert("duty"),
+  INVERTER_PROPS.pctR,
+  INVERTER_PROPS.pctX,
+  GENERATING_PROPS.model,
+  PC_PROPS.vMinPu,
+  PC_PROPS.vMaxPu,
+  INVERTER_PROPS.balanced,
+  INVERTER_PROPS.limitCurrent,
+  GENERATING_PROPS.yearly,
+  GENERATING_PROPS.daily,
+  GENERATING_PROPS.duty,
   prop("DispMode", (o, v) => {
     const t = v.text.trim().toLowerCase();
     if (t.startsWith("d")) o.dispMode = "default";
