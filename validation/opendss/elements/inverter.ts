@@ -9,7 +9,8 @@
  */
 import { toBool, toNumber, ValueError } from "../values.ts";
 import { inert, type PropDef, prop, unsupported } from "./base.ts";
-import { GeneratingElement } from "./generating.ts";
+import { GENERATING_PROPS, GeneratingElement } from "./generating.ts";
+import { PC_PROPS } from "./pc.ts";
 
 /** An inverter-based generating element (PVSystem, Storage). */
 export abstract class InverterElement extends GeneratingElement {
@@ -205,3 +206,20 @@ export const INVERTER_PROPS = {
     if (toBool(v)) throw new ValueError("LimitCurrent=yes is not supported by this engine");
   }),
 } satisfies Record<string, PropDef<InverterElement>>;
+
+/**
+ * %R, %X, model, Vminpu, Vmaxpu, Balanced, LimitCurrent, yearly, daily, duty: a run of
+ * properties PVSystem and Storage list in the same order.
+ */
+export const INVERTER_MODEL_AND_SHAPE_PROPS: PropDef<InverterElement>[] = [
+  INVERTER_PROPS.pctR,
+  INVERTER_PROPS.pctX,
+  GENERATING_PROPS.model,
+  PC_PROPS.vMinPu,
+  PC_PROPS.vMaxPu,
+  INVERTER_PROPS.balanced,
+  INVERTER_PROPS.limitCurrent,
+  GENERATING_PROPS.yearly,
+  GENERATING_PROPS.daily,
+  GENERATING_PROPS.duty,
+];

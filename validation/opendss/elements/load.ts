@@ -1,18 +1,7 @@
-/**
- * Load, with OpenDSS's voltage-dependent models:
- *  1 constant PQ, 2 constant Z, 3 motor (constant P, quadratic Q), 4 CVR, 5 constant |I|,
- *  6 constant P with fixed Q, 7 constant P with fixed reactance, 8 ZIPV.
- * Outside [Vminpu, Vmaxpu] a load does not simply become constant Z: above Vmaxpu it is the
- * admittance that matches the model at Vmaxpu; below Vminpu its current varies linearly with |V|
- * from the model's current at Vminpu down to the constant-Z current at Vlowpu (default 0.5 pu),
- * and below Vlowpu it is the nominal constant Z (OpenDSS InterpolateY95_YLow).
- */
-import type { ValueToken } from "../lexer.ts";
 import { toInt, toNumber, toNumberArray, ValueError } from "../values.ts";
 import {
   type DssObject,
   inert,
-  type PropContext,
   type PropDef,
   pcElementProps,
   prop,
@@ -27,6 +16,11 @@ import { findShape } from "./vsource.ts";
 const SCRATCH_TMP = new Float64Array(2);
 
 type LoadSpec = "kW_PF" | "kW_kvar" | "kVA_PF" | "xfkVA" | "kWh";
+
+/** kvar of `kW` at power factor `pf`, as a magnitude for kW ≥ 0: kW·√(1/pf² − 1). */
+function kvarMagnitude(kW: number, pf: number): number {
+  return kW * Math.sqrt(1 / (pf * pf) - 1);
+}
 
 /** A load. */
 export class Load extends PCElement {
@@ -115,8 +109,7 @@ export class Load extends PCElement {
     const pf = this.pfNominal;
     switch (this.spec) {
       case "kW_PF":
-        this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
-        if (pf < 0) this.kvarBase = -this.kvarBase;
+        this.setKvarFromPf(pf);
         this.kVABase = Math.sqrt(this.kWBase * this.kWBase + this.kvarBase * this.kvarBase);
         break;
       case "kW_kvar":
@@ -129,15 +122,13 @@ export class Load extends PCElement {
       case "kVA_PF":
         this.kWBase = this.kVABase * Math.abs(pf);
         this.kWref = this.kWBase;
-        this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
-        this.kvarRef = this.kvarBase;
-        if (pf < 0) this.kvarBase = -this.kvarBase;
+        this.kvarRef = kvarMagnitude(this.kWBase, pf);
+        this.setKvarFromPf(pf);
         break;
       case "xfkVA":
       case "kWh":
         if (this.pfChanged) {
-          this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
-          if (pf < 0) this.kvarBase = -this.kvarBase;
+          this.setKvarFromPf(pf);
           this.kVABase = Math.sqrt(this.kWref * this.kWref + this.kvarRef * this.kvarRef);
         }
         break;
@@ -159,19 +150,23 @@ export class Load extends PCElement {
     this.pfChanged = false;
   }
 
+  /** kvarBase from kWBase at power factor `pf` (a negative pf gives negative kvar). */
+  private setKvarFromPf(pf: number): void {
+    this.kvarBase = kvarMagnitude(this.kWBase, pf);
+    if (pf < 0) this.kvarBase = -this.kvarBase;
+  }
+
   /** kWBase from connected kVA or billed kWh (load allocation specifications). */
   computeAllocatedLoad(): void {
     const pf = this.pfNominal;
     if (this.spec === "xfkVA") {
       if (this.connectedkVA > 0) {
         this.kWBase = this.connectedkVA * this.allocationFactor * Math.abs(pf);
-        this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
-        if (pf < 0) this.kvarBase = -this.kvarBase;
+        this.setKvarFromPf(pf);
       }
     } else if (this.spec === "kWh") {
       this.kWBase = (this.kWh / (this.kWhDays * 24)) * this.cFactor;
-      this.kvarBase = this.kWBase * Math.sqrt(1 / (pf * pf) - 1);
-      if (pf < 0) this.kvarBase = -this.kvarBase;
+      this.setKvarFromPf(pf);
     }
   }
 
@@ -382,8 +377,17 @@ export class Load extends PCElement {
   }
 }
 
-function setShape(v: ValueToken, cx: PropContext): LoadShape | null {
-  return findShape(v, cx);
+/** A load-allocation property (connected kVA or billed kWh data): stores the number, selects the specification, recomputes kW. */
+function allocationProp(
+  name: string,
+  spec: "xfkVA" | "kWh",
+  set: (o: Load, x: number) => void,
+): PropDef<Load> {
+  return prop<Load>(name, (o, v) => {
+    set(o, toNumber(v));
+    o.spec = spec;
+    o.computeAllocatedLoad();
+  });
 }
 
 const LOAD_PROPS: PropDef<Load>[] = [
@@ -404,17 +408,17 @@ const LOAD_PROPS: PropDef<Load>[] = [
     o.model = m;
   }),
   prop("yearly", (o, v, cx) => {
-    o.yearly = setShape(v, cx);
+    o.yearly = findShape(v, cx);
   }),
   prop("daily", (o, v, cx) => {
-    o.daily = setShape(v, cx);
+    o.daily = findShape(v, cx);
     if (o.daily?.useActual) {
       throw new ValueError("daily shapes with UseActual=yes are not supported for loads by this engine");
     }
     if (o.yearly === null) o.yearly = o.daily;
   }),
   prop("duty", (o, v, cx) => {
-    o.duty = setShape(v, cx);
+    o.duty = findShape(v, cx);
   }),
   unsupported("growth", "not implemented by this engine (GrowthShape)"),
   prop("conn", (o, v, cx) => {
@@ -445,15 +449,11 @@ const LOAD_PROPS: PropDef<Load>[] = [
   PC_PROPS.vMaxPu,
   inert("Vminnorm", "number"),
   inert("Vminemerg", "number"),
-  prop("xfkVA", (o, v) => {
-    o.connectedkVA = toNumber(v);
-    o.spec = "xfkVA";
-    o.computeAllocatedLoad();
+  allocationProp("xfkVA", "xfkVA", (o, x) => {
+    o.connectedkVA = x;
   }),
-  prop("allocationfactor", (o, v) => {
-    o.allocationFactor = toNumber(v);
-    o.spec = "xfkVA";
-    o.computeAllocatedLoad();
+  allocationProp("allocationfactor", "xfkVA", (o, x) => {
+    o.allocationFactor = x;
   }),
   prop("kVA", (o, v) => {
     o.kVABase = toNumber(v);
@@ -467,20 +467,14 @@ const LOAD_PROPS: PropDef<Load>[] = [
   prop("CVRvars", (o, v) => {
     o.cvrVars = toNumber(v);
   }),
-  prop("kwh", (o, v) => {
-    o.kWh = toNumber(v);
-    o.spec = "kWh";
-    o.computeAllocatedLoad();
+  allocationProp("kwh", "kWh", (o, x) => {
+    o.kWh = x;
   }),
-  prop("kwhdays", (o, v) => {
-    o.kWhDays = toNumber(v);
-    o.spec = "kWh";
-    o.computeAllocatedLoad();
+  allocationProp("kwhdays", "kWh", (o, x) => {
+    o.kWhDays = x;
   }),
-  prop("Cfactor", (o, v) => {
-    o.cFactor = toNumber(v);
-    o.spec = "kWh";
-    o.computeAllocatedLoad();
+  allocationProp("Cfactor", "kWh", (o, x) => {
+    o.cFactor = x;
   }),
   unsupported("CVRcurve", "not implemented by this engine (yearly CVR curves)"),
   inert("NumCust", "int"),

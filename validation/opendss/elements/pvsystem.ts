@@ -16,8 +16,7 @@ import {
   unsupported,
   type YPrimContext,
 } from "./base.ts";
-import { GENERATING_PROPS } from "./generating.ts";
-import { INVERTER_PROPS, InverterElement } from "./inverter.ts";
+import { INVERTER_MODEL_AND_SHAPE_PROPS, INVERTER_PROPS, InverterElement } from "./inverter.ts";
 import { PC_PROPS, pcLeadingProps } from "./pc.ts";
 
 /** A PV system (panel + inverter). */
@@ -122,16 +121,7 @@ const PV_PROPS: PropDef<PVSystem>[] = [
   INVERTER_PROPS.cutOut,
   INVERTER_PROPS.effCurve,
   unsupported("P-TCurve", "not implemented by this engine (power-temperature curves)"),
-  INVERTER_PROPS.pctR,
-  INVERTER_PROPS.pctX,
-  GENERATING_PROPS.model,
-  PC_PROPS.vMinPu,
-  PC_PROPS.vMaxPu,
-  INVERTER_PROPS.balanced,
-  INVERTER_PROPS.limitCurrent,
-  GENERATING_PROPS.yearly,
-  GENERATING_PROPS.daily,
-  GENERATING_PROPS.duty,
+  ...INVERTER_MODEL_AND_SHAPE_PROPS,
   unsupported("Tyearly"),
   unsupported("Tdaily", "not implemented by this engine (temperature shapes)"),
   unsupported("Tduty"),

@@ -21,8 +21,7 @@ import {
   unsupported,
   type YPrimContext,
 } from "./base.ts";
-import { GENERATING_PROPS } from "./generating.ts";
-import { INVERTER_PROPS, InverterElement } from "./inverter.ts";
+import { INVERTER_MODEL_AND_SHAPE_PROPS, INVERTER_PROPS, InverterElement } from "./inverter.ts";
 import { PC_PROPS, pcLeadingProps, SQRT3 } from "./pc.ts";
 
 /** Storage states (OpenDSS codes). */
@@ -375,16 +374,7 @@ const STORAGE_PROPS: PropDef<Storage>[] = [
   prop("%IdlingkW", (o, v) => {
     o.pctIdlekW = toNumber(v);
   }),
-  INVERTER_PROPS.pctR,
-  INVERTER_PROPS.pctX,
-  GENERATING_PROPS.model,
-  PC_PROPS.vMinPu,
-  PC_PROPS.vMaxPu,
-  INVERTER_PROPS.balanced,
-  INVERTER_PROPS.limitCurrent,
-  GENERATING_PROPS.yearly,
-  GENERATING_PROPS.daily,
-  GENERATING_PROPS.duty,
+  ...INVERTER_MODEL_AND_SHAPE_PROPS,
   prop("DispMode", (o, v) => {
     const t = v.text.trim().toLowerCase();
     if (t.startsWith("d")) o.dispMode = "default";
