@@ -250,6 +250,14 @@ export abstract class CktElement extends DssObject {
     this.yprimInvalid = true;
   }
 
+  /** Set the phases, conductors per terminal and (optionally) terminals, then resize(). */
+  setLayout(nPhases: number, nConds: number, nTerms = this.nTerms): void {
+    this.nPhases = nPhases;
+    this.nConds = nConds;
+    this.nTerms = nTerms;
+    this.resize();
+  }
+
   /** Allocate the per-conductor arrays for the present yorder (no-op when already sized). */
   ensureSized(): void {
     const n = this.yorder;
@@ -281,10 +289,7 @@ export abstract class CktElement extends DssObject {
 export abstract class DetachedElement extends CktElement {
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
-    this.nPhases = 1;
-    this.nConds = 1;
-    this.nTerms = 0;
-    this.resize();
+    this.setLayout(1, 1, 0);
   }
 
   calcYPrim(_ctx: YPrimContext): void {

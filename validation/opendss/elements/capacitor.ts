@@ -46,10 +46,7 @@ export class Capacitor extends CktElement {
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
-    this.nPhases = 3;
-    this.nConds = 3;
-    this.nTerms = 2;
-    this.resize();
+    this.setLayout(3, 3, 2);
     this.busSpec[0] = `${this.name}_1`;
     this.busSpec[1] = `${this.name}_1.0.0.0`;
     this.recalc();
@@ -249,9 +246,7 @@ const CAPACITOR_PROPS: PropDef<Capacitor>[] = [
     const n = toInt(v);
     if (n < 1) throw new ValueError("phases must be >= 1");
     if (n !== o.nPhases) {
-      o.nPhases = n;
-      o.nConds = n;
-      o.resize();
+      o.setLayout(n, n);
       cx.busesChanged();
     }
     o.yprimInvalid = true;

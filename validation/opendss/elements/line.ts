@@ -78,6 +78,91 @@ function setMatrixPart(
   for (let k = 0; k < n * n; k++) target[2 * k + part] = values[k]! * scale;
 }
 
+/** Sequence data per unit length that LineCode and Line both hold (Ω, F; base frequency in Hz). */
+interface SequenceValues {
+  r1: number;
+  x1: number;
+  r0: number;
+  x0: number;
+  c1: number;
+  c0: number;
+  baseFrequency: number;
+}
+
+/**
+ * Phase matrices (interleaved n×n) from sequence values: self Zs = (2Z1 + Z0)/3 and mutual
+ * Zm = (Z0 − Z1)/3, likewise the shunt Yc = jω(2C1 + C0)/3 and jω(C0 − C1)/3. `timesThird`:
+ * divide as ×(1/3) (OpenDSS CalcMatricesFromZ1Z0, LineCode) rather than /3 (Line), which rounds
+ * differently.
+ */
+function fillFromSequence(
+  o: SequenceValues,
+  n: number,
+  z: Float64Array,
+  yc: Float64Array,
+  timesThird: boolean,
+): void {
+  const third = 1 / 3;
+  const div3 = (x: number): number => (timesThird ? x * third : x / 3);
+  const zsr = div3(o.r1 * 2 + o.r0);
+  const zsx = div3(o.x1 * 2 + o.x0);
+  const zmr = div3(o.r0 - o.r1);
+  const zmx = div3(o.x0 - o.x1);
+  const yc1 = TWO_PI * o.baseFrequency * o.c1;
+  const yc0 = TWO_PI * o.baseFrequency * o.c0;
+  const ys = div3(yc1 * 2 + yc0);
+  const ym = div3(yc0 - yc1);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const k = 2 * (i * n + j);
+      z[k] = i === j ? zsr : zmr;
+      z[k + 1] = i === j ? zsx : zmx;
+      yc[k] = 0;
+      yc[k + 1] = i === j ? ys : ym;
+    }
+  }
+}
+
+/**
+ * A sequence-value property of LineCode and Line: r1, x1, r0, x0 (Ω), C1, C0 (nF) or B1, B0 (µS
+ * at the base frequency) per unit length; `then` applies what the change implies for the object.
+ */
+function sequenceProp<T extends SequenceValues>(
+  name: "r1" | "x1" | "r0" | "x0" | "C1" | "C0" | "B1" | "B0",
+  then: (o: T) => void,
+): PropDef<T> {
+  return prop<T>(name, (o, v) => {
+    const x = toNumber(v);
+    switch (name) {
+      case "r1":
+        o.r1 = x;
+        break;
+      case "x1":
+        o.x1 = x;
+        break;
+      case "r0":
+        o.r0 = x;
+        break;
+      case "x0":
+        o.x0 = x;
+        break;
+      case "C1":
+        o.c1 = x * 1e-9;
+        break;
+      case "C0":
+        o.c0 = x * 1e-9;
+        break;
+      case "B1":
+        o.c1 = (x / (TWO_PI * o.baseFrequency)) * 1e-6;
+        break;
+      case "B0":
+        o.c0 = (x / (TWO_PI * o.baseFrequency)) * 1e-6;
+        break;
+    }
+    then(o);
+  });
+}
+
 /** LineCode: reusable line impedance data. */
 export class LineCode extends DssObject {
   readonly className = "LineCode";
@@ -109,25 +194,9 @@ export class LineCode extends DssObject {
   /** OpenDSS CalcMatricesFromZ1Z0 (uses ×(1/3), not /3). */
   calcFromSequence(): void {
     const n = this.nPhases;
-    const third = 1 / 3;
-    const zsr = (this.r1 * 2 + this.r0) * third;
-    const zsx = (this.x1 * 2 + this.x0) * third;
-    const zmr = (this.r0 - this.r1) * third;
-    const zmx = (this.x0 - this.x1) * third;
-    const yc1 = TWO_PI * this.baseFrequency * this.c1;
-    const yc0 = TWO_PI * this.baseFrequency * this.c0;
-    const ys = (yc1 * 2 + yc0) * third;
-    const ym = (yc0 - yc1) * third;
     this.z = new Float64Array(2 * n * n);
     this.yc = new Float64Array(2 * n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const k = 2 * (i * n + j);
-        this.z[k] = i === j ? zsr : zmr;
-        this.z[k + 1] = i === j ? zsx : zmx;
-        this.yc[k + 1] = i === j ? ys : ym;
-      }
-    }
+    fillFromSequence(this, n, this.z, this.yc, true);
   }
 
   setPhases(n: number): void {
@@ -170,29 +239,12 @@ const LINECODE_PROPS: PropDef<LineCode>[] = [
     o.setPhases(toInt(v));
     lcSym(o);
   }),
-  prop("r1", (o, v) => {
-    o.r1 = toNumber(v);
-    lcSym(o);
-  }),
-  prop("x1", (o, v) => {
-    o.x1 = toNumber(v);
-    lcSym(o);
-  }),
-  prop("r0", (o, v) => {
-    o.r0 = toNumber(v);
-    lcSym(o);
-  }),
-  prop("x0", (o, v) => {
-    o.x0 = toNumber(v);
-    lcSym(o);
-  }),
-  prop("C1", (o, v) => {
-    o.c1 = toNumber(v) * 1e-9;
-    lcSym(o);
-  }),
-  prop("C0", (o, v) => {
-    o.c0 = toNumber(v) * 1e-9;
-  }),
+  sequenceProp("r1", lcSym),
+  sequenceProp("x1", lcSym),
+  sequenceProp("r0", lcSym),
+  sequenceProp("x0", lcSym),
+  sequenceProp("C1", lcSym),
+  sequenceProp("C0", () => {}), // C0 leaves the data model as it is
   prop("units", (o, v) => {
     o.units = toLengthUnit(v);
   }),
@@ -221,14 +273,8 @@ const LINECODE_PROPS: PropDef<LineCode>[] = [
   prop("neutral", (o, v) => {
     o.neutral = toInt(v);
   }),
-  prop("B1", (o, v) => {
-    o.c1 = (toNumber(v) / (TWO_PI * o.baseFrequency)) * 1e-6;
-    lcSym(o);
-  }),
-  prop("B0", (o, v) => {
-    o.c0 = (toNumber(v) / (TWO_PI * o.baseFrequency)) * 1e-6;
-    lcSym(o);
-  }),
+  sequenceProp("B1", lcSym),
+  sequenceProp("B0", lcSym),
   inert("Seasons", "int"),
   inert("Ratings"),
   inert("LineType"),
@@ -262,10 +308,7 @@ export class Line extends CktElement {
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
-    this.nPhases = 3;
-    this.nConds = 3;
-    this.nTerms = 2;
-    this.resize();
+    this.setLayout(3, 3, 2);
     this.busSpec[0] = `${this.name}_1`;
     this.busSpec[1] = `${this.name}_2`;
     this.recalcElementData();
@@ -283,27 +326,11 @@ export class Line extends CktElement {
       this.x0 = this.x1;
       this.c0 = this.c1;
     }
-    const zsr = (this.r1 * 2 + this.r0) / 3;
-    const zsx = (this.x1 * 2 + this.x0) / 3;
-    const zmr = (this.r0 - this.r1) / 3;
-    const zmx = (this.x0 - this.x1) / 3;
-    const yc1 = TWO_PI * this.baseFrequency * this.c1;
-    const yc0 = TWO_PI * this.baseFrequency * this.c0;
-    const ys = (yc1 * 2 + yc0) / 3;
-    const ym = (yc0 - yc1) / 3;
     if (this.z.length !== 2 * n * n) {
       this.z = new Float64Array(2 * n * n);
       this.yc = new Float64Array(2 * n * n);
     }
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const k = 2 * (i * n + j);
-        this.z[k] = i === j ? zsr : zmr;
-        this.z[k + 1] = i === j ? zsx : zmx;
-        this.yc[k] = 0;
-        this.yc[k + 1] = i === j ? ys : ym;
-      }
-    }
+    fillFromSequence(this, n, this.z, this.yc, false);
     this.symComponentsChanged = false;
   }
 
@@ -312,9 +339,7 @@ export class Line extends CktElement {
     if (n === this.nPhases) return;
     if (!this.symComponentsModel)
       throw new ValueError("cannot change the number of phases of a matrix-defined line");
-    this.nPhases = n;
-    this.nConds = n;
-    this.resize();
+    this.setLayout(n, n);
     this.recalcElementData();
   }
 
@@ -421,6 +446,12 @@ function lineSeq(o: Line): void {
   o.sequenceChanged();
 }
 
+/** A capacitance given directly: it is not rescaled from the per-kft default, and sequence values define the line. */
+function lineCapSeq(o: Line): void {
+  o.capSpecified = true;
+  o.sequenceChanged();
+}
+
 function setLineMatrix(o: Line, v: ValueToken, part: 0 | 1, target: "z" | "yc"): void {
   const n = o.nPhases;
   const vals = toSymMatrix(v, n);
@@ -456,32 +487,12 @@ const LINE_PROPS: PropDef<Line>[] = [
     o.setPhases(toInt(v));
     cx.busesChanged();
   }),
-  prop("r1", (o, v) => {
-    o.r1 = toNumber(v);
-    lineSeq(o);
-  }),
-  prop("x1", (o, v) => {
-    o.x1 = toNumber(v);
-    lineSeq(o);
-  }),
-  prop("r0", (o, v) => {
-    o.r0 = toNumber(v);
-    lineSeq(o);
-  }),
-  prop("x0", (o, v) => {
-    o.x0 = toNumber(v);
-    lineSeq(o);
-  }),
-  prop("C1", (o, v) => {
-    o.c1 = toNumber(v) * 1e-9;
-    o.capSpecified = true;
-    lineSeq(o);
-  }),
-  prop("C0", (o, v) => {
-    o.c0 = toNumber(v) * 1e-9;
-    o.capSpecified = true;
-    lineSeq(o);
-  }),
+  sequenceProp("r1", lineSeq),
+  sequenceProp("x1", lineSeq),
+  sequenceProp("r0", lineSeq),
+  sequenceProp("x0", lineSeq),
+  sequenceProp("C1", lineCapSeq),
+  sequenceProp("C0", lineCapSeq),
   prop("rmatrix", (o, v) => setLineMatrix(o, v, 0, "z")),
   prop("xmatrix", (o, v) => setLineMatrix(o, v, 1, "z")),
   prop("cmatrix", (o, v) => {
@@ -527,16 +538,8 @@ const LINE_PROPS: PropDef<Line>[] = [
   inert("EarthModel"),
   unsupported("cncables"),
   unsupported("tscables"),
-  prop("B1", (o, v) => {
-    o.c1 = (toNumber(v) / (TWO_PI * o.baseFrequency)) * 1e-6;
-    o.capSpecified = true;
-    lineSeq(o);
-  }),
-  prop("B0", (o, v) => {
-    o.c0 = (toNumber(v) / (TWO_PI * o.baseFrequency)) * 1e-6;
-    o.capSpecified = true;
-    lineSeq(o);
-  }),
+  sequenceProp("B1", lineCapSeq),
+  sequenceProp("B0", lineCapSeq),
   inert("Seasons", "int"),
   inert("Ratings"),
   inert("LineType"),

@@ -122,10 +122,7 @@ export class Transformer extends CktElement {
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
     this.hasOwnYV = true;
-    this.nPhases = 3;
-    this.nConds = 4;
-    this.nTerms = 2;
-    this.resize();
+    this.setLayout(3, 4, 2);
     for (let t = 0; t < this.nTerms; t++) this.busSpec[t] = `${this.name}_${t + 1}`;
     this.recalc();
   }
@@ -141,9 +138,7 @@ export class Transformer extends CktElement {
 
   setPhases(n: number): void {
     if (n < 1) throw new ValueError("phases must be >= 1");
-    this.nPhases = n;
-    this.nConds = n + 1;
-    this.resize();
+    this.setLayout(n, n + 1);
   }
 
   /** OpenDSS SetNumWindings: every winding back to its defaults; new XSC entries 30 %. */

@@ -92,10 +92,7 @@ export class Vsource extends CktElement {
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
     this.srcFrequency = baseFrequency;
-    this.nPhases = 3;
-    this.nConds = 3;
-    this.nTerms = 2;
-    this.resize();
+    this.setLayout(3, 3, 2);
     this.setBus(0, "sourcebus", undefined);
     this.defaultBus2();
     this.recalc();
@@ -125,9 +122,7 @@ export class Vsource extends CktElement {
 
   setPhases(n: number): void {
     if (n < 1) throw new ValueError("phases must be >= 1");
-    this.nPhases = n;
-    this.nConds = n;
-    this.resize();
+    this.setLayout(n, n);
   }
 
   override endEdit(_cx: PropContext): void {
