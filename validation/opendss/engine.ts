@@ -344,6 +344,36 @@ const REPORT_OPTIONS = new Set([
   "bus",
 ]);
 
+/**
+ * Options that are one number field of the solution: Set stores it (an integer where `int`);
+ * Get prints it, or `getDefault` before a circuit exists (options without one are not gettable).
+ */
+const SOLUTION_NUMBER_OPTIONS = new Map<
+  string,
+  {
+    field:
+      | "intHour"
+      | "t"
+      | "number"
+      | "tolerance"
+      | "maxIterations"
+      | "minIterations"
+      | "maxControlIterations"
+      | "genMult";
+    int: boolean;
+    getDefault?: number;
+  }
+>([
+  ["hour", { field: "intHour", int: true, getDefault: 0 }],
+  ["sec", { field: "t", int: false, getDefault: 0 }],
+  ["number", { field: "number", int: true, getDefault: 1 }],
+  ["tolerance", { field: "tolerance", int: false, getDefault: 1e-4 }],
+  ["maxiterations", { field: "maxIterations", int: true, getDefault: 15 }],
+  ["miniterations", { field: "minIterations", int: true }],
+  ["maxcontroliter", { field: "maxControlIterations", int: true }],
+  ["genmult", { field: "genMult", int: false }],
+]);
+
 function findIn(list: readonly string[], word: string): string | undefined {
   const w = word.toLowerCase();
   if (list.includes(w)) return w;
@@ -788,13 +818,12 @@ export class DssEngine {
 
   private setOption(opt: string, v: ValueToken): void {
     const sol = (): Solution => this.requireSolution();
+    const num = SOLUTION_NUMBER_OPTIONS.get(opt);
+    if (num) {
+      sol()[num.field] = num.int ? toInt(v) : toNumber(v);
+      return;
+    }
     switch (opt) {
-      case "hour":
-        sol().intHour = toInt(v);
-        return;
-      case "sec":
-        sol().t = toNumber(v);
-        return;
       case "time": {
         const a = toNumberArray(v);
         if (a.length !== 2) throw new ValueError("time needs [hour sec]");
@@ -824,27 +853,9 @@ export class DssEngine {
         sol().setMode(m);
         return;
       }
-      case "number":
-        sol().number = toInt(v);
-        return;
-      case "tolerance":
-        sol().tolerance = toNumber(v);
-        return;
-      case "maxiterations":
-        sol().maxIterations = toInt(v);
-        return;
-      case "miniterations":
-        sol().minIterations = toInt(v);
-        return;
-      case "maxcontroliter":
-        sol().maxControlIterations = toInt(v);
-        return;
       case "loadmult":
         sol().loadMult = toNumber(v);
         this.requireCircuit().systemYChanged = true;
-        return;
-      case "genmult":
-        sol().genMult = toNumber(v);
         return;
       case "voltagebases": {
         const a = toNumberArray(v);
@@ -972,24 +983,14 @@ export class DssEngine {
     const sol = this.solution;
     for (const p of params) {
       const opt = findIn(OPTIONS, p.value.text);
+      const num = opt === undefined ? undefined : SOLUTION_NUMBER_OPTIONS.get(opt);
+      if (num?.getDefault !== undefined) {
+        out.push(String(sol?.[num.field] ?? num.getDefault));
+        continue;
+      }
       switch (opt) {
         case "mode":
           out.push(sol?.mode === "daily" ? "Daily" : "Snap");
-          break;
-        case "hour":
-          out.push(String(sol?.intHour ?? 0));
-          break;
-        case "sec":
-          out.push(String(sol?.t ?? 0));
-          break;
-        case "tolerance":
-          out.push(String(sol?.tolerance ?? 1e-4));
-          break;
-        case "maxiterations":
-          out.push(String(sol?.maxIterations ?? 15));
-          break;
-        case "number":
-          out.push(String(sol?.number ?? 1));
           break;
         case "stepsize":
         case "h":
