@@ -254,6 +254,13 @@ export class Load extends PCElement {
     this.yv((this.iLowR + mr * d) / vmag, (this.iLowI + mi * d) / vmag, vr, vi);
   }
 
+  /** Add the current of the susceptance b (jb·V, load convention) to out. */
+  private addSusceptance(b: number, vr: number, vi: number): void {
+    const out = this.cur;
+    out[0] = out[0]! - b * vi;
+    out[1] = out[1]! + b * vr;
+  }
+
   protected phaseCurrent(_i: number, vr: number, vi: number, vmag: number): void {
     const out = this.cur;
     const model = this.model;
@@ -265,44 +272,18 @@ export class Load extends PCElement {
     const high = !low && vmag > this.vBase105;
     switch (model) {
       case 1:
-        if (low) this.interpV(this.m95R, this.m95Im, vmag, vr, vi);
-        else if (high) this.yv(this.yeq105R, this.yeq105Im, vr, vi);
-        else conjSOverV(this.wNominal, this.varNominal, vr, vi, out);
-        return;
       case 3:
+      case 4:
+        // below Vminpu: interpolated towards constant Z; above Vmaxpu: the admittance at Vmaxpu
         if (low) this.interpV(this.m95R, this.m95Im, vmag, vr, vi);
         else if (high) this.yv(this.yeq105R, this.yeq105Im, vr, vi);
-        else {
+        else if (model === 1) conjSOverV(this.wNominal, this.varNominal, vr, vi, out);
+        else if (model === 3) {
+          // motor: constant P, the nominal susceptance for Q
           conjSOverV(this.wNominal, 0, vr, vi, out);
-          out[0] = out[0]! - this.yeqI * vi;
-          out[1] = out[1]! + this.yeqI * vr;
-        }
+          this.addSusceptance(this.yeqI, vr, vi);
+        } else this.cvrCurrent(vr, vi, vmag);
         return;
-      case 4: {
-        if (low) this.interpV(this.m95R, this.m95Im, vmag, vr, vi);
-        else if (high) this.yv(this.yeq105R, this.yeq105Im, vr, vi);
-        else {
-          const ratio = vmag / this.vBase;
-          const wf = this.cvrWatts !== 1 ? ratio ** this.cvrWatts : ratio;
-          if (wf > 0) conjSOverV(this.wNominal * wf, 0, vr, vi, out);
-          else {
-            out[0] = 0;
-            out[1] = 0;
-          }
-          if (vmag !== 0) {
-            if (this.cvrVars === 2) {
-              out[0] = out[0]! - this.yeqI * vi;
-              out[1] = out[1]! + this.yeqI * vr;
-            } else {
-              const vf = this.cvrVars === 3 ? ratio * ratio * ratio : ratio ** this.cvrVars;
-              conjSOverV(0, this.varNominal * vf, vr, vi, this.tmp);
-              out[0] = out[0]! + this.tmp[0]!;
-              out[1] = out[1]! + this.tmp[1]!;
-            }
-          }
-        }
-        return;
-      }
       case 5:
         if (low) this.interpV(this.m95IR, this.m95II, vmag, vr, vi);
         else if (high) this.yv(this.yeq105IR, this.yeq105II, vr, vi);
@@ -310,17 +291,14 @@ export class Load extends PCElement {
           conjSOverV(this.wNominal, this.varNominal, (vr / vmag) * this.vBase, (vi / vmag) * this.vBase, out);
         return;
       case 6:
-        if (low) this.yv(this.yeq95R, this.yqFixed, vr, vi);
-        else if (high) this.yv(this.yeq105R, this.yqFixed, vr, vi);
-        else conjSOverV(this.wNominal, this.varBase, vr, vi, out);
-        return;
       case 7:
+        // fixed Q (6) or fixed reactance (7): outside the band the limit conductance with the fixed susceptance
         if (low) this.yv(this.yeq95R, this.yqFixed, vr, vi);
         else if (high) this.yv(this.yeq105R, this.yqFixed, vr, vi);
+        else if (model === 6) conjSOverV(this.wNominal, this.varBase, vr, vi, out);
         else {
           conjSOverV(this.wNominal, 0, vr, vi, out);
-          out[0] = out[0]! - this.yqFixed * vi;
-          out[1] = out[1]! + this.yqFixed * vr;
+          this.addSusceptance(this.yqFixed, vr, vi);
         }
         return;
       case 8:
@@ -328,6 +306,27 @@ export class Load extends PCElement {
         return;
       default:
         this.yv(this.yeqR, this.yeqI, vr, vi);
+    }
+  }
+
+  /** CVR model (4) within the band: P ∝ |V|^CVRwatts, Q ∝ |V|^CVRvars (2: the nominal susceptance). */
+  private cvrCurrent(vr: number, vi: number, vmag: number): void {
+    const out = this.cur;
+    const ratio = vmag / this.vBase;
+    const wf = this.cvrWatts !== 1 ? ratio ** this.cvrWatts : ratio;
+    if (wf > 0) conjSOverV(this.wNominal * wf, 0, vr, vi, out);
+    else {
+      out[0] = 0;
+      out[1] = 0;
+    }
+    if (vmag !== 0) {
+      if (this.cvrVars === 2) this.addSusceptance(this.yeqI, vr, vi);
+      else {
+        const vf = this.cvrVars === 3 ? ratio * ratio * ratio : ratio ** this.cvrVars;
+        conjSOverV(0, this.varNominal * vf, vr, vi, this.tmp);
+        out[0] = out[0]! + this.tmp[0]!;
+        out[1] = out[1]! + this.tmp[1]!;
+      }
     }
   }
 
