@@ -89,6 +89,10 @@ interface SequenceValues {
   baseFrequency: number;
 }
 
+const ONE_THIRD = 1 / 3;
+const timesOneThird = (x: number): number => x * ONE_THIRD;
+const dividedByThree = (x: number): number => x / 3;
+
 /**
  * Phase matrices (interleaved n×n) from sequence values: self Zs = (2Z1 + Z0)/3 and mutual
  * Zm = (Z0 − Z1)/3, likewise the shunt Yc = jω(2C1 + C0)/3 and jω(C0 − C1)/3. `timesThird`:
@@ -102,8 +106,7 @@ function fillFromSequence(
   yc: Float64Array,
   timesThird: boolean,
 ): void {
-  const third = 1 / 3;
-  const div3 = (x: number): number => (timesThird ? x * third : x / 3);
+  const div3 = timesThird ? timesOneThird : dividedByThree;
   const zsr = div3(o.r1 * 2 + o.r0);
   const zsx = div3(o.x1 * 2 + o.x0);
   const zmr = div3(o.r0 - o.r1);
