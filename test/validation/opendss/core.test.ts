@@ -5,22 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { OpenDSS } from "../../../validation/opendss/api.ts";
-
-/** OpenDSS places a source at angle 0 at 360°/57.29577951 rad (its truncated deg/rad constant). */
-const SRC_ANGLE = 360 / 57.29577951;
-
-type C = { re: number; im: number };
-const c = (re: number, im = 0): C => ({ re, im });
-const add = (a: C, b: C): C => c(a.re + b.re, a.im + b.im);
-const sub = (a: C, b: C): C => c(a.re - b.re, a.im - b.im);
-const mul = (a: C, b: C): C => c(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re);
-const div = (a: C, b: C): C => {
-  const d = b.re * b.re + b.im * b.im;
-  return c((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d);
-};
-const abs = (a: C): number => Math.hypot(a.re, a.im);
-const conj = (a: C): C => c(a.re, -a.im);
-const scale = (a: C, s: number): C => c(a.re * s, a.im * s);
+import { abs, add, type C, c, conj, div, mul, SRC_RAD, scale, sub } from "./helpers.ts";
 
 /** A 1 kV (L-N), 1-phase, two-bus feeder: source a (Zs) — line (Zl) — bus b. */
 function twoBus(loadDef: string, opts: { pu?: number; extra?: string } = {}): OpenDSS {
@@ -40,7 +25,7 @@ function twoBus(loadDef: string, opts: { pu?: number; extra?: string } = {}): Op
 }
 
 const Z = c(0.06, 0.12); // Zs + Zline (ohm)
-const vsrc = (pu = 1): C => c(1000 * pu * Math.cos(SRC_ANGLE), 1000 * pu * Math.sin(SRC_ANGLE));
+const vsrc = (pu = 1): C => c(1000 * pu * Math.cos(SRC_RAD), 1000 * pu * Math.sin(SRC_RAD));
 
 function busV(dss: OpenDSS, k: number): C {
   const v = dss.circuit.allBusVolts();

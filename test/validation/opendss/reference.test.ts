@@ -11,11 +11,9 @@ import { describe, expect, it } from "vitest";
 import type { SnapshotResult } from "../../../validation/opendss/report.ts";
 import { type RunReport, runDeck } from "../../../validation/opendss/run.ts";
 import { referenceDir } from "../../helpers/reference.ts";
+import { expectSameLayout, type Json, TOTAL_KEYS } from "./helpers.ts";
 
 const ref = referenceDir("opendss");
-
-// biome-ignore lint/suspicious/noExplicitAny: reference JSON
-type Json = any;
 
 interface Deviation {
   vPu: number;
@@ -47,14 +45,7 @@ function compare(ours: SnapshotResult, exp: Json): Deviation {
     if (!close(a, b)) d.worstWhat = `${d.worstWhat}${what}: ${a} vs ${b}; `;
     if (rel > d.worstRel) d.worstRel = rel;
   };
-  for (const k of [
-    "total_power_kw",
-    "total_power_kvar",
-    "losses_kw",
-    "losses_kvar",
-    "line_losses_kw",
-    "line_losses_kvar",
-  ]) {
+  for (const k of TOTAL_KEYS) {
     check(k, (ours as unknown as Record<string, number>)[k]!, exp[k]);
   }
   for (const cls of Object.keys(exp.elements)) {
@@ -79,25 +70,6 @@ function compare(ours: SnapshotResult, exp: Json): Deviation {
   return d;
 }
 
-/** Key paths of a JSON value (objects by key, arrays by their first entry), for layout comparison. */
-function layout(v: Json, path = "", out = new Set<string>()): Set<string> {
-  if (Array.isArray(v)) {
-    if (v.length > 0) layout(v[0], `${path}[]`, out);
-  } else if (v !== null && typeof v === "object") {
-    for (const k of Object.keys(v)) {
-      out.add(`${path}.${k}`);
-      layout(v[k], `${path}.${k}`, out);
-    }
-  }
-  return out;
-}
-
-/** `mpopf dss --json` prints the reference's layout: same key paths (plus our `warnings`). */
-function assertSameLayout(ours: RunReport, exp: Json): void {
-  const a = [...layout(ours)].filter((k) => !k.startsWith(".warnings"));
-  expect(a.sort()).toEqual([...layout(exp)].sort());
-}
-
 function assertWithin(d: Deviation): void {
   expect(d.vPu).toBeLessThan(1e-7);
   expect(d.angleDeg).toBeLessThan(1e-5);
@@ -119,7 +91,7 @@ describe.skipIf(!ref.available)("OpenDSS reference cases (balanced IEEE-123)", (
       const dir = join(ref.dir, folder);
       const exp = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")).result;
       const r = runDeck({ deck: join(dir, "Master.dss") });
-      assertSameLayout(r, JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")));
+      expectSameLayout(r, JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")));
       const d = compare(r.result, exp);
       report(folder, [r.result.iterations], [exp.iterations], [d]);
       assertWithin(d);
@@ -141,7 +113,7 @@ describe.skipIf(!ref.available)("OpenDSS reference cases (balanced IEEE-123)", (
         commands,
         stepsFile: join(dir, "steps.txt"),
       });
-      assertSameLayout(r, exp);
+      expectSameLayout(r, exp);
       expect(r.steps!.length).toBe(exp.steps.length);
       const ds = r.steps!.map((s, k) => {
         expect(s.hour).toBe(exp.steps[k].hour);

@@ -14,11 +14,9 @@ import { OpenDSS } from "../../../validation/opendss/api.ts";
 import type { SnapshotResult } from "../../../validation/opendss/report.ts";
 import { type RunReport, runDeck } from "../../../validation/opendss/run.ts";
 import { referenceDir } from "../../helpers/reference.ts";
+import { expectSameLayout, type Json, TOTAL_KEYS } from "./helpers.ts";
 
 const ref = referenceDir("opendss");
-
-// biome-ignore lint/suspicious/noExplicitAny: reference JSON
-type Json = any;
 
 interface Case {
   folder: string;
@@ -57,14 +55,7 @@ function compare(ours: SnapshotResult, exp: Json): Deviation {
     d.vPu = Math.max(d.vPu, Math.abs(a.vpu! - b.vpu));
     d.angleDeg = Math.max(d.angleDeg, dAngle(a.angle_deg, b.angle_deg));
   });
-  for (const k of [
-    "total_power_kw",
-    "total_power_kvar",
-    "losses_kw",
-    "losses_kvar",
-    "line_losses_kw",
-    "line_losses_kvar",
-  ]) {
+  for (const k of TOTAL_KEYS) {
     const a = (ours as unknown as Record<string, number>)[k]!;
     d.totalsRel = Math.max(d.totalsRel, Math.abs(a - exp[k]) / Math.abs(exp[k]));
   }
@@ -100,19 +91,6 @@ function compare(ours: SnapshotResult, exp: Json): Deviation {
   return d;
 }
 
-/** Key paths of a JSON value (objects by key, arrays by their first entry). */
-function layout(v: Json, path = "", out = new Set<string>()): Set<string> {
-  if (Array.isArray(v)) {
-    if (v.length > 0) layout(v[0], `${path}[]`, out);
-  } else if (v !== null && typeof v === "object") {
-    for (const k of Object.keys(v)) {
-      out.add(`${path}.${k}`);
-      layout(v[k], `${path}.${k}`, out);
-    }
-  }
-  return out;
-}
-
 function run(c: Case): { report: RunReport; exp: Json } {
   const dir = join(ref.dir, c.folder);
   const exp = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8"));
@@ -141,9 +119,7 @@ describe.skipIf(!ref.available)("OpenDSS reference cases (three-phase IEEE 13 an
       const { report, exp } = run(c);
       const r = report.result;
       const e = exp.result;
-      expect([...layout(report)].filter((k) => !k.startsWith(".warnings")).sort()).toEqual(
-        [...layout(exp)].sort(),
-      );
+      expectSameLayout(report, exp);
       expect(r.converged).toBe(true);
       const d = compare(r, e);
       process.stdout.write(

@@ -10,23 +10,7 @@ import { OpenDSS } from "../../../validation/opendss/api.ts";
 import type { LineCode } from "../../../validation/opendss/elements/line.ts";
 import type { Transformer } from "../../../validation/opendss/elements/transformer.ts";
 import { DssError } from "../../../validation/opendss/errors.ts";
-
-/** OpenDSS places a source at angle 0 at 360°/57.29577951 rad (its truncated deg/rad constant). */
-const SRC_RAD = 360 / 57.29577951;
-
-type C = { re: number; im: number };
-const c = (re: number, im = 0): C => ({ re, im });
-const add = (a: C, b: C): C => c(a.re + b.re, a.im + b.im);
-const sub = (a: C, b: C): C => c(a.re - b.re, a.im - b.im);
-const mul = (a: C, b: C): C => c(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re);
-const div = (a: C, b: C): C => {
-  const d = b.re * b.re + b.im * b.im;
-  return c((a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d);
-};
-const abs = (a: C): number => Math.hypot(a.re, a.im);
-const scale = (a: C, s: number): C => c(a.re * s, a.im * s);
-const polar = (m: number, rad: number): C => c(m * Math.cos(rad), m * Math.sin(rad));
-const inv = (a: C): C => div(c(1), a);
+import { abs, add, type C, c, div, inv, mul, polar, SRC_RAD, scale, sub } from "./helpers.ts";
 
 function nodeV(dss: OpenDSS, name: string): C {
   const names = dss.circuit.allNodeNames();
