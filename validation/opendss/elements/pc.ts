@@ -29,8 +29,9 @@ export function toConnection(v: ValueToken): Connection {
   throw new ValueError(`'${v.text}' is not a connection (wye or delta)`);
 }
 
-/** √3, and 1000/√3 (kV line-to-line → V line-to-neutral). */
+/** √3. */
 export const SQRT3 = Math.sqrt(3);
+/** 1000/√3: kV line-to-line → V line-to-neutral. */
 export const INV_SQRT3_X1000 = 1000 / SQRT3;
 
 /** Phase-current scratch shared by all PC elements (filled and read within one call). */
