@@ -574,10 +574,20 @@ function arrayFor(o: Transformer, v: ValueToken): number[] {
   return a;
 }
 
-/** XHL/XHT/XLT in percent; 0 is replaced by OpenDSS's default (7, 35, 30 %). */
-function pctX(v: ValueToken, zeroDefault: number): number {
-  const x = toNumber(v);
-  return (x === 0 ? zeroDefault : x) * 0.01;
+/**
+ * A winding-pair reactance in percent (XHL/X12, XHT/X13, XLT/X23 are synonyms), stored per unit;
+ * 0 is replaced by OpenDSS's default for the pair (7, 35, 30 %).
+ */
+function pairReactanceProp(name: string, pair: "xhl" | "xht" | "xlt"): PropDef<Transformer> {
+  const zeroDefault = pair === "xhl" ? 7 : pair === "xht" ? 35 : 30;
+  return prop<Transformer>(name, (o, v) => {
+    const pct = toNumber(v);
+    const x = (pct === 0 ? zeroDefault : pct) * 0.01;
+    if (pair === "xhl") o.xhl = x;
+    else if (pair === "xht") o.xht = x;
+    else o.xlt = x;
+    o.xhlChanged = true;
+  });
 }
 
 function setKva(o: Transformer, i: number, kva: number): void {
@@ -662,18 +672,9 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
       o.windings[i]!.puTap = x;
     });
   }),
-  prop("XHL", (o, v) => {
-    o.xhl = pctX(v, 7);
-    o.xhlChanged = true;
-  }),
-  prop("XHT", (o, v) => {
-    o.xht = pctX(v, 35);
-    o.xhlChanged = true;
-  }),
-  prop("XLT", (o, v) => {
-    o.xlt = pctX(v, 30);
-    o.xhlChanged = true;
-  }),
+  pairReactanceProp("XHL", "xhl"),
+  pairReactanceProp("XHT", "xht"),
+  pairReactanceProp("XLT", "xlt"),
   prop("Xscarray", (o, v) => {
     const a = toNumberArray(v);
     const n = ((o.numWindings - 1) * o.numWindings) / 2;
@@ -735,18 +736,9 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
   prop("XRConst", (o, v) => {
     o.xrConst = toBool(v);
   }),
-  prop("X12", (o, v) => {
-    o.xhl = pctX(v, 7);
-    o.xhlChanged = true;
-  }),
-  prop("X13", (o, v) => {
-    o.xht = pctX(v, 35);
-    o.xhlChanged = true;
-  }),
-  prop("X23", (o, v) => {
-    o.xlt = pctX(v, 30);
-    o.xhlChanged = true;
-  }),
+  pairReactanceProp("X12", "xhl"),
+  pairReactanceProp("X13", "xht"),
+  pairReactanceProp("X23", "xlt"),
   prop("LeadLag", (o, v) => {
     const t = v.text.trim().toLowerCase();
     if (t.startsWith("lead") || t.startsWith("euro")) o.hvLeadsLV = true;
