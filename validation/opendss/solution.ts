@@ -340,10 +340,11 @@ export class Solution implements YPrimContext, ControlContext {
       if (base > 0) err = Math.abs(vmag - this.vmagSaved[i]!) / base;
       else if (vmag !== 0) err = Math.abs(1 - this.vmagSaved[i]! / vmag);
       this.vmagSaved[i] = vmag;
-      if (err > maxErr) maxErr = err;
+      // A non-finite voltage (NaN / ∞ from an element model) is never "converged".
+      if (!(err <= maxErr)) maxErr = Number.isFinite(vmag) ? err : Number.POSITIVE_INFINITY;
     }
     this.maxError = maxErr;
-    this.converged = maxErr <= this.tolerance && !Number.isNaN(maxErr);
+    this.converged = maxErr <= this.tolerance;
     return this.converged;
   }
 

@@ -366,8 +366,8 @@ export class Load extends PCElement {
     }
     if (z[6]! > 0) {
       const vx = 500 * (vmag / this.vBase - z[6]!);
-      const evx = Math.exp(2 * vx);
-      const f = 0.5 * (1 + (evx - 1) / (evx + 1));
+      // Smooth cut-off 0.5·(1 + tanh(vx)); tanh itself, not (e^2x − 1)/(e^2x + 1), which overflows to NaN above ≈ 1.11 pu.
+      const f = 0.5 * (1 + Math.tanh(vx));
       ar *= f;
       ai *= f;
     }
