@@ -98,7 +98,7 @@ describe("MPCOPF horizons and objectives", () => {
         // Reactive demand: the rated 640.012 kVAr times each period's load multiplier.
         const sc = sol.model.input.scenario;
         const loadKvar = sol.tables.periods.array("loadKvar") as number[];
-        loadKvar.forEach((q, k) => expect(q).toBeCloseTo(640.012 * sc.loadMult[k]!, 6));
+        for (const [k, q] of loadKvar.entries()) expect(q).toBeCloseTo(640.012 * sc.loadMult[k]!, 6);
         expect(sol.tables.buses.numRows()).toBe(128 * T);
         expect(sol.tables.batteries.numRows()).toBe(26 * T);
         // Batteries return to B0 (hard terminal condition).
