@@ -5,7 +5,6 @@ import { buildScenario } from "../../models/scenario.ts";
 import type { Scenario } from "../../models/types.ts";
 import { buildReport, type ReportInput, type ResultSet, runDirFiles } from "../../reports/index.ts";
 import { type EnappSolution, solveEnapp } from "../../solvers/enapp/index.ts";
-import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
 import { solveMpopf } from "../../solvers/mpopf/solve.ts";
 import { enappLimits, enappReplayBound } from "../../validation/replay/enapp-bound.ts";
@@ -21,8 +20,8 @@ import type { DeckFlavour } from "../../validation/replay/types.ts";
 import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
 import { formatCaseSummary, summariseCase } from "./case.ts";
-import { createSolver, type SolveArgs, scenarioRequest } from "./solve.ts";
-import { formatMacroIteration, pickPartition } from "./solve-enapp.ts";
+import { createSolver, type SolveArgs, scenarioCliOptions, scenarioRequest } from "./solve.ts";
+import { formatMacroIteration, pickPartition, resultSet } from "./solve-enapp.ts";
 
 /** Arguments of `mpopf run`. */
 interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt"> {
@@ -36,17 +35,6 @@ interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt"> {
 
 function progress(msg: string): void {
   process.stderr.write(`[run] ${msg}\n`);
-}
-
-function resultSet(label: string, t: MpopfTables): ResultSet {
-  return {
-    label,
-    periods: t.periods,
-    pv: t.pv,
-    batteries: t.batteries,
-    buses: t.buses,
-    branches: t.branches,
-  };
 }
 
 /** A solve's record for the manifest: status, sizes, iterations, timings, solver identity and options. */
@@ -125,36 +113,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: "run",
   describe: "Run the whole study (solve, replay in the OpenDSS engine, report) into a run directory",
   builder: (y: Argv) =>
-    y
-      .option("case", {
-        type: "string",
-        default: "ieee123",
-        describe: "built-in case or folder with case.json",
-      })
+    scenarioCliOptions(y)
       .option("out", { type: "string", default: "runs/ieee123", describe: "run directory to (re)write" })
-      .option("horizon", { type: "number", describe: "horizon T (default: the case's, 24 for IEEE-123)" })
-      .option("objective", {
-        choices: ["cost", "loss"] as const,
-        describe: "substation energy cost or line losses",
-      })
-      .option("pv", { type: "number", describe: "PV share of load buses (%)" })
-      .option("batt", { type: "number", describe: "battery share of load buses (%)" })
-      .option("peak-cap", { type: "number", describe: "substation peak cap (kW)" })
-      .option("backfeed", { type: "boolean", describe: "allow reverse power flow at the substation" })
-      .option("terminal", { choices: ["hard", "soft", "free"] as const, describe: "terminal SOC condition" })
-      .option("limits", {
-        choices: ["rated", "available"] as const,
-        describe: "reactive limits of PVs and batteries",
-      })
-      .option("price", {
-        type: "string",
-        describe: "price series of the case (e.g. lmp-onoff, comed-20231110)",
-      })
-      .option("solver", {
-        choices: ["wasm", "native"] as const,
-        default: "wasm" as const,
-        describe: "Ipopt backend",
-      })
       .option("method", {
         choices: ["both", "central"] as const,
         default: "both" as const,

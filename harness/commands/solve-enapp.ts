@@ -146,7 +146,8 @@ export function formatMacroIteration(it: MacroIteration): string {
   return `macro-iteration ${it.k}: residuals ${it.resVPu.toExponential(2)} pu, ${it.resPKw.toExponential(2)} kW, ${it.resQKvar.toExponential(2)} kVAr; cost $${it.costUsd.toFixed(2)}, loss ${it.lossKwh.toFixed(2)} kWh; ${it.seconds.toFixed(3)} s [${areas}]`;
 }
 
-function resultSet(label: string, t: MpopfTables): ResultSet {
+/** A solve's tables as a labelled result set of the report contract. */
+export function resultSet(label: string, t: MpopfTables): ResultSet {
   return {
     label,
     periods: t.periods,

@@ -118,52 +118,57 @@ export function writeSolution(dir: string, sol: MpopfSolution): string {
   return w.target;
 }
 
+/** The options that describe a study (case, horizon, objective, DERs, limits, prices) and the solver backend. */
+export function scenarioCliOptions<T>(y: Argv<T>) {
+  return y
+    .option("case", {
+      type: "string",
+      default: "ieee123",
+      describe: "built-in case or folder with case.json",
+    })
+    .option("horizon", { type: "number", describe: "horizon T (hours; the middle T of the 24-h shapes)" })
+    .option("objective", {
+      choices: ["cost", "loss"] as const,
+      describe: "substation energy cost or line losses",
+    })
+    .option("pv", { type: "number", describe: "PV share of load buses (%)" })
+    .option("batt", { type: "number", describe: "battery share of load buses (%)" })
+    .option("peak-cap", { type: "number", describe: "substation peak cap (kW)" })
+    .option("backfeed", {
+      type: "boolean",
+      describe: "allow reverse power flow at the substation (--no-backfeed forbids)",
+    })
+    .option("terminal", { choices: ["hard", "soft", "free"] as const, describe: "terminal SOC condition" })
+    .option("gamma", { type: "number", describe: "weight of the soft terminal penalty (per unit)" })
+    .option("limits", {
+      choices: ["rated", "available"] as const,
+      describe: "reactive limits of PVs and batteries",
+    })
+    .option("line-limits", {
+      type: "boolean",
+      describe: "enforce line current limits where ampacities are given",
+    })
+    .option("price", {
+      type: "string",
+      describe: "price series of the case (e.g. lmp-onoff, comed-20231110)",
+    })
+    .option("v-min", { type: "number", describe: "lower voltage limit (pu)" })
+    .option("v-max", { type: "number", describe: "upper voltage limit (pu)" })
+    .option("alpha", { type: "number", describe: "weight of the battery-loss (SCD) term" })
+    .option("solver", {
+      choices: ["wasm", "native"] as const,
+      default: "wasm" as const,
+      describe: "Ipopt backend",
+    });
+}
+
 /** `mpopf solve`: the centralized multi-period OPF (MPCOPF) of a study case. */
 export const solveCommand: CommandModule<object, SolveArgs> = {
   command: "solve",
   describe:
     "Solve the multi-period OPF of a study case: centralized (MPCOPF), ENApp (MPDOPF, --method enapp) or both",
   builder: (y: Argv) =>
-    enappCliOptions(y)
-      .option("case", {
-        type: "string",
-        default: "ieee123",
-        describe: "built-in case or folder with case.json",
-      })
-      .option("horizon", { type: "number", describe: "horizon T (hours; the middle T of the 24-h shapes)" })
-      .option("objective", {
-        choices: ["cost", "loss"] as const,
-        describe: "substation energy cost or line losses",
-      })
-      .option("pv", { type: "number", describe: "PV share of load buses (%)" })
-      .option("batt", { type: "number", describe: "battery share of load buses (%)" })
-      .option("peak-cap", { type: "number", describe: "substation peak cap (kW)" })
-      .option("backfeed", {
-        type: "boolean",
-        describe: "allow reverse power flow at the substation (--no-backfeed forbids)",
-      })
-      .option("terminal", { choices: ["hard", "soft", "free"] as const, describe: "terminal SOC condition" })
-      .option("gamma", { type: "number", describe: "weight of the soft terminal penalty (per unit)" })
-      .option("limits", {
-        choices: ["rated", "available"] as const,
-        describe: "reactive limits of PVs and batteries",
-      })
-      .option("line-limits", {
-        type: "boolean",
-        describe: "enforce line current limits where ampacities are given",
-      })
-      .option("price", {
-        type: "string",
-        describe: "price series of the case (e.g. lmp-onoff, comed-20231110)",
-      })
-      .option("v-min", { type: "number", describe: "lower voltage limit (pu)" })
-      .option("v-max", { type: "number", describe: "upper voltage limit (pu)" })
-      .option("alpha", { type: "number", describe: "weight of the battery-loss (SCD) term" })
-      .option("solver", {
-        choices: ["wasm", "native"] as const,
-        default: "wasm" as const,
-        describe: "Ipopt backend",
-      })
+    enappCliOptions(scenarioCliOptions(y))
       .option("ipopt", {
         type: "string",
         array: true,
