@@ -3,6 +3,8 @@
  * sparsity) and the Hessian of the Lagrangian, compared with central differences along random directions.
  * A missing sparsity entry or a wrong value shows up as a large error.
  */
+
+import { mulberry32 } from "./random.ts";
 import type { NlpProblem } from "./types.ts";
 
 /** Largest relative errors found (|exact − fd| / max(1, |fd|), maximum over directions and components). */
@@ -29,16 +31,7 @@ export interface DerivativeCheckOptions {
   objFactor?: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Check the derivatives of `p` at the point `x`. */
 export function checkDerivatives(

@@ -11,6 +11,8 @@
  * Objective: Σ_t [price(t)·P0(t) + c2·P0(t)²] + α Σ b² (strictly convex in the only free decisions).
  * Bounds: v ∈ [0.95², 1.05²], ℓ ≥ 0, |b| ≤ bMax, soc ∈ [socMin, socMax].
  */
+
+import { mulberry32 } from "../../nlp/random.ts";
 import type { NlpProblem } from "../../nlp/types.ts";
 
 /** Parameters of the synthetic problem (plain data, structured-clone safe). */
@@ -29,17 +31,7 @@ export interface SyntheticDistFlowArgs {
   dropPu?: number;
 }
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Number of variables and constraints of a synthetic instance without building it. */
 export function syntheticDistFlowSize(args: SyntheticDistFlowArgs): { n: number; m: number } {

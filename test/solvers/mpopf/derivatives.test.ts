@@ -4,20 +4,11 @@ import type { Scenario } from "../../../models/types.ts";
 import { varIndex } from "../../../solvers/mpopf/layout.ts";
 import { buildMpopfModel } from "../../../solvers/mpopf/model.ts";
 import type { MpopfInput } from "../../../solvers/mpopf/params.ts";
+import { mulberry32 } from "../../../solvers/nlp/random.ts";
 import type { NlpProblem } from "../../../solvers/nlp/types.ts";
 import { battery, smallNetwork, smallScenario } from "./fixtures.ts";
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function randomPoint(p: NlpProblem, seed: number): Float64Array {
   const r = rng(seed);
