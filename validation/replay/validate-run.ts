@@ -44,7 +44,7 @@ export function validateRunDir(runDir: string, thresholds: Thresholds | null): R
         : "n/a";
     };
     lines.push(
-      `${r.ok ? "PASS" : "FAIL"} ${c.label} ${c.flavour} (${c.scenario}; ${convergedHours(c).length}/${c.T} hours converged; ${r.checked.length} metrics checked): max |ΔV| ${at("voltagePu")} pu, ΔP_subs ${at("pSubsKw")} kW, ΔQ_subs ${at("qSubsKvar")} kVAr, Δloss ${at("lossKw")} kW, ΔSOC ${at("socKwh")} kWh`,
+      `${r.ok ? "PASS" : "FAIL"} ${c.label} ${c.flavour} (${c.scenario}; ${convergedHours(c).length}/${c.T} hours converged; ${r.checked.length} metrics checked; largest discrepancies, signed power flow − optimizer): ΔV ${at("voltagePu")} pu, ΔP_subs ${at("pSubsKw")} kW, ΔQ_subs ${at("qSubsKvar")} kVAr, Δloss ${at("lossKw")} kW, ΔSOC ${at("socKwh")} kWh`,
     );
     for (const v of r.violations) lines.push(`  ${formatViolation(v)}`);
   }
