@@ -151,6 +151,19 @@ export function buildScenario(c: StudyCase, req: ScenarioRequest = {}): Scenario
       field: "peakCapKw",
     });
   }
+  const terminalGamma = req.terminalGamma ?? d.terminalGamma;
+  const alphaScd = req.alphaScd ?? der.alphaScd;
+  for (const [field, v] of [
+    ["terminalGamma", terminalGamma],
+    ["alphaScd", alphaScd],
+  ] as const) {
+    if (!(Number.isFinite(v) && v >= 0)) {
+      throw new InputError("bad-option", `weight must be a finite number >= 0 (got ${v})`, {
+        element: "scenario",
+        field,
+      });
+    }
+  }
 
   const start = windowStart(N, T);
   const loadMult = c.profiles.columns[c.profiles.loadColumn]!.slice(start, start + T);
@@ -196,12 +209,12 @@ export function buildScenario(c: StudyCase, req: ScenarioRequest = {}): Scenario
     priceUsdPerKwh,
     pvs,
     batteries,
-    objective: { kind: objective, alphaScd: req.alphaScd ?? der.alphaScd, weight: 1 },
+    objective: { kind: objective, alphaScd, weight: 1 },
     options: {
       vMinPu,
       vMaxPu,
       terminal: req.terminal ?? d.terminal,
-      terminalGamma: req.terminalGamma ?? d.terminalGamma,
+      terminalGamma,
       limits: req.limits ?? d.limits,
       peakCapKw,
       noBackfeed: req.noBackfeed ?? d.noBackfeed,

@@ -150,6 +150,14 @@ describe("bad input gives a clear error naming file, line, element and field", (
     expect(e.message).toMatch(/case\.json: case: field 'der\.battPercent': must be in 0\.\.100/);
   });
 
+  it("negative or non-numeric objective weights", () => {
+    const c = loadCase("ieee123");
+    expect(errorOf(() => buildScenario(c, { terminalGamma: -1 })).message).toBe(
+      "scenario: field 'terminalGamma': weight must be a finite number >= 0 (got -1)",
+    );
+    expect(errorOf(() => buildScenario(c, { alphaScd: Number.NaN })).code).toBe("bad-option");
+  });
+
   it("a missing file and invalid JSON", () => {
     const dir = mutated("case.json", (t) => t.replace('"branches.csv"', '"nope.csv"'));
     expect(errorOf(() => loadCase(dir)).message).toMatch(/nope\.csv: CSV file not found/);
