@@ -3,7 +3,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase } from "../../models/case.ts";
 import { buildScenario } from "../../models/scenario.ts";
 import type { Scenario } from "../../models/types.ts";
-import { buildReport, type ReportInput, type ResultSet, runDirFiles } from "../../reports/index.ts";
+import { buildReport, type ReportInput, runDirFiles } from "../../reports/index.ts";
 import { type EnappSolution, solveEnapp } from "../../solvers/enapp/index.ts";
 import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
 import { solveMpopf } from "../../solvers/mpopf/solve.ts";
@@ -232,14 +232,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
             }
           : {}),
         replay: {
-          mpcopf: powerFlowResultSet(shown.comparison, "OpenDSS (MPCOPF)", eRated) as unknown as ResultSet,
+          mpcopf: powerFlowResultSet(shown.comparison, "OpenDSS (MPCOPF)", eRated),
           ...(shownEnapp
             ? {
-                mpdopf: powerFlowResultSet(
-                  shownEnapp.comparison,
-                  "OpenDSS (MPDOPF)",
-                  eRated,
-                ) as unknown as ResultSet,
+                mpdopf: powerFlowResultSet(shownEnapp.comparison, "OpenDSS (MPDOPF)", eRated),
               }
             : {}),
         },
