@@ -10,16 +10,10 @@ import { loadCase } from "../models/case.ts";
 import { buildScenario } from "../models/scenario.ts";
 import { AUTHORS_TOLERANCES, type EnappOptions, solveEnapp } from "../solvers/enapp/index.ts";
 import { createSolverPool } from "../solvers/ipopt/index.ts";
-// Type-only: run.ts imports this module while still evaluating (a value import would deadlock).
-import type { BenchTable } from "./lib.ts";
+import { type BenchTable, median } from "./lib.ts";
 
 const RUNS = 5;
 const WORKERS = 2;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 /** Run the benchmark and return its table. */
 export async function run(): Promise<BenchTable[]> {

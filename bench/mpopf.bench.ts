@@ -1,22 +1,16 @@
 /**
  * Benchmark: centralized MPOPF (MPCOPF) on IEEE-123, 20 % PV / 30 % batteries (17 PV / 26 batteries),
  * cost objective, T = 5, 12, 24, on the wasm Ipopt solver (after one warm-up solve). Wall time = build +
- * solve + self-check + decode; median of 3 runs.
+ * solve + self-check + decode; median of RUNS runs.
  */
 import { loadavg } from "node:os";
 import { loadCase } from "../models/case.ts";
 import { buildScenario } from "../models/scenario.ts";
 import { createIpoptSolver } from "../solvers/ipopt/index.ts";
 import { solveMpopf } from "../solvers/mpopf/solve.ts";
-// Type-only: run.ts imports this module while still evaluating (a value import would deadlock).
-import type { BenchTable } from "./lib.ts";
+import { type BenchTable, median } from "./lib.ts";
 
 const RUNS = 5;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 /** Run the benchmark and return its table. */
 export async function run(): Promise<BenchTable[]> {
