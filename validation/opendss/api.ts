@@ -13,14 +13,17 @@ import { Transformer } from "./elements/transformer.ts";
 import { DssEngine, type DssEngineOptions } from "./engine.ts";
 import { DssError } from "./errors.ts";
 import {
-  circuitTotals,
+  circuitLossesKw,
   elementCurrents,
   elementLossesW,
+  elementPowersKw,
   elementResult,
+  elementTotalPowersKw,
   type RegControlResult,
   regControlResults,
   type SnapshotResult,
   snapshot,
+  sourcePowerKw,
 } from "./report.ts";
 import type { Solution } from "./solution.ts";
 import { type WriteOptions, writeScript } from "./writer.ts";
@@ -54,23 +57,20 @@ export class OpenDSS {
     /** Circuit name. */
     name: (): string => this.ckt().name,
     /** Total power into the source terminals (kW, kvar); negative when the source supplies. */
-    totalPowerKw: (): [number, number] => {
-      const t = circuitTotals(this.ckt(), this.sol());
-      return [t.totalKw, t.totalKvar];
-    },
+    totalPowerKw: (): [number, number] => sourcePowerKw(this.ckt(), this.sol()),
     /** Losses of all delivery elements except shunt capacitors (kW, kvar). */
     lossesKw: (): [number, number] => {
-      const t = circuitTotals(this.ckt(), this.sol());
+      const t = circuitLossesKw(this.ckt(), this.sol());
       return [t.lossesKw, t.lossesKvar];
     },
     /** Losses of transformers marked sub=yes (kW, kvar). */
     substationLossesKw: (): [number, number] => {
-      const t = circuitTotals(this.ckt(), this.sol());
+      const t = circuitLossesKw(this.ckt(), this.sol());
       return [t.substationLossesKw, t.substationLossesKvar];
     },
     /** Losses of lines only (kW, kvar). */
     lineLossesKw: (): [number, number] => {
-      const t = circuitTotals(this.ckt(), this.sol());
+      const t = circuitLossesKw(this.ckt(), this.sol());
       return [t.lineLossesKw, t.lineLossesKvar];
     },
     /** Bus names in OpenDSS order. */
@@ -285,20 +285,14 @@ export class OpenDSS {
       this.ckt()
         .ofClass(className)
         .map((e) => e.name),
+    /** Whether an element is enabled (OpenDSS CktElement.Enabled). */
+    enabled: (className: string, name: string): boolean => this.element(className, name).enabled,
     /** Power into each conductor of each terminal: interleaved kW, kvar (OpenDSS CktElement.Powers). */
-    powersKw: (className: string, name: string): Float64Array => {
-      const el = this.element(className, name);
-      const r = elementResult(el, this.sol());
-      const out = new Float64Array(2 * el.yorder);
-      let k = 0;
-      for (const t of r.terminals) {
-        for (let j = 0; j < t.kw.length; j++) {
-          out[k++] = t.kw[j]!;
-          out[k++] = t.kvar[j]!;
-        }
-      }
-      return out;
-    },
+    powersKw: (className: string, name: string): Float64Array =>
+      elementPowersKw(this.element(className, name), this.sol()),
+    /** Total power into each terminal: interleaved kW, kvar (OpenDSS CktElement.TotalPowers). */
+    totalPowersKw: (className: string, name: string): Float64Array =>
+      elementTotalPowersKw(this.element(className, name), this.sol()),
     /** Currents into each conductor (A), interleaved re, im (OpenDSS CktElement.Currents). */
     currentsA: (className: string, name: string): Float64Array => {
       const el = this.element(className, name);

@@ -234,20 +234,8 @@ export function elementLossesW(el: CktElement, sol: Solution): [number, number] 
   return [p, q];
 }
 
-/** Circuit totals (kW, kvar) in OpenDSS conventions. */
-export function circuitTotals(
-  circuit: Circuit,
-  sol: Solution,
-): {
-  totalKw: number;
-  totalKvar: number;
-  lossesKw: number;
-  lossesKvar: number;
-  lineLossesKw: number;
-  lineLossesKvar: number;
-  substationLossesKw: number;
-  substationLossesKvar: number;
-} {
+/** Total power (kW, kvar) into the source terminals (OpenDSS Circuit.TotalPower: negative when the sources supply). */
+export function sourcePowerKw(circuit: Circuit, sol: Solution): [number, number] {
   let tp = 0;
   let tq = 0;
   for (const vs of circuit.vsources) {
@@ -255,6 +243,21 @@ export function circuitTotals(
     tp += p;
     tq += q;
   }
+  return [tp / 1000, tq / 1000];
+}
+
+/** Losses (kW, kvar) of all delivery elements except shunt capacitors, of the lines, and of sub=yes transformers. */
+export function circuitLossesKw(
+  circuit: Circuit,
+  sol: Solution,
+): {
+  lossesKw: number;
+  lossesKvar: number;
+  lineLossesKw: number;
+  lineLossesKvar: number;
+  substationLossesKw: number;
+  substationLossesKvar: number;
+} {
   let lp = 0;
   let lq = 0;
   let llp = 0;
@@ -276,8 +279,6 @@ export function circuitTotals(
     }
   }
   return {
-    totalKw: tp / 1000,
-    totalKvar: tq / 1000,
     lossesKw: lp / 1000,
     lossesKvar: lq / 1000,
     lineLossesKw: llp / 1000,
@@ -285,6 +286,15 @@ export function circuitTotals(
     substationLossesKw: slp / 1000,
     substationLossesKvar: slq / 1000,
   };
+}
+
+/** Circuit totals (kW, kvar) in OpenDSS conventions: source power and losses. */
+export function circuitTotals(
+  circuit: Circuit,
+  sol: Solution,
+): { totalKw: number; totalKvar: number } & ReturnType<typeof circuitLossesKw> {
+  const [totalKw, totalKvar] = sourcePowerKw(circuit, sol);
+  return { totalKw, totalKvar, ...circuitLossesKw(circuit, sol) };
 }
 
 /** Node voltage results in AllNodeNames order. */
@@ -314,9 +324,50 @@ function stateName(s: number): string {
   return s === STORE_CHARGING ? "Charging" : s === STORE_DISCHARGING ? "Discharging" : "Idling";
 }
 
+/**
+ * Power into each conductor (kW, kvar interleaved, terminal by terminal, as OpenDSS CktElement.Powers)
+ * at the present voltages; zeros for a disabled element and at ground conductors. `cur` are the
+ * element's terminal currents when already computed.
+ */
+export function elementPowersKw(el: CktElement, sol: Solution, cur?: Float64Array): Float64Array {
+  const out = new Float64Array(2 * el.yorder);
+  if (!el.enabled) return out;
+  const c = cur ?? elementCurrents(el, sol);
+  const V = sol.V;
+  for (let k = 0; k < el.yorder; k++) {
+    const node = el.nodeRef[k]!;
+    if (node === 0) continue;
+    const vr = V[2 * node]!;
+    const vi = V[2 * node + 1]!;
+    const ir = c[2 * k]!;
+    const ii = c[2 * k + 1]!;
+    out[2 * k] = (vr * ir + vi * ii) / 1000;
+    out[2 * k + 1] = (vi * ir - vr * ii) / 1000;
+  }
+  return out;
+}
+
+/** Total power into each terminal (kW, kvar interleaved, as OpenDSS CktElement.TotalPowers); zeros when disabled. */
+export function elementTotalPowersKw(el: CktElement, sol: Solution): Float64Array {
+  const pw = elementPowersKw(el, sol);
+  const out = new Float64Array(2 * el.nTerms);
+  for (let t = 0; t < el.nTerms; t++) {
+    let p = 0;
+    let q = 0;
+    for (let k = t * el.nConds; k < (t + 1) * el.nConds; k++) {
+      p += pw[2 * k]!;
+      q += pw[2 * k + 1]!;
+    }
+    out[2 * t] = p;
+    out[2 * t + 1] = q;
+  }
+  return out;
+}
+
 /** Results of one element. */
 export function elementResult(el: CktElement, sol: Solution): ElementResult {
   const cur = el.enabled ? elementCurrents(el, sol) : new Float64Array(2 * el.yorder);
+  const pw = elementPowersKw(el, sol, cur);
   const terminals: TerminalResult[] = [];
   for (let t = 0; t < el.nTerms; t++) {
     const kw: number[] = [];
@@ -327,17 +378,10 @@ export function elementResult(el: CktElement, sol: Solution): ElementResult {
     let qt = 0;
     for (let c = 0; c < el.nConds; c++) {
       const k = t * el.nConds + c;
-      const node = el.nodeRef[k]!;
       const ir = cur[2 * k]!;
       const ii = cur[2 * k + 1]!;
-      let p = 0;
-      let q = 0;
-      if (el.enabled && node !== 0) {
-        const vr = sol.V[2 * node]!;
-        const vi = sol.V[2 * node + 1]!;
-        p = (vr * ir + vi * ii) / 1000;
-        q = (vi * ir - vr * ii) / 1000;
-      }
+      const p = pw[2 * k]!;
+      const q = pw[2 * k + 1]!;
       kw.push(p);
       kvar.push(q);
       pt += p;

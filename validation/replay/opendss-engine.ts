@@ -59,11 +59,13 @@ export class OpenDssReplayEngine implements ReplayEngine {
 
   elementPower(fullName: string): [number, number] | undefined {
     const dot = fullName.indexOf(".");
-    const r = this.orUndefined(() =>
-      this.dss.elements.result(fullName.slice(0, dot), fullName.slice(dot + 1)),
-    );
-    if (!r?.enabled) return undefined;
-    return [r.terminals[0]!.kw_total, r.terminals[0]!.kvar_total];
+    const cls = fullName.slice(0, dot);
+    const name = fullName.slice(dot + 1);
+    return this.orUndefined(() => {
+      if (!this.dss.elements.enabled(cls, name)) return undefined;
+      const p = this.dss.elements.totalPowersKw(cls, name);
+      return [p[0]!, p[1]!];
+    });
   }
 
   storage(name: string): { kwhStored: number; state: number } | undefined {
