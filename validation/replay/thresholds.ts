@@ -10,6 +10,7 @@
  * metric; `labels.<label>.<flavour>` overrides apply to the replays of that solution only (e.g. ENApp).
  */
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { InputError } from "../../models/errors.ts";
 import type { ReplayComparison } from "./compare.ts";
@@ -34,63 +35,6 @@ export interface Thresholds {
   /** Per solution label (e.g. "MPDOPF"), per flavour overrides. */
   labels?: Record<string, Partial<Record<DeckFlavour, MetricLimits>>>;
 }
-
-/**
- * The documented defaults (also in validation/replay/thresholds.default.json and the README):
- * - model-consistent: the power flow solves the optimizer's own equations, so only the optimizer's
- *   feasibility tolerance remains: |ΔV| ≤ 1e-5 pu; loss, substation P and Q ≤ 0.01 kW (kVAr) per hour;
- *   cost ≤ $0.01 per hour; PV / battery outputs ≤ 1e-3 kW (kVAr); stored energy ≤ 1e-3 kWh; horizon totals
- *   ≤ 0.05 kWh (kVArh, $); every hour converges; no element leaves its voltage band.
- * - paper-style: OpenDSS's default line capacitance adds ≈ 1 kVAr of line charging, so Q_subs is lower by
- *   0–1.5 kVAr per hour (min −1.5, max 0.01); loss and substation P within 0.1 kW per hour; |ΔV| ≤ 1e-3 pu;
- *   devices and stored energy as above; horizon loss / P within 0.1 % + 0.1 kWh, Q within 1.5 kVArh per
- *   hour-equivalent (rel 1 %), cost within 0.1 % + $0.05; every hour converges; load-model switches
- *   (loads outside OpenDSS's default 0.95–1.05 band) are reported but not limited.
- */
-export const DEFAULT_THRESHOLDS: Thresholds = {
-  description: "mpopf default replay thresholds (validation/replay/thresholds.ts)",
-  flavours: {
-    "model-consistent": {
-      voltagePu: { abs: 1e-5 },
-      lossKw: { abs: 0.01 },
-      pSubsKw: { abs: 0.01 },
-      qSubsKvar: { abs: 0.01 },
-      costUsd: { abs: 0.01 },
-      demandKw: { abs: 0.01 },
-      demandKvar: { abs: 0.01 },
-      capacitorQKvar: { abs: 0.01 },
-      pvPKw: { abs: 1e-3 },
-      pvQKvar: { abs: 1e-3 },
-      batteryPKw: { abs: 1e-3 },
-      batteryQKvar: { abs: 1e-3 },
-      socKwh: { abs: 1e-3 },
-      horizonLossKwh: { abs: 0.05 },
-      horizonPSubsKwh: { abs: 0.05 },
-      horizonQSubsKvarh: { abs: 0.05 },
-      horizonCostUsd: { abs: 0.05 },
-      nonConvergedHours: { abs: 0 },
-      loadModelSwitches: { abs: 0 },
-    },
-    "paper-style": {
-      voltagePu: { abs: 1e-3 },
-      lossKw: { abs: 0.1 },
-      pSubsKw: { abs: 0.1 },
-      qSubsKvar: { min: -1.5, max: 0.01 },
-      costUsd: { abs: 0.05 },
-      capacitorQKvar: { abs: 0.01 },
-      pvPKw: { abs: 1e-3 },
-      pvQKvar: { abs: 1e-3 },
-      batteryPKw: { abs: 1e-3 },
-      batteryQKvar: { abs: 1e-3 },
-      socKwh: { abs: 1e-3 },
-      horizonLossKwh: { abs: 0.1, rel: 1e-3 },
-      horizonPSubsKwh: { abs: 0.1, rel: 1e-3 },
-      horizonQSubsKvarh: { abs: 1.5, rel: 0.01 },
-      horizonCostUsd: { abs: 0.05, rel: 1e-3 },
-      nonConvergedHours: { abs: 0 },
-    },
-  },
-};
 
 const LimitSchema = z
   .object({
@@ -151,6 +95,22 @@ export function loadThresholds(file: string): Thresholds {
   }
   return parseThresholds(json, file);
 }
+
+/**
+ * The documented defaults, read from thresholds.default.json beside this module (their one copy):
+ * - model-consistent: the power flow solves the optimizer's own equations, so only the optimizer's
+ *   feasibility tolerance remains: |ΔV| ≤ 1e-5 pu; loss, substation P and Q ≤ 0.01 kW (kVAr) per hour;
+ *   cost ≤ $0.01 per hour; PV / battery outputs ≤ 1e-3 kW (kVAr); stored energy ≤ 1e-3 kWh; horizon totals
+ *   ≤ 0.05 kWh (kVArh, $); every hour converges; no element leaves its voltage band.
+ * - paper-style: OpenDSS's default line capacitance adds ≈ 1 kVAr of line charging, so Q_subs is lower by
+ *   0–1.5 kVAr per hour (min −1.5, max 0.01); loss and substation P within 0.1 kW per hour; |ΔV| ≤ 1e-3 pu;
+ *   devices and stored energy as above; horizon loss / P within 0.1 % + 0.1 kWh, Q within 1.5 kVArh per
+ *   hour-equivalent (rel 1 %), cost within 0.1 % + $0.05; every hour converges; load-model switches
+ *   (loads outside OpenDSS's default 0.95–1.05 band) are reported but not limited.
+ */
+export const DEFAULT_THRESHOLDS: Thresholds = loadThresholds(
+  fileURLToPath(new URL("./thresholds.default.json", import.meta.url)),
+);
 
 /** The limits that apply to one replay: defaults ← file flavour limits ← file label overrides. */
 export function effectiveLimits(
