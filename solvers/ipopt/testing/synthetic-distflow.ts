@@ -31,8 +31,6 @@ export interface SyntheticDistFlowArgs {
   dropPu?: number;
 }
 
-const rng = mulberry32;
-
 /** Number of variables and constraints of a synthetic instance without building it. */
 export function syntheticDistFlowSize(args: SyntheticDistFlowArgs): { n: number; m: number } {
   const nb = batteryBuses(args).length;
@@ -54,7 +52,7 @@ export function syntheticDistFlow(args: SyntheticDistFlowArgs): NlpProblem {
   const T = args.periods;
   if (!Number.isInteger(N) || N < 2) throw new RangeError(`buses must be an integer >= 2, got ${N}`);
   if (!Number.isInteger(T) || T < 1) throw new RangeError(`periods must be an integer >= 1, got ${T}`);
-  const rand = rng(args.seed ?? 1);
+  const rand = mulberry32(args.seed ?? 1);
   const peak = args.peakLoadPu ?? 2.5;
 
   // Random radial tree: bus j attaches to a recent bus (long laterals) or, sometimes, anywhere earlier.

@@ -8,10 +8,8 @@ import { mulberry32 } from "../../../solvers/nlp/random.ts";
 import type { NlpProblem } from "../../../solvers/nlp/types.ts";
 import { battery, smallNetwork, smallScenario } from "./fixtures.ts";
 
-const rng = mulberry32;
-
 function randomPoint(p: NlpProblem, seed: number): Float64Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const x = new Float64Array(p.n);
   for (let i = 0; i < p.n; i++) x[i] = 0.2 + 0.8 * r() * (r() < 0.5 ? -1 : 1);
   return x;
@@ -83,7 +81,7 @@ function checkDerivatives(p: NlpProblem, seed: number): void {
   }
   expect(maxErr, worst).toBeLessThan(tolAbs);
   // Hessian of the Lagrangian with random multipliers.
-  const r = rng(seed + 1);
+  const r = mulberry32(seed + 1);
   const lambda = Float64Array.from({ length: p.m }, () => 2 * r() - 1);
   const sigma = 0.7;
   const hv = new Float64Array(p.hessRows.length);
