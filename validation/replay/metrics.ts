@@ -93,12 +93,8 @@ export function metricEntries(c: ReplayComparison): Record<MetricName, MetricEnt
     return out;
   };
   const horizon = (key: HourKey): MetricEntry[] => {
-    let so = 0;
-    let sp = 0;
-    for (const t of hrs) {
-      so += o[key][t - 1]! * (key === "costUsd" ? 1 : c.dtH);
-      sp += p[key][t - 1]! * (key === "costUsd" ? 1 : c.dtH);
-    }
+    const so = horizonSum(c, o, key);
+    const sp = horizonSum(c, p, key);
     return [{ t: null, element: null, optimizer: so, powerFlow: sp, diff: sp - so }];
   };
   const bad = c.hours.filter((h) => h.status !== "converged").map((h) => h.t);
@@ -167,9 +163,11 @@ export function largest(entries: MetricEntry[]): MetricEntry | null {
   return best;
 }
 
-/** The maximum of every metric (metrics without entries, e.g. no PV, are left out). */
-export function metricMaxima(c: ReplayComparison): MetricMax[] {
-  const all = metricEntries(c);
+/** The maximum of every metric (metrics without entries, e.g. no PV, are left out); `all` = metricEntries(c). */
+export function metricMaxima(
+  c: ReplayComparison,
+  all: Record<MetricName, MetricEntry[]> = metricEntries(c),
+): MetricMax[] {
   const out: MetricMax[] = [];
   for (const m of METRIC_NAMES) {
     const e = largest(all[m]);

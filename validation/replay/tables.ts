@@ -5,7 +5,7 @@
 import { type ColumnTable, table } from "arquero";
 import type { Scenario } from "../../models/types.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
-import { convergedHours, type ReplayComparison } from "./compare.ts";
+import { convergedHours, type ReplayComparison, type ReplaySeries } from "./compare.ts";
 import {
   horizonElementSum,
   horizonSum,
@@ -41,6 +41,8 @@ export function replayTables(c: ReplayComparison): ReplayTables {
   const o = c.optimizer;
   const p = c.powerFlow;
   const ent = metricEntries(c);
+  const dvAt = largestPerHour(ent.voltagePu);
+  const dsAt = largestPerHour(ent.socKwh);
   const h: Record<string, Array<number | string | null>> = {};
   const col = (name: string, v: number | string | null) => {
     if (!h[name]) h[name] = [];
@@ -67,11 +69,10 @@ export function replayTables(c: ReplayComparison): ReplayTables {
     triple("battQKvar", sum(o.battQKvar[i]!), sum(p.battQKvar[i]!));
     triple("demandKw", o.loadKw[i]!, p.loadKw[i]!);
     triple("capQKvar", o.capQKvar[i]!, p.capQKvar[i]!);
-    const atT = (list: MetricEntry[]) => largest(list.filter((e) => e.t === t));
-    const dv = atT(ent.voltagePu);
+    const dv = dvAt.get(t);
     col("maxAbsDvPu", dv ? Math.abs(dv.diff) : null);
     col("maxDvBus", dv?.element?.replace(/^bus /, "") ?? null);
-    const ds = atT(ent.socKwh);
+    const ds = dsAt.get(t);
     col("maxAbsDSocKwh", ds ? Math.abs(ds.diff) : null);
     col("maxDSocBattery", ds?.element ?? null);
     let vmin = Number.POSITIVE_INFINITY;
@@ -126,29 +127,21 @@ export function replayTables(c: ReplayComparison): ReplayTables {
   add(btCols, "socKwh", o.battSocKwh, p.battSocKwh);
   btCols.state = c.battState.flat();
 
-  const nHours = convergedHours(c).length;
+  const to = replayTotals(c, o);
+  const tp = replayTotals(c, p);
   const hz = (quantity: string, unit: string, a: number, b: number) => ({
     quantity,
     unit,
     optimizer: a,
     powerFlow: b,
     difference: b - a,
-    hours: nHours,
+    hours: tp.T,
   });
   const horizonRows = [
-    hz("line loss", "kWh", horizonSum(c, o, "lossKw"), horizonSum(c, p, "lossKw")),
-    hz("substation P", "kWh", horizonSum(c, o, "pSubsKw"), horizonSum(c, p, "pSubsKw")),
-    hz("substation Q", "kVArh", horizonSum(c, o, "qSubsKvar"), horizonSum(c, p, "qSubsKvar")),
-    hz("substation cost", "$", horizonSum(c, o, "costUsd"), horizonSum(c, p, "costUsd")),
-    hz("PV P", "kWh", horizonElementSum(c, o, "pvPKw"), horizonElementSum(c, p, "pvPKw")),
-    hz("PV Q", "kVArh", horizonElementSum(c, o, "pvQKvar"), horizonElementSum(c, p, "pvQKvar")),
-    hz("battery P", "kWh", horizonElementSum(c, o, "battPKw"), horizonElementSum(c, p, "battPKw")),
-    hz("battery Q", "kVArh", horizonElementSum(c, o, "battQKvar"), horizonElementSum(c, p, "battQKvar")),
-    hz("demand P", "kWh", horizonSum(c, o, "loadKw"), horizonSum(c, p, "loadKw")),
-    hz("demand Q", "kVArh", horizonSum(c, o, "loadKvar"), horizonSum(c, p, "loadKvar")),
+    ...HORIZON_KEYS.map((k) => hz(...QUANTITY[k], to[k], tp[k])),
     hz("capacitor Q", "kVArh", horizonSum(c, o, "capQKvar"), horizonSum(c, p, "capQKvar")),
   ];
-  const mx = metricMaxima(c);
+  const mx = metricMaxima(c, ent);
   return {
     hours: table(h),
     buses: table(busCols),
@@ -176,6 +169,20 @@ export function replayTables(c: ReplayComparison): ReplayTables {
   };
 }
 
+/** Largest |diff| entry per hour (as `largest` over each hour's entries). */
+function largestPerHour(entries: MetricEntry[]): Map<number, MetricEntry> {
+  const byT = new Map<number, MetricEntry[]>();
+  for (const e of entries) {
+    if (e.t === null) continue;
+    const list = byT.get(e.t);
+    if (list) list.push(e);
+    else byT.set(e.t, [e]);
+  }
+  const out = new Map<number, MetricEntry>();
+  for (const [t, list] of byT) out.set(t, largest(list)!);
+  return out;
+}
+
 /** Rows (objects with the same keys) → columns. */
 function columnsOf<R extends object>(rowsIn: R[]): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
@@ -201,6 +208,44 @@ export interface SolutionTotals {
   demandKwh: number;
   demandKvarh: number;
   T: number;
+}
+
+/**
+ * Row label and unit of each horizon total (one place for the horizon table and Tables II and IV), in the
+ * horizon table's row order.
+ */
+const QUANTITY: Record<keyof SolutionTotals, [string, string]> = {
+  lossKwh: ["line loss", "kWh"],
+  pSubsKwh: ["substation P", "kWh"],
+  qSubsKvarh: ["substation Q", "kVArh"],
+  costUsd: ["substation cost", "$"],
+  pvKwh: ["PV P", "kWh"],
+  pvKvarh: ["PV Q", "kVArh"],
+  batteryKwh: ["battery P", "kWh"],
+  batteryKvarh: ["battery Q", "kVArh"],
+  demandKwh: ["demand P", "kWh"],
+  demandKvarh: ["demand Q", "kVArh"],
+  T: ["hours", "h"],
+};
+
+/** Rows of the replay's horizon table (before its capacitor row; the hour count is a column there). */
+const HORIZON_KEYS = (Object.keys(QUANTITY) as Array<keyof SolutionTotals>).filter((k) => k !== "T");
+
+/** Horizon totals of one side (optimizer or power flow) of a replay over its converged hours; T = their number. */
+function replayTotals(c: ReplayComparison, side: ReplaySeries): SolutionTotals {
+  return {
+    lossKwh: horizonSum(c, side, "lossKw"),
+    pSubsKwh: horizonSum(c, side, "pSubsKw"),
+    qSubsKvarh: horizonSum(c, side, "qSubsKvar"),
+    costUsd: horizonSum(c, side, "costUsd"),
+    pvKwh: horizonElementSum(c, side, "pvPKw"),
+    pvKvarh: horizonElementSum(c, side, "pvQKvar"),
+    batteryKwh: horizonElementSum(c, side, "battPKw"),
+    batteryKvarh: horizonElementSum(c, side, "battQKvar"),
+    demandKwh: horizonSum(c, side, "loadKw"),
+    demandKvarh: horizonSum(c, side, "loadKvar"),
+    T: convergedHours(c).length,
+  };
 }
 
 const colSum = (t: ColumnTable, name: string) => {
@@ -250,23 +295,21 @@ export interface SolutionColumn {
 export function tableII(a: SolutionColumn, b: SolutionColumn): ColumnTable {
   const ta = solutionTotals(a.scenario, a.tables);
   const tb = solutionTotals(b.scenario, b.tables);
-  const rowsIn: Array<[string, string, keyof SolutionTotals]> = [
-    ["line loss", "kWh", "lossKwh"],
-    ["substation P", "kWh", "pSubsKwh"],
-    ["substation Q", "kVArh", "qSubsKvarh"],
-    ["PV P", "kWh", "pvKwh"],
-    ["PV Q", "kVArh", "pvKvarh"],
-    ["substation cost", "$", "costUsd"],
+  const keys: Array<keyof SolutionTotals> = [
+    "lossKwh",
+    "pSubsKwh",
+    "qSubsKvarh",
+    "pvKwh",
+    "pvKvarh",
+    "costUsd",
   ];
   return table({
-    quantity: rowsIn.map((r) => r[0]),
-    unit: rowsIn.map((r) => r[1]),
-    [a.label]: rowsIn.map((r) => ta[r[2]]),
-    [b.label]: rowsIn.map((r) => tb[r[2]]),
-    difference: rowsIn.map((r) => tb[r[2]] - ta[r[2]]),
-    relativeDifference: rowsIn.map((r) =>
-      ta[r[2]] === 0 ? null : (tb[r[2]] - ta[r[2]]) / Math.abs(ta[r[2]]),
-    ),
+    quantity: keys.map((k) => QUANTITY[k][0]),
+    unit: keys.map((k) => QUANTITY[k][1]),
+    [a.label]: keys.map((k) => ta[k]),
+    [b.label]: keys.map((k) => tb[k]),
+    difference: keys.map((k) => tb[k] - ta[k]),
+    relativeDifference: keys.map((k) => (ta[k] === 0 ? null : (tb[k] - ta[k]) / Math.abs(ta[k]))),
   });
 }
 
@@ -333,43 +376,30 @@ export function tableIV(
   replay?: ReplayComparison,
   engineLabel = "OpenDSS",
 ): ColumnTable {
-  const rowsIn: Array<[string, string, keyof SolutionTotals]> = [
-    ["line loss", "kWh", "lossKwh"],
-    ["substation P", "kWh", "pSubsKwh"],
-    ["substation Q", "kVArh", "qSubsKvarh"],
-    ["PV P", "kWh", "pvKwh"],
-    ["PV Q", "kVArh", "pvKvarh"],
-    ["battery P", "kWh", "batteryKwh"],
-    ["battery Q", "kVArh", "batteryKvarh"],
-    ["substation cost", "$", "costUsd"],
-    ["demand P", "kWh", "demandKwh"],
-    ["demand Q", "kVArh", "demandKvarh"],
-    ["hours", "h", "T"],
+  const keys: Array<keyof SolutionTotals> = [
+    "lossKwh",
+    "pSubsKwh",
+    "qSubsKvarh",
+    "pvKwh",
+    "pvKvarh",
+    "batteryKwh",
+    "batteryKvarh",
+    "costUsd",
+    "demandKwh",
+    "demandKvarh",
+    "T",
   ];
   const cols: Record<string, unknown[]> = {
-    quantity: rowsIn.map((r) => r[0]),
-    unit: rowsIn.map((r) => r[1]),
+    quantity: keys.map((k) => QUANTITY[k][0]),
+    unit: keys.map((k) => QUANTITY[k][1]),
   };
   for (const s of columns) {
     const tot = solutionTotals(s.scenario, s.tables);
-    cols[s.label] = rowsIn.map((r) => tot[r[2]]);
+    cols[s.label] = keys.map((k) => tot[k]);
   }
   if (replay) {
-    const p = replay.powerFlow;
-    const pf: SolutionTotals = {
-      lossKwh: horizonSum(replay, p, "lossKw"),
-      pSubsKwh: horizonSum(replay, p, "pSubsKw"),
-      qSubsKvarh: horizonSum(replay, p, "qSubsKvar"),
-      costUsd: horizonSum(replay, p, "costUsd"),
-      pvKwh: horizonElementSum(replay, p, "pvPKw"),
-      pvKvarh: horizonElementSum(replay, p, "pvQKvar"),
-      batteryKwh: horizonElementSum(replay, p, "battPKw"),
-      batteryKvarh: horizonElementSum(replay, p, "battQKvar"),
-      demandKwh: horizonSum(replay, p, "loadKw"),
-      demandKvarh: horizonSum(replay, p, "loadKvar"),
-      T: convergedHours(replay).length,
-    };
-    cols[engineLabel] = rowsIn.map((r) => pf[r[2]]);
+    const pf = replayTotals(replay, replay.powerFlow);
+    cols[engineLabel] = keys.map((k) => pf[k]);
   }
   return table(cols);
 }
