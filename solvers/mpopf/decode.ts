@@ -3,6 +3,7 @@
  * kW, kVAr, kWh, A, pu (voltage magnitude), $. Periods are numbered t = 1..T.
  */
 import { type ColumnTable, table } from "arquero";
+import { extractKind, type VariableKind } from "./layout.ts";
 import type { MpopfModel } from "./model.ts";
 
 /** The result tables of one solve (same shape for the centralized solve and ENApp). */
@@ -50,12 +51,6 @@ export function headPower(model: MpopfModel, x: Float64Array): HeadPower {
     qPu[t] = Q;
   }
   return { pPu, qPu };
-}
-
-/** Squared voltage v = |V|² (pu²) of one bus for every period. */
-export function busVoltageSq(model: MpopfModel, x: Float64Array, bus: number): Float64Array {
-  const L = model.layout;
-  return Float64Array.from({ length: L.T }, (_, t) => x[t * L.perT + L.offV + bus]);
 }
 
 /** Horizon totals (sums over periods of per-period values; kW summed over 1-h periods = kWh). */
@@ -170,50 +165,47 @@ export function decodeMpopf(
   const idCol = <E>(items: E[], f: (e: E) => string) =>
     Array.from({ length: T * items.length }, (_, i) => f(items[i % items.length]));
 
+  // Variable values per kind, t-major like the tables' rows (index i = t · count + element).
+  const kind = (k: VariableKind) => extractKind(L, x, k);
+  const kw = (v: number) => v * S;
   const pvTable = table({
     t: tCol(L.nPv),
     pv: idCol(sc.pvs, (u) => u.id),
     bus: idCol(sc.pvs, (u) => net.buses[u.bus].id),
-    pKw: Float64Array.from({ length: T * L.nPv }, (_, i) => p.pPv[i] * S),
-    qKvar: Float64Array.from(
-      { length: T * L.nPv },
-      (_, i) => at(Math.floor(i / L.nPv), L.offQd, i % L.nPv) * S,
-    ),
+    pKw: p.pPv.map(kw),
+    qKvar: kind("qD").map(kw),
   });
   const nb = L.nBatt;
-  const bt = (i: number, off: number) => at(Math.floor(i / nb), off, i % nb);
+  const pc = kind("Pc");
+  const pd = kind("Pd");
+  const soc = kind("B");
   const battTable = table({
     t: tCol(nb),
     battery: idCol(sc.batteries, (u) => u.id),
     bus: idCol(sc.batteries, (u) => net.buses[u.bus].id),
-    pcKw: Float64Array.from({ length: T * nb }, (_, i) => bt(i, L.offPc) * S),
-    pdKw: Float64Array.from({ length: T * nb }, (_, i) => bt(i, L.offPd) * S),
-    pNetKw: Float64Array.from({ length: T * nb }, (_, i) => (bt(i, L.offPd) - bt(i, L.offPc)) * S),
-    qKvar: Float64Array.from({ length: T * nb }, (_, i) => bt(i, L.offQb) * S),
-    socKwh: Float64Array.from({ length: T * nb }, (_, i) => bt(i, L.offB) * S),
-    socPct: Float64Array.from(
-      { length: T * nb },
-      (_, i) => (100 * bt(i, L.offB) * S) / sc.batteries[i % nb].eRatedKwh,
-    ),
+    pcKw: pc.map(kw),
+    pdKw: pd.map(kw),
+    pNetKw: pd.map((v, i) => (v - pc[i]) * S),
+    qKvar: kind("qB").map(kw),
+    socKwh: soc.map(kw),
+    socPct: soc.map((v, i) => (100 * v * S) / sc.batteries[i % nb].eRatedKwh),
   });
   const busTable = table({
     t: tCol(L.nBus),
     bus: idCol(net.buses, (b) => b.id),
-    vPu: Float64Array.from({ length: T * L.nBus }, (_, i) =>
-      Math.sqrt(Math.max(0, at(Math.floor(i / L.nBus), L.offV, i % L.nBus))),
-    ),
+    vPu: kind("v").map((v) => Math.sqrt(Math.max(0, v))),
   });
   const nbr = L.nBr;
-  const br = (i: number, off: number) => at(Math.floor(i / nbr), off, i % nbr);
+  const l = kind("l");
   const branchTable = table({
     t: tCol(nbr),
     branch: idCol(net.branches, (b) => b.id),
     from: idCol(net.branches, (b) => net.buses[b.from].id),
     to: idCol(net.branches, (b) => net.buses[b.to].id),
-    pKw: Float64Array.from({ length: T * nbr }, (_, i) => br(i, L.offP) * S),
-    qKvar: Float64Array.from({ length: T * nbr }, (_, i) => br(i, L.offQ) * S),
-    iA: Float64Array.from({ length: T * nbr }, (_, i) => Math.sqrt(Math.max(0, br(i, L.offL))) * net.iBaseA),
-    lossKw: Float64Array.from({ length: T * nbr }, (_, i) => p.r[i % nbr] * br(i, L.offL) * S),
+    pKw: kind("P").map(kw),
+    qKvar: kind("Q").map(kw),
+    iA: l.map((v) => Math.sqrt(Math.max(0, v)) * net.iBaseA),
+    lossKw: l.map((v, i) => p.r[i % nbr] * v * S),
   });
   return {
     tables: {

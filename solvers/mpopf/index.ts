@@ -1,7 +1,6 @@
 /** Public API of the multi-period OPF formulation and the centralized solve. */
 export { type SelfCheck, selfCheck } from "./check.ts";
 export {
-  busVoltageSq,
   decodeMpopf,
   type HeadPower,
   headPower,
