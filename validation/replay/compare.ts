@@ -8,7 +8,12 @@
  */
 import { InputError } from "../../models/errors.ts";
 import type { Network, Scenario } from "../../models/types.ts";
-import { checkSetpoints, DEFAULT_SETPOINT_TOLERANCES, type SetpointTolerances } from "./setpoints.ts";
+import {
+  checkSetpoints,
+  DEFAULT_SETPOINT_TOLERANCES,
+  formatAmount as fmt,
+  type SetpointTolerances,
+} from "./setpoints.ts";
 import type {
   CapacitorModel,
   Deck,
@@ -92,9 +97,6 @@ const rows = (flat: Float64Array, T: number): number[][] => {
   return Array.from({ length: T }, (_, t) => Array.from(flat.subarray(t * n, (t + 1) * n)));
 };
 
-const fmt = (v: number, d = 4) =>
-  Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(d);
-
 /** Inputs of `compareReplay`. */
 export interface CompareInput {
   label: string;
@@ -119,10 +121,10 @@ export function compareReplay(input: CompareInput): ReplayComparison {
   const loadKvarOpt: number[] = [];
   const capOpt: number[] = [];
   let capTotal = 0;
-  for (const b of net.buses) capTotal += b.qCapKvar;
   let pL = 0;
   let qL = 0;
   for (const b of net.buses) {
+    capTotal += b.qCapKvar;
     pL += b.pLoadKw;
     qL += b.qLoadKvar;
   }

@@ -17,8 +17,10 @@ export interface SetpointTolerances {
 /** Default set-point tolerances. */
 export const DEFAULT_SETPOINT_TOLERANCES: SetpointTolerances = { powerKw: 1e-6, energyKwh: 1e-3 };
 
-const f = (v: number, d = 4) =>
+/** A quantity in finding messages: `d` decimals, or 4 significant digits when very large or small. */
+export const formatAmount = (v: number, d = 4): string =>
   Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(d);
+const f = formatAmount;
 
 /**
  * Check every PV and battery set-point against its ratings and the battery energy limits. Findings name the
