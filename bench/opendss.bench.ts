@@ -26,14 +26,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { DssEngine } from "../validation/opendss/engine.ts";
-import type { BenchTable } from "./lib.ts";
+import { type BenchTable, median } from "./lib.ts";
 
-/** Median (local: importing values from run.ts would create an import cycle with its top-level await). */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
+/** The shared reference data ($MPOPF_REFERENCE, or ../shared/reference beside the repository). */
+const REFERENCE = process.env.MPOPF_REFERENCE ?? join(import.meta.dirname, "../../shared/reference");
 
 const RUNS = 20;
 const WARMUP = 10;
@@ -50,13 +46,8 @@ interface Deck {
   hours: string[];
 }
 
-function referenceFolder(): string {
-  const base = process.env.MPOPF_REFERENCE ?? join(import.meta.dirname, "../../shared/reference");
-  return join(base, "opendss/ieee123-balanced-daily-T5");
-}
-
 /** Build the 24-hour deck (in memory) from the reference T5 files. */
-export function build24hDeck(refDir = referenceFolder()): Deck {
+export function build24hDeck(refDir = join(REFERENCE, "opendss/ieee123-balanced-daily-T5")): Deck {
   const dir = "/deck24";
   const files = new Map<string, string>();
   for (const f of ["Lines.dss", "Loads.dss", "Capacitors.dss", "PVSystems.dss", "Storage.dss"]) {
@@ -110,7 +101,6 @@ const THREE_PHASE = [
  * state. Medians of RUNS runs after WARMUP warm-up runs.
  */
 function runThreePhase(): BenchTable {
-  const base = process.env.MPOPF_REFERENCE ?? join(import.meta.dirname, "../../shared/reference");
   interface Timed {
     label: string;
     deck: string;
@@ -128,7 +118,7 @@ function runThreePhase(): BenchTable {
   const rows: Array<Array<string | number>> = [];
   const cases: Timed[] = [];
   for (const c of THREE_PHASE) {
-    const dir = join(base, "opendss", c.folder);
+    const dir = join(REFERENCE, "opendss", c.folder);
     const files = new Map<string, string>();
     try {
       for (const f of readdirSync(dir))

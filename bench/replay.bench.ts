@@ -2,7 +2,7 @@
  * Benchmark: set-point replay of the centralized MPCOPF solution (IEEE-123, 17 PV / 26 batteries, cost,
  * T = 24) in the project's OpenDSS-compatible engine, both deck flavours. Per run: deck build + compile,
  * the per-hour time (set the hour, push 43 set-points, solve, read back), and the total replay wall time
- * including the comparison; median of 5 runs after one warm-up replay. The solve itself is not timed.
+ * including the comparison; median of 5 runs after two warm-up replays. The solve itself is not timed.
  */
 import { loadCase } from "../models/case.ts";
 import { buildScenario } from "../models/scenario.ts";
@@ -10,19 +10,13 @@ import { createIpoptSolver } from "../solvers/ipopt/index.ts";
 import { solveMpopf } from "../solvers/mpopf/solve.ts";
 import { defaultEngineAvailable } from "../validation/replay/engine.ts";
 import { metricMaxima } from "../validation/replay/metrics.ts";
-import { replayDispatch } from "../validation/replay/replay.ts";
+import { type ReplayResult, replayDispatch } from "../validation/replay/replay.ts";
 import type { DeckFlavour } from "../validation/replay/types.ts";
-// Type-only import: a value import of ./run.ts would be a cycle with its top-level await (run.ts imports us).
-import type { BenchTable } from "./lib.ts";
+import { type BenchTable, median } from "./lib.ts";
 
 const RUNS = 5;
-
-/** Median of a list of numbers. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
+/** Untimed replays per flavour before the timed ones. */
+const WARMUP = 2;
 const T = 24;
 
 /** Run the benchmark and return its table. */
@@ -39,12 +33,12 @@ export async function run(): Promise<BenchTable[]> {
   const rows: Array<Array<string | number>> = [];
   let engineName = "";
   for (const flavour of ["model-consistent", "paper-style"] as DeckFlavour[]) {
-    await replayDispatch(c.network, scenario, sol.tables, flavour); // warm-up
+    for (let w = 0; w < WARMUP; w++) await replayDispatch(c.network, scenario, sol.tables, flavour);
     const wall: number[] = [];
     const compile: number[] = [];
     const perHour: number[] = [];
     const hoursTotal: number[] = [];
-    let last = await replayDispatch(c.network, scenario, sol.tables, flavour);
+    let last: ReplayResult | undefined;
     for (let r = 0; r < RUNS; r++) {
       const t0 = performance.now();
       last = await replayDispatch(c.network, scenario, sol.tables, flavour);
@@ -54,6 +48,7 @@ export async function run(): Promise<BenchTable[]> {
       perHour.push(median(tm.hourMs));
       hoursTotal.push(tm.hourMs.reduce((s, v) => s + v, 0));
     }
+    if (!last) throw new Error("no timed replay");
     engineName = `${last.engine.name} ${last.engine.version}`;
     const mx = new Map(metricMaxima(last.comparison).map((m) => [m.metric, m]));
     const iters = last.comparison.hours.map((h) => h.iterations);
