@@ -12,7 +12,8 @@ export type {
   ResultSet,
 } from "./contract.ts";
 export { checkResultSet, checkTable, TABLE_COLUMNS } from "./contract.ts";
-export { DEFAULT_DPI, DOUBLE_COLUMN_PX, renderFigure, SINGLE_COLUMN_PX } from "./figures/render.ts";
+// figures/render.ts (vega, vega-lite, resvg) is not re-exported: buildReport loads it on demand.
+export { DEFAULT_DPI, DOUBLE_COLUMN_PX, SINGLE_COLUMN_PX } from "./figures/theme.ts";
 export {
   buildReport,
   REPORT_DIR,

@@ -5,7 +5,7 @@
  * the run directory → content) so the caller decides how to write them (atomically). Deterministic.
  */
 import { checkResultSet, checkTable, type ReportInput, type ResultSet } from "./contract.ts";
-import { DEFAULT_DPI, type FigureDef, type RenderedFigure, renderFigure } from "./figures/render.ts";
+import type { FigureDef, RenderedFigure } from "./figures/render.ts";
 import {
   batteryPowerFigure,
   batterySocFigure,
@@ -15,6 +15,7 @@ import {
   voltageDiffHeatmap,
   voltageProfileFigure,
 } from "./figures/specs.ts";
+import { DEFAULT_DPI } from "./figures/theme.ts";
 import { escapeHtml, escapeMarkdownCell } from "./format.ts";
 import { type RenderedTable, type ReportTable, renderTable } from "./table-render.ts";
 import { enappIterationTable, hourlyComparisonTable, hourlyTable, table2, table3, table4 } from "./tables.ts";
@@ -268,6 +269,9 @@ function markdownPage(
 export async function buildReport(input: ReportInput, opts: ReportOptions = {}): Promise<ReportOutput> {
   const dpi = opts.dpi ?? DEFAULT_DPI;
   checkReportInput(input);
+  // The renderer pulls in vega, vega-lite, resvg and opentype.js (~1 s to import): load it only when a
+  // report is built, not whenever reports/ is imported (every CLI command imports it through harness/).
+  const { renderFigure } = await import("./figures/render.ts");
   const p = plan(input);
   const files = new Map<string, string | Uint8Array>();
   const rendered: Array<[ReportTable, RenderedTable]> = p.tables.map((t) => [t, renderTable(t)]);

@@ -2,8 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, write
 import { dirname, join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../../models/errors.ts";
-import { buildReport, REPORT_DIR, type ReportOutput } from "../../reports/report.ts";
-import { readRunDir } from "../../reports/run-files.ts";
+import { buildReport, DEFAULT_DPI, REPORT_DIR, type ReportOutput, readRunDir } from "../../reports/index.ts";
 
 interface ReportArgs {
   runDir: string;
@@ -55,7 +54,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       })
       .option("dpi", {
         type: "number",
-        default: 300,
+        default: DEFAULT_DPI,
         describe: "PNG resolution (dots per inch)",
       }) as unknown as Argv<ReportArgs>,
   handler: async (argv: ArgumentsCamelCase<ReportArgs>) => {

@@ -9,13 +9,9 @@ import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { FONT_FILES } from "./fonts.ts";
 import { installTextMetrics } from "./text-metrics.ts";
+import { DEFAULT_DPI, DOUBLE_COLUMN_PX, SINGLE_COLUMN_PX } from "./theme.ts";
 
-/** Points (= SVG px, 72 per inch) of a single paper column (3.5 in). */
-export const SINGLE_COLUMN_PX = 252;
-/** Points (= SVG px) of a double (full-width) paper column (7.16 in). */
-export const DOUBLE_COLUMN_PX = 516;
-/** Default PNG resolution (dots per inch). */
-export const DEFAULT_DPI = 300;
+export { DEFAULT_DPI, DOUBLE_COLUMN_PX, SINGLE_COLUMN_PX };
 
 /** A figure: how to build its vega-lite spec for a given plot-cell width, and what it shows. */
 export interface FigureDef {

@@ -5,6 +5,13 @@
  */
 import type { Config } from "vega-lite";
 
+/** Points (= SVG px, 72 per inch) of a single paper column (3.5 in). */
+export const SINGLE_COLUMN_PX = 252;
+/** Points (= SVG px) of a double (full-width) paper column (7.16 in). */
+export const DOUBLE_COLUMN_PX = 516;
+/** Default PNG resolution (dots per inch). */
+export const DEFAULT_DPI = 300;
+
 /** Font stack of every text element (the PNG renderer ships DejaVu Sans; browsers fall back by metrics). */
 export const FONT = "DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif";
 
