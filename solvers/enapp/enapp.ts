@@ -7,11 +7,12 @@
  * separate P, Q and v tolerances in every period, or the macro-iteration limit is reached (a status, never a
  * silent "converged").
  */
-import { type ColumnTable, table } from "arquero";
+import { type ColumnTable, from } from "arquero";
 import type { Partition } from "../../models/partition.ts";
 import type { Scenario } from "../../models/types.ts";
 import { type SelfCheck, selfCheck } from "../mpopf/check.ts";
 import { decodeMpopf, headPower, type MpopfTables, type MpopfTotals } from "../mpopf/decode.ts";
+import type { MpopfLayout } from "../mpopf/layout.ts";
 import { buildMpopfModel, type MpopfModel } from "../mpopf/model.ts";
 import type { ExtraLoad, MpopfInput } from "../mpopf/params.ts";
 import {
@@ -28,7 +29,13 @@ import type {
   NlpSolverPool,
   NlpStatus,
 } from "../nlp/types.ts";
-import { type AreaProblemArgs, areaFactoryRef, enappAreaProblem, type LinearTerms } from "./area-problem.ts";
+import {
+  type AreaProblemArgs,
+  areaFactoryRef,
+  enappAreaProblem,
+  type LinearTerms,
+  type QuadraticTerms,
+} from "./area-problem.ts";
 import { type Decomposition, decompose, type EnappArea } from "./decompose.ts";
 import { type EnappOptions, resolveEnappOptions } from "./options.ts";
 
@@ -309,11 +316,11 @@ function headPowerPrices(
   const sc = m.input.scenario;
   const parentUp = d.areas[bd.parentArea].upBoundary;
   const L = m.layout;
-  const hpStart = m.families.find((f) => f.name === "headPower")!;
+  const hpStart = familyStart(m, "headPower");
   for (let t = 0; t < T; t++) {
     if (sc.objective.kind === "cost")
       p[t] += sc.objective.weight * sc.network.sBaseKva * sc.dtH * sc.priceUsdPerKwh[t];
-    if (m.headPowerBound === "constraint") p[t] += r.lambda[hpStart.start + t];
+    if (m.headPowerBound === "constraint") p[t] += r.lambda[hpStart + t];
     else if (m.headPowerBound === "variable-bound") {
       const i = t * L.perT + L.offP + sc.network.childBranches[m.params.head][0];
       p[t] += r.zU[i] - r.zL[i];
@@ -363,6 +370,31 @@ function areaPriceTerms(d: Decomposition, a: number, m: MpopfModel, prices: Pric
     }
   }
   return { index: Int32Array.from(idx), coef: Float64Array.from(coef) };
+}
+
+/**
+ * The proximal terms of a child area (marginal coupling): (proximal · ρ(t) / 2) · |S_head(t) − S_used(t)|² on the
+ * P and Q of its boundary branch (local branch 0), per period; ρ in objective units per pu².
+ */
+function proximalTerms(
+  L: MpopfLayout,
+  proximal: number,
+  rho: Float64Array,
+  usedP: Float64Array,
+  usedQ: Float64Array,
+): QuadraticTerms {
+  const T = L.T;
+  const index = new Int32Array(2 * T);
+  const weight = new Float64Array(2 * T);
+  const center = new Float64Array(2 * T);
+  for (let t = 0; t < T; t++) {
+    index[2 * t] = t * L.perT + L.offP;
+    index[2 * t + 1] = t * L.perT + L.offQ;
+    weight[2 * t] = weight[2 * t + 1] = 0.5 * proximal * rho[t];
+    center[2 * t] = usedP[t];
+    center[2 * t + 1] = usedQ[t];
+  }
+  return { index, weight, center };
 }
 
 /** Copy the areas' local solutions into the centralized layout (each variable from the area that owns it). */
@@ -488,20 +520,8 @@ export async function solveEnapp(
       if (!marginal) return { input };
       const out: AreaProblemArgs = { input, linear: areaPriceTerms(d, a, templates[a], prices) };
       const ub = d.areas[a].upBoundary;
-      if (ub >= 0 && opts.proximal > 0) {
-        const L = templates[a].layout;
-        const index = new Int32Array(2 * T);
-        const weight = new Float64Array(2 * T);
-        const center = new Float64Array(2 * T);
-        for (let t = 0; t < T; t++) {
-          index[2 * t] = t * L.perT + L.offP;
-          index[2 * t + 1] = t * L.perT + L.offQ;
-          weight[2 * t] = weight[2 * t + 1] = 0.5 * opts.proximal * rho[ub][t];
-          center[2 * t] = usedP[ub][t];
-          center[2 * t + 1] = usedQ[ub][t];
-        }
-        out.quadratic = { index, weight, center };
-      }
+      if (ub >= 0 && opts.proximal > 0)
+        out.quadratic = proximalTerms(templates[a].layout, opts.proximal, rho[ub], usedP[ub], usedQ[ub]);
       return out;
     });
     const prev = results;
@@ -655,19 +675,15 @@ export async function solveEnapp(
     }
     // Values for the next macro-iteration: plain substitution first, then the relaxation schedule.
     const plain = k <= opts.relaxation.plainIterations;
-    usedV = histV.map((h) => (plain ? h[h.length - 1] : relax(h, opts.relaxation.voltageWeights)));
-    usedP = histP.map((h) => (plain ? h[h.length - 1] : relax(h, opts.relaxation.powerWeights)));
-    usedQ = histQ.map((h) => (plain ? h[h.length - 1] : relax(h, opts.relaxation.powerWeights)));
-    if (marginal) {
-      // Prices travel with the values: head-power prices down with v, voltage prices up with S.
-      const rv = opts.relaxation.voltageWeights;
-      const rs = opts.relaxation.powerWeights;
-      prices = {
-        muP: histMuP.map((h) => (plain ? h[h.length - 1] : relax(h, rv))),
-        muQ: histMuQ.map((h) => (plain ? h[h.length - 1] : relax(h, rv))),
-        nu: histNu.map((h) => (plain ? h[h.length - 1] : relax(h, rs))),
-      };
-    }
+    const rv = opts.relaxation.voltageWeights;
+    const rs = opts.relaxation.powerWeights;
+    const next = (hist: Float64Array[][], weights: number[]) =>
+      hist.map((h) => (plain ? h[h.length - 1] : relax(h, weights)));
+    usedV = next(histV, rv);
+    usedP = next(histP, rs);
+    usedQ = next(histQ, rs);
+    // Prices travel with the values (marginal coupling): head-power prices down with v, voltage prices up with S.
+    if (marginal) prices = { muP: next(histMuP, rv), muQ: next(histMuQ, rv), nu: next(histNu, rs) };
   }
 
   // Each area's final solve, checked on its own sub-network; the composed solution in the centralized layout.
@@ -746,78 +762,54 @@ export async function solveEnapp(
   };
 }
 
-/** Build the history tables from the macro-iteration records. */
+/** Build the history tables from the macro-iteration records (columns named as in `EnappHistoryTables`). */
 export function historyTables(history: MacroIteration[]): EnappHistoryTables {
-  const iterations = table({
-    k: history.map((h) => h.k),
-    resVPu: history.map((h) => h.resVPu),
-    resPKw: history.map((h) => h.resPKw),
-    resQKvar: history.map((h) => h.resQKvar),
-    lossKwh: history.map((h) => h.lossKwh),
-    pSubsKwh: history.map((h) => h.pSubsKwh),
-    costUsd: history.map((h) => h.costUsd),
-    seconds: history.map((h) => h.seconds),
-    sequentialSeconds: history.map((h) => h.sequentialSeconds),
-    criticalPathSeconds: history.map((h) => h.criticalPathSeconds),
-    valuesExchanged: history.map((h) => h.valuesExchanged),
-  });
-  const bcols = {
-    k: [] as number[],
-    boundary: [] as string[],
-    t: [] as number[],
-    pKw: [] as number[],
-    qKvar: [] as number[],
-    vPu: [] as number[],
-    usedPKw: [] as number[],
-    usedQKvar: [] as number[],
-    usedVPu: [] as number[],
-  };
-  const rcols = {
-    k: [] as number[],
-    boundary: [] as string[],
-    resVPu: [] as number[],
-    resPKw: [] as number[],
-    resQKvar: [] as number[],
-  };
-  for (const h of history) {
-    for (const b of h.boundaries) {
-      for (let t = 0; t < b.pKw.length; t++) {
-        bcols.k.push(h.k);
-        bcols.boundary.push(b.boundary);
-        bcols.t.push(t + 1);
-        bcols.pKw.push(b.pKw[t]);
-        bcols.qKvar.push(b.qKvar[t]);
-        bcols.vPu.push(b.vPu[t]);
-        bcols.usedPKw.push(b.usedPKw[t]);
-        bcols.usedQKvar.push(b.usedQKvar[t]);
-        bcols.usedVPu.push(b.usedVPu[t]);
-      }
-      rcols.k.push(h.k);
-      rcols.boundary.push(b.boundary);
-      rcols.resVPu.push(b.resVPu);
-      rcols.resPKw.push(b.resPKw);
-      rcols.resQKvar.push(b.resQKvar);
-    }
-  }
-  const acols = {
-    k: [] as number[],
-    area: [] as string[],
-    status: [] as string[],
-    ipoptIterations: [] as number[],
-    objective: [] as number[],
-    solveSeconds: [] as number[],
-    warm: [] as boolean[],
-  };
-  for (const h of history) {
-    for (const a of h.areas) {
-      acols.k.push(h.k);
-      acols.area.push(a.area);
-      acols.status.push(a.status);
-      acols.ipoptIterations.push(a.ipoptIterations);
-      acols.objective.push(a.objective);
-      acols.solveSeconds.push(a.solveSeconds);
-      acols.warm.push(a.warm);
-    }
-  }
-  return { iterations, boundaries: table(bcols), areas: table(acols), residuals: table(rcols) };
+  const iterations = from(history, [
+    "k",
+    "resVPu",
+    "resPKw",
+    "resQKvar",
+    "lossKwh",
+    "pSubsKwh",
+    "costUsd",
+    "seconds",
+    "sequentialSeconds",
+    "criticalPathSeconds",
+    "valuesExchanged",
+  ]);
+  const boundaryRows = history.flatMap((h) =>
+    h.boundaries.flatMap((b) =>
+      Array.from(b.pKw, (_, t) => ({
+        k: h.k,
+        boundary: b.boundary,
+        t: t + 1,
+        pKw: b.pKw[t],
+        qKvar: b.qKvar[t],
+        vPu: b.vPu[t],
+        usedPKw: b.usedPKw[t],
+        usedQKvar: b.usedQKvar[t],
+        usedVPu: b.usedVPu[t],
+      })),
+    ),
+  );
+  const boundaries = from(boundaryRows, [
+    "k",
+    "boundary",
+    "t",
+    "pKw",
+    "qKvar",
+    "vPu",
+    "usedPKw",
+    "usedQKvar",
+    "usedVPu",
+  ]);
+  const residuals = from(
+    history.flatMap((h) => h.boundaries.map((b) => ({ ...b, k: h.k }))),
+    ["k", "boundary", "resVPu", "resPKw", "resQKvar"],
+  );
+  const areas = from(
+    history.flatMap((h) => h.areas.map((a) => ({ ...a, k: h.k }))),
+    ["k", "area", "status", "ipoptIterations", "objective", "solveSeconds", "warm"],
+  );
+  return { iterations, boundaries, areas, residuals };
 }
