@@ -205,18 +205,18 @@ export function decompose(
     busGlobal.forEach((g, i) => {
       if (g >= 0) localBus.set(g, i);
     });
-    const pvGlobal: number[] = [];
-    const pvs = scenario.pvs.flatMap((u, d) => {
-      if (areaOf[u.bus] !== k) return [];
-      pvGlobal.push(d);
-      return [{ ...u, bus: localBus.get(u.bus)! }];
-    });
-    const batteryGlobal: number[] = [];
-    const batteries = scenario.batteries.flatMap((u, d) => {
-      if (areaOf[u.bus] !== k) return [];
-      batteryGlobal.push(d);
-      return [{ ...u, bus: localBus.get(u.bus)! }];
-    });
+    // The area's own devices, re-pointed at local buses, and their indices in the full scenario.
+    const ownUnits = <U extends { bus: number }>(units: U[]) => {
+      const global: number[] = [];
+      const local = units.flatMap((u, d) => {
+        if (areaOf[u.bus] !== k) return [];
+        global.push(d);
+        return [{ ...u, bus: localBus.get(u.bus)! }];
+      });
+      return { local, global: Int32Array.from(global) };
+    };
+    const pvs = ownUnits(scenario.pvs);
+    const batteries = ownUnits(scenario.batteries);
     const options = isRoot
       ? { ...scenario.options }
       : { ...scenario.options, peakCapKw: null, noBackfeed: !opts.allowReverseFlow };
@@ -228,8 +228,8 @@ export function decompose(
       ...scenario,
       name: `${scenario.name} area ${ar.id}`,
       network: sub,
-      pvs,
-      batteries,
+      pvs: pvs.local,
+      batteries: batteries.local,
       objective,
       options,
     };
@@ -243,8 +243,8 @@ export function decompose(
       scenario: sc,
       busGlobal: Int32Array.from(busGlobal),
       branchGlobal: Int32Array.from(branchGlobal),
-      pvGlobal: Int32Array.from(pvGlobal),
-      batteryGlobal: Int32Array.from(batteryGlobal),
+      pvGlobal: pvs.global,
+      batteryGlobal: batteries.global,
     };
   });
   for (const ar of areas) {

@@ -38,7 +38,6 @@ export {
   type EnappOptions,
   type EnappTolerances,
   type InitialGuess,
-  NO_RELAXATION,
   type RelaxationSchedule,
   resolveEnappOptions,
 } from "./options.ts";

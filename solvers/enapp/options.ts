@@ -23,13 +23,6 @@ export const AUTHORS_RELAXATION: Readonly<RelaxationSchedule> = Object.freeze({
   powerWeights: [0.7, 0.25, 0.05],
 });
 
-/** Plain substitution at every macro-iteration (no relaxation). */
-export const NO_RELAXATION: Readonly<RelaxationSchedule> = Object.freeze({
-  plainIterations: Number.MAX_SAFE_INTEGER,
-  voltageWeights: [1],
-  powerWeights: [1],
-});
-
 /**
  * Convergence tolerances, tested separately on every boundary and every period: |computed − used| of the
  * boundary voltage magnitude (pu), real power (kW) and reactive power (kVAr).
