@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import type { SnapshotResult } from "../../validation/opendss/report.ts";
-import { type RunReport, runDeck } from "../../validation/opendss/run.ts";
+import type { RunReport } from "../../validation/opendss/run.ts";
 import { ExitError } from "../errors.ts";
 
 interface DssArgs {
@@ -73,7 +73,9 @@ export const dssCommand: CommandModule<object, DssArgs> = {
         choices: ["full", "summary"] as const,
         describe: "element results in 'result' (default: full, or summary with --steps)",
       }) as Argv<DssArgs>,
-  handler: (argv: ArgumentsCamelCase<DssArgs>) => {
+  handler: async (argv: ArgumentsCamelCase<DssArgs>) => {
+    // The engine is loaded here, not at CLI start-up.
+    const { runDeck } = await import("../../validation/opendss/run.ts");
     const report = runDeck({
       deck: argv.deck,
       commands: argv.cmd ?? [],

@@ -24,6 +24,8 @@ export {
 } from "./deck.ts";
 export { dispatchFromTables, readSolutionTables } from "./dispatch.ts";
 export { type EnappReplayBound, type EnappResiduals, enappLimits, enappReplayBound } from "./enapp-bound.ts";
+// The engine adapter (./opendss-engine.ts) is not re-exported: importing it loads the whole engine, which
+// createDefaultEngine does on demand.
 export { createDefaultEngine, defaultEngineAvailable, EngineUnavailableError } from "./engine.ts";
 export {
   largest,
@@ -37,7 +39,6 @@ export {
 } from "./metrics.ts";
 export { dssNumber, sanitizeDssName, uniqueDssNames } from "./names.ts";
 export { emptyObservation, observeHour } from "./observe.ts";
-export { OPENDSS_ENGINE_IDENTITY, OpenDssReplayEngine } from "./opendss-engine.ts";
 export {
   DeckCompileError,
   type DeckRun,
