@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../../models/errors.ts";
 import { buildReport, DEFAULT_DPI, REPORT_DIR, type ReportOutput, readRunDir } from "../../reports/index.ts";
+import { RunDirWriter } from "../run-dir.ts";
 
 interface ReportArgs {
   runDir: string;
@@ -11,33 +12,27 @@ interface ReportArgs {
 
 /**
  * Write a report's files into a run directory, replacing any previous report: the new `report/` folder
- * is built in a temporary sibling and swapped in by rename, and report.html / report.md are each
- * written to a temporary file and renamed, so a failed run never leaves a half-written report.
+ * is written by a RunDirWriter (temporary sibling, swapped in by rename), and report.html / report.md are
+ * each written to a temporary file and renamed, so a failed run never leaves a half-written report.
  */
 export function writeReportFiles(runDir: string, out: ReportOutput): void {
   const dir = resolve(runDir);
-  const tmp = mkdtempSync(join(dir, ".report.tmp-"));
+  const w = new RunDirWriter(join(dir, REPORT_DIR));
+  const top: Array<[string, string | Uint8Array]> = [];
   try {
-    const top: Array<[string, string | Uint8Array]> = [];
     for (const [rel, data] of out.files) {
-      if (rel.startsWith(`${REPORT_DIR}/`)) {
-        const p = join(tmp, rel.slice(REPORT_DIR.length + 1));
-        mkdirSync(dirname(p), { recursive: true });
-        writeFileSync(p, data);
-      } else top.push([rel, data]);
+      if (rel.startsWith(`${REPORT_DIR}/`)) w.write(rel.slice(REPORT_DIR.length + 1), data);
+      else top.push([rel, data]);
     }
-    const target = join(dir, REPORT_DIR);
-    const old = existsSync(target) ? `${tmp}.old` : null;
-    if (old) renameSync(target, old);
-    renameSync(tmp, target);
-    if (old) rmSync(old, { recursive: true, force: true });
-    for (const [rel, data] of top) {
-      const p = join(dir, rel);
-      writeFileSync(`${p}.tmp`, data);
-      renameSync(`${p}.tmp`, p);
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    w.commit();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+  for (const [rel, data] of top) {
+    const p = join(dir, rel);
+    writeFileSync(`${p}.tmp`, data);
+    renameSync(`${p}.tmp`, p);
   }
 }
 
