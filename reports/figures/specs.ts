@@ -55,6 +55,30 @@ function facetColumns(n: number, max: number): number {
   return Math.max(1, Math.min(n, max));
 }
 
+/** Ordinal period axis (x field `t`) with the given tick values, labels upright. */
+function periodX(ticks: number[]) {
+  return { field: "t", type: "ordinal", title: TIME_TITLE, axis: { values: ticks, labelAngle: 0 } };
+}
+
+/**
+ * Small multiples wrapped `columns` to a row: one `width` × `height` px panel per value of `field`, in
+ * `order`, headed by the value (clipped to the panel width); `panel` holds the panels' mark and encoding.
+ */
+function smallMultiples(
+  field: string,
+  order: string[],
+  columns: number,
+  width: number,
+  height: number,
+  panel: Record<string, unknown>,
+) {
+  return {
+    facet: { field, type: "nominal", sort: order, title: null, header: { labelLimit: width } },
+    columns,
+    spec: { width, height, ...panel },
+  };
+}
+
 /** The horizon's input curves (paper Fig. 2): load and PV multipliers, and the price, per period. */
 export function inputCurvesFigure(periods: ColumnTable, id = "fig2-inputs"): FigureDef {
   const t = Array.from(numbers(periods, "t"));
@@ -67,8 +91,7 @@ export function inputCurvesFigure(periods: ColumnTable, id = "fig2-inputs"): Fig
     { t: t[i], series: "PV", value: pv[i] },
   ]);
   const prices = order.map((i) => ({ t: t[i], priceUsdPerKwh: price[i] }));
-  const ticks = periodTicks(t);
-  const x = { field: "t", type: "ordinal", title: TIME_TITLE, axis: { values: ticks, labelAngle: 0 } };
+  const x = periodX(periodTicks(t));
   return {
     id,
     title: "Input curves",
@@ -161,14 +184,10 @@ export function batteryPowerFigure(r: ResultSet, id: string): FigureDef {
     spec: (w) =>
       top({
         data: { values: rows },
-        facet: { field: "battery", type: "nominal", sort: order, title: null, header: { labelLimit: w } },
-        columns: cols,
-        spec: {
-          width: w,
-          height: 48,
+        ...smallMultiples("battery", order, cols, w, 48, {
           mark: { type: "bar" },
           encoding: {
-            x: { field: "t", type: "ordinal", title: TIME_TITLE, axis: { values: ticks, labelAngle: 0 } },
+            x: periodX(ticks),
             y: { field: "kw", type: "quantitative", title: "Power (kW)" },
             color: {
               field: "series",
@@ -178,7 +197,7 @@ export function batteryPowerFigure(r: ResultSet, id: string): FigureDef {
               scale: { domain: ["Charge", "Discharge"], range: [OKABE_ITO[0], OKABE_ITO[1]] },
             },
           },
-        },
+        }),
       }),
   };
 }
@@ -216,11 +235,7 @@ export function batterySocFigure(sets: ResultSet[], id = "fig4-battery-soc"): Fi
     spec: (w) =>
       top({
         data: { values: rows },
-        facet: { field: "battery", type: "nominal", sort: order, title: null, header: { labelLimit: w } },
-        columns: cols,
-        spec: {
-          width: w,
-          height: 48,
+        ...smallMultiples("battery", order, cols, w, 48, {
           mark: { type: "line", point: tVals.length / Math.max(1, order.length * sources.length) <= 12 },
           encoding: {
             x: {
@@ -238,7 +253,7 @@ export function batterySocFigure(sets: ResultSet[], id = "fig4-battery-soc"): Fi
             },
             ...seriesEncoding("source", sources),
           },
-        },
+        }),
       }),
   };
 }
@@ -257,8 +272,7 @@ export function substationFigure(sets: ResultSet[], id = "fig-substation"): Figu
       costUsd: Number.isFinite(c[i]!) ? c[i] : null,
     }));
   });
-  const ticks = periodTicks(rows.map((r) => r.t));
-  const x = { field: "t", type: "ordinal", title: TIME_TITLE, axis: { values: ticks, labelAngle: 0 } };
+  const x = periodX(periodTicks(rows.map((r) => r.t)));
   return {
     id,
     title: "Substation power and cost",
@@ -426,11 +440,7 @@ export function voltageProfileFigure(opt: ResultSet, pf: ResultSet, id: string, 
     spec: (w) =>
       top({
         data: { values: rows },
-        facet: { field: "period", type: "nominal", sort: periods, title: null, header: { labelLimit: w } },
-        columns: cols,
-        spec: {
-          width: w,
-          height: 50,
+        ...smallMultiples("period", periods, cols, w, 50, {
           mark: { type: "line", strokeWidth: 1 },
           encoding: {
             x: {
@@ -449,7 +459,7 @@ export function voltageProfileFigure(opt: ResultSet, pf: ResultSet, id: string, 
             },
             ...seriesEncoding("source", sources),
           },
-        },
+        }),
       }),
   };
 }
