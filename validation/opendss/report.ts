@@ -5,7 +5,7 @@
  * the element at each conductor).
  */
 import type { Circuit } from "./circuit.ts";
-import { type CktElement, elementYV } from "./elements/base.ts";
+import { type CktElement, elementYV, terminalPowerW } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
 import { Generator } from "./elements/generator.ts";
 import { Line } from "./elements/line.ts";
@@ -198,36 +198,13 @@ function sourceCurrentsByKcl(src: Vsource, sol: Solution): Float64Array | null {
   return out;
 }
 
-/** Complex power (W, var) into terminal `t` (sum over its conductors). */
-export function terminalPowerW(
-  el: CktElement,
-  sol: Solution,
-  t: number,
-  cur?: Float64Array,
-): [number, number] {
-  const c = cur ?? elementCurrents(el, sol);
-  let p = 0;
-  let q = 0;
-  for (let k = t * el.nConds; k < (t + 1) * el.nConds; k++) {
-    const node = el.nodeRef[k]!;
-    if (node === 0) continue;
-    const vr = sol.V[2 * node]!;
-    const vi = sol.V[2 * node + 1]!;
-    const ir = c[2 * k]!;
-    const ii = c[2 * k + 1]!;
-    p += vr * ir + vi * ii;
-    q += vi * ir - vr * ii;
-  }
-  return [p, q];
-}
-
 /** Losses (W, var) of an element: power into all its terminals. */
 export function elementLossesW(el: CktElement, sol: Solution): [number, number] {
   const c = elementCurrents(el, sol);
   let p = 0;
   let q = 0;
   for (let t = 0; t < el.nTerms; t++) {
-    const [a, b] = terminalPowerW(el, sol, t, c);
+    const [a, b] = terminalPowerW(el, sol.V, c, t);
     p += a;
     q += b;
   }
@@ -239,7 +216,7 @@ export function sourcePowerKw(circuit: Circuit, sol: Solution): [number, number]
   let tp = 0;
   let tq = 0;
   for (const vs of circuit.vsources) {
-    const [p, q] = terminalPowerW(vs, sol, 0);
+    const [p, q] = terminalPowerW(vs, sol.V, elementCurrents(vs, sol), 0);
     tp += p;
     tq += q;
   }

@@ -13,7 +13,7 @@
  */
 import type { Circuit } from "./circuit.ts";
 import { type ControlContext, ControlQueue } from "./control.ts";
-import { type CktElement, elementYV, type YPrimContext } from "./elements/base.ts";
+import { type CktElement, elementYV, terminalPowerW, type YPrimContext } from "./elements/base.ts";
 import type { PCElement } from "./elements/pc.ts";
 import { Storage } from "./elements/storage.ts";
 import type { Vsource } from "./elements/vsource.ts";
@@ -486,7 +486,7 @@ export class Solution implements YPrimContext, ControlContext {
   private endOfTimeStepCleanup(): void {
     for (const el of this.circuit.elements) {
       if (el instanceof Storage && el.enabled) {
-        const [p] = el.terminalPower(this.V);
+        const [p] = terminalPowerW(el, this.V, el.iTerm, 0);
         el.updateStorage(p, this.intervalHrs);
       }
     }

@@ -342,6 +342,28 @@ export function parseBusSpec(
   return { bus, nodes };
 }
 
+/** Complex power (W, var) into terminal `t` of an element (sum over its conductors) for currents `cur` at voltages `V`. */
+export function terminalPowerW(
+  el: CktElement,
+  V: Float64Array,
+  cur: Float64Array,
+  t: number,
+): [number, number] {
+  let p = 0;
+  let q = 0;
+  for (let k = t * el.nConds; k < (t + 1) * el.nConds; k++) {
+    const node = el.nodeRef[k]!;
+    if (node === 0) continue;
+    const vr = V[2 * node]!;
+    const vi = V[2 * node + 1]!;
+    const ir = cur[2 * k]!;
+    const ii = cur[2 * k + 1]!;
+    p += vr * ir + vi * ii;
+    q += vi * ir - vr * ii;
+  }
+  return [p, q];
+}
+
 /**
  * Currents into the element's conductors for node voltages V (interleaved, by node): Yprim·V,
  * evaluated by the element itself when it has its own form (hasOwnYV), in branch form

@@ -253,23 +253,6 @@ export abstract class PCElement extends CktElement {
       I[2 * node + 1] = I[2 * node + 1]! + inj[2 * k + 1]!;
     }
   }
-
-  /** Total complex power (W, var) into terminal conductors at voltages V using the stored iTerm. */
-  terminalPower(V: Float64Array): [number, number] {
-    let p = 0;
-    let q = 0;
-    for (let k = 0; k < this.yorder; k++) {
-      const node = this.nodeRef[k]!;
-      if (node === 0) continue;
-      const vr = V[2 * node]!;
-      const vi = V[2 * node + 1]!;
-      const ir = this.iTerm[2 * k]!;
-      const ii = this.iTerm[2 * k + 1]!;
-      p += vr * ir + vi * ii;
-      q += vi * ir - vr * ii;
-    }
-    return [p, q];
-  }
 }
 
 /** Write conj(S/V) into out, S = (p, q), V = (vr, vi). */
