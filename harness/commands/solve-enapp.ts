@@ -25,7 +25,14 @@ import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
-import { createSolver, formatSummary, parseIpoptOptions, type SolveArgs, scenarioRequest } from "./solve.ts";
+import {
+  createSolver,
+  formatSummary,
+  parseIpoptOptions,
+  progressLogger,
+  type SolveArgs,
+  scenarioRequest,
+} from "./solve.ts";
 
 /** Which solve `mpopf solve` runs. */
 export type SolveMethod = "central" | "enapp" | "both";
@@ -148,14 +155,7 @@ export function formatMacroIteration(it: MacroIteration): string {
 
 /** A solve's tables as a labelled result set of the report contract. */
 export function resultSet(label: string, t: MpopfTables): ResultSet {
-  return {
-    label,
-    periods: t.periods,
-    pv: t.pv,
-    batteries: t.batteries,
-    buses: t.buses,
-    branches: t.branches,
-  };
+  return { label, ...t };
 }
 
 /** Write an ENApp run (and the centralized solve, for `both`) into a run directory, atomically. */
@@ -199,11 +199,7 @@ export function writeEnappRun(
 
 /** Handler of `mpopf solve --method enapp|both`. */
 export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & EnappCliArgs>): Promise<void> {
-  const t0 = performance.now();
-  const progress = (msg: string) => {
-    if (!argv.quiet)
-      process.stderr.write(`[mpopf ${((performance.now() - t0) / 1000).toFixed(2)}s] ${msg}\n`);
-  };
+  const progress = progressLogger(argv.quiet);
   const method = argv.method ?? "enapp";
   progress(`loading case ${argv.case}`);
   const c = loadCase(argv.case);

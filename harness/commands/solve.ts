@@ -79,6 +79,14 @@ export function scenarioRequest(a: Partial<SolveArgs>): ScenarioRequest {
   return req;
 }
 
+/** A progress printer for stderr, each line stamped with the seconds since its creation (silent when `quiet`). */
+export function progressLogger(quiet: boolean): (msg: string) => void {
+  const t0 = performance.now();
+  return (msg) => {
+    if (!quiet) process.stderr.write(`[mpopf ${((performance.now() - t0) / 1000).toFixed(2)}s] ${msg}\n`);
+  };
+}
+
 /** Human-readable summary (stdout of `mpopf solve` without --json). */
 export function formatSummary(s: MpopfSummary): string {
   const f = (v: number, d = 2) => v.toFixed(d);
@@ -186,11 +194,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       }) as Argv<SolveArgs>,
   handler: async (argv: ArgumentsCamelCase<SolveArgs>) => {
     if (argv.method === "enapp" || argv.method === "both") return solveEnappHandler(argv);
-    const t0 = performance.now();
-    const progress = (msg: string) => {
-      if (!argv.quiet)
-        process.stderr.write(`[mpopf ${((performance.now() - t0) / 1000).toFixed(2)}s] ${msg}\n`);
-    };
+    const progress = progressLogger(argv.quiet);
     progress(`loading case ${argv.case}`);
     const c = loadCase(argv.case);
     const scenario = buildScenario(c, scenarioRequest(argv));
