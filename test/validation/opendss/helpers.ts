@@ -1,8 +1,10 @@
 /**
  * Helpers shared by the OpenDSS engine tests: complex arithmetic for closed-form circuits, the
- * source angle OpenDSS uses, and the layout check against the reference's expected.json.
+ * source angle OpenDSS uses, the layout check against the reference's expected.json, and the error a
+ * call throws.
  */
 import { expect } from "vitest";
+import { DssError } from "../../../validation/opendss/errors.ts";
 
 /** OpenDSS places a source at angle 0 at 360°/57.29577951 rad (its truncated deg/rad constant). */
 export const SRC_RAD = 360 / 57.29577951;
@@ -53,4 +55,15 @@ export function layout(v: Json, path = "", out = new Set<string>()): Set<string>
 export function expectSameLayout(ours: unknown, exp: Json): void {
   const a = [...layout(ours)].filter((k) => !k.startsWith(".warnings"));
   expect(a.sort()).toEqual([...layout(exp)].sort());
+}
+
+/** The DssError `f` throws (any other outcome fails the test). */
+export function thrown(f: () => unknown): DssError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DssError) return e;
+    throw e;
+  }
+  throw new Error("expected a DssError");
 }

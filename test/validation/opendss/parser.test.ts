@@ -7,9 +7,10 @@ import { describe, expect, it } from "vitest";
 import { OpenDSS } from "../../../validation/opendss/api.ts";
 import { Line } from "../../../validation/opendss/elements/line.ts";
 import type { Load } from "../../../validation/opendss/elements/load.ts";
-import { DssError } from "../../../validation/opendss/errors.ts";
+import type { DssError } from "../../../validation/opendss/errors.ts";
 import { stripComment, tokenize } from "../../../validation/opendss/lexer.ts";
 import { evalRpn, toSeconds, toSymMatrix } from "../../../validation/opendss/values.ts";
+import { thrown } from "./helpers.ts";
 
 /** A read-only virtual file system rooted anywhere. */
 function vfs(files: Record<string, string>): (p: string) => string {
@@ -23,16 +24,6 @@ function vfs(files: Record<string, string>): (p: string) => string {
 const HEAD = `Clear
 New Circuit.c phases=1 bus1=a basekv=1 pu=1 R1=0 X1=0.001
 `;
-
-function thrown(fn: () => unknown): DssError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DssError) return e;
-    throw e;
-  }
-  throw new Error("expected a DssError");
-}
 
 describe("tokenizer and values", () => {
   it("splits name=value and positional parameters with all quote styles", () => {

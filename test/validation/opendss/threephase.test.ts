@@ -9,8 +9,7 @@ import { describe, expect, it } from "vitest";
 import { OpenDSS } from "../../../validation/opendss/api.ts";
 import type { LineCode } from "../../../validation/opendss/elements/line.ts";
 import type { Transformer } from "../../../validation/opendss/elements/transformer.ts";
-import { DssError } from "../../../validation/opendss/errors.ts";
-import { abs, add, type C, c, div, inv, mul, polar, SRC_RAD, scale, sub } from "./helpers.ts";
+import { abs, add, type C, c, div, inv, mul, polar, SRC_RAD, scale, sub, thrown } from "./helpers.ts";
 
 function nodeV(dss: OpenDSS, name: string): C {
   const names = dss.circuit.allNodeNames();
@@ -18,16 +17,6 @@ function nodeV(dss: OpenDSS, name: string): C {
   if (k < 0) throw new Error(`no node ${name}`);
   const v = dss.circuit.allBusVolts();
   return c(v[2 * k]!, v[2 * k + 1]!);
-}
-
-function thrown(f: () => unknown): DssError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DssError) return e;
-    throw e;
-  }
-  throw new Error("expected a DssError");
 }
 
 describe("LineCode Kron reduction", () => {
