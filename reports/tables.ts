@@ -5,7 +5,7 @@
  */
 import { type ColumnTable, from } from "arquero";
 import type { ResultSet } from "./contract.ts";
-import { fixed, type NumberFormat, sci } from "./format.ts";
+import { fixed, int, type NumberFormat, sci } from "./format.ts";
 import type { ColumnSpec, ReportTable, Row } from "./table-render.ts";
 
 /** Decimals used for each kind of quantity (one place, so every table agrees). */
@@ -29,7 +29,7 @@ export const FORMATS = {
   /** Wall time (s). */
   seconds: fixed(2),
   /** Integers (t, hour, k). */
-  index: { kind: "int" } as NumberFormat,
+  index: int,
 } as const;
 
 /** Values of a numeric column in row order (null/undefined → NaN). */
@@ -91,38 +91,29 @@ export function horizonTotals(r: ResultSet, dtH = 1): HorizonTotals {
 }
 
 interface Metric {
-  key: keyof HorizonTotals;
   label: string;
   unit: string;
   format: NumberFormat;
 }
 
 const METRICS: Record<keyof HorizonTotals, Metric> = {
-  lossKwh: { key: "lossKwh", label: "Line loss", unit: "kWh", format: FORMATS.power },
-  pSubsKwh: { key: "pSubsKwh", label: "Substation P", unit: "kWh", format: FORMATS.power },
-  qSubsKvarh: { key: "qSubsKvarh", label: "Substation Q", unit: "kVArh", format: FORMATS.power },
-  pvKwh: { key: "pvKwh", label: "PV P", unit: "kWh", format: FORMATS.power },
-  pvKvarh: { key: "pvKvarh", label: "PV Q", unit: "kVArh", format: FORMATS.power },
-  battKwh: { key: "battKwh", label: "Battery P (discharge − charge)", unit: "kWh", format: FORMATS.power },
-  battKvarh: { key: "battKvarh", label: "Battery Q", unit: "kVArh", format: FORMATS.power },
-  costUsd: { key: "costUsd", label: "Substation cost", unit: "$", format: FORMATS.cost },
-  loadKwh: { key: "loadKwh", label: "Demand P", unit: "kWh", format: FORMATS.power },
-  loadKvarh: { key: "loadKvarh", label: "Demand Q", unit: "kVArh", format: FORMATS.power },
+  lossKwh: { label: "Line loss", unit: "kWh", format: FORMATS.power },
+  pSubsKwh: { label: "Substation P", unit: "kWh", format: FORMATS.power },
+  qSubsKvarh: { label: "Substation Q", unit: "kVArh", format: FORMATS.power },
+  pvKwh: { label: "PV P", unit: "kWh", format: FORMATS.power },
+  pvKvarh: { label: "PV Q", unit: "kVArh", format: FORMATS.power },
+  battKwh: { label: "Battery P (discharge − charge)", unit: "kWh", format: FORMATS.power },
+  battKvarh: { label: "Battery Q", unit: "kVArh", format: FORMATS.power },
+  costUsd: { label: "Substation cost", unit: "$", format: FORMATS.cost },
+  loadKwh: { label: "Demand P", unit: "kWh", format: FORMATS.power },
+  loadKvarh: { label: "Demand Q", unit: "kVArh", format: FORMATS.power },
 };
 
 const nanToNull = (v: number) => (Number.isFinite(v) ? v : null);
 
-/** A per-row format stored by name in a hidden column (`fmt`), so metric rows keep their own decimals. */
-const FMT_BY_NAME: Record<string, NumberFormat> = {
-  power: FORMATS.power,
-  powerDiff: FORMATS.powerDiff,
-  cost: FORMATS.cost,
-  vDiff: FORMATS.vDiff,
-  pct: FORMATS.pct,
-};
-const nameOf = (f: NumberFormat) => Object.keys(FMT_BY_NAME).find((k) => FMT_BY_NAME[k] === f)!;
-const rowFormat = (row: Row) => FMT_BY_NAME[String(row.fmt)]!;
-const rowDiffFormat = (row: Row) => FMT_BY_NAME[String(row.diffFmt)]!;
+/** Metric rows carry their own formats in hidden columns (`fmt`; `diffFmt` for Table III's difference). */
+const rowFormat = (row: Row) => row.fmt as NumberFormat;
+const rowDiffFormat = (row: Row) => row.diffFmt as NumberFormat;
 
 const metricColumns: ColumnSpec[] = [
   { key: "metric", label: "Quantity" },
@@ -151,7 +142,7 @@ export function table2(c: ResultSet, d: ResultSet, dtH = 1): ReportTable {
       b: nanToNull(td[k]),
       diff: nanToNull(diff),
       diffPct: nanToNull(tc[k] !== 0 ? (100 * diff) / Math.abs(tc[k]) : Number.NaN),
-      fmt: nameOf(m.format),
+      fmt: m.format,
     };
   });
   return {
@@ -259,8 +250,8 @@ export function table3(opt: ResultSet, pf: ResultSet, dtH = 1, id = "table3-feas
       b: nanToNull(tp[k]),
       diff: nanToNull(tp[k] - to[k]),
       where: "horizon",
-      fmt: nameOf(m.format),
-      diffFmt: nameOf(FORMATS.powerDiff),
+      fmt: m.format,
+      diffFmt: FORMATS.powerDiff,
     });
   }
   const maxRow = (label: string, unit: string, m: MaxDiff | null, f: NumberFormat) =>
@@ -271,8 +262,8 @@ export function table3(opt: ResultSet, pf: ResultSet, dtH = 1, id = "table3-feas
       b: null,
       diff: m ? m.value : null,
       where: m ? m.where : "n/a",
-      fmt: nameOf(f),
-      diffFmt: nameOf(f),
+      fmt: f,
+      diffFmt: f,
     });
   maxRow("Max |ΔV|", "pu", maxVoltageDiff(opt, pf), FORMATS.vDiff);
   const periodMax = (col: string) =>
@@ -332,7 +323,7 @@ export function table4(sets: ResultSet[], dtH = 1): ReportTable {
   ];
   const rows = keys.map((k) => {
     const m = METRICS[k];
-    const row: Row = { metric: m.label, unit: m.unit, fmt: nameOf(m.format) };
+    const row: Row = { metric: m.label, unit: m.unit, fmt: m.format };
     totals.forEach((t, i) => {
       row[`s${i}`] = nanToNull(t[k]);
     });
@@ -518,6 +509,3 @@ export function enappIterationTable(iterations: ColumnTable): ReportTable {
     data: iterations.orderby("k"),
   };
 }
-
-/** Format helper re-exported for figure and report code that prints single numbers. */
-export type { NumberFormat };
