@@ -206,7 +206,8 @@ interface CompileTask {
   args: string[];
 }
 
-function compileTasks(): { tasks: CompileTask[]; objects: string[] } {
+/** Compile tasks for the artifact with key `key` (own objects go to obj/own-<key>, the directory link() keeps). */
+function compileTasks(key: string): { tasks: CompileTask[]; objects: string[] } {
   const ipoptSrc = join(srcDir, ipoptSource.dir, "Ipopt", "src");
   const ssRoot = join(srcDir, suitesparseSource.dir);
   const includes = [
@@ -216,7 +217,7 @@ function compileTasks(): { tasks: CompileTask[]; objects: string[] } {
     `-I${join(ssRoot, "SuiteSparse_config")}`,
   ];
   const upstreamObj = join(buildDir, "obj", `upstream-${flagsKey()}`);
-  const ownObj = join(buildDir, "obj", `own-${artifactKey()}`);
+  const ownObj = join(buildDir, "obj", `own-${key}`);
   const tasks: CompileTask[] = [];
   const objects: string[] = [];
   const add = (src: string, obj: string, cxx: boolean) => {
@@ -405,7 +406,7 @@ export async function buildIpoptWasm(
     const t0 = Date.now();
     ensurePackages(opts.withNative ?? false);
     ensureSources();
-    const { tasks, objects } = compileTasks();
+    const { tasks, objects } = compileTasks(key);
     await compileAll(tasks);
     log("linking");
     const stamp = link(objects, key);
