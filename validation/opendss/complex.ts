@@ -1,69 +1,8 @@
 /**
- * Small complex-number helpers. Complex vectors and matrices are stored interleaved in
+ * Complex matrix helpers. Complex vectors and matrices are stored interleaved in
  * Float64Array (re, im, re, im, ...); matrices are row-major, so element (i, j) of an n×n
  * matrix sits at 2*(i*n + j).
  */
-
-/** A complex number as a plain pair (for element-level, non-hot-path code). */
-export interface Cx {
-  re: number;
-  im: number;
-}
-
-/** c(re, im). */
-export function cx(re: number, im = 0): Cx {
-  return { re, im };
-}
-
-/** a + b. */
-export function cadd(a: Cx, b: Cx): Cx {
-  return { re: a.re + b.re, im: a.im + b.im };
-}
-
-/** a - b. */
-export function csub(a: Cx, b: Cx): Cx {
-  return { re: a.re - b.re, im: a.im - b.im };
-}
-
-/** a * b. */
-export function cmul(a: Cx, b: Cx): Cx {
-  return { re: a.re * b.re - a.im * b.im, im: a.re * b.im + a.im * b.re };
-}
-
-/** a / b (the straightforward formula, as OpenDSS's complex unit uses). */
-export function cdiv(a: Cx, b: Cx): Cx {
-  const d = b.re * b.re + b.im * b.im;
-  return { re: (a.re * b.re + a.im * b.im) / d, im: (a.im * b.re - a.re * b.im) / d };
-}
-
-/** 1 / a. */
-export function cinv(a: Cx): Cx {
-  const d = a.re * a.re + a.im * a.im;
-  return { re: a.re / d, im: -a.im / d };
-}
-
-/** a * s for real s. */
-export function cscale(a: Cx, s: number): Cx {
-  return { re: a.re * s, im: a.im * s };
-}
-
-/** |a|. */
-export function cabs(a: Cx): number {
-  return Math.hypot(a.re, a.im);
-}
-
-/** Polar to rectangular with the angle in degrees. */
-export function polarDeg(mag: number, angDeg: number): Cx {
-  const a = (angDeg * Math.PI) / 180;
-  return { re: mag * Math.cos(a), im: mag * Math.sin(a) };
-}
-
-/** Complex square root (principal branch). */
-export function csqrt(a: Cx): Cx {
-  const m = Math.sqrt(Math.hypot(a.re, a.im));
-  const th = Math.atan2(a.im, a.re) / 2;
-  return { re: m * Math.cos(th), im: m * Math.sin(th) };
-}
 
 /**
  * Invert an n×n complex matrix in place (Gauss-Jordan with partial pivoting).

@@ -9,7 +9,7 @@
  */
 import { DssError, type ScriptLocation } from "../errors.ts";
 import type { ValueToken } from "../lexer.ts";
-import { formatDssNumber, toBool, toInt, toNumber, ValueError } from "../values.ts";
+import { toBool, toInt, toNumber, ValueError } from "../values.ts";
 
 /** What property setters may need from the engine. */
 export interface PropContext {
@@ -168,11 +168,6 @@ export abstract class DssObject {
 
 /** Role of a circuit element in the solution. */
 export type ElementRole = "PD" | "PC" | "source" | "control" | "meter";
-
-/** The value of a number property as text for the writer. */
-export function numText(x: number): string {
-  return formatDssNumber(x);
-}
 
 /** Shared zero-length arrays for elements not yet sized (never written). */
 export const EMPTY_F64 = new Float64Array(0);

@@ -265,12 +265,6 @@ export function conjSOverV(p: number, q: number, vr: number, vi: number, out: Fl
   out[1] = -im;
 }
 
-/** Write Y·V into out. */
-export function yTimesV(yr: number, yi: number, vr: number, vi: number, out: Float64Array, scale = 1): void {
-  out[0] = (yr * vr - yi * vi) * scale;
-  out[1] = (yr * vi + yi * vr) * scale;
-}
-
 /**
  * The leading properties of the PC classes: phases (≥ 1), bus1 and the rated kV (named `kvName`,
  * as the class prints it). With `phasesUpdateVBase` a change of phases recomputes the voltage base
