@@ -9,17 +9,20 @@ import { createIpoptSolver, createNativeIpoptSolver } from "../../../solvers/ipo
 import { varIndex } from "../../../solvers/mpopf/layout.ts";
 import { solveMpopf } from "../../../solvers/mpopf/solve.ts";
 import type { NlpSolver } from "../../../solvers/nlp/types.ts";
+import { nativeIpoptAvailable } from "../ipopt/native-available.ts";
 
-let c: StudyCase;
-let wasm: NlpSolver;
-let native: NlpSolver;
-beforeAll(async () => {
-  c = loadCase("ieee123");
-  wasm = await createIpoptSolver();
-  native = createNativeIpoptSolver();
-});
+const available = nativeIpoptAvailable();
 
-describe("MPCOPF on wasm and native Ipopt", () => {
+describe.skipIf(!available)("MPCOPF on wasm and native Ipopt", () => {
+  let c: StudyCase;
+  let wasm: NlpSolver;
+  let native: NlpSolver;
+  beforeAll(async () => {
+    c = loadCase("ieee123");
+    wasm = await createIpoptSolver();
+    native = createNativeIpoptSolver();
+  });
+
   for (const objective of ["loss", "cost"] as const) {
     it(`T=5 ${objective}: same objective, losses and voltages`, () => {
       const sc = buildScenario(c, { horizon: 5, objective });
