@@ -10,17 +10,10 @@ import { buildReport } from "../../reports/report.ts";
 import { toMarkdownTable } from "../../reports/table-render.ts";
 import { table4 } from "../../reports/tables.ts";
 import { referenceDir } from "../helpers/reference.ts";
+import { mdRows as rows } from "./markdown.ts";
 import { decodedSolution } from "./reference-input.ts";
 
 const ref = referenceDir("authors/derived/decoded_solutions");
-
-function rows(md: string): string[][] {
-  return md
-    .split("\n")
-    .filter((l) => l.startsWith("| "))
-    .slice(1)
-    .map((l) => l.slice(2, -2).split(" | "));
-}
 
 describe.skipIf(!ref.available)("report on the authors' IEEE-123 solutions", () => {
   it("Table II shows the recorded MPCOPF and MPDOPF totals (T = 5, 17 PV / 26 batteries)", async () => {

@@ -109,42 +109,33 @@ function buses(dv: (t: number, bus: string) => number = () => 0) {
   return table(cols);
 }
 
+/** An optimizer result of the synthetic case: its periods (with the inputs), PV Q scaled by `pvQScale`. */
+function optimizerResult(label: string, p: Periods, pvQScale = 1): ResultSet {
+  return { label, periods: periods(p, true), pv: pv(pvQScale), batteries: batteries(), buses: buses() };
+}
+
 /** The MPCOPF result of the synthetic case. */
 export function mpcopf(): ResultSet {
-  return {
-    label: "MPCOPF",
-    periods: periods(
-      {
-        pSubsKw: [100, 90, 80, 85.25],
-        qSubsKvar: [20, 21, 22, 23],
-        lossKw: [1.5, 1.25, 1.0, 1.125],
-        costUsd: [4.82, 4.338, 24.144, 25.72845],
-      },
-      true,
-    ),
-    pv: pv(),
-    batteries: batteries(),
-    buses: buses(),
-  };
+  return optimizerResult("MPCOPF", {
+    pSubsKw: [100, 90, 80, 85.25],
+    qSubsKvar: [20, 21, 22, 23],
+    lossKw: [1.5, 1.25, 1.0, 1.125],
+    costUsd: [4.82, 4.338, 24.144, 25.72845],
+  });
 }
 
 /** The MPDOPF result: substation P +0.5 kW at t = 1, loss +0.0625 kW at t = 3, PV Q scaled by 1.1. */
 export function mpdopf(): ResultSet {
-  return {
-    label: "MPDOPF",
-    periods: periods(
-      {
-        pSubsKw: [100.5, 90, 80, 85.25],
-        qSubsKvar: [20, 21, 22.5, 23],
-        lossKw: [1.5, 1.25, 1.0625, 1.125],
-        costUsd: [4.8441, 4.338, 24.144, 25.72845],
-      },
-      true,
-    ),
-    pv: pv(1.1),
-    batteries: batteries(),
-    buses: buses(),
-  };
+  return optimizerResult(
+    "MPDOPF",
+    {
+      pSubsKw: [100.5, 90, 80, 85.25],
+      qSubsKvar: [20, 21, 22.5, 23],
+      lossKw: [1.5, 1.25, 1.0625, 1.125],
+      costUsd: [4.8441, 4.338, 24.144, 25.72845],
+    },
+    1.1,
+  );
 }
 
 /**

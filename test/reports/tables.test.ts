@@ -16,29 +16,8 @@ import {
   table3,
   table4,
 } from "../../reports/tables.ts";
+import { mdHeader, mdRows } from "./markdown.ts";
 import { enapp, mpcopf, mpdopf, replayMpdopf } from "./synthetic.ts";
-
-/** Markdown table body rows as arrays of cell strings (header and separator dropped). */
-function mdRows(md: string): string[][] {
-  return md
-    .split("\n")
-    .filter((l) => l.startsWith("| "))
-    .slice(1)
-    .map((l) =>
-      l
-        .slice(2, -2)
-        .split(/ (?<!\\)\| /)
-        .map((c) => c.replace(/\\\|/g, "|")),
-    );
-}
-
-function mdHeader(md: string): string[] {
-  const line = md.split("\n").find((l) => l.startsWith("| "))!;
-  return line
-    .slice(2, -2)
-    .split(/ (?<!\\)\| /)
-    .map((c) => c.replace(/\\\|/g, "|"));
-}
 
 describe("Table II (MPCOPF vs MPDOPF)", () => {
   const t = table2(mpcopf(), mpdopf());
