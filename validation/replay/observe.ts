@@ -45,20 +45,18 @@ export function emptyObservation(
 }
 
 /**
- * Read hour t from a solved circuit. Elements the engine does not know read as NaN (and are reported by
- * the comparison), so a broken deck never passes as a good replay.
+ * Read hour t from a solved circuit (solveMs is left 0 for the caller to set). Elements the engine does not
+ * know read as NaN (and are reported by the comparison), so a broken deck never passes as a good replay.
  */
 export function observeHour(
   deck: Deck,
   network: Network,
   circuit: SolvedCircuit,
   t: number,
-  solveMs: number,
 ): HourObservation {
   const e = deck.elements;
   const obs = emptyObservation(deck, t, circuit.converged() ? "converged" : "not-converged", null);
   obs.iterations = circuit.iterations();
-  obs.solveMs = solveMs;
   const [pTot, qTot] = circuit.totalPower();
   obs.pSubsKw = -pTot;
   obs.qSubsKvar = -qTot;

@@ -83,7 +83,7 @@ export function runDeck(deck: Deck, network: Network, engine: ReplayEngine): Dec
       observations.push(obs);
       return;
     }
-    const obs = observeHour(deck, network, engine, t, 0);
+    const obs = observeHour(deck, network, engine, t);
     obs.solveMs = performance.now() - h0; // commands, solve and read-back
     observations.push(obs);
   });

@@ -182,7 +182,7 @@ export function recordedReplay(
   const dispatch = dispatchFromTables(scenario, tables, "authors");
   const deck = buildDeck(c.network, scenario, dispatch, { flavour: "model-consistent", capacitorModel });
   const observations = dssSteps(file).map((s, i) =>
-    observeHour(deck, c.network, recordedCircuit(s, referenceLoadNames), i + 1, 0),
+    observeHour(deck, c.network, recordedCircuit(s, referenceLoadNames), i + 1),
   );
   edit?.(observations);
   const cmp = compareReplay({
