@@ -19,15 +19,16 @@ import { buildDeck, type DeckCommand, deckCommands } from "./deck.ts";
 import { dispatchFromTables } from "./dispatch.ts";
 import { createDefaultEngine } from "./engine.ts";
 import { emptyObservation, observeHour } from "./observe.ts";
-import { powerFlowResultSet, type ReplayTables, replayTables } from "./tables.ts";
-import type {
-  Deck,
-  DeckFlavour,
-  DeckOptions,
-  Dispatch,
-  EngineIdentity,
-  HourObservation,
-  ReplayEngine,
+import { type ReplayTables, replayTables } from "./tables.ts";
+import {
+  DECK_FLAVOURS,
+  type Deck,
+  type DeckFlavour,
+  type DeckOptions,
+  type Dispatch,
+  type EngineIdentity,
+  type HourObservation,
+  type ReplayEngine,
 } from "./types.ts";
 
 /** A deck command the engine rejected while compiling. */
@@ -205,12 +206,6 @@ export interface ReplayRunInput {
   /** Default: both flavours. */
   flavours?: DeckFlavour[];
   options?: Omit<ReplayOptions, "label">;
-  /**
-   * Also write the power-flow side of one flavour as solve-shaped result tables (periods/pv/batteries/buses
-   * CSV, the report layer's contract) into `dir` (e.g. "tables/replay-mpcopf"). Default flavour: paper-style,
-   * the deck the paper's OpenDSS columns come from.
-   */
-  resultSet?: { dir: string; flavour?: DeckFlavour; label?: string };
 }
 
 /**
@@ -219,24 +214,13 @@ export interface ReplayRunInput {
  */
 export async function replayRun(sink: FileSink, input: ReplayRunInput): Promise<ReplayResult[]> {
   const out: ReplayResult[] = [];
-  for (const flavour of input.flavours ?? (["model-consistent", "paper-style"] as DeckFlavour[])) {
+  for (const flavour of input.flavours ?? DECK_FLAVOURS) {
     const r = await replayDispatch(input.network, input.scenario, input.tables, flavour, {
       ...input.options,
       label: input.label,
     });
     writeReplay(sink, r);
     out.push(r);
-    const rs = input.resultSet;
-    if (rs && (rs.flavour ?? "paper-style") === flavour) {
-      const set = powerFlowResultSet(
-        r.comparison,
-        rs.label ?? `Power flow (${input.label})`,
-        input.scenario.batteries.map((b) => b.eRatedKwh),
-      );
-      for (const name of ["periods", "pv", "batteries", "buses"] as const) {
-        sink.write(`${rs.dir}/${name}.csv`, `${set[name].toCSV()}\n`);
-      }
-    }
   }
   return out;
 }
