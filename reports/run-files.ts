@@ -96,6 +96,15 @@ export function readTableCsv(file: string, kind: TableKind, allowEmpty = false):
   return t;
 }
 
+/** Parse a JSON file, or throw an InputError naming it. */
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new InputError("parse", `not valid JSON: ${(e as Error).message}`, { file });
+  }
+}
+
 function readSet(runDir: string, key: SetKey, label: string): ResultSet | undefined {
   const dir = join(runDir, RESULT_DIRS[key].dir);
   if (!existsSync(join(dir, "periods.csv"))) return undefined;
@@ -119,11 +128,7 @@ export function readRunDir(runDir: string): ReportInput {
   const settingsFile = join(runDir, REPORT_INPUT_FILE);
   let settings: ReportSettings = {};
   if (existsSync(settingsFile)) {
-    try {
-      settings = JSON.parse(readFileSync(settingsFile, "utf8")) as ReportSettings;
-    } catch (e) {
-      throw new InputError("parse", `not valid JSON: ${(e as Error).message}`, { file: settingsFile });
-    }
+    settings = readJson(settingsFile) as ReportSettings;
     if (settings.dtH !== undefined && !(typeof settings.dtH === "number" && settings.dtH > 0)) {
       throw new InputError(
         "bad-number",
@@ -138,12 +143,8 @@ export function readRunDir(runDir: string): ReportInput {
   let caseName: string | undefined;
   const manifest = join(runDir, "manifest.json");
   if (existsSync(manifest)) {
-    try {
-      const m = JSON.parse(readFileSync(manifest, "utf8")) as { case?: unknown };
-      if (typeof m.case === "string") caseName = m.case;
-    } catch (e) {
-      throw new InputError("parse", `not valid JSON: ${(e as Error).message}`, { file: manifest });
-    }
+    const m = readJson(manifest) as { case?: unknown } | null;
+    if (typeof m?.case === "string") caseName = m.case;
   }
   const label = (k: SetKey) => settings.labels?.[k] ?? RESULT_DIRS[k].label;
   const enapp: EnappHistory = {};
