@@ -224,16 +224,17 @@ export function checkTable(data: ColumnTable, kind: TableKind, where: string, op
   }
   const text = new Set<string>(spec.text);
   const numeric = [...spec.required, ...spec.optional].filter((c) => names.has(c) && !text.has(c));
+  const required = new Set<string>(spec.required);
   const n = data.numRows();
   for (const col of numeric) {
     const values = data.array(col) as ArrayLike<unknown>;
+    const isIndex = col === "t" || col === "k";
+    // Optional numeric columns may be empty, required ones only with allowEmpty (never t or k).
+    const mayBeEmpty = !isIndex && (opts.allowEmpty || !required.has(col));
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      const isIndex = col === "t" || col === "k";
-      // Optional numeric columns may be empty, required ones only with allowEmpty (never t or k).
       const empty = v === null || v === undefined || (typeof v === "number" && Number.isNaN(v));
-      if (empty && !isIndex && (opts.allowEmpty || !(spec.required as readonly string[]).includes(col)))
-        continue;
+      if (empty && mayBeEmpty) continue;
       const ok = typeof v === "number" && Number.isFinite(v) && (!isIndex || (Number.isInteger(v) && v >= 1));
       if (!ok) {
         throw new InputError(
