@@ -4,7 +4,7 @@ import { loadCase } from "../../models/case.ts";
 import { buildScenario } from "../../models/scenario.ts";
 import type { Scenario } from "../../models/types.ts";
 import { buildReport, type ReportInput, runDirFiles } from "../../reports/index.ts";
-import { type EnappSolution, solveEnapp } from "../../solvers/enapp/index.ts";
+import type { EnappSolution } from "../../solvers/enapp/index.ts";
 import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
 import { solveMpopf } from "../../solvers/mpopf/solve.ts";
 import { enappLimits, enappReplayBound } from "../../validation/replay/enapp-bound.ts";
@@ -21,7 +21,7 @@ import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
 import { formatCaseSummary, summariseCase } from "./case.ts";
 import { createSolver, type SolveArgs, scenarioCliOptions, scenarioRequest } from "./solve.ts";
-import { formatMacroIteration, pickPartition, resultSet } from "./solve-enapp.ts";
+import { enappExtraFiles, enappHistory, pickPartition, resultSet, runEnapp } from "./solve-enapp.ts";
 
 /** Arguments of `mpopf run`. */
 interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt"> {
@@ -166,17 +166,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     let enapp: EnappSolution | undefined;
     if (argv.method === "both") {
       const partition = pickPartition(c, argv.areas);
-      const { createSolverPool } = await import("../../solvers/ipopt/index.ts");
-      const pool = await createSolverPool(argv.workers === undefined ? {} : { size: argv.workers });
-      try {
-        enapp = await stage("solve MPDOPF (ENApp)", () =>
-          solveEnapp(scenario, partition, { kind: "pool", pool }, {}, (it) =>
-            progress(formatMacroIteration(it)),
-          ),
-        );
-      } finally {
-        await pool.close();
-      }
+      enapp = await stage("solve MPDOPF (ENApp)", () =>
+        runEnapp(scenario, partition, solver, argv.workers, {}, progress),
+      );
       progress(`MPDOPF: ${enapp.summary.message}`);
       if (!enapp.valid) {
         throw new ExitError(
@@ -225,10 +217,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         ...(enapp ? { mpdopf: resultSet("MPDOPF", enapp.tables) } : {}),
         ...(enapp
           ? {
-              enapp: {
-                iterations: enapp.historyTables.iterations,
-                boundaries: enapp.historyTables.boundaries,
-              },
+              enapp: enappHistory(enapp),
             }
           : {}),
         replay: {
@@ -244,8 +233,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       w.writeJson("tables/mpcopf/summary.json", cen.summary);
       if (enapp) {
         w.writeJson("tables/mpdopf/summary.json", enapp.summary);
-        w.write("tables/enapp/areas.csv", `${enapp.historyTables.areas.toCSV()}\n`);
-        w.write("tables/enapp/residuals.csv", `${enapp.historyTables.residuals.toCSV()}\n`);
+        for (const [p, d] of enappExtraFiles(enapp)) w.write(p, d);
       }
       w.writeJson("thresholds.json", thresholds);
 

@@ -10,7 +10,7 @@ import { InputError } from "../../models/errors.ts";
 import type { Partition } from "../../models/partition.ts";
 import { buildScenario } from "../../models/scenario.ts";
 import type { Scenario } from "../../models/types.ts";
-import { type ResultSet, renderTable, runDirFiles, table2 } from "../../reports/index.ts";
+import { type EnappHistory, type ResultSet, renderTable, runDirFiles, table2 } from "../../reports/index.ts";
 import {
   type AreaBackend,
   type Coupling,
@@ -23,6 +23,7 @@ import {
 } from "../../solvers/enapp/index.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
+import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
 import {
@@ -158,6 +159,58 @@ export function resultSet(label: string, t: MpopfTables): ResultSet {
   return { label, ...t };
 }
 
+/** The ENApp history in the report contract (macro-iterations and boundary exchanges). */
+export function enappHistory(enapp: EnappSolution): EnappHistory {
+  return { iterations: enapp.historyTables.iterations, boundaries: enapp.historyTables.boundaries };
+}
+
+/** ENApp files of a run directory beyond the report contract: per-area solves and per-boundary residuals. */
+export function enappExtraFiles(enapp: EnappSolution): Array<[string, string]> {
+  return [
+    ["tables/enapp/areas.csv", `${enapp.historyTables.areas.toCSV()}\n`],
+    ["tables/enapp/residuals.csv", `${enapp.historyTables.residuals.toCSV()}\n`],
+  ];
+}
+
+/**
+ * Run ENApp with its areas on a worker pool (`workers` threads, default: CPUs), or in this thread when
+ * `workers` is 0 or the solver is native (MUMPS must not run twice at once in a process).
+ */
+export async function runEnapp(
+  scenario: Scenario,
+  partition: Partition,
+  solver: NlpSolver,
+  workers: number | undefined,
+  options: Partial<EnappOptions>,
+  progress: (msg: string) => void,
+): Promise<EnappSolution> {
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
+    throw new InputError("bad-option", `expected a whole number of workers >= 0, got ${workers}`, {
+      element: "command line",
+      field: "workers",
+    });
+  }
+  let backend: AreaBackend;
+  let close = async () => {};
+  if (workers === 0 || solver.identity.backend === "native") {
+    backend = { kind: "thread", solver };
+    progress(`ENApp areas solve in this thread (${solver.identity.backend} Ipopt)`);
+  } else {
+    const { createSolverPool } = await import("../../solvers/ipopt/index.ts");
+    const pool = await createSolverPool(workers === undefined ? {} : { size: workers });
+    backend = { kind: "pool", pool };
+    close = () => pool.close();
+    progress(`ENApp areas solve on ${pool.size} worker threads`);
+  }
+  try {
+    return await solveEnapp(scenario, partition, backend, options, (it) =>
+      progress(formatMacroIteration(it)),
+    );
+  } finally {
+    await close();
+  }
+}
+
 /** Write an ENApp run (and the centralized solve, for `both`) into a run directory, atomically. */
 export function writeEnappRun(
   dir: string,
@@ -178,11 +231,10 @@ export function writeEnappRun(
       dtH: scenario.dtH,
       ...(central ? { mpcopf: resultSet("MPCOPF", central.tables) } : {}),
       mpdopf: resultSet("MPDOPF", enapp.tables),
-      enapp: { iterations: enapp.historyTables.iterations, boundaries: enapp.historyTables.boundaries },
+      enapp: enappHistory(enapp),
     });
     for (const [p, text] of files) w.write(p, text);
-    w.write("tables/enapp/areas.csv", `${enapp.historyTables.areas.toCSV()}\n`);
-    w.write("tables/enapp/residuals.csv", `${enapp.historyTables.residuals.toCSV()}\n`);
+    for (const [p, text] of enappExtraFiles(enapp)) w.write(p, text);
     w.writeJson("summary.json", {
       method: central ? "both" : "enapp",
       ...(central ? { mpcopf: central.summary } : {}),
@@ -209,13 +261,6 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
   progress(
     `scenario ${scenario.name}: ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries; partition ${partition.name}: ${partition.areas.length} areas`,
   );
-  const workers = argv.workers;
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
-    throw new InputError("bad-option", `expected a whole number of workers >= 0, got ${workers}`, {
-      element: "command line",
-      field: "workers",
-    });
-  }
   let central: MpopfSolution | undefined;
   const solver = await createSolver(argv.solver);
   if (method === "both") {
@@ -223,26 +268,7 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
     central = solveMpopf({ scenario }, solver, { ipopt: parseIpoptOptions(argv.ipopt) });
     progress(`MPCOPF ${central.summary.status} in ${central.summary.solveSeconds.toFixed(3)} s`);
   }
-  let backend: AreaBackend;
-  let close = async () => {};
-  if (workers === 0 || argv.solver === "native") {
-    backend = { kind: "thread", solver };
-    progress(`ENApp areas solve in this thread (${solver.identity.backend} Ipopt)`);
-  } else {
-    const { createSolverPool } = await import("../../solvers/ipopt/index.ts");
-    const pool = await createSolverPool(workers === undefined ? {} : { size: workers });
-    backend = { kind: "pool", pool };
-    close = () => pool.close();
-    progress(`ENApp areas solve on ${pool.size} worker threads`);
-  }
-  let enapp: EnappSolution;
-  try {
-    enapp = await solveEnapp(scenario, partition, backend, options, (it) =>
-      progress(formatMacroIteration(it)),
-    );
-  } finally {
-    await close();
-  }
+  const enapp = await runEnapp(scenario, partition, solver, argv.workers, options, progress);
   const s = enapp.summary;
   progress(s.message);
   const valid = enapp.valid && (central?.valid ?? true);
