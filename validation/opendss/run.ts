@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
+import { InputError } from "../../models/errors.ts";
 import { DssEngine } from "./engine.ts";
 import { stripComment } from "./lexer.ts";
 import { type SnapshotResult, snapshot } from "./report.ts";
@@ -102,12 +103,20 @@ export function runDeck(opts: RunOptions): RunReport {
     elapsed_s: 0,
   };
   const circuit = (): NonNullable<DssEngine["circuit"]> => {
-    if (!engine.circuit) throw new Error(`${deck}: the deck defines no circuit`);
+    if (!engine.circuit) throw new InputError("parse", "the deck defines no circuit", { file: deck });
     return engine.circuit;
   };
   if (opts.stepsFile) {
     const path = resolve(opts.stepsFile);
-    const blocks = splitSteps(readFile(path));
+    let text: string;
+    try {
+      text = readFile(path);
+    } catch (e) {
+      throw new InputError("missing-file", `cannot read the steps file (${(e as Error).message})`, {
+        file: path,
+      });
+    }
+    const blocks = splitSteps(text);
     if (engine.circuit?.busesChanged) engine.circuit.renumber();
     report.result = snapshot(circuit(), engine.solution!, opts.detail ?? "summary");
     report.steps = blocks.map((b, k) => {

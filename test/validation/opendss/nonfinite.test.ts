@@ -33,3 +33,26 @@ describe("non-finite values are never a converged solution", () => {
     expect(p[0]).toBeLessThan(70);
   });
 });
+
+describe("mpopf dss input files", () => {
+  it("a missing steps file is an input error naming the file, not a crash", async () => {
+    const { runDeck } = await import("../../../validation/opendss/run.ts");
+    const { InputError } = await import("../../../models/errors.ts");
+    const files: Record<string, string> = {
+      "/deck/Master.dss": "Clear\nNew Circuit.c phases=1 bus1=a basekv=1\n",
+    };
+    const readFile = (p: string) => {
+      const t = files[p];
+      if (t === undefined) throw new Error(`ENOENT: no such file, open '${p}'`);
+      return t;
+    };
+    let err: unknown;
+    try {
+      runDeck({ deck: "/deck/Master.dss", stepsFile: "/deck/missing-steps.txt", readFile });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/^\/deck\/missing-steps\.txt: cannot read the steps file/);
+  });
+});
