@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InputError } from "../../../models/errors.ts";
 import type { MpopfTables } from "../../../solvers/mpopf/decode.ts";
 import { dispatchFromTables, readSolutionTables } from "../../../validation/replay/dispatch.ts";
+import { inputErrorOf } from "../../helpers/errors.ts";
 import { authorsScenario, authorsTables, decoded } from "./helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "mpopf-dispatch-"));
@@ -25,16 +25,6 @@ function writeTables(
     const text = as === "json" ? `${t[name].toJSON()}\n` : `${t[name].toCSV()}\n`;
     writeFileSync(join(dir, `${name}.${as}`), edit ? edit(name, text) : text);
   }
-}
-
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error("expected an InputError");
 }
 
 describe.skipIf(!decoded.available)("set-points from result tables", () => {
@@ -80,7 +70,7 @@ describe.skipIf(!decoded.available)("set-points from result tables", () => {
             .join("\n")
         : text,
     );
-    const e1 = inputError(() => dispatchFromTables(scenario, readSolutionTables(dir), dir));
+    const e1 = inputErrorOf(() => dispatchFromTables(scenario, readSolutionTables(dir), dir));
     expect(e1.location, e1.message).toMatchObject({
       file: `${dir}/batteries`,
       line: 4,
@@ -92,15 +82,15 @@ describe.skipIf(!decoded.available)("set-points from result tables", () => {
       ...tables,
       pv: tables.pv.filter((d: { t: number; pv: string }) => !(d.t === 4 && d.pv === "PV9")),
     };
-    const e2 = inputError(() => dispatchFromTables(scenario, noRow as MpopfTables, "x"));
+    const e2 = inputErrorOf(() => dispatchFromTables(scenario, noRow as MpopfTables, "x"));
     expect(e2.message).toMatch(/x\/pv: pv PV9: no row for t=4/);
 
     const other = authorsScenario();
     other.scenario.pvs = other.scenario.pvs.slice(1);
-    const e3 = inputError(() => dispatchFromTables(other.scenario, tables, "y"));
+    const e3 = inputErrorOf(() => dispatchFromTables(other.scenario, tables, "y"));
     expect(e3.message).toMatch(/y\/pv:2: pv PV3: field 'pv': unknown pv 'PV3'/);
 
-    const e4 = inputError(() =>
+    const e4 = inputErrorOf(() =>
       dispatchFromTables(
         scenario,
         { ...tables, batteries: tables.batteries.select("t", "battery", "pcKw") },
@@ -109,7 +99,7 @@ describe.skipIf(!decoded.available)("set-points from result tables", () => {
     );
     expect(e4.message).toMatch(/z\/batteries: field 'pdKw'/);
 
-    const e5 = inputError(() => readSolutionTables(join(tmp, "nothing-here")));
+    const e5 = inputErrorOf(() => readSolutionTables(join(tmp, "nothing-here")));
     expect(e5.code).toBe("missing-file");
   });
 });
