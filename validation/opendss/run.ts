@@ -7,12 +7,10 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { InputError } from "../../models/errors.ts";
 import { DssEngine } from "./engine.ts";
+import { ENGINE_NAME } from "./identity.ts";
+
 import { stripComment } from "./lexer.ts";
 import { type SnapshotResult, snapshot } from "./report.ts";
-
-/** Engine identification written into reports. */
-export const ENGINE_NAME =
-  "mpopf OpenDSS-compatible engine 0.1 (TypeScript; OpenDSS 9.8 / DSS C-API 0.14 semantics)";
 
 /** Options of runDeck. */
 export interface RunOptions {

@@ -3,14 +3,13 @@
  * `OpenDSS`), seen through the replay's narrow `ReplayEngine` interface: text commands in,
  * OpenDSS-convention totals, node voltages, element powers and Storage state out.
  */
+
+import { ENGINE_IDENTITY } from "../opendss/identity.ts";
 import { DssError, OpenDSS } from "../opendss/index.ts";
 import type { EngineIdentity, ReplayEngine } from "./types.ts";
 
 /** Identity of the project's engine in manifests. */
-export const OPENDSS_ENGINE_IDENTITY: EngineIdentity = {
-  name: "mpopf OpenDSS-compatible engine (validation/opendss)",
-  version: "0.1.0",
-};
+export const OPENDSS_ENGINE_IDENTITY: EngineIdentity = { ...ENGINE_IDENTITY };
 
 /** `ReplayEngine` over an `OpenDSS` facade (a fresh one by default). */
 export class OpenDssReplayEngine implements ReplayEngine {
