@@ -146,10 +146,14 @@ export async function renderFigure(def: FigureDef, dpi = DEFAULT_DPI): Promise<R
   let spec = def.spec(cell);
   let svg = await vegaLiteToSvg(spec);
   let best = { spec, svg, miss: Math.abs(target - svgSize(svg).width) };
+  // cell → next cell is deterministic, so once a cell width comes back the passes only revisit
+  // candidates already rendered: stop there (the pick is the same, without the repeated renders).
+  const seen = new Set([cell]);
   for (let pass = 0; pass < 6 && best.miss >= 0.5; pass++) {
     const diff = target - svgSize(svg).width;
     const next = Math.round(Math.max(10, cell + diff / def.columns) * 1000) / 1000;
-    if (next === cell) break;
+    if (seen.has(next)) break;
+    seen.add(next);
     cell = next;
     spec = def.spec(cell);
     svg = await vegaLiteToSvg(spec);
