@@ -14,12 +14,14 @@ import { type SelfCheck, selfCheck } from "../mpopf/check.ts";
 import { decodeMpopf, headPower, type MpopfTables, type MpopfTotals } from "../mpopf/decode.ts";
 import type { MpopfLayout } from "../mpopf/layout.ts";
 import { buildMpopfModel, type MpopfModel } from "../mpopf/model.ts";
-import type { ExtraLoad, MpopfInput } from "../mpopf/params.ts";
+import type { ExtraLoad, MpopfInput, ObjectiveTerms } from "../mpopf/params.ts";
 import {
   finishMpopf,
   MPOPF_WARM_START_IPOPT_OPTIONS,
   type MpopfSolution,
+  mpopfFactoryRef,
   mpopfIpoptOptions,
+  mpopfProblemFactory,
 } from "../mpopf/solve.ts";
 import type {
   NlpResult,
@@ -29,13 +31,6 @@ import type {
   NlpSolverPool,
   NlpStatus,
 } from "../nlp/types.ts";
-import {
-  type AreaProblemArgs,
-  areaFactoryRef,
-  enappAreaProblem,
-  type LinearTerms,
-  type QuadraticTerms,
-} from "./area-problem.ts";
 import { type Decomposition, decompose, type EnappArea } from "./decompose.ts";
 import { type EnappOptions, resolveEnappOptions } from "./options.ts";
 
@@ -259,13 +254,9 @@ function maxAbsDiff(a: Float64Array, b: Float64Array): number {
 }
 
 /** Solve one area on the backend (a pool worker builds the problem from plain data; in-thread builds it here). */
-function solveArea(
-  backend: AreaBackend,
-  args: AreaProblemArgs,
-  options: NlpSolveOptions,
-): Promise<NlpResult> {
-  if (backend.kind === "pool") return backend.pool.solve(areaFactoryRef(args), options);
-  return Promise.resolve().then(() => backend.solver.solve(enappAreaProblem(args), options));
+function solveArea(backend: AreaBackend, input: MpopfInput, options: NlpSolveOptions): Promise<NlpResult> {
+  if (backend.kind === "pool") return backend.pool.solve(mpopfFactoryRef(input), options);
+  return Promise.resolve().then(() => backend.solver.solve(mpopfProblemFactory(input), options));
 }
 
 /** First row of a constraint family. */
@@ -334,7 +325,12 @@ function headPowerPrices(
 }
 
 /** The linear objective terms of an area under the "marginal" coupling. */
-function areaPriceTerms(d: Decomposition, a: number, m: MpopfModel, prices: Prices): LinearTerms {
+function areaPriceTerms(
+  d: Decomposition,
+  a: number,
+  m: MpopfModel,
+  prices: Prices,
+): NonNullable<ObjectiveTerms["linear"]> {
   const ar = d.areas[a];
   const L = m.layout;
   const idx: number[] = [];
@@ -382,7 +378,7 @@ function proximalTerms(
   rho: Float64Array,
   usedP: Float64Array,
   usedQ: Float64Array,
-): QuadraticTerms {
+): NonNullable<ObjectiveTerms["quadratic"]> {
   const T = L.T;
   const index = new Int32Array(2 * T);
   const weight = new Float64Array(2 * T);
@@ -516,13 +512,20 @@ export async function solveEnapp(
     const tk = performance.now();
     const first = k === 1;
     inputs = d.areas.map((ar) => areaInput(d, ar, usedV, usedP, usedQ, opts, first));
-    const args: AreaProblemArgs[] = inputs.map((input, a) => {
-      if (!marginal) return { input };
-      const out: AreaProblemArgs = { input, linear: areaPriceTerms(d, a, templates[a], prices) };
+    // Under the marginal coupling every area also prices its boundaries (and child areas get proximal terms).
+    const args: MpopfInput[] = inputs.map((input, a) => {
+      if (!marginal) return input;
+      const objectiveTerms: ObjectiveTerms = { linear: areaPriceTerms(d, a, templates[a], prices) };
       const ub = d.areas[a].upBoundary;
       if (ub >= 0 && opts.proximal > 0)
-        out.quadratic = proximalTerms(templates[a].layout, opts.proximal, rho[ub], usedP[ub], usedQ[ub]);
-      return out;
+        objectiveTerms.quadratic = proximalTerms(
+          templates[a].layout,
+          opts.proximal,
+          rho[ub],
+          usedP[ub],
+          usedQ[ub],
+        );
+      return { ...input, objectiveTerms };
     });
     const prev = results;
     const pending = new Array<Promise<NlpResult>>(d.areas.length);

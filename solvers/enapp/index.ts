@@ -1,14 +1,5 @@
 /** Public API of ENApp, the spatially distributed multi-period OPF (MPDOPF). */
 export {
-  type AreaProblemArgs,
-  areaFactoryRef,
-  enappAreaProblem,
-  type LinearTerms,
-  type QuadraticTerms,
-  withLinearObjective,
-  withQuadraticObjective,
-} from "./area-problem.ts";
-export {
   type DecomposeOptions,
   type Decomposition,
   decompose,

@@ -10,7 +10,7 @@ import type { NlpProblem } from "../nlp/types.ts";
 import { NlpBuilder } from "./builder.ts";
 import { codedInitialPoint, powerFlowInitialPoint } from "./initial.ts";
 import { describeVar, type MpopfLayout, makeLayout } from "./layout.ts";
-import { type MpopfInput, type MpopfParams, makeParams } from "./params.ts";
+import { type MpopfInput, type MpopfParams, makeParams, type ObjectiveTerms } from "./params.ts";
 
 /** The starting point used when the input does not choose one. */
 export const DEFAULT_INITIAL_POINT = "coded" as const;
@@ -217,6 +217,32 @@ class BatteryApparentPart implements NonlinearPart {
   }
 }
 
+/** Add the input's extra objective terms (ENApp prices and proximal terms) to the builder's objective. */
+function addObjectiveTerms(b: NlpBuilder, n: number, terms: ObjectiveTerms | undefined): void {
+  const inRange = (i: number, what: string) => {
+    if (!(Number.isInteger(i) && i >= 0 && i < n))
+      throw new Error(`${what} objective term: variable ${i} out of range`);
+  };
+  const lin = terms?.linear;
+  if (lin) {
+    if (lin.index.length !== lin.coef.length)
+      throw new Error("linear objective terms: index and coef differ in length");
+    for (let e = 0; e < lin.index.length; e++) {
+      inRange(lin.index[e], "linear");
+      b.addObjectiveLinear(lin.index[e], lin.coef[e]);
+    }
+  }
+  const q = terms?.quadratic;
+  if (q) {
+    if (q.weight.length !== q.index.length || q.center.length !== q.index.length)
+      throw new Error("quadratic objective terms: arrays differ in length");
+    for (let e = 0; e < q.index.length; e++) {
+      inRange(q.index[e], "quadratic");
+      b.addObjectiveQuadratic(q.index[e], q.weight[e], q.center[e]);
+    }
+  }
+}
+
 /** Build the MPOPF instance for a scenario (and optional area equivalents). Throws `InputError` on bad input. */
 export function buildMpopfModel(input: MpopfInput): MpopfModel {
   const sc = input.scenario;
@@ -412,6 +438,7 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
     for (let k = 0; k < nBatt; k++)
       b.addObjectiveQuadratic(ix(T - 1, L.offB, k), opts.terminalGamma, p.battB0[k]);
   }
+  addObjectiveTerms(b, L.n, input.objectiveTerms);
 
   const x0 =
     (input.initialPoint ?? DEFAULT_INITIAL_POINT) === "power-flow"

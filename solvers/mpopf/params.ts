@@ -30,6 +30,17 @@ export interface MpopfInput {
   initialPoint?: InitialPointKind;
   /** Explicit starting point (length n); overrides `initialPoint`. */
   x0?: Float64Array;
+  /**
+   * Extra objective terms on variables of the layout, in objective units ($ for cost, kWh for loss): ENApp's
+   * boundary prices (linear) and proximal terms (separable quadratic).
+   */
+  objectiveTerms?: ObjectiveTerms;
+}
+
+/** Linear terms Σ coef[e] · x[index[e]] and separable quadratic terms Σ weight[e] · (x[index[e]] − center[e])². */
+export interface ObjectiveTerms {
+  linear?: { index: Int32Array; coef: Float64Array };
+  quadratic?: { index: Int32Array; weight: Float64Array; center: Float64Array };
 }
 
 /** Per-unit parameter arrays of an instance. */
