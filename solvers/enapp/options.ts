@@ -154,6 +154,8 @@ export function resolveEnappOptions(user: Partial<EnappOptions> = {}): EnappOpti
     throw badOption("coupling", `expected "own" or "marginal", got ${String(o.coupling)}`);
   if (o.initialGuess !== "flat" && o.initialGuess !== "subtree-load")
     throw badOption("initialGuess", `expected "flat" or "subtree-load", got ${String(o.initialGuess)}`);
+  if (!(Number.isFinite(o.proximal) && o.proximal >= 0))
+    throw badOption("proximal", `expected a number >= 0, got ${o.proximal}`);
   if (!(Number.isFinite(o.checkTolerancePu) && o.checkTolerancePu > 0))
     throw badOption("checkTolerancePu", `expected a positive number, got ${o.checkTolerancePu}`);
   return o;

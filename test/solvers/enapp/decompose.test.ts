@@ -221,6 +221,9 @@ describe("resolveEnappOptions", () => {
       /tolerances.pKw.*positive/,
     );
     expect(() => resolveEnappOptions({ maxIterations: 0 })).toThrow(InputError);
+    expect(() => resolveEnappOptions({ proximal: Number.NaN })).toThrow(
+      /field 'proximal': expected a number >= 0/,
+    );
     const o = resolveEnappOptions({ tolerances: { pKw: 0.5 } as never });
     expect(o.tolerances).toEqual({ vPu: 1e-5, pKw: 0.5, qKvar: 0.1 });
     expect(o.relaxation).toEqual({
