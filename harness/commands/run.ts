@@ -7,15 +7,9 @@ import { buildReport, type ReportInput, runDirFiles } from "../../reports/index.
 import type { EnappSolution } from "../../solvers/enapp/index.ts";
 import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
 import { solveMpopf } from "../../solvers/mpopf/solve.ts";
-import { enappLimits, enappReplayBound } from "../../validation/replay/enapp-bound.ts";
+import { enappReplayBound, enappResiduals, enappThresholds } from "../../validation/replay/enapp-bound.ts";
 import { powerFlowResultSet, type ReplayResult, replayRun } from "../../validation/replay/index.ts";
-import {
-  checkThresholds,
-  DEFAULT_THRESHOLDS,
-  formatViolation,
-  type MetricLimits,
-  type Thresholds,
-} from "../../validation/replay/thresholds.ts";
+import { checkThresholds, DEFAULT_THRESHOLDS, formatViolation } from "../../validation/replay/thresholds.ts";
 import type { DeckFlavour } from "../../validation/replay/types.ts";
 import { ExitError } from "../errors.ts";
 import { RunDirWriter } from "../run-dir.ts";
@@ -43,41 +37,6 @@ function solveRecord(s: MpopfSolution) {
     ...s.summary,
     options: s.result.options,
     selfCheck: { maxResidualPu: s.check.maxResidualPu, maxViolationPu: s.check.maxViolationPu },
-  };
-}
-
-/**
- * Thresholds for this run: the defaults, plus for the ENApp replays the bound its final boundary residuals
- * allow (validation/replay/enapp-bound.ts) added to each per-hour and horizon limit.
- */
-function runThresholds(label: string, limits: MetricLimits | null): Thresholds {
-  if (!limits) return DEFAULT_THRESHOLDS;
-  const widen = (base: MetricLimits): MetricLimits => {
-    const out: MetricLimits = { ...base };
-    for (const [m, add] of Object.entries(limits) as Array<[keyof MetricLimits, { abs?: number } | null]>) {
-      const b = base[m];
-      const extra = add?.abs ?? 0;
-      if (!b) continue;
-      out[m] = {
-        ...b,
-        ...(b.abs !== undefined || (b.min === undefined && b.max === undefined)
-          ? { abs: (b.abs ?? 0) + extra }
-          : {}),
-        ...(b.min !== undefined ? { min: b.min - extra } : {}),
-        ...(b.max !== undefined ? { max: b.max + extra } : {}),
-      };
-    }
-    return out;
-  };
-  return {
-    ...DEFAULT_THRESHOLDS,
-    description: `${DEFAULT_THRESHOLDS.description}; '${label}' replays widened by the ENApp boundary-residual bound`,
-    labels: {
-      [label]: {
-        "model-consistent": widen(DEFAULT_THRESHOLDS.flavours["model-consistent"] ?? {}),
-        "paper-style": widen(DEFAULT_THRESHOLDS.flavours["paper-style"] ?? {}),
-      },
-    },
   };
 }
 
@@ -192,18 +151,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         enappReplays = await stage("replay MPDOPF", () =>
           replayRun(w, { label: "mpdopf", network: c.network, scenario, tables: e.tables }),
         );
-        const s = e.summary;
-        const bound = enappReplayBound(c.network, e.decomposition.partition, {
-          vSqPu: 2 * scenario.options.vMaxPu * s.resVPu,
-          pPu: s.resPKw / c.network.sBaseKva,
-          qPu: s.resQKvar / c.network.sBaseKva,
-        });
-        const prices = Array.from(scenario.priceUsdPerKwh);
-        thresholds = runThresholds("mpdopf", {
-          ...enappLimits(bound, scenario.T),
-          costUsd: { abs: Math.max(...prices) * bound.pSubsKw * scenario.dtH },
-          horizonCostUsd: { abs: prices.reduce((a, p) => a + p, 0) * bound.pSubsKw * scenario.dtH },
-        });
+        const residuals = enappResiduals(e.summary, c.network, scenario.options.vMaxPu);
+        const bound = enappReplayBound(c.network, e.decomposition.partition, residuals);
+        thresholds = enappThresholds("mpdopf", bound, scenario.priceUsdPerKwh, scenario.dtH);
       }
       const shownEnapp = enappReplays.find((r) => r.comparison.flavour === argv.reportFlavour);
       const input: ReportInput = {

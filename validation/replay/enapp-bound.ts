@@ -20,7 +20,7 @@
  */
 import type { Partition } from "../../models/partition.ts";
 import type { Network } from "../../models/types.ts";
-import type { MetricLimits } from "./thresholds.ts";
+import { DEFAULT_THRESHOLDS, type MetricLimits, type Thresholds } from "./thresholds.ts";
 
 /** Final boundary residuals of an ENApp solve (largest over boundaries and hours), per unit. */
 export interface EnappResiduals {
@@ -111,5 +111,68 @@ export function enappLimits(bound: EnappReplayBound, T: number): MetricLimits {
     horizonPSubsKwh: { abs: T * bound.pSubsKw },
     horizonQSubsKvarh: { abs: T * bound.qSubsKvar },
     horizonLossKwh: { abs: T * bound.lossKw },
+  };
+}
+
+/**
+ * ENApp residuals in the bound's units from the largest final boundary residuals an ENApp run reports (|V| in
+ * pu, P in kW, Q in kVAr): v = |V|² so ε_v ≤ 2·V_max·ε_|V|.
+ */
+export function enappResiduals(
+  r: { resVPu: number; resPKw: number; resQKvar: number },
+  network: Network,
+  vMaxPu: number,
+): EnappResiduals {
+  return {
+    vSqPu: 2 * vMaxPu * r.resVPu,
+    pPu: r.resPKw / network.sBaseKva,
+    qPu: r.resQKvar / network.sBaseKva,
+  };
+}
+
+/**
+ * Thresholds for a run with an ENApp solution: the defaults, with every limit of the replays labelled `label`
+ * widened by the bound (per hour; horizon totals T times it; cost by the price times the substation-power bound).
+ */
+export function enappThresholds(
+  label: string,
+  bound: EnappReplayBound,
+  priceUsdPerKwh: ArrayLike<number>,
+  dtH: number,
+  base: Thresholds = DEFAULT_THRESHOLDS,
+): Thresholds {
+  const prices = Array.from(priceUsdPerKwh);
+  const extra: MetricLimits = {
+    ...enappLimits(bound, prices.length),
+    costUsd: { abs: Math.max(...prices) * bound.pSubsKw * dtH },
+    horizonCostUsd: { abs: prices.reduce((a, p) => a + p, 0) * bound.pSubsKw * dtH },
+  };
+  const widen = (limits: MetricLimits): MetricLimits => {
+    const out: MetricLimits = { ...limits };
+    for (const [m, add] of Object.entries(extra) as Array<[keyof MetricLimits, { abs?: number } | null]>) {
+      const b = limits[m];
+      const e = add?.abs ?? 0;
+      if (!b) continue;
+      out[m] = {
+        ...b,
+        ...(b.abs !== undefined || (b.min === undefined && b.max === undefined)
+          ? { abs: (b.abs ?? 0) + e }
+          : {}),
+        ...(b.min !== undefined ? { min: b.min - e } : {}),
+        ...(b.max !== undefined ? { max: b.max + e } : {}),
+      };
+    }
+    return out;
+  };
+  return {
+    ...base,
+    description: `${base.description}; '${label}' replays widened by the ENApp boundary-residual bound`,
+    labels: {
+      ...base.labels,
+      [label]: {
+        "model-consistent": widen(base.flavours["model-consistent"] ?? {}),
+        "paper-style": widen(base.flavours["paper-style"] ?? {}),
+      },
+    },
   };
 }

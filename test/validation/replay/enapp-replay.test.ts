@@ -12,7 +12,7 @@ import { buildScenario } from "../../../models/scenario.ts";
 import { type EnappSolution, solveEnapp } from "../../../solvers/enapp/index.ts";
 import { createSolverPool } from "../../../solvers/ipopt/index.ts";
 import type { NlpSolverPool } from "../../../solvers/nlp/types.ts";
-import { enappReplayBound } from "../../../validation/replay/enapp-bound.ts";
+import { enappReplayBound, enappResiduals } from "../../../validation/replay/enapp-bound.ts";
 import { metricMaxima } from "../../../validation/replay/metrics.ts";
 import { replayDispatch } from "../../../validation/replay/replay.ts";
 
@@ -42,11 +42,7 @@ async function replayEnapp(T: number, tolerances?: { vPu: number; pKw: number; q
   const r = await replayDispatch(c.network, scenario, enapp.tables, "model-consistent");
   const max = new Map(metricMaxima(r.comparison).map((m) => [m.metric, Math.abs(m.diff)]));
   const s = enapp.summary;
-  const bound = enappReplayBound(c.network, partition, {
-    vSqPu: 2 * 1.05 * s.resVPu,
-    pPu: s.resPKw / c.network.sBaseKva,
-    qPu: s.resQKvar / c.network.sBaseKva,
-  });
+  const bound = enappReplayBound(c.network, partition, enappResiduals(s, c.network, scenario.options.vMaxPu));
   process.stderr.write(
     `[enapp replay] T=${T} ${tolerances ? "tight" : "default"} tolerance: ${s.macroIterations} macro-its, residuals ${s.resVPu.toExponential(2)} pu / ${s.resPKw.toExponential(2)} kW / ${s.resQKvar.toExponential(2)} kVAr; ` +
       `max |ΔV| ${max.get("voltagePu")!.toExponential(2)} pu (bound ${bound.voltagePu.toExponential(2)}), ` +
