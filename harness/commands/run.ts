@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase } from "../../models/case.ts";
@@ -26,6 +27,11 @@ interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt"> {
   reportFlavour: DeckFlavour;
   report: boolean;
 }
+
+/** The package version (package.json), recorded in manifests. */
+const PACKAGE_VERSION: string = JSON.parse(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+).version;
 
 function progress(msg: string): void {
   process.stderr.write(`[run] ${msg}\n`);
@@ -199,7 +205,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       w.write("case-summary.txt", formatCaseSummary(summary));
       timings.total = (performance.now() - t0) / 1000;
       w.writeJson("manifest.json", {
-        tool: { name: "mpopf", version: "0.1.0" },
+        tool: { name: "mpopf", version: PACKAGE_VERSION },
         case: c.name,
         caseDir: c.dir,
         scenario: {
@@ -238,6 +244,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
       throw e;
     }
     process.stdout.write(`run directory: ${w.target}\n`);
-    process.stdout.write(`total ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+    process.stdout.write(`total ${timings.total.toFixed(2)} s\n`);
   },
 };
