@@ -9,10 +9,10 @@
  * A metric set to null in a file is not checked. A file is merged over `DEFAULT_THRESHOLDS` metric by
  * metric; `labels.<label>.<flavour>` overrides apply to the replays of that solution only (e.g. ENApp).
  */
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { InputError } from "../../models/errors.ts";
+import { readJsonFile } from "../../models/files.ts";
 import type { ReplayComparison } from "./compare.ts";
 import { METRIC_NAMES, METRICS, type MetricEntry, type MetricName, metricEntries } from "./metrics.ts";
 import type { DeckFlavour } from "./types.ts";
@@ -81,19 +81,7 @@ export function parseThresholds(json: unknown, file = "thresholds"): Thresholds 
 
 /** Read and validate a thresholds JSON file. */
 export function loadThresholds(file: string): Thresholds {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError("missing-file", `cannot read thresholds file: ${(e as Error).message}`, { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new InputError("parse", `not valid JSON: ${(e as Error).message}`, { file });
-  }
-  return parseThresholds(json, file);
+  return parseThresholds(readJsonFile(file, "thresholds"), file);
 }
 
 /**
