@@ -58,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
       .recommendCommands()
       .wrap(Math.min(110, process.stdout.columns ?? 110))
       .fail((msg, err) => {
-        if (err) throw err;
+        // yargs' own errors (a bad or missing option value, a failed coerce) are usage errors.
+        if (err && err.name !== "YError") throw err;
+        if (err) msg = err.message;
         usageError = true;
         throw new ExitError(`${msg}\nRun 'mpopf --help' for usage.`, 2);
       })

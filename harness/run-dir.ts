@@ -77,7 +77,7 @@ export interface RunDirOptions {
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 
 function err(detail: string, file: string, field: string): InputError {
-  return new InputError("bad-output", detail, { file, element: "command line", field });
+  return new InputError("bad-output", detail, { file, element: `--${field}` });
 }
 
 /** Is `inner` equal to `outer` or inside it? (both absolute, real paths) */

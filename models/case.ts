@@ -80,7 +80,8 @@ export function readCaseFile(file: string): CaseFile {
   const json = readJsonFile(display(file), "case");
   const res = CaseFileSchema.safeParse(json);
   if (!res.success) {
-    const issue = res.error.issues[0]!;
+    // A misspelt key shows up twice (unknown key, missing key): name the misspelling.
+    const issue = res.error.issues.find((i) => i.code === "unrecognized_keys") ?? res.error.issues[0]!;
     let path = issue.path.map(String).join(".");
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {

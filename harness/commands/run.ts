@@ -9,7 +9,13 @@ import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
 import { solveMpopf } from "../../solvers/mpopf/solve.ts";
 import { enappReplayBound, enappResiduals, enappThresholds } from "../../validation/replay/enapp-bound.ts";
 import { powerFlowResultSet, type ReplayResult, replayRun } from "../../validation/replay/index.ts";
-import { checkThresholds, DEFAULT_THRESHOLDS, formatViolation } from "../../validation/replay/thresholds.ts";
+import {
+  checkThresholds,
+  DEFAULT_THRESHOLDS,
+  formatViolation,
+  loadThresholds,
+  mergeThresholds,
+} from "../../validation/replay/thresholds.ts";
 import type { DeckFlavour } from "../../validation/replay/types.ts";
 import { ExitError } from "../errors.ts";
 import { numberOption, textOption } from "../options.ts";
@@ -34,6 +40,7 @@ interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt" | "
   workers?: number;
   reportFlavour: DeckFlavour;
   report: boolean;
+  thresholds?: string;
 }
 
 function progress(msg: string): void {
@@ -109,6 +116,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: "paper-style" as const,
         describe: "which replay deck the report's power-flow columns show (both are always replayed)",
       })
+      .option(
+        "thresholds",
+        textOption(
+          "thresholds",
+          "regression thresholds JSON merged over the defaults (validation/replay/thresholds.default.json); a broken limit exits 1",
+        ),
+      )
       .option("report", {
         type: "boolean",
         default: true,
@@ -125,6 +139,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       return r;
     };
 
+    const userThresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
     const c = await stage("load case", () => loadCase(argv.case));
     checkHorizon(c, argv.horizon);
     const scenario = buildScenario(c, scenarioRequest(argv));
@@ -169,7 +184,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
       const eRated = scenario.batteries.map((b) => b.eRatedKwh);
       let enappReplays: ReplayResult[] = [];
-      let thresholds = DEFAULT_THRESHOLDS;
+      let thresholds = userThresholds
+        ? mergeThresholds(DEFAULT_THRESHOLDS, userThresholds)
+        : DEFAULT_THRESHOLDS;
       if (enapp) {
         const e = enapp;
         enappReplays = await stage("replay MPDOPF", () =>
@@ -177,7 +194,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         );
         const residuals = enappResiduals(e.summary, c.network, scenario.options.vMaxPu);
         const bound = enappReplayBound(c.network, e.decomposition.partition, residuals);
-        thresholds = enappThresholds("mpdopf", bound, scenario.priceUsdPerKwh, scenario.dtH);
+        thresholds = enappThresholds("mpdopf", bound, scenario.priceUsdPerKwh, scenario.dtH, thresholds);
       }
       const shownEnapp = enappReplays.find((r) => r.comparison.flavour === argv.reportFlavour);
       const input: ReportInput = {

@@ -100,6 +100,24 @@ export const DEFAULT_THRESHOLDS: Thresholds = loadThresholds(
   fileURLToPath(new URL("./thresholds.default.json", import.meta.url)),
 );
 
+/** `over` merged over `base`, metric by metric, per flavour and per label (as `mpopf validate` applies a file). */
+export function mergeThresholds(base: Thresholds, over: Thresholds): Thresholds {
+  const flavours: Thresholds["flavours"] = { ...base.flavours };
+  for (const [f, l] of Object.entries(over.flavours) as Array<[DeckFlavour, MetricLimits]>) {
+    flavours[f] = { ...base.flavours[f], ...l };
+  }
+  const labels: NonNullable<Thresholds["labels"]> = { ...base.labels };
+  for (const [label, per] of Object.entries(over.labels ?? {})) {
+    const merged = { ...labels[label] };
+    for (const [f, l] of Object.entries(per) as Array<[DeckFlavour, MetricLimits]>) {
+      merged[f] = { ...merged[f], ...l };
+    }
+    labels[label] = merged;
+  }
+  const description = [base.description, over.description].filter(Boolean).join("; ");
+  return { ...(description ? { description } : {}), flavours, labels };
+}
+
 /** The limits that apply to one replay: defaults ← file flavour limits ← file label overrides. */
 export function effectiveLimits(
   label: string,
