@@ -11,7 +11,9 @@ import { Circuit } from "./circuit.ts";
 import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
 import { EnergyMeter } from "./elements/energymeter.ts";
+import { Fault } from "./elements/fault.ts";
 import { Generator } from "./elements/generator.ts";
+import { IGNORED_CLASSES, IgnoredObject } from "./elements/ignored.ts";
 import { Line, LineCode } from "./elements/line.ts";
 import { checkLoad, Load } from "./elements/load.ts";
 import { LoadShape } from "./elements/loadshape.ts";
@@ -31,11 +33,14 @@ export interface DssEngineOptions {
   readFile?: (path: string) => string;
   /** Directory relative paths start from. Default: process.cwd(). */
   cwd?: string;
+  /** Read a file (absolute path) as bytes, for binary data files (sngfile, dblfile). Default: node:fs. */
+  readBytes?: (path: string) => Uint8Array;
 }
 
 interface ClassInfo {
   name: string;
-  kind: "element" | "general";
+  /** Circuit element, general object (LoadShape, LineCode), or a class accepted and ignored. */
+  kind: "element" | "general" | "ignored";
   create: (name: string, baseFrequency: number) => DssObject;
 }
 
@@ -50,30 +55,25 @@ const CLASSES: ClassInfo[] = [
   { name: "Transformer", kind: "element", create: (n, f) => new Transformer(n, f) },
   { name: "RegControl", kind: "element", create: (n, f) => new RegControl(n, f) },
   { name: "EnergyMeter", kind: "element", create: (n, f) => new EnergyMeter(n, f) },
+  { name: "Fault", kind: "element", create: (n, f) => new Fault(n, f) },
   { name: "LineCode", kind: "general", create: (n, f) => new LineCode(n, f) },
   { name: "LoadShape", kind: "general", create: (n) => new LoadShape(n) },
 ];
+
+for (const cls of IGNORED_CLASSES) {
+  CLASSES.push({ name: cls, kind: "ignored", create: (n) => new IgnoredObject(cls, n) });
+}
 
 const CLASS_BY_NAME = new Map(CLASSES.map((c) => [c.name.toLowerCase(), c]));
 
 /** OpenDSS classes this engine does not model (a clear error instead of "unknown class"). */
 const UNSUPPORTED_CLASSES = [
   "capcontrol",
-  "monitor",
   "reactor",
-  "xycurve",
-  "tshape",
-  "growthshape",
-  "priceshape",
-  "spectrum",
   "invcontrol",
   "expcontrol",
   "storagecontroller",
   "isource",
-  "fault",
-  "fuse",
-  "recloser",
-  "relay",
   "swtcontrol",
   "wiredata",
   "linegeometry",
@@ -87,7 +87,6 @@ const UNSUPPORTED_CLASSES = [
   "windgen",
   "gicline",
   "gictransformer",
-  "sensor",
   "gicsource",
   "indmach012",
   "vsconverter",
@@ -195,8 +194,8 @@ const { names: COMMANDS, reportOnly: REPORT_COMMANDS } = namesAndReportOnly([
  * affect reports, plots or meters (accepted, no effect on the solution).
  */
 const { names: OPTIONS, reportOnly: REPORT_OPTIONS } = namesAndReportOnly([
-  "type",
-  "element",
+  "type*",
+  "element*",
   "hour",
   "sec",
   "year",
@@ -206,9 +205,9 @@ const { names: OPTIONS, reportOnly: REPORT_OPTIONS } = namesAndReportOnly([
   "random",
   "number",
   "time",
-  "class",
-  "object",
-  "circuit",
+  "class*",
+  "object*",
+  "circuit*",
   "editor*",
   "tolerance",
   "maxiterations",
@@ -276,9 +275,44 @@ const { names: OPTIONS, reportOnly: REPORT_OPTIONS } = namesAndReportOnly([
   "transmarkersize*",
   "loadshapeclass",
   "earthmodel",
-  "queryloglevel*",
-  "markercode*",
+  "querylog*",
+  "markcapacitors*",
+  "markregulators*",
+  "markpvsystems*",
+  "markstorage*",
+  "capmarkercode*",
+  "regmarkercode*",
+  "pvmarkercode*",
+  "storemarkercode*",
+  "capmarkersize*",
+  "regmarkersize*",
+  "pvmarkersize*",
+  "storemarkersize*",
+  "neglectloady*",
+  "markfuses*",
+  "fusemarkercode*",
+  "fusemarkersize*",
+  "markreclosers*",
+  "reclosermarkercode*",
+  "reclosermarkersize*",
+  "registryupdate*",
+  "markrelays*",
+  "relaymarkercode*",
+  "relaymarkersize*",
+  "processtime*",
+  "totaltime*",
+  "steptime*",
+  "sampleenergymeters*",
   "miniterations",
+  "dssvisualizationtool*",
+  "keepload*",
+  "zmag*",
+  "seasonrating*",
+  "seasonsignal*",
+  "linetypes*",
+  "eventlogdefault*",
+  "longlinecorrection",
+  "showreports*",
 ]);
 
 /**
@@ -311,6 +345,48 @@ const SOLUTION_NUMBER_OPTIONS = new Map<
   ["genmult", { field: "genMult", int: false }],
 ]);
 
+/** Earth models of line-constant calculations (OpenDSS `Set EarthModel`), in OpenDSS order. */
+export const EARTH_MODELS = ["carson", "fullcarson", "deri"] as const;
+/** An earth model. */
+export type EarthModel = (typeof EARTH_MODELS)[number];
+
+/** OpenDSS's solution-mode names in the order abbreviations resolve (exact name first). */
+const SOLVE_MODE_NAMES: [string, SolveMode | null][] = [
+  ["snap", "snapshot"],
+  ["daily", "daily"],
+  ["yearly", null],
+  ["m1", null],
+  ["ld1", null],
+  ["peakday", null],
+  ["dutycycle", null],
+  ["direct", "direct"],
+  ["mf", null],
+  ["faultstudy", null],
+  ["m2", null],
+  ["m3", null],
+  ["ld2", null],
+  ["autoadd", null],
+  ["dynamic", null],
+  ["harmonic", null],
+  ["time", null],
+  ["harmonict", null],
+  ["snapshot", "snapshot"],
+  ["dynamics", null],
+  ["harmonics", null],
+];
+
+/** A solution mode from its OpenDSS name or abbreviation (at least 2 letters, first match). */
+export function parseSolveMode(text: string): SolveMode {
+  const t = text.trim().toLowerCase();
+  const hit =
+    SOLVE_MODE_NAMES.find(([n]) => n === t) ??
+    (t.length >= 2 ? SOLVE_MODE_NAMES.find(([n]) => n.startsWith(t)) : undefined) ??
+    (t === "s" ? SOLVE_MODE_NAMES[0] : undefined);
+  if (!hit) throw new ValueError(`'${text}' is not a solution mode`);
+  if (hit[1] === null) throw new ValueError(`mode '${hit[0]}' is not supported (Snap, Daily and Direct are)`);
+  return hit[1];
+}
+
 function findIn(list: readonly string[], word: string): string | undefined {
   const w = word.toLowerCase();
   if (list.includes(w)) return w;
@@ -326,8 +402,11 @@ export class DssEngine {
   /** Notes about accepted commands that had no effect (reports, plots). */
   readonly warnings: string[] = [];
   defaultBaseFrequency = 60;
+  /** Earth model of line-constant calculations (`Set EarthModel`; OpenDSS's default is Deri). */
+  earthModel: EarthModel = "deri";
   cwd: string;
   private readonly readFileImpl: (path: string) => string;
+  private readonly readBytesImpl: (path: string) => Uint8Array;
   private lastEdited: DssObject | null = null;
   /** Location of the command being executed. */
   private loc: ScriptLocation = { file: "<text>", line: 1 };
@@ -336,6 +415,7 @@ export class DssEngine {
 
   constructor(options: DssEngineOptions = {}) {
     this.readFileImpl = options.readFile ?? ((p) => readFileSync(p, "utf8"));
+    this.readBytesImpl = options.readBytes ?? ((p) => new Uint8Array(readFileSync(p)));
     this.cwd = options.cwd ?? process.cwd();
   }
 
@@ -463,6 +543,9 @@ export class DssEngine {
       }
       case "get":
         return this.cmdGet(rest);
+      case "batchedit":
+        this.cmdBatchEdit(rest);
+        return undefined;
       case "buildy": {
         const sol = this.requireSolution();
         this.guard(() => sol.buildYMatrix(false, true));
@@ -490,6 +573,8 @@ export class DssEngine {
     this.solution = null;
     this.objects.clear();
     this.lastEdited = null;
+    this.ignored.clear();
+    this.earthModel = "deri";
   }
 
   private cachedContext: PropContext | null = null;
@@ -507,6 +592,9 @@ export class DssEngine {
       get defaultBaseFrequency() {
         return engine.defaultBaseFrequency;
       },
+      get earthModel() {
+        return engine.earthModel;
+      },
       busesChanged: () => {
         if (this.circuit) {
           this.circuit.busesChanged = true;
@@ -520,6 +608,17 @@ export class DssEngine {
         } catch {
           throw new ValueError(`cannot read data file '${path}' (${abs})`);
         }
+      },
+      readDataBytes: (path) => {
+        const abs = isAbsolute(path) ? path : resolve(this.cwd, path);
+        try {
+          return this.readBytesImpl(abs);
+        } catch {
+          throw new ValueError(`cannot read data file '${path}' (${abs})`);
+        }
+      },
+      warn: (message) => {
+        this.warnings.push(`${this.loc.file}:${this.loc.line}: ${message}`);
       },
     };
     return this.cachedContext;
@@ -577,6 +676,7 @@ export class DssEngine {
       this.lastEdited = el;
       this.applyParams(el, rest);
     } else {
+      if (info.kind === "ignored") this.noteIgnored(info.name, name);
       const key = info.name.toLowerCase();
       let m = this.objects.get(key);
       if (!m) {
@@ -630,6 +730,64 @@ export class DssEngine {
     return obj;
   }
 
+  /**
+   * BatchEdit Class.pattern prop=value …: edit every object of the class whose name matches the
+   * regular expression (case-insensitive, anywhere in the name, as OpenDSS's TRegExpr.Exec).
+   */
+  private cmdBatchEdit(params: Param[]): void {
+    const p0 = params[0];
+    if (!p0 || p0.name !== null) throw this.error("syntax", "BatchEdit needs Class.pattern");
+    const spec = p0.value.text;
+    const dot = spec.indexOf(".");
+    if (dot <= 0) throw this.error("syntax", `BatchEdit: expected Class.pattern, got '${spec}'`);
+    const cls = spec.slice(0, dot);
+    if (cls.toLowerCase() === "circuit") return;
+    const info = this.classInfo(cls);
+    let re: RegExp;
+    try {
+      re = new RegExp(spec.slice(dot + 1), "i");
+    } catch (e) {
+      throw this.error(
+        "bad-value",
+        `BatchEdit: bad pattern '${spec.slice(dot + 1)}' (${(e as Error).message})`,
+      );
+    }
+    const objs: DssObject[] =
+      info.kind === "element"
+        ? this.requireCircuit().ofClass(info.name)
+        : [...(this.objects.get(info.name.toLowerCase())?.values() ?? [])];
+    const rest = params.slice(1);
+    for (const obj of objs) {
+      if (!re.test(obj.name)) continue;
+      this.lastEdited = obj;
+      this.applyParams(obj, rest);
+    }
+  }
+
+  /** Objects of ignored classes by class name (for the run's warnings). */
+  readonly ignored = new Map<string, Set<string>>();
+
+  private noteIgnored(cls: string, name: string): void {
+    let set = this.ignored.get(cls);
+    if (!set) {
+      set = new Set();
+      this.ignored.set(cls, set);
+    }
+    set.add(name.toLowerCase());
+  }
+
+  /**
+   * One line per ignored class, e.g. "ignored (no effect on a power flow): 8 Monitor (subvi, …)",
+   * or an empty list.
+   */
+  ignoredSummary(): string[] {
+    return [...this.ignored].map(([cls, names]) => {
+      const list = [...names];
+      const shown = list.slice(0, 5).join(", ") + (list.length > 5 ? ", …" : "");
+      return `ignored (no effect on a power flow): ${list.length} ${cls} (${shown})`;
+    });
+  }
+
   private cmdEdit(params: Param[]): void {
     const p0 = params[0];
     if (!p0 || (p0.name !== null && !/^(object|element)$/i.test(p0.name))) {
@@ -642,6 +800,15 @@ export class DssEngine {
 
   /** Set properties of an object from command parameters, then finish the edit. */
   applyParams(obj: DssObject, params: Param[]): void {
+    if (obj instanceof IgnoredObject) {
+      for (const p of params) {
+        if (p.name !== null && p.name.length >= 2 && "like".startsWith(p.name.toLowerCase())) {
+          const other = this.objects.get(obj.className.toLowerCase())?.get(p.value.text.toLowerCase());
+          if (other instanceof IgnoredObject) obj.params.push(...other.params);
+        } else obj.params.push(p);
+      }
+      return;
+    }
     const cx = this.propContext();
     for (const p of params) {
       let idx: number;
@@ -781,15 +948,21 @@ export class DssEngine {
       case "h":
         sol().h = toSeconds(v);
         return;
-      case "mode": {
+      case "mode":
+        sol().setMode(parseSolveMode(v.text));
+        return;
+      case "earthmodel": {
         const t = v.text.trim().toLowerCase();
-        let m: SolveMode;
-        if ("snapshot".startsWith(t) || t.startsWith("snap")) m = "snapshot";
-        else if ("daily".startsWith(t) && t.length > 0) m = "daily";
-        else throw new ValueError(`mode '${v.text}' is not supported (snapshot and daily are)`);
-        sol().setMode(m);
+        const m = EARTH_MODELS.find((e) => t.length > 0 && e.startsWith(t));
+        if (m === undefined)
+          throw new ValueError(`earth model '${v.text}' is not one of Carson, FullCarson, Deri`);
+        this.earthModel = m;
         return;
       }
+      case "longlinecorrection":
+        if (toBool(v))
+          throw new ValueError("the long-line correction of positive-sequence lines is not supported");
+        return;
       case "loadmult":
         sol().loadMult = toNumber(v);
         this.requireCircuit().systemYChanged = true;
@@ -803,10 +976,14 @@ export class DssEngine {
         if (!v.text.trim().toLowerCase().startsWith("n"))
           throw new ValueError("only algorithm=normal is supported");
         return;
-      case "loadmodel":
-        if (!v.text.trim().toLowerCase().startsWith("p"))
-          throw new ValueError("only loadmodel=powerflow is supported");
+      case "loadmodel": {
+        const t = v.text.trim().toLowerCase();
+        if (t.startsWith("p")) sol().loadModel = "powerflow";
+        else if (t.startsWith("a")) sol().loadModel = "admittance";
+        else throw new ValueError(`load model '${v.text}' is not PowerFlow or Admittance`);
+        this.requireCircuit().systemYChanged = true;
         return;
+      }
       case "controlmode": {
         const t = v.text.trim().toLowerCase();
         let m: ControlMode;

@@ -61,7 +61,7 @@ export interface SnapshotResult {
   iterations: number;
   control_iterations: number;
   most_iterations_done: number;
-  mode: "Snap" | "Daily";
+  mode: "Snap" | "Daily" | "Direct";
   hour: number;
   seconds: number;
   circuit: string;
@@ -129,11 +129,17 @@ const ELEMENT_CLASSES = [
 /**
  * Terminal currents (A, interleaved, per conductor) of an element at the present voltages:
  * Yprim·V for delivery elements, Yprim·V − injection for sources, the last model currents for
- * power-conversion elements (recomputed when stale, as OpenDSS does).
+ * power-conversion elements (recomputed when stale, as OpenDSS does; Yprim·V after a direct solve).
  */
 export function elementCurrents(el: CktElement, sol: Solution): Float64Array {
   const n = el.yorder;
   const V = sol.V;
+  if (el instanceof PCElement && sol.lastSolveKind === "direct") {
+    // after a direct solve the model is entirely in Y (OpenDSS LastSolutionWasDirect)
+    const out = new Float64Array(2 * n);
+    elementYV(el, V, out);
+    return out;
+  }
   if (el instanceof PCElement) {
     if (el.itermSolutionCount !== sol.solutionCount) {
       const scratch = new Float64Array(sol.I.length);
@@ -421,6 +427,11 @@ export function elementResult(el: CktElement, sol: Solution): ElementResult {
   return r;
 }
 
+/** OpenDSS's name of a solution mode (Solution.ModeID). */
+export function modeId(mode: Solution["mode"]): "Snap" | "Daily" | "Direct" {
+  return mode === "daily" ? "Daily" : mode === "direct" ? "Direct" : "Snap";
+}
+
 /** A full snapshot of the present solution (elements included when `detail` is "full"). */
 export function snapshot(
   circuit: Circuit,
@@ -441,7 +452,7 @@ export function snapshot(
     iterations: sol.iteration,
     control_iterations: sol.controlIteration,
     most_iterations_done: sol.mostIterationsDone,
-    mode: sol.mode === "daily" ? "Daily" : "Snap",
+    mode: modeId(sol.mode),
     hour: sol.intHour,
     seconds: sol.t,
     circuit: circuit.name,

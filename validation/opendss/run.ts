@@ -26,6 +26,10 @@ export interface RunOptions {
   detail?: "full" | "summary";
   /** File reader (default node:fs). */
   readFile?: (path: string) => string;
+  /** Binary file reader (default node:fs). */
+  readBytes?: (path: string) => Uint8Array;
+  /** Called with the engine once the deck is compiled (to inspect it after the run). */
+  onEngine?: (engine: DssEngine) => void;
 }
 
 /** One step of a stepped run. */
@@ -80,7 +84,9 @@ export function runDeck(opts: RunOptions): RunReport {
   const t0 = performance.now();
   const readFile = opts.readFile ?? ((p: string) => readFileSync(p, "utf8"));
   const deck = resolve(opts.deck);
-  const engine = new DssEngine({ cwd: dirname(deck), readFile });
+  // binary data files (sngfile/dblfile) are read from disk unless a reader was given
+  const engine = new DssEngine({ cwd: dirname(deck), readFile, readBytes: opts.readBytes });
+  opts.onEngine?.(engine);
   engine.text(`Compile "${deck}"`, "<command line>");
   const given = opts.commands ?? [];
   given.forEach((c, i) => {
@@ -128,6 +134,7 @@ export function runDeck(opts: RunOptions): RunReport {
     } else if (engine.circuit?.busesChanged) engine.circuit.renumber();
     report.result = snapshot(circuit(), engine.solution!, opts.detail ?? "full");
   }
+  engine.warnings.push(...engine.ignoredSummary());
   report.elapsed_s = (performance.now() - t0) / 1000;
   return report;
 }

@@ -18,10 +18,16 @@ export interface PropContext {
   findObject(className: string, name: string): DssObject | undefined;
   /** Default base frequency (Hz) for new elements. */
   defaultBaseFrequency: number;
+  /** Earth model of line-constant calculations (`Set EarthModel`). */
+  earthModel?: "carson" | "fullcarson" | "deri";
   /** Mark the bus lists for rebuilding (a bus name or connection changed). */
   busesChanged(): void;
   /** Read a data file (relative to the current script directory); throws ValueError if missing. */
   readDataFile(path: string): string;
+  /** Read a binary data file (relative to the current script directory); throws ValueError if missing. */
+  readDataBytes(path: string): Uint8Array;
+  /** Note something accepted that a user should know about (listed in the run's warnings). */
+  warn?(message: string): void;
   /** Find a circuit element by class and name (controls and meters resolve their targets). */
   findElement?(className: string, name: string): CktElement | undefined;
 }
@@ -167,7 +173,7 @@ export abstract class DssObject {
 }
 
 /** Role of a circuit element in the solution. */
-export type ElementRole = "PD" | "PC" | "source" | "control" | "meter";
+export type ElementRole = "PD" | "PC" | "source" | "control" | "meter" | "fault";
 
 /** Shared zero-length arrays for elements not yet sized (never written). */
 export const EMPTY_F64 = new Float64Array(0);
@@ -297,7 +303,7 @@ export interface YPrimContext {
   /** Solution frequency (Hz). */
   frequency: number;
   /** Solution mode. */
-  mode: "snapshot" | "daily";
+  mode: "snapshot" | "daily" | "direct";
   /** Present time (hours since start of the day/simulation). */
   dblHour: number;
   loadMult: number;

@@ -72,6 +72,8 @@ export interface OracleJob {
   solve?: boolean;
   /** Element details ("full" by default). */
   detail?: "full" | "summary";
+  /** Commands run after the solve whose text results are returned (e.g. `? Load.a.kW`). */
+  queries?: string[];
 }
 
 /** What the oracle returns for one job: a snapshot in the expected.json layout, and DSS errors. */
@@ -80,6 +82,8 @@ export interface OracleResult {
   // biome-ignore lint/suspicious/noExplicitAny: the oracle's JSON (expected.json layout)
   result: any;
   errors: { command: string; number: number; description: string; where: string }[];
+  /** Text result of each query. */
+  answers: string[];
 }
 
 /**
