@@ -22,6 +22,7 @@ import { RegControl } from "./elements/regcontrol.ts";
 import { Storage } from "./elements/storage.ts";
 import { Transformer } from "./elements/transformer.ts";
 import { Vsource } from "./elements/vsource.ts";
+import { XfmrCode } from "./elements/xfmrcode.ts";
 import { DssError, type ScriptLocation } from "./errors.ts";
 import { LexError, type Param, stripComment, tokenize, type ValueToken } from "./lexer.ts";
 import { type ControlMode, Solution, type SolveMode } from "./solution.ts";
@@ -58,6 +59,7 @@ const CLASSES: ClassInfo[] = [
   { name: "Fault", kind: "element", create: (n, f) => new Fault(n, f) },
   { name: "LineCode", kind: "general", create: (n, f) => new LineCode(n, f) },
   { name: "LoadShape", kind: "general", create: (n) => new LoadShape(n) },
+  { name: "XfmrCode", kind: "general", create: (n, f) => new XfmrCode(n, f) },
 ];
 
 for (const cls of IGNORED_CLASSES) {
@@ -80,7 +82,6 @@ const UNSUPPORTED_CLASSES = [
   "linespacing",
   "cndata",
   "tsdata",
-  "xfmrcode",
   "autotrans",
   "upfc",
   "vccs",
@@ -849,7 +850,7 @@ export class DssEngine {
 
   private applyLike(obj: DssObject, otherName: string): void {
     const other =
-      obj instanceof LoadShape || obj instanceof LineCode
+      obj instanceof LoadShape || obj instanceof LineCode || obj instanceof XfmrCode
         ? this.objects.get(obj.className.toLowerCase())?.get(otherName.toLowerCase())
         : this.circuit?.find(obj.className, otherName);
     if (!other)

@@ -495,6 +495,30 @@ export class Transformer extends CktElement {
     }
   }
 
+  /**
+   * Copy a transformer code's definition (OpenDSS FetchXfmrCode): phases, windings with all their
+   * data, pair reactances, losses, ratings and the anti-float factor; the buses stay.
+   */
+  fetchXfmrCode(code: Transformer): void {
+    this.nPhases = code.nPhases;
+    this.setNumWindings(code.numWindings);
+    this.windings = code.windings.map((w) => ({ ...w }));
+    this.xhl = code.xhl;
+    this.xht = code.xht;
+    this.xlt = code.xlt;
+    this.xsc = [...code.xsc];
+    this.xhlChanged = false;
+    this.pctLoadLoss = code.pctLoadLoss;
+    this.pctNoLoadLoss = code.pctNoLoadLoss;
+    this.pctImag = code.pctImag;
+    this.normMaxHkVA = code.normMaxHkVA;
+    this.emergMaxHkVA = code.emergMaxHkVA;
+    this.ppmFloatFactor = code.ppmFloatFactor;
+    this.nConds = this.nPhases + 1;
+    this.resize();
+    this.recalc();
+  }
+
   /** Copy another transformer's definition (OpenDSS MakeLike). */
   makeLike(other: DssObject): void {
     if (!(other instanceof Transformer)) return;
@@ -732,7 +756,12 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
   prop("bank", (o, v) => {
     o.bank = v.text;
   }),
-  unsupported("XfmrCode", "not implemented by this engine (give the winding data directly)"),
+  prop("XfmrCode", (o, v, cx) => {
+    const code = cx.findObject("XfmrCode", v.text) as unknown as { template?: Transformer } | undefined;
+    if (!code?.template) throw new ValueError(`XfmrCode.${v.text} is not defined`);
+    o.fetchXfmrCode(code.template);
+    cx.busesChanged();
+  }),
   prop("XRConst", (o, v) => {
     o.xrConst = toBool(v);
   }),
