@@ -10,18 +10,21 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { Circuit } from "./circuit.ts";
 import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
+import { ConductorData, LineGeometry, LineSpacing } from "./elements/conductors.ts";
 import { EnergyMeter } from "./elements/energymeter.ts";
 import { Generator } from "./elements/generator.ts";
-import { Line, LineCode } from "./elements/line.ts";
+import { Line, LineCode, toEarthModel } from "./elements/line.ts";
 import { checkLoad, Load } from "./elements/load.ts";
 import { LoadShape } from "./elements/loadshape.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
+import { Reactor } from "./elements/reactor.ts";
 import { RegControl } from "./elements/regcontrol.ts";
 import { Storage } from "./elements/storage.ts";
 import { Transformer } from "./elements/transformer.ts";
 import { Vsource } from "./elements/vsource.ts";
 import { DssError, type ScriptLocation } from "./errors.ts";
 import { LexError, type Param, stripComment, tokenize, type ValueToken } from "./lexer.ts";
+import type { EarthModel } from "./lineconstants.ts";
 import { type ControlMode, Solution, type SolveMode } from "./solution.ts";
 import { toBool, toInt, toNumber, toNumberArray, toSeconds, ValueError } from "./values.ts";
 
@@ -49,9 +52,15 @@ const CLASSES: ClassInfo[] = [
   { name: "Storage", kind: "element", create: (n, f) => new Storage(n, f) },
   { name: "Transformer", kind: "element", create: (n, f) => new Transformer(n, f) },
   { name: "RegControl", kind: "element", create: (n, f) => new RegControl(n, f) },
+  { name: "Reactor", kind: "element", create: (n, f) => new Reactor(n, f) },
   { name: "EnergyMeter", kind: "element", create: (n, f) => new EnergyMeter(n, f) },
   { name: "LineCode", kind: "general", create: (n, f) => new LineCode(n, f) },
   { name: "LoadShape", kind: "general", create: (n) => new LoadShape(n) },
+  { name: "WireData", kind: "general", create: (n) => new ConductorData(n, "wire") },
+  { name: "CNData", kind: "general", create: (n) => new ConductorData(n, "cn") },
+  { name: "TSData", kind: "general", create: (n) => new ConductorData(n, "ts") },
+  { name: "LineSpacing", kind: "general", create: (n) => new LineSpacing(n) },
+  { name: "LineGeometry", kind: "general", create: (n) => new LineGeometry(n) },
 ];
 
 const CLASS_BY_NAME = new Map(CLASSES.map((c) => [c.name.toLowerCase(), c]));
@@ -60,7 +69,6 @@ const CLASS_BY_NAME = new Map(CLASSES.map((c) => [c.name.toLowerCase(), c]));
 const UNSUPPORTED_CLASSES = [
   "capcontrol",
   "monitor",
-  "reactor",
   "xycurve",
   "tshape",
   "growthshape",
@@ -75,11 +83,6 @@ const UNSUPPORTED_CLASSES = [
   "recloser",
   "relay",
   "swtcontrol",
-  "wiredata",
-  "linegeometry",
-  "linespacing",
-  "cndata",
-  "tsdata",
   "xfmrcode",
   "autotrans",
   "upfc",
@@ -326,6 +329,8 @@ export class DssEngine {
   /** Notes about accepted commands that had no effect (reports, plots). */
   readonly warnings: string[] = [];
   defaultBaseFrequency = 60;
+  /** Earth model given to lines created from now on (Set EarthModel; Deri after Clear). */
+  defaultEarthModel: EarthModel = "deri";
   cwd: string;
   private readonly readFileImpl: (path: string) => string;
   private lastEdited: DssObject | null = null;
@@ -461,6 +466,10 @@ export class DssEngine {
         ]);
         return undefined;
       }
+      case "open":
+      case "close":
+        this.cmdOpenClose(rest, verb === "close");
+        return undefined;
       case "get":
         return this.cmdGet(rest);
       case "buildy": {
@@ -486,6 +495,7 @@ export class DssEngine {
 
   /** Remove the circuit and all objects. */
   clear(): void {
+    this.defaultEarthModel = "deri";
     this.circuit = null;
     this.solution = null;
     this.objects.clear();
@@ -573,6 +583,7 @@ export class DssEngine {
       }
       const el = info.create(name, this.defaultBaseFrequency) as CktElement;
       el.definedAt = { ...this.loc };
+      if (el instanceof Line) el.earthModel = this.defaultEarthModel;
       c.add(el);
       this.lastEdited = el;
       this.applyParams(el, rest);
@@ -681,10 +692,10 @@ export class DssEngine {
   }
 
   private applyLike(obj: DssObject, otherName: string): void {
-    const other =
-      obj instanceof LoadShape || obj instanceof LineCode
-        ? this.objects.get(obj.className.toLowerCase())?.get(otherName.toLowerCase())
-        : this.circuit?.find(obj.className, otherName);
+    const general = CLASS_BY_NAME.get(obj.className.toLowerCase())?.kind === "general";
+    const other = general
+      ? this.objects.get(obj.className.toLowerCase())?.get(otherName.toLowerCase())
+      : this.circuit?.find(obj.className, otherName);
     if (!other)
       throw this.error(
         "missing-element",
@@ -825,6 +836,9 @@ export class DssEngine {
       case "trapezoidal":
         if (toBool(v)) throw new ValueError("trapezoidal integration is not supported");
         return;
+      case "earthmodel":
+        this.defaultEarthModel = toEarthModel(v);
+        return;
       case "allowduplicates":
         if (toBool(v)) throw new ValueError("allowduplicates=yes is not supported");
         return;
@@ -913,6 +927,42 @@ export class DssEngine {
         `${this.loc.file}:${this.loc.line}: solution did not converge in ${sol.maxIterations} iterations (max error ${sol.maxError})`,
       );
     }
+  }
+
+  /** `Open|Close Class.Name [term [cond]]`: open or close a conductor (cond 0 or none: every phase). */
+  private cmdOpenClose(params: Param[], close: boolean): void {
+    const verb = close ? "Close" : "Open";
+    const spec = params[0]?.value.text;
+    if (!spec) throw this.error("syntax", `${verb} needs Class.Name`);
+    const obj = this.findForEdit(spec);
+    if (!("setConductorClosed" in obj))
+      throw this.error("syntax", `${verb}: ${obj.fullName} is not a circuit element`);
+    const el = obj as CktElement;
+    if (el.role === "PC" || el.role === "source")
+      throw this.error(
+        "unsupported",
+        `${verb}: opening conductors of ${el.fullName} is not supported (only power-delivery elements)`,
+        el.fullName,
+      );
+    const num = (i: number, what: string): number => {
+      const p = params[i];
+      if (!p || p.value.text.trim() === "") return 0;
+      try {
+        return toInt(p.value);
+      } catch (e) {
+        if (e instanceof ValueError)
+          throw this.error(e.kind, `${verb}: ${what} '${p.value.text}': ${e.message}`);
+        throw e;
+      }
+    };
+    const term = num(1, "terminal");
+    const cond = num(2, "conductor");
+    if (!el.setConductorClosed(term === 0 ? 1 : term, cond, close))
+      throw this.error(
+        "bad-value",
+        `${verb}: ${el.fullName} has no terminal ${term} conductor ${cond}`,
+        el.fullName,
+      );
   }
 
   private cmdGet(params: Param[]): string {
