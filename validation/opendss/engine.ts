@@ -10,14 +10,16 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { Circuit } from "./circuit.ts";
 import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
+import { ConductorData, LineGeometry, LineSpacing } from "./elements/conductors.ts";
 import { EnergyMeter } from "./elements/energymeter.ts";
 import { Fault } from "./elements/fault.ts";
 import { Generator } from "./elements/generator.ts";
 import { IGNORED_CLASSES, IgnoredObject } from "./elements/ignored.ts";
-import { Line, LineCode } from "./elements/line.ts";
+import { Line, LineCode, toEarthModel } from "./elements/line.ts";
 import { checkLoad, Load } from "./elements/load.ts";
 import { LoadShape } from "./elements/loadshape.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
+import { Reactor } from "./elements/reactor.ts";
 import { RegControl } from "./elements/regcontrol.ts";
 import { Storage } from "./elements/storage.ts";
 import { Transformer } from "./elements/transformer.ts";
@@ -25,6 +27,7 @@ import { Vsource } from "./elements/vsource.ts";
 import { XfmrCode } from "./elements/xfmrcode.ts";
 import { DssError, type ScriptLocation } from "./errors.ts";
 import { LexError, type Param, stripComment, tokenize, type ValueToken } from "./lexer.ts";
+import type { EarthModel } from "./lineconstants.ts";
 import { type ControlMode, Solution, type SolveMode } from "./solution.ts";
 import { toBool, toInt, toNumber, toNumberArray, toSeconds, ValueError } from "./values.ts";
 
@@ -55,11 +58,17 @@ const CLASSES: ClassInfo[] = [
   { name: "Storage", kind: "element", create: (n, f) => new Storage(n, f) },
   { name: "Transformer", kind: "element", create: (n, f) => new Transformer(n, f) },
   { name: "RegControl", kind: "element", create: (n, f) => new RegControl(n, f) },
+  { name: "Reactor", kind: "element", create: (n, f) => new Reactor(n, f) },
   { name: "EnergyMeter", kind: "element", create: (n, f) => new EnergyMeter(n, f) },
   { name: "Fault", kind: "element", create: (n, f) => new Fault(n, f) },
   { name: "LineCode", kind: "general", create: (n, f) => new LineCode(n, f) },
   { name: "LoadShape", kind: "general", create: (n) => new LoadShape(n) },
   { name: "XfmrCode", kind: "general", create: (n, f) => new XfmrCode(n, f) },
+  { name: "WireData", kind: "general", create: (n) => new ConductorData(n, "wire") },
+  { name: "CNData", kind: "general", create: (n) => new ConductorData(n, "cn") },
+  { name: "TSData", kind: "general", create: (n) => new ConductorData(n, "ts") },
+  { name: "LineSpacing", kind: "general", create: (n) => new LineSpacing(n) },
+  { name: "LineGeometry", kind: "general", create: (n) => new LineGeometry(n) },
 ];
 
 for (const cls of IGNORED_CLASSES) {
@@ -71,17 +80,11 @@ const CLASS_BY_NAME = new Map(CLASSES.map((c) => [c.name.toLowerCase(), c]));
 /** OpenDSS classes this engine does not model (a clear error instead of "unknown class"). */
 const UNSUPPORTED_CLASSES = [
   "capcontrol",
-  "reactor",
   "invcontrol",
   "expcontrol",
   "storagecontroller",
   "isource",
   "swtcontrol",
-  "wiredata",
-  "linegeometry",
-  "linespacing",
-  "cndata",
-  "tsdata",
   "autotrans",
   "upfc",
   "vccs",
@@ -346,11 +349,6 @@ const SOLUTION_NUMBER_OPTIONS = new Map<
   ["genmult", { field: "genMult", int: false }],
 ]);
 
-/** Earth models of line-constant calculations (OpenDSS `Set EarthModel`), in OpenDSS order. */
-export const EARTH_MODELS = ["carson", "fullcarson", "deri"] as const;
-/** An earth model. */
-export type EarthModel = (typeof EARTH_MODELS)[number];
-
 /** OpenDSS's solution-mode names in the order abbreviations resolve (exact name first). */
 const SOLVE_MODE_NAMES: [string, SolveMode | null][] = [
   ["snap", "snapshot"],
@@ -403,8 +401,8 @@ export class DssEngine {
   /** Notes about accepted commands that had no effect (reports, plots). */
   readonly warnings: string[] = [];
   defaultBaseFrequency = 60;
-  /** Earth model of line-constant calculations (`Set EarthModel`; OpenDSS's default is Deri). */
-  earthModel: EarthModel = "deri";
+  /** Earth model given to lines created from now on (Set EarthModel; Deri after Clear). */
+  defaultEarthModel: EarthModel = "deri";
   cwd: string;
   private readonly readFileImpl: (path: string) => string;
   private readonly readBytesImpl: (path: string) => Uint8Array;
@@ -542,6 +540,10 @@ export class DssEngine {
         ]);
         return undefined;
       }
+      case "open":
+      case "close":
+        this.cmdOpenClose(rest, verb === "close");
+        return undefined;
       case "get":
         return this.cmdGet(rest);
       case "batchedit":
@@ -570,12 +572,12 @@ export class DssEngine {
 
   /** Remove the circuit and all objects. */
   clear(): void {
+    this.defaultEarthModel = "deri";
     this.circuit = null;
     this.solution = null;
     this.objects.clear();
     this.lastEdited = null;
     this.ignored.clear();
-    this.earthModel = "deri";
   }
 
   private cachedContext: PropContext | null = null;
@@ -592,9 +594,6 @@ export class DssEngine {
       findElement: (cls, name) => this.circuit?.find(cls, name),
       get defaultBaseFrequency() {
         return engine.defaultBaseFrequency;
-      },
-      get earthModel() {
-        return engine.earthModel;
       },
       busesChanged: () => {
         if (this.circuit) {
@@ -673,6 +672,7 @@ export class DssEngine {
       }
       const el = info.create(name, this.defaultBaseFrequency) as CktElement;
       el.definedAt = { ...this.loc };
+      if (el instanceof Line) el.earthModel = this.defaultEarthModel;
       c.add(el);
       this.lastEdited = el;
       this.applyParams(el, rest);
@@ -849,10 +849,10 @@ export class DssEngine {
   }
 
   private applyLike(obj: DssObject, otherName: string): void {
-    const other =
-      obj instanceof LoadShape || obj instanceof LineCode || obj instanceof XfmrCode
-        ? this.objects.get(obj.className.toLowerCase())?.get(otherName.toLowerCase())
-        : this.circuit?.find(obj.className, otherName);
+    const general = CLASS_BY_NAME.get(obj.className.toLowerCase())?.kind === "general";
+    const other = general
+      ? this.objects.get(obj.className.toLowerCase())?.get(otherName.toLowerCase())
+      : this.circuit?.find(obj.className, otherName);
     if (!other)
       throw this.error(
         "missing-element",
@@ -952,14 +952,6 @@ export class DssEngine {
       case "mode":
         sol().setMode(parseSolveMode(v.text));
         return;
-      case "earthmodel": {
-        const t = v.text.trim().toLowerCase();
-        const m = EARTH_MODELS.find((e) => t.length > 0 && e.startsWith(t));
-        if (m === undefined)
-          throw new ValueError(`earth model '${v.text}' is not one of Carson, FullCarson, Deri`);
-        this.earthModel = m;
-        return;
-      }
       case "longlinecorrection":
         if (toBool(v))
           throw new ValueError("the long-line correction of positive-sequence lines is not supported");
@@ -1002,6 +994,9 @@ export class DssEngine {
         return;
       case "trapezoidal":
         if (toBool(v)) throw new ValueError("trapezoidal integration is not supported");
+        return;
+      case "earthmodel":
+        this.defaultEarthModel = toEarthModel(v);
         return;
       case "allowduplicates":
         if (toBool(v)) throw new ValueError("allowduplicates=yes is not supported");
@@ -1091,6 +1086,42 @@ export class DssEngine {
         `${this.loc.file}:${this.loc.line}: solution did not converge in ${sol.maxIterations} iterations (max error ${sol.maxError})`,
       );
     }
+  }
+
+  /** `Open|Close Class.Name [term [cond]]`: open or close a conductor (cond 0 or none: every phase). */
+  private cmdOpenClose(params: Param[], close: boolean): void {
+    const verb = close ? "Close" : "Open";
+    const spec = params[0]?.value.text;
+    if (!spec) throw this.error("syntax", `${verb} needs Class.Name`);
+    const obj = this.findForEdit(spec);
+    if (!("setConductorClosed" in obj))
+      throw this.error("syntax", `${verb}: ${obj.fullName} is not a circuit element`);
+    const el = obj as CktElement;
+    if (el.role === "PC" || el.role === "source")
+      throw this.error(
+        "unsupported",
+        `${verb}: opening conductors of ${el.fullName} is not supported (only power-delivery elements)`,
+        el.fullName,
+      );
+    const num = (i: number, what: string): number => {
+      const p = params[i];
+      if (!p || p.value.text.trim() === "") return 0;
+      try {
+        return toInt(p.value);
+      } catch (e) {
+        if (e instanceof ValueError)
+          throw this.error(e.kind, `${verb}: ${what} '${p.value.text}': ${e.message}`);
+        throw e;
+      }
+    };
+    const term = num(1, "terminal");
+    const cond = num(2, "conductor");
+    if (!el.setConductorClosed(term === 0 ? 1 : term, cond, close))
+      throw this.error(
+        "bad-value",
+        `${verb}: ${el.fullName} has no terminal ${term} conductor ${cond}`,
+        el.fullName,
+      );
   }
 
   private cmdGet(params: Param[]): string {

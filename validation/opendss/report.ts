@@ -12,6 +12,7 @@ import { Line } from "./elements/line.ts";
 import { Load } from "./elements/load.ts";
 import { PCElement } from "./elements/pc.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
+import { Reactor } from "./elements/reactor.ts";
 import { RegControl } from "./elements/regcontrol.ts";
 import { STORE_CHARGING, STORE_DISCHARGING, Storage } from "./elements/storage.ts";
 import { Transformer } from "./elements/transformer.ts";
@@ -229,7 +230,7 @@ export function sourcePowerKw(circuit: Circuit, sol: Solution): [number, number]
   return [tp / 1000, tq / 1000];
 }
 
-/** Losses (kW, kvar) of all delivery elements except shunt capacitors, of the lines, and of sub=yes transformers. */
+/** Losses (kW, kvar) of all delivery elements except shunt capacitors and reactors, of the lines, and of sub=yes transformers. */
 export function circuitLossesKw(
   circuit: Circuit,
   sol: Solution,
@@ -249,7 +250,7 @@ export function circuitLossesKw(
   let slq = 0;
   for (const el of circuit.elements) {
     if (!el.enabled || el.role !== "PD") continue;
-    if (el instanceof Capacitor && el.isShunt) continue;
+    if ((el instanceof Capacitor || el instanceof Reactor) && el.isShunt) continue;
     const [p, q] = elementLossesW(el, sol);
     lp += p;
     lq += q;
@@ -391,7 +392,13 @@ export function elementResult(el: CktElement, sol: Solution): ElementResult {
     kw: terminals[0]!.kw_total,
     kvar: terminals[0]!.kvar_total,
   };
-  if (el instanceof Vsource || el instanceof Line || el instanceof Capacitor || el instanceof Transformer) {
+  if (
+    el instanceof Vsource ||
+    el instanceof Line ||
+    el instanceof Capacitor ||
+    el instanceof Transformer ||
+    el instanceof Reactor
+  ) {
     r.losses_kw = terminals.reduce((s, t) => s + t.kw_total, 0);
     r.losses_kvar = terminals.reduce((s, t) => s + t.kvar_total, 0);
   }

@@ -132,7 +132,7 @@ export class Solution implements YPrimContext, ControlContext {
       allocateVI = true;
     }
     for (const el of c.elements) {
-      if (el.yprimInvalid || el.recalcAlways) el.calcYPrim(this);
+      if (el.yprimInvalid || el.recalcAlways) el.updateYPrim(this);
     }
     const lu = series ? this.Yseries! : this.Y!;
     c.assemble(lu, series);

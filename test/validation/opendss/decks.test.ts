@@ -33,57 +33,21 @@ interface Deck {
 const CHECKED: Deck[] = [
   { folder: "4Bus-OYOD-UnBal", master: "4bus-OYOD-UnBal.dss" },
   { folder: "LVTestCase", master: "Master.dss" },
+  { folder: "4Bus-DY-Bal", master: "4Bus-DY-Bal.DSS" },
+  { folder: "4Bus-GrdYD-Bal", master: "4Bus-GrdYD-Bal.DSS" },
+  { folder: "4Bus-OYOD-Bal", master: "4Bus-OYOD-Bal.DSS" },
+  { folder: "4Bus-YD-Bal", master: "4Bus-YD-Bal.DSS" },
+  { folder: "4Bus-YY-Bal", master: "4Bus-YY-Bal.DSS" },
+  { folder: "LVTestCaseNorthAmerican", master: "Master.dss" },
+  { folder: "4Bus-YYD", master: "YYD-Master.DSS" },
+  { folder: "NEVTestCase", master: "NEVMASTER.DSS" },
+  { folder: "K1", master: "Master_NoPV.dss" },
 ];
 
 /** Decks not reproduced yet, each with the capability it is waiting for. */
 const PENDING: (Deck & { needs: string })[] = [
-  {
-    folder: "4Bus-DY-Bal",
-    master: "4Bus-DY-Bal.DSS",
-    needs: "WireData/LineGeometry line constants (Set EarthModel)",
-  },
-  {
-    folder: "4Bus-GrdYD-Bal",
-    master: "4Bus-GrdYD-Bal.DSS",
-    needs: "WireData/LineGeometry line constants (Set EarthModel)",
-  },
-  { folder: "4Bus-OYOD-Bal", master: "4Bus-OYOD-Bal.DSS", needs: "WireData/LineGeometry line constants" },
-  {
-    folder: "4Bus-YD-Bal",
-    master: "4Bus-YD-Bal.DSS",
-    needs: "WireData/LineGeometry line constants (Set EarthModel)",
-  },
-  {
-    folder: "4Bus-YY-Bal",
-    master: "4Bus-YY-Bal.DSS",
-    needs: "WireData/LineGeometry line constants (Set EarthModel)",
-  },
-  {
-    folder: "4Bus-YYD",
-    master: "YYD-Master.DSS",
-    needs: "WireData/LineGeometry, XfmrCode (3 windings)",
-  },
-  {
-    folder: "NEVTestCase",
-    master: "NEVMASTER.DSS",
-    needs: "WireData/LineGeometry without Kron reduction, Reactor",
-  },
-  {
-    folder: "LVTestCaseNorthAmerican",
-    master: "Master.dss",
-    needs: "LineSpacing/WireData/CNData",
-  },
-  { folder: "ckt5", master: "Master_ckt5.dss", needs: "WireData/LineGeometry, Reactor" },
-  {
-    folder: "K1",
-    master: "Master_NoPV.dss",
-    needs: "LineCode neutral/kron, Reactor, switch lines, allocation factors",
-  },
-  {
-    folder: "M1",
-    master: "Master_NoPV.dss",
-    needs: "WireData/LineGeometry, XfmrCode, switches",
-  },
+  { folder: "ckt5", master: "Master_ckt5.dss", needs: "CapControl" },
+  { folder: "M1", master: "Master_NoPV.dss", needs: "CapControl" },
 ];
 
 // biome-ignore lint/suspicious/noExplicitAny: reference JSON

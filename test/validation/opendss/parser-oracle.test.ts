@@ -285,7 +285,7 @@ describe.skipIf(!ora.available)("script front end against the real OpenDSS", () 
     expect(w.some((x) => x.includes("2 Monitor (m1, m2)"))).toBe(true);
     for (const cls of ["Relay", "Fuse", "Recloser", "Spectrum", "TCC_Curve", "XYcurve", "TShape"])
       expect(w.some((x) => x.includes(` ${cls} (`))).toBe(true);
-    expect(o.engine.earthModel).toBe("fullcarson");
+    expect(o.engine.defaultEarthModel).toBe("fullcarson");
     expect(o.ours.result.elements!.Load!.map((e) => e.name)).toEqual(["a", "b"]);
   });
 });

@@ -24,8 +24,19 @@ export type Connection = "wye" | "delta";
 /** Parse OpenDSS connection names (wye, y, ln, delta, d, ll). */
 export function toConnection(v: ValueToken): Connection {
   const t = v.text.trim().toLowerCase();
-  if (t === "wye" || t === "y" || t === "ln" || t === "star") return "wye";
-  if (t === "delta" || t === "d" || t === "ll") return "delta";
+  if (t === "star") return "wye";
+  // OpenDSS's connection names; an abbreviation must name one connection
+  const names: [string, Connection][] = [
+    ["wye", "wye"],
+    ["delta", "delta"],
+    ["y", "wye"],
+    ["ln", "wye"],
+    ["ll", "delta"],
+  ];
+  const exact = names.find(([n]) => n === t);
+  if (exact) return exact[1];
+  const hits = new Set(names.filter(([n]) => t.length > 0 && n.startsWith(t)).map(([, c]) => c));
+  if (hits.size === 1) return [...hits][0]!;
   throw new ValueError(`'${v.text}' is not a connection (wye or delta)`);
 }
 
