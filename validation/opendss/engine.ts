@@ -952,6 +952,17 @@ export class DssEngine {
       case "mode":
         sol().setMode(parseSolveMode(v.text));
         return;
+      case "allocationfactors":
+      case "cfactors": {
+        const x = toNumber(v);
+        if (!(x > 0)) throw new ValueError(`${opt} must be greater than zero`);
+        // every load of the circuit, as OpenDSS DoSetAllocationFactors / DoSetCFactors
+        const prop = opt === "allocationfactors" ? "allocationfactor" : "cfactor";
+        for (const load of this.requireCircuit().ofClass("Load")) {
+          this.applyParams(load, [{ name: prop, value: { text: v.text, bracket: v.bracket } }]);
+        }
+        return;
+      }
       case "longlinecorrection":
         if (toBool(v))
           throw new ValueError("the long-line correction of positive-sequence lines is not supported");

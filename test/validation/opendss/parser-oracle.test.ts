@@ -153,6 +153,21 @@ ${TAIL}Set LoadModel=Admittance
     },
   },
   {
+    name: "allocation",
+    files: {
+      "Master.dss": `${HEAD}
+New Load.a bus1=b.1 phases=1 kV=7.2 xfkVA=50 pf=0.95 model=4 CVRwatts=0.8 CVRvars=3 status=variable
+New Load.b bus1=b.2 phases=1 kV=7.2 xfkVA=75 pf=0.9 AllocationFactor=0.7 numcust=3 class=1
+New Load.c bus1=b.3 phases=1 kV=7.2 xfkVA=40 pf=0.85
+Set AllocationFactors=0.6
+Load.b.AllocationFactor=1.2096
+New Load.d bus1=b phases=3 kV=12.47 kWh=30000 kWhdays=30 Cfactor=3 pf=0.92
+New Load.e bus1=b phases=3 kV=12.47 kVA=100 pf=0.9
+${TAIL}`,
+    },
+    queries: ["? Load.a.kW", "? Load.b.kW", "? Load.c.kW", "? Load.d.kW", "? Load.e.kW"],
+  },
+  {
     name: "ignored-classes",
     files: {
       "Master.dss": `${HEAD}
@@ -277,6 +292,19 @@ describe.skipIf(!ora.available)("script front end against the real OpenDSS", () 
     expect(o.oracle.answers[1]!.trim()).toBe("5");
     expect((shapes.get("s6") as LoadShape).numPoints).toBe(num(o.oracle.answers[2]!));
     expect((shapes.get("s3") as LoadShape).pmult[1]).toBe(Math.fround(0.55));
+  });
+
+  it("allocation: Set AllocationFactors reaches every load; xfkVA, kVA and kWh specifications", () => {
+    const o = out.get("allocation")!;
+    const c = o.engine.circuit!;
+    const ours = ["a", "b", "c", "d", "e"].map((n) => (c.find("load", n) as Load).kWBase);
+    const want = o.oracle.answers.map(num);
+    ours.forEach((x, k) => {
+      expect(Math.abs(x - want[k]!) / Math.abs(want[k]!)).toBeLessThan(1e-14);
+    });
+    expect(ours[0]).toBeCloseTo(50 * 0.6 * 0.95, 12);
+    expect(ours[1]).toBeCloseTo(75 * 1.2096 * 0.9, 12);
+    expect(ours[4]).toBeCloseTo(90, 12);
   });
 
   it("ignored classes are listed in the run's warnings; the earth model is recorded", () => {
