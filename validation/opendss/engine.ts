@@ -424,27 +424,49 @@ export class DssEngine {
    */
   text(commands: string, where = "<text>"): string {
     let result = "";
+    // a command (block) from outside starts with no aborted solution (OpenDSS Text.Command)
+    if (this.depth === 0) this.solutionAbort = false;
     this.runLines(commands.split(/\r?\n/), where, (r) => {
       result = r;
     });
     return result;
   }
 
-  /** Run script text whose first line is line `firstLine` of `file` (for messages). */
+  /**
+   * Run script text whose first line is line `firstLine` of `file` (for messages), each line as
+   * its own command from outside (as a caller that sends a commands file line by line: a solve
+   * aborted at MaxControlIter does not skip the next line).
+   */
   runText(text: string, file: string, firstLine = 1): void {
-    const lines = text.split(/\r?\n/);
-    const pad: string[] = new Array(Math.max(0, firstLine - 1)).fill("");
-    this.runLines(pad.concat(lines), file);
+    text.split(/\r?\n/).forEach((line, k) => {
+      if (this.depth === 0) this.solutionAbort = false;
+      this.runLines([line], file, undefined, firstLine + k);
+    });
   }
+
+  /**
+   * OpenDSS SolutionAbort: set when a solve ends at MaxControlIter with control actions pending.
+   * Until the next command from outside, the rest of the script being read is skipped (every
+   * enclosing Redirect/Compile), a daily run stops at that step, and a further Solve does nothing.
+   */
+  solutionAbort = false;
 
   /** Compile a deck: run the file and make its directory the current directory. */
   compile(path: string): void {
     this.text(`Compile "${path}"`, "<compile>");
   }
 
-  private runLines(lines: string[], file: string, onResult?: (r: string) => void): void {
+  private runLines(lines: string[], file: string, onResult?: (r: string) => void, firstLine = 1): void {
     let inBlock = false;
     for (let i = 0; i < lines.length; i++) {
+      if (this.solutionAbort) {
+        const rest = lines.slice(i).filter((l) => stripComment(l).trim() !== "").length;
+        if (rest > 0)
+          this.warnings.push(
+            `${file}:${i + firstLine}: solution aborted (MaxControlIter exceeded): the remaining ${rest} command line(s) of this file are skipped, as OpenDSS does`,
+          );
+        return;
+      }
       let line = lines[i]!;
       const trimmed = line.trim();
       if (inBlock) {
@@ -457,7 +479,7 @@ export class DssEngine {
       }
       line = stripComment(line).trim();
       if (line === "") continue;
-      this.loc = { file, line: i + 1 };
+      this.loc = { file, line: i + firstLine };
       const r = this.executeLine(line);
       if (r !== undefined) onResult?.(r);
     }
@@ -1070,6 +1092,12 @@ export class DssEngine {
 
   private cmdSolve(): void {
     const sol = this.requireSolution();
+    if (this.solutionAbort) {
+      this.warnings.push(
+        `${this.loc.file}:${this.loc.line}: Solve skipped: the solution was aborted (MaxControlIter exceeded) earlier in this command`,
+      );
+      return;
+    }
     const c = sol.circuit;
     if (c.vsources.length === 0) throw this.error("no-circuit", "no enabled voltage source");
     this.guard(() => {
@@ -1088,6 +1116,7 @@ export class DssEngine {
     }
     this.guard(() => sol.solve());
     if (sol.converged && sol.controlIterationsExceeded) {
+      this.solutionAbort = true;
       this.warnings.push(
         `${this.loc.file}:${this.loc.line}: maximum control iterations (${sol.maxControlIterations}) exceeded; control actions still pending`,
       );

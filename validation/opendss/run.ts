@@ -89,8 +89,9 @@ export function runDeck(opts: RunOptions): RunReport {
   opts.onEngine?.(engine);
   engine.text(`Compile "${deck}"`, "<command line>");
   const given = opts.commands ?? [];
+  // each line is its own command, as the reference's dss-run sends a commands file
   given.forEach((c, i) => {
-    engine.text(c, `--cmd ${i + 1}`);
+    engine.runText(c, `--cmd ${i + 1}`);
   });
   // comment-only and blank commands are not listed (as the reference's commands file reader)
   const commands = given.filter((c) => stripComment(c).trim() !== "");
