@@ -5,8 +5,9 @@
  * line of the command; commands that only produce OpenDSS reports or plots are accepted and noted
  * in `warnings`.
  */
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { InputError, showToken } from "../../models/errors.ts";
+import { readInputBytes, readInputFile } from "../../models/files.ts";
 import { Circuit } from "./circuit.ts";
 import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
@@ -30,6 +31,13 @@ import { LexError, type Param, stripComment, tokenize, type ValueToken } from ".
 import type { EarthModel } from "./lineconstants.ts";
 import { type ControlMode, Solution, type SolveMode } from "./solution.ts";
 import { toBool, toInt, toNumber, toNumberArray, toSeconds, ValueError } from "./values.ts";
+
+/** Why a file could not be read, in a few words (the reader's own detail when it is an InputError). */
+function readCause(e: unknown): string {
+  if (e instanceof InputError) return e.detail;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code ?? "unreadable";
+}
 
 /** How the engine reads script and data files (a virtual file system may be supplied). */
 export interface DssEngineOptions {
@@ -413,8 +421,8 @@ export class DssEngine {
   private depth = 0;
 
   constructor(options: DssEngineOptions = {}) {
-    this.readFileImpl = options.readFile ?? ((p) => readFileSync(p, "utf8"));
-    this.readBytesImpl = options.readBytes ?? ((p) => new Uint8Array(readFileSync(p)));
+    this.readFileImpl = options.readFile ?? ((p) => readInputFile(p, "OpenDSS"));
+    this.readBytesImpl = options.readBytes ?? ((p) => new Uint8Array(readInputBytes(p, "OpenDSS data")));
     this.cwd = options.cwd ?? process.cwd();
   }
 
@@ -508,7 +516,7 @@ export class DssEngine {
       // Class.Name.Property=value
       const parts = first.name.split(".");
       if (parts.length < 3)
-        throw this.error("unknown-command", `unknown command '${first.name}=${first.value.text}'`);
+        throw this.error("unknown-command", `unknown command ${showToken(first.name)} (value not shown)`);
       const prop = parts.pop()!;
       const cls = parts.shift()!;
       const obj = this.findForEdit(`${cls}.${parts.join(".")}`);
@@ -517,7 +525,7 @@ export class DssEngine {
     }
     const verbText = first.value.text;
     const verb = findIn(COMMANDS, verbText);
-    if (verb === undefined) throw this.error("unknown-command", `unknown command '${verbText}'`);
+    if (verb === undefined) throw this.error("unknown-command", `unknown command ${showToken(verbText)}`);
     const rest = params.slice(1);
     switch (verb) {
       case "new":
@@ -627,8 +635,8 @@ export class DssEngine {
         const abs = isAbsolute(path) ? path : resolve(this.cwd, path);
         try {
           return this.readFileImpl(abs);
-        } catch {
-          throw new ValueError(`cannot read data file '${path}' (${abs})`);
+        } catch (e) {
+          throw new ValueError(`cannot read data file '${path}' (${abs}): ${readCause(e)}`);
         }
       },
       readDataBytes: (path) => {
@@ -903,8 +911,8 @@ export class DssEngine {
     let text: string;
     try {
       text = this.readFileImpl(abs);
-    } catch {
-      throw this.error("missing-file", `cannot read file '${name}' (${abs})`);
+    } catch (e) {
+      throw this.error("missing-file", `cannot read file '${name}' (${abs}): ${readCause(e)}`);
     }
     if (this.depth > 50)
       throw this.error("syntax", "Redirect/Compile nested too deeply (a file includes itself?)");

@@ -3,9 +3,9 @@
  * then either solve once or run each block of a steps file (blocks separated by a line `---`,
  * each ending with its own Solve) and collect results in the layout of `expected.json`.
  */
-import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { InputError } from "../../models/errors.ts";
+import { readInputFile } from "../../models/files.ts";
 import { DssEngine } from "./engine.ts";
 import { ENGINE_NAME } from "./identity.ts";
 
@@ -82,7 +82,7 @@ export function splitSteps(text: string): StepBlock[] {
 /** Compile, run commands, solve or step, and report. Throws DssError on bad input. */
 export function runDeck(opts: RunOptions): RunReport {
   const t0 = performance.now();
-  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, "utf8"));
+  const readFile = opts.readFile ?? ((p: string) => readInputFile(p, "OpenDSS"));
   const deck = resolve(opts.deck);
   // binary data files (sngfile/dblfile) are read from disk unless a reader was given
   const engine = new DssEngine({ cwd: dirname(deck), readFile, readBytes: opts.readBytes });

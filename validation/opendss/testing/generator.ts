@@ -13,7 +13,7 @@
  */
 
 /** Version of the generator: changes whenever the same seed would give a different deck. */
-export const GENERATOR_VERSION = 5;
+export const GENERATOR_VERSION = 6;
 
 /** A generated deck: its files (the master is Master.dss) and the commands run after compiling. */
 export interface GeneratedDeck {
@@ -165,6 +165,22 @@ export function generateDeck(seed: number): GeneratedDeck {
     }
   }
 
+  // ---- overhead line geometries (WireData + LineGeometry, 3 phases and a neutral)
+  const geometries: string[] = [];
+  if (d.chance(0.3)) {
+    if (d.chance(0.5)) lines.push(`Set EarthModel=${d.pick(["Carson", "FullCarson", "Deri"])}`);
+    lines.push(
+      `New WireData.ph Runits=mi Rac=${d.uniform(0.1, 0.6)} GMRunits=ft GMRac=${d.uniform(0.01, 0.04)} Radunits=in Diam=${d.uniform(0.4, 1.1)}`,
+      `New WireData.nt Runits=mi Rac=${d.uniform(0.3, 1)} GMRunits=ft GMRac=${d.uniform(0.005, 0.02)} Radunits=in Diam=${d.uniform(0.3, 0.7)}`,
+      `New LineGeometry.g3 nconds=4 nphases=3 reduce=yes`,
+      `~ cond=1 wire=ph units=ft x=${d.uniform(-5, -3, 2)} h=${d.uniform(26, 32, 1)}`,
+      `~ cond=2 wire=ph units=ft x=${d.uniform(-1.5, 0, 2)} h=${d.uniform(26, 32, 1)}`,
+      `~ cond=3 wire=ph units=ft x=${d.uniform(2, 4, 2)} h=${d.uniform(26, 32, 1)}`,
+      `~ cond=4 wire=nt units=ft x=0 h=${d.uniform(22, 25, 1)}`,
+    );
+    geometries.push("g3");
+  }
+
   /** A line definition between two buses with `nph` phases. */
   let nLines = 0;
   const line = (from: GenBus, to: GenBus, phases: number[], short = false): void => {
@@ -178,7 +194,11 @@ export function generateDeck(seed: number): GeneratedDeck {
     const len = fmt(km / toKm, 5);
     // a sequence code can serve fewer phases (OpenDSS rebuilds its matrices); a matrix code cannot
     const matching = codes.filter((c) => c.nphases === nph || (c.sequence && nph < 3 && d.chance(0.5)));
-    if (matching.length > 0 && d.chance(0.6)) {
+    if (nph === 3 && geometries.length > 0 && d.chance(0.4)) {
+      lines.push(
+        `New Line.${name} phases=3 bus1=${bus1} bus2=${bus2} geometry=${d.pick(geometries)} length=${len} units=${u}`,
+      );
+    } else if (matching.length > 0 && d.chance(0.6)) {
       // a line code sets the line's phases, so phases comes after it (a 3-phase code on a
       // 1-phase line, as the EPRI feeders write it)
       const c = d.pick(matching);
@@ -305,7 +325,9 @@ export function generateDeck(seed: number): GeneratedDeck {
     else if (kind === "delta1")
       spec = `phases=1 bus1=${b.name}${nodes(d.subset(b.phases, 2))} kV=${kv} conn=delta`;
     else spec = `phases=1 bus1=${b.name}.${d.pick(b.phases)} kV=${fmt(kv / SQRT3, 6)}`;
-    lines.push(`New Load.ld${nLoad++} ${spec} kW=${fmt(kw, 3)}${q}${loadModel()}${shapeRef()}`);
+    const kwText = d.chance(0.15) ? `(${fmt(kw / 2, 3)} 2 *)` : fmt(kw, 3);
+    const vmin = d.chance(0.2) ? ` vminpu=${d.pick([0.85, 0.9, 0.7])}` : "";
+    lines.push(`New Load.ld${nLoad++} ${spec} kW=${kwText}${q}${loadModel()}${shapeRef()}${vmin}`);
     count("load");
   }
 
@@ -368,6 +390,36 @@ export function generateDeck(seed: number): GeneratedDeck {
     }
   }
 
+  // ---- a 3-phase service transformer (Δ–Y or Y–Y grounded) to 480 or 208 V, sometimes from an XfmrCode
+  if (d.chance(0.3)) {
+    const b = d.pick(all.filter((x) => x.phases.length === 3 && x.kvLL === kv));
+    const lv = d.pick([0.48, 0.208]);
+    kvBases.add(lv);
+    const conns = d.pick(["delta wye", "wye wye"]);
+    const kva = d.pick([150, 300, 500]);
+    const def = `phases=3 windings=2 conns=[${conns}] kVs=[${kv} ${lv}] kVAs=[${kva} ${kva}] XHL=${d.uniform(3, 6, 2)} %loadloss=${d.uniform(0.6, 1.5, 3)}`;
+    if (d.chance(0.5)) {
+      lines.push(`New XfmrCode.x3 ${def}`, `New Transformer.svc3 XfmrCode=x3 buses=[${b.name} lv3]`);
+    } else lines.push(`New Transformer.svc3 ${def} buses=[${b.name} lv3]`);
+    lines.push(
+      `New Load.lv3 phases=3 bus1=lv3 kV=${lv} kW=${fmt(kva * d.uniform(0.3, 0.8), 3)} pf=${d.uniform(0.85, 0.98, 3)} conn=${d.pick(["wye", "delta"])}${loadModel()}`,
+    );
+    count("3-phase service");
+    count("load");
+  }
+  if (d.chance(0.15)) {
+    const b = d.pick(loadBuses.length > 0 ? loadBuses : trunk);
+    if (b.phases.length === 3)
+      lines.push(
+        `New Reactor.shr phases=3 bus1=${b.name} kV=${kv} kvar=${d.pick([100, 300])} conn=${d.pick(["wye", "delta"])}`,
+      );
+    else
+      lines.push(
+        `New Reactor.shr phases=1 bus1=${b.name}.${d.pick(b.phases)} kV=${fmt(kv / SQRT3, 6)} kvar=50`,
+      );
+    count("reactor");
+  }
+
   // ---- DERs
   if (daily || d.chance(0.3)) {
     for (let i = 0; i < d.int(0, 3); i++) {
@@ -381,12 +433,12 @@ export function generateDeck(seed: number): GeneratedDeck {
         const pmpp = d.pick([50, 100, 250, 500]);
         lines.push(
           `New PVSystem.pv${i} phases=${ph} bus1=${bus} kV=${kvEl} kVA=${fmt(pmpp * 1.1, 3)} Pmpp=${pmpp} irradiance=${d.uniform(0.6, 1, 3)}` +
-            `${daily ? " daily=solar" : ""} %cutin=0.1 %cutout=0.1${d.chance(0.4) ? ` pf=${d.pick([0.95, -0.95, 0.98])}` : ""}`,
+            `${daily ? " daily=solar" : ""} %cutin=0.1 %cutout=0.1${d.chance(0.4) ? ` pf=${d.pick([0.95, -0.95, 0.98])}` : d.chance(0.3) ? ` kvar=${d.pick([-20, 10, 30])}` : ""}`,
         );
         count("pv");
       } else if (kind === "gen") {
         lines.push(
-          `New Generator.g${i} phases=${ph} bus1=${bus} kV=${kvEl} kW=${d.pick([100, 200, 400])} pf=${d.pick([0.9, 0.95, 1])} model=${d.pick([1, 1, 2])}${shapeRef()}`,
+          `New Generator.g${i} phases=${ph} bus1=${bus} kV=${kvEl} kW=${d.pick([100, 200, 400])} pf=${d.pick([0.9, 0.95, 1])} model=${d.pick([1, 1, 2, 4, 5])}${shapeRef()}`,
         );
         count("generator");
       } else {
