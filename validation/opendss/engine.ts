@@ -11,6 +11,7 @@ import { readInputBytes, readInputFile } from "../../models/files.ts";
 import { Circuit } from "./circuit.ts";
 import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
+import { CapControl } from "./elements/capcontrol.ts";
 import { ConductorData, LineGeometry, LineSpacing } from "./elements/conductors.ts";
 import { EnergyMeter } from "./elements/energymeter.ts";
 import { Fault } from "./elements/fault.ts";
@@ -67,6 +68,7 @@ const CLASSES: ClassInfo[] = [
   { name: "Transformer", kind: "element", create: (n, f) => new Transformer(n, f) },
   { name: "RegControl", kind: "element", create: (n, f) => new RegControl(n, f) },
   { name: "Reactor", kind: "element", create: (n, f) => new Reactor(n, f) },
+  { name: "CapControl", kind: "element", create: (n, f) => new CapControl(n, f) },
   { name: "EnergyMeter", kind: "element", create: (n, f) => new EnergyMeter(n, f) },
   { name: "Fault", kind: "element", create: (n, f) => new Fault(n, f) },
   { name: "LineCode", kind: "general", create: (n, f) => new LineCode(n, f) },
@@ -87,7 +89,6 @@ const CLASS_BY_NAME = new Map(CLASSES.map((c) => [c.name.toLowerCase(), c]));
 
 /** OpenDSS classes this engine does not model (a clear error instead of "unknown class"). */
 const UNSUPPORTED_CLASSES = [
-  "capcontrol",
   "invcontrol",
   "expcontrol",
   "storagecontroller",

@@ -700,7 +700,7 @@ const LINE_PROPS: PropDef<Line>[] = [
       o.c1 = 1.1e-9;
       o.c0 = 1e-9;
       o.len = 0.001;
-      o.capSpecified = true;
+      // OpenDSS does not mark the capacitance as given: a later units= rescales it from per kft
       lineSeq(o);
     }
   }),

@@ -669,6 +669,7 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
     a.forEach((b, i) => {
       o.setBus(i, b, cx);
     });
+    o.activeWinding = o.numWindings;
   }),
   prop("conns", (o, v, cx) => {
     const a = toStringArray(v);
@@ -677,12 +678,14 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
     a.forEach((c, i) => {
       o.windings[i]!.connection = toConnection({ text: c, bracket: "" });
     });
+    o.activeWinding = o.numWindings;
     cx.busesChanged();
   }),
   prop("kVs", (o, v) => {
     arrayFor(o, v).forEach((x, i) => {
       o.windings[i]!.kVLL = x;
     });
+    o.activeWinding = o.numWindings;
   }),
   prop("kVAs", (o, v) => {
     arrayFor(o, v).forEach((x, i) => {
@@ -690,11 +693,13 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
     });
     o.normMaxHkVA = 1.1 * o.windings[0]!.kVA;
     o.emergMaxHkVA = 1.5 * o.windings[0]!.kVA;
+    o.activeWinding = o.numWindings;
   }),
   prop("taps", (o, v) => {
     arrayFor(o, v).forEach((x, i) => {
       o.windings[i]!.puTap = x;
     });
+    o.activeWinding = o.numWindings;
   }),
   pairReactanceProp("XHL", "xhl"),
   pairReactanceProp("XHT", "xht"),
@@ -751,6 +756,7 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
     arrayFor(o, v).forEach((x, i) => {
       o.windings[i]!.rPu = x * 0.01;
     });
+    o.activeWinding = o.numWindings;
     o.pctLoadLoss = (o.windings[0]!.rPu + o.windings[1]!.rPu) * 100;
   }),
   prop("bank", (o, v) => {
