@@ -84,7 +84,11 @@ process.stdout.write(
       `Δangle ${worst((o) => o.comparison!.worstAngleDeg.value).toExponential(2)}°, ` +
       `totals ${worst((o) => o.comparison!.worstTotalsRel.value).toExponential(2)} relative, ` +
       `element P/Q ${worst((o) => o.comparison!.worstElement.value).toExponential(2)} × limit`,
-    `  seeds where both diverged: ${by("both-diverged").map((o) => o.seed).join(" ") || "none"}`,
+    `  seeds where both diverged: ${
+      by("both-diverged")
+        .map((o) => o.seed)
+        .join(" ") || "none"
+    }`,
     `  mismatch kinds: ${Object.keys(kinds).length === 0 ? "none" : JSON.stringify(kinds)}`,
     `  our engine per deck: median ${ms[Math.floor(ms.length / 2)]!.toFixed(1)} ms, max ${ms[ms.length - 1]!.toFixed(1)} ms; ` +
       `total wall ${((performance.now() - t0) / 1000).toFixed(1)} s (load average ${loadavg()[0]!.toFixed(2)})`,
