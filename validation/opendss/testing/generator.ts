@@ -13,7 +13,7 @@
  */
 
 /** Version of the generator: changes whenever the same seed would give a different deck. */
-export const GENERATOR_VERSION = 6;
+export const GENERATOR_VERSION = 7;
 
 /** A generated deck: its files (the master is Master.dss) and the commands run after compiling. */
 export interface GeneratedDeck {
@@ -89,6 +89,7 @@ const nodes = (phases: number[]): string => phases.map((p) => `.${p}`).join("");
 export function generateDeck(seed: number): GeneratedDeck {
   const d = new Dice(seed * 2654435761 + GENERATOR_VERSION);
   const lines: string[] = [];
+  const files: Record<string, string> = {};
   const counts: Record<string, number> = {};
   const count = (k: string, n = 1): void => {
     counts[k] = (counts[k] ?? 0) + n;
@@ -286,13 +287,25 @@ export function generateDeck(seed: number): GeneratedDeck {
       const mult = Array.from({ length: 24 }, (_, h) =>
         fmt(0.4 + 0.5 * Math.max(0, Math.sin(((h - 6) / 24) * 2 * Math.PI)) + d.uniform(0, 0.2), 4),
       );
-      lines.push(`New LoadShape.shape${s} npts=24 interval=1 mult=[${mult.join(" ")}]`);
+      if (s === 2 && d.chance(0.5)) {
+        // read from a data file (one value per line, sometimes a header and a second column)
+        const header = d.chance(0.5);
+        files[`shape${s}.csv`] =
+          (header ? "hour,mult\n" : "") +
+          mult.map((m, h) => (header ? `${h + 1},${m}` : m)).join("\n") +
+          "\n";
+        lines.push(
+          `New LoadShape.shape${s} npts=24 interval=1 mult=(file=shape${s}.csv${header ? " column=2 header=yes" : ""})`,
+        );
+      } else lines.push(`New LoadShape.shape${s} npts=24 interval=1 mult=[${mult.join(" ")}]`);
       shapes.push(`shape${s}`);
     }
     const solar = Array.from({ length: 24 }, (_, h) =>
       fmt(Math.max(0, Math.sin(((h - 6) / 12) * Math.PI)), 4),
     );
     lines.push(`New LoadShape.solar npts=24 interval=1 mult=[${solar.join(" ")}]`);
+    const store = Array.from({ length: 24 }, (_, h) => (h < 6 ? -0.5 : h >= 17 && h < 21 ? 0.8 : 0));
+    lines.push(`New LoadShape.storeshape npts=24 interval=1 mult=[${store.join(" ")}]`);
   }
   const shapeRef = (): string => (daily && d.chance(0.7) ? ` daily=${d.pick(shapes)}` : "");
 
@@ -338,6 +351,16 @@ export function generateDeck(seed: number): GeneratedDeck {
       lines.push(
         `New Capacitor.cap${i} phases=3 bus1=${b.name} kV=${kv} kvar=${d.pick([150, 300, 600, 900])} conn=${d.pick(["wye", "delta"])}`,
       );
+      if (d.chance(0.4)) {
+        // a voltage-controlled bank switching around the present voltage (on below, off above)
+        const pt = fmt((kv * 1000) / SQRT3 / 120, 4);
+        const on = d.uniform(117, 124, 1);
+        lines.push(
+          `New CapControl.cc${i} Capacitor=cap${i} element=Capacitor.cap${i} terminal=1 type=voltage PTratio=${pt} ONsetting=${on} OFFsetting=${fmt(on + d.uniform(2, 5, 1), 3)} Delay=${d.pick([15, 30, 60])}`,
+        );
+        if (d.chance(0.5)) lines.push(`Capacitor.cap${i}.states=[0]`);
+        count("capcontrol");
+      }
     } else {
       lines.push(
         `New Capacitor.cap${i} phases=1 bus1=${b.name}.${d.pick(b.phases)} kV=${fmt(kv / SQRT3, 6)} kvar=${d.pick([50, 100, 200])}`,
@@ -445,16 +468,31 @@ export function generateDeck(seed: number): GeneratedDeck {
         const kwr = d.pick([50, 100, 250]);
         lines.push(
           `New Storage.st${i} phases=${ph} bus1=${bus} kV=${kvEl} kWrated=${kwr} kWhrated=${kwr * 4} kVA=${fmt(kwr * 1.2, 3)} %stored=${d.int(30, 80)}` +
-            ` %reserve=20 DispMode=External kW=${fmt(kwr * d.uniform(-0.8, 0.8, 3), 3)} kvar=${fmt(kwr * d.uniform(-0.3, 0.3, 3), 3)}`,
+            (daily && d.chance(0.4)
+              ? ` %reserve=20 DispMode=Follow daily=storeshape`
+              : ` %reserve=20 DispMode=External kW=${fmt(kwr * d.uniform(-0.8, 0.8, 3), 3)} kvar=${fmt(kwr * d.uniform(-0.3, 0.3, 3), 3)}`),
         );
         count("storage");
       }
     }
   }
 
+  if (nLoad > 2 && d.chance(0.2)) lines.push(`BatchEdit Load.ld[0-9]*[13579]$ vminpu=${d.pick([0.85, 0.9])}`);
+  if (nLoad > 3 && d.chance(0.15)) lines.push(`Disable Load.ld${d.int(0, nLoad - 1)}`);
+  if (nLoad > 1 && d.chance(0.15)) {
+    const from = d.int(0, nLoad - 1);
+    const b = d.pick(loadBuses.filter((x) => x.phases.length === 3));
+    if (b) {
+      lines.push(
+        `New Load.cp${from} like=ld${from} phases=3 bus1=${b.name} kV=${kv} conn=wye kW=${d.int(20, 200)}`,
+      );
+      count("load");
+    }
+  }
   lines.push(`Set VoltageBases=[${[...kvBases].sort((a, b) => b - a).join(" ")}]`, "CalcVoltageBases");
   const commands = ["Set Tolerance=1e-10", "Set MaxIterations=100"];
   if (d.chance(0.2)) commands.push(`Set LoadMult=${d.uniform(0.5, 1.3, 2)}`);
+  if (d.chance(0.1)) commands.push("Set ControlMode=OFF");
   if (daily) {
     const start = d.int(0, 12);
     commands.push(`Set Mode=Daily StepSize=1h Number=${d.int(1, 4)}`);
@@ -465,5 +503,6 @@ export function generateDeck(seed: number): GeneratedDeck {
     Object.entries(counts)
       .map(([k, n]) => `${n} ${k}`)
       .join(", ");
-  return { seed, files: { "Master.dss": `${lines.join("\n")}\n` }, commands, summary };
+  files["Master.dss"] = `${lines.join("\n")}\n`;
+  return { seed, files, commands, summary };
 }
