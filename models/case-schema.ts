@@ -1,30 +1,30 @@
 import { z } from "zod";
+import { RANGES, rangedNumber } from "./ranges.ts";
 
 /** Percentage in 0..100. */
 const percent = z
   .number()
   .min(0, { message: "must be in 0..100" })
   .max(100, { message: "must be in 0..100" });
-const positive = z.number().positive();
 const fraction = z.number().min(0).max(1);
 
 /** How PV / battery host buses are chosen. */
 export const PlacementSchema = z.enum(["spread-over-load-buses"]);
 
 /** Ratings of PV inverters, relative to the host bus's rated load. */
-export const PvRatingSchema = z.object({
+export const PvRatingSchema = z.strictObject({
   /** P_rated = pRatedPerLoadKw · P_L of the host bus. */
-  pRatedPerLoadKw: positive,
+  pRatedPerLoadKw: rangedNumber(RANGES.ratingPerLoad),
   /** S_rated = sOverP · P_rated. */
-  sOverP: z.number().min(1),
+  sOverP: rangedNumber(RANGES.sOverP),
 });
 
 /** Ratings and parameters of batteries, relative to the host bus's rated load. */
 export const BatteryRatingSchema = PvRatingSchema.extend({
   /** E_rated = energyHours · P_rated (kWh). */
-  energyHours: positive,
-  etaCharge: z.number().gt(0).max(1),
-  etaDischarge: z.number().gt(0).max(1),
+  energyHours: rangedNumber(RANGES.energyHours, "h"),
+  etaCharge: rangedNumber(RANGES.efficiency),
+  etaDischarge: rangedNumber(RANGES.efficiency),
   socMin: fraction,
   socMax: fraction,
   /** B0 = soc0 · E_rated. */
@@ -32,7 +32,7 @@ export const BatteryRatingSchema = PvRatingSchema.extend({
 });
 
 /** The DER rule: placement, default percentages, ratings, SCD weight. */
-export const DerSchema = z.object({
+export const DerSchema = z.strictObject({
   placement: PlacementSchema,
   pvPercent: percent,
   battPercent: percent,
@@ -42,13 +42,13 @@ export const DerSchema = z.object({
   pv: PvRatingSchema,
   battery: BatteryRatingSchema,
   /** Weight α of the battery-loss (SCD) term. */
-  alphaScd: z.number().min(0),
+  alphaScd: rangedNumber(RANGES.weight),
 });
 
 /** A price series: an hourly column of the profile file, or the on/off-peak rule built from one. */
 export const PriceSeriesSchema = z.discriminatedUnion("rule", [
-  z.object({ rule: z.literal("hourly"), column: z.string(), description: z.string().optional() }),
-  z.object({
+  z.strictObject({ rule: z.literal("hourly"), column: z.string(), description: z.string().optional() }),
+  z.strictObject({
     rule: z.literal("on-off-peak"),
     /** Column whose max / min give the peak / off-peak prices. */
     column: z.string(),
@@ -59,13 +59,13 @@ export const PriceSeriesSchema = z.discriminatedUnion("rule", [
 ]);
 
 /** An area partition: a CSV bus→area file. */
-export const PartitionSchema = z.object({
+export const PartitionSchema = z.strictObject({
   file: z.string(),
   description: z.string().optional(),
   /** The authors' names of the boundaries, for cross-reference (parent area, child area, parent bus, child bus). */
   authorsConnectingBuses: z
     .array(
-      z.object({
+      z.strictObject({
         parentArea: z.string(),
         childArea: z.string(),
         parentBus: z.string(),
@@ -76,17 +76,17 @@ export const PartitionSchema = z.object({
 });
 
 /** Defaults of the scenario options (each can be overridden per run). */
-export const DefaultsSchema = z.object({
+export const DefaultsSchema = z.strictObject({
   horizon: z.number().int().min(1),
   objective: z.enum(["cost", "loss"]),
   price: z.string(),
   terminal: z.enum(["hard", "soft", "free"]),
-  terminalGamma: z.number().min(0),
+  terminalGamma: rangedNumber(RANGES.weight),
   limits: z.enum(["rated", "available"]),
-  vMinPu: positive,
-  vMaxPu: positive,
+  vMinPu: rangedNumber(RANGES.vPu, "pu"),
+  vMaxPu: rangedNumber(RANGES.vPu, "pu"),
   noBackfeed: z.boolean(),
-  peakCapKw: z.number().positive().nullable(),
+  peakCapKw: rangedNumber(RANGES.peakCapKw, "kW").nullable(),
   lineLimits: z.boolean(),
 });
 
@@ -97,19 +97,25 @@ export const CaseFileSchema = z
     description: z.string().optional(),
     /** Power base (kVA) and voltage base: line-to-line `vBaseKvLl` (V_LN = V_LL/√3) or line-to-neutral `vBaseKvLn`. */
     bases: z.union([
-      z.object({ sBaseKva: positive, vBaseKvLl: positive }).strict(),
-      z.object({ sBaseKva: positive, vBaseKvLn: positive }).strict(),
+      z.strictObject({
+        sBaseKva: rangedNumber(RANGES.sBaseKva, "kVA"),
+        vBaseKvLl: rangedNumber(RANGES.vBaseKv, "kV"),
+      }),
+      z.strictObject({
+        sBaseKva: rangedNumber(RANGES.sBaseKva, "kVA"),
+        vBaseKvLn: rangedNumber(RANGES.vBaseKv, "kV"),
+      }),
     ]),
-    substation: z.object({ bus: z.string(), vPu: positive }),
-    files: z.object({ buses: z.string(), branches: z.string(), profiles: z.string() }),
-    profiles: z.object({
+    substation: z.strictObject({ bus: z.string(), vPu: rangedNumber(RANGES.vPu, "pu") }),
+    files: z.strictObject({ buses: z.string(), branches: z.string(), profiles: z.string() }),
+    profiles: z.strictObject({
       loadColumn: z.string(),
       pvColumn: z.string(),
       /** Length of one profile step (h). */
-      stepHours: positive,
+      stepHours: rangedNumber(RANGES.stepHours, "h"),
     }),
     der: DerSchema,
-    prices: z.object({ series: z.record(z.string(), PriceSeriesSchema) }),
+    prices: z.strictObject({ series: z.record(z.string(), PriceSeriesSchema) }),
     defaults: DefaultsSchema,
     partitions: z.record(z.string(), PartitionSchema).default({}),
     provenance: z.array(z.string()).optional(),

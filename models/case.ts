@@ -1,12 +1,14 @@
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { type CaseFile, CaseFileSchema } from "./case-schema.ts";
-import { idCell, nonNegativeCell, numberCell, readCsv, readTextFile } from "./csv.ts";
-import { InputError } from "./errors.ts";
+import { idCell, numberCell, rangedCell, readCsv } from "./csv.ts";
+import { InputError, showToken } from "./errors.ts";
+import { readJsonFile } from "./files.ts";
 import { buildNetwork } from "./network.ts";
 import { loadPartition, type Partition } from "./partition.ts";
+import { outOfRange, RANGES } from "./ranges.ts";
 import type { Network } from "./types.ts";
 
 const MODELS_DIR = dirname(fileURLToPath(import.meta.url));
@@ -56,50 +58,68 @@ function display(path: string): string {
   return rel.startsWith("..") ? path : rel;
 }
 
+const kw = rangedCell(RANGES.powerKw, "kW", true);
 const BusRowSchema = z.object({
   bus: idCell,
-  p_load_kw: numberCell,
-  q_load_kvar: numberCell,
-  q_cap_kvar: numberCell,
+  p_load_kw: kw,
+  q_load_kvar: kw,
+  q_cap_kvar: rangedCell(RANGES.powerKw, "kVAr"),
 });
 
 const BranchRowSchema = z.object({
   branch: idCell,
   from_bus: idCell,
   to_bus: idCell,
-  r_ohm: nonNegativeCell,
-  x_ohm: nonNegativeCell,
+  r_ohm: rangedCell(RANGES.zOhm, "Ω"),
+  x_ohm: rangedCell(RANGES.zOhm, "Ω"),
   i_max_a: z.string().optional(),
 });
 
 /** Parse and validate case.json (errors name the JSON path of the bad field). */
 export function readCaseFile(file: string): CaseFile {
-  const text = readTextFile(file, "case");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new InputError("parse", `invalid JSON: ${(e as Error).message}`, { file: display(file) });
-  }
+  const json = readJsonFile(display(file), "case");
   const res = CaseFileSchema.safeParse(json);
   if (!res.success) {
-    const issue = res.error.issues[0]!;
-    const path = issue.path.map(String).join(".");
+    // A misspelt key shows up twice (unknown key, missing key): name the misspelling.
+    const issue = res.error.issues.find((i) => i.code === "unrecognized_keys") ?? res.error.issues[0]!;
+    let path = issue.path.map(String).join(".");
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      const key = issue.keys[0]!;
+      path = path ? `${path}.${key}` : key;
+      message = `unknown key ${showToken(key)} (misspelt? it would be ignored)`;
+    }
     const code =
       path.startsWith("der.pvPercent") || path.startsWith("der.battPercent") ? "bad-percentage" : "schema";
-    throw new InputError(code, issue.message, {
+    throw new InputError(code, message, {
       file: display(file),
       element: "case",
       field: path || undefined,
     });
   }
   const spec = res.data;
-  if (spec.der.battery.socMin > spec.der.battery.socMax) {
-    throw new InputError("schema", "socMin must not exceed socMax", {
-      file: display(file),
-      element: "case",
-      field: "der.battery.socMin",
-    });
+  const b = spec.der.battery;
+  if (b.socMin > b.socMax || b.soc0 < b.socMin || b.soc0 > b.socMax) {
+    throw new InputError(
+      "out-of-range",
+      `battery SOCs must satisfy socMin <= soc0 <= socMax (got ${b.socMin} <= ${b.soc0} <= ${b.socMax})`,
+      {
+        file: display(file),
+        element: "case",
+        field: b.socMin > b.socMax ? "der.battery.socMin" : "der.battery.soc0",
+      },
+    );
+  }
+  for (const [key, rel] of Object.entries(spec.files)) {
+    const abs = resolve(dirname(file), rel);
+    const r = relative(dirname(file), abs);
+    if (isAbsolute(rel) || r.startsWith("..") || isAbsolute(r) || r === "") {
+      throw new InputError(
+        "schema",
+        `must name a file inside the case folder (a relative path without '..')`,
+        { file: display(file), element: "case", field: `files.${key}` },
+      );
+    }
   }
   if (spec.defaults.vMinPu >= spec.defaults.vMaxPu) {
     throw new InputError("schema", "vMinPu must be below vMaxPu", {
@@ -130,7 +150,7 @@ export function readProfiles(file: string, spec: CaseFile): Profiles {
     for (const c of names) {
       const res = numberCell.safeParse(r[c] ?? "");
       if (!res.success) {
-        throw new InputError("bad-profile", `expected a finite number (got '${r[c] ?? ""}')`, {
+        throw new InputError("bad-profile", `expected a finite number (got ${showToken(r[c] ?? "")})`, {
           file: shown,
           line: r.line,
           element: `hour ${r.hour ?? k}`,
@@ -153,11 +173,19 @@ export function readProfiles(file: string, spec: CaseFile): Profiles {
       });
     }
   }
-  for (const c of [spec.profiles.loadColumn, spec.profiles.pvColumn]) {
+  const ranged: Array<[string, readonly [number, number], string]> = [
+    [spec.profiles.loadColumn, RANGES.multiplier, "(multiplier)"],
+    [spec.profiles.pvColumn, RANGES.multiplier, "(multiplier)"],
+    ...Object.values(spec.prices.series).map(
+      (s) => [s.column, RANGES.priceUsdPerKwh, "$/kWh"] as [string, readonly [number, number], string],
+    ),
+  ];
+  for (const [c, range, unit] of ranged) {
     const col = columns[c]!;
     for (let k = 0; k < col.length; k++) {
-      if (col[k]! < 0) {
-        throw new InputError("bad-profile", `multiplier must not be negative (got ${col[k]})`, {
+      const bad = outOfRange(col[k]!, range, unit);
+      if (bad) {
+        throw new InputError("bad-profile", bad, {
           file: shown,
           line: rows[k]!.line,
           element: `hour ${rows[k]!.hour ?? k}`,
@@ -217,15 +245,32 @@ export function readNetwork(dir: string, spec: CaseFile): Network {
       let iMaxA: number | undefined;
       if (b.i_max_a !== undefined && b.i_max_a !== "") {
         const r = numberCell.safeParse(b.i_max_a);
-        if (!r.success) {
-          throw new InputError("bad-number", `expected a number of amperes (got '${b.i_max_a}')`, {
+        const bad = r.success ? outOfRange(r.data, RANGES.iMaxA, "A") : null;
+        if (!r.success || bad) {
+          throw new InputError(
+            r.success ? "out-of-range" : "bad-number",
+            bad ?? `expected a number of amperes (got ${showToken(b.i_max_a)})`,
+            {
+              file: display(branchFile),
+              line: b.line,
+              element: `branch ${b.branch} (${b.from_bus}→${b.to_bus})`,
+              field: "i_max_a",
+            },
+          );
+        }
+        iMaxA = r.data;
+      }
+      if (b.r_ohm === 0 && b.x_ohm === 0) {
+        throw new InputError(
+          "out-of-range",
+          "zero impedance (r_ohm = x_ohm = 0): merge the two buses, or give the branch its small real impedance",
+          {
             file: display(branchFile),
             line: b.line,
             element: `branch ${b.branch} (${b.from_bus}→${b.to_bus})`,
-            field: "i_max_a",
-          });
-        }
-        iMaxA = r.data;
+            field: "r_ohm",
+          },
+        );
       }
       return {
         id: b.branch,

@@ -111,9 +111,8 @@ export function buildScenario(c: StudyCase, req: ScenarioRequest = {}): Scenario
   if (!Number.isInteger(T) || T < 1 || T > N) {
     throw new InputError(
       "bad-horizon",
-      `horizon must be an integer in 1..${N} for ${N}-point shapes (got ${T})`,
+      `horizon must be an integer in 1..${N} for the case's ${N}-point profiles (got ${T})`,
       {
-        file: c.profiles.file,
         element: "scenario",
         field: "horizon",
       },
@@ -150,6 +149,14 @@ export function buildScenario(c: StudyCase, req: ScenarioRequest = {}): Scenario
       element: "scenario",
       field: "peakCapKw",
     });
+  }
+  const lineLimits = req.lineLimits ?? d.lineLimits;
+  if (lineLimits && !net.branches.some((b) => b.iMaxA !== undefined)) {
+    throw new InputError(
+      "bad-option",
+      "line limits asked for, but no branch of the case has an ampacity (column i_max_a of the branch table): they would enforce nothing",
+      { element: "scenario", field: "lineLimits" },
+    );
   }
   const terminalGamma = req.terminalGamma ?? d.terminalGamma;
   const alphaScd = req.alphaScd ?? der.alphaScd;
@@ -218,7 +225,7 @@ export function buildScenario(c: StudyCase, req: ScenarioRequest = {}): Scenario
       limits: req.limits ?? d.limits,
       peakCapKw,
       noBackfeed: req.noBackfeed ?? d.noBackfeed,
-      lineLimits: req.lineLimits ?? d.lineLimits,
+      lineLimits,
     },
     provenance: `${c.profiles.file}: points ${start}..${start + T - 1}; price '${priceName}'`,
   };

@@ -3,10 +3,11 @@
  * (CSV → arquero tables, checked against the contract) and a writer (ReportInput → CSV/JSON files) that
  * the producing stages can call so both sides agree on names. See reports/README.md for the layout.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type ColumnTable, fromCSV, table, toCSV } from "arquero";
 import { InputError } from "../models/errors.ts";
+import { readInputFile, readJsonFile } from "../models/files.ts";
 import {
   checkTable,
   type EnappHistory,
@@ -51,12 +52,7 @@ type SetKey = keyof typeof RESULT_DIRS;
 
 /** Read one CSV table, parsing id columns as text and checking it against the contract. */
 export function readTableCsv(file: string, kind: TableKind, allowEmpty = false): ColumnTable {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError("missing-file", `cannot read: ${(e as Error).message}`, { file });
-  }
+  const text = readInputFile(file, "CSV");
   let raw: ColumnTable;
   try {
     // Trailing blank lines (e.g. an extra "\n" after arquero's toCSV) are not rows.
@@ -98,11 +94,7 @@ export function readTableCsv(file: string, kind: TableKind, allowEmpty = false):
 
 /** Parse a JSON file, or throw an InputError naming it. */
 function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new InputError("parse", `not valid JSON: ${(e as Error).message}`, { file });
-  }
+  return readJsonFile(file, "JSON");
 }
 
 function readSet(runDir: string, key: SetKey, label: string): ResultSet | undefined {

@@ -1,9 +1,13 @@
-import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { InputError } from "../../models/errors.ts";
 import { buildReport, DEFAULT_DPI, REPORT_DIR, type ReportOutput, readRunDir } from "../../reports/index.ts";
-import { RunDirWriter } from "../run-dir.ts";
+import { numberOption } from "../options.ts";
+import { AtomicDir, checkRunDir, updateRunMarker } from "../run-dir.ts";
+
+/** Files of a run directory that `mpopf report` (re)writes. */
+const isReportFile = (rel: string) =>
+  rel === "report.html" || rel === "report.md" || rel.startsWith(`${REPORT_DIR}/`);
 
 interface ReportArgs {
   runDir: string;
@@ -17,7 +21,7 @@ interface ReportArgs {
  */
 export function writeReportFiles(runDir: string, out: ReportOutput): void {
   const dir = resolve(runDir);
-  const w = new RunDirWriter(join(dir, REPORT_DIR));
+  const w = new AtomicDir(join(dir, REPORT_DIR));
   const top: Array<[string, string | Uint8Array]> = [];
   try {
     for (const [rel, data] of out.files) {
@@ -34,6 +38,7 @@ export function writeReportFiles(runDir: string, out: ReportOutput): void {
     writeFileSync(`${p}.tmp`, data);
     renameSync(`${p}.tmp`, p);
   }
+  updateRunMarker(dir, isReportFile, [...out.files.keys()]);
 }
 
 /** `mpopf report RUN_DIR`: regenerate report.html, report.md and report/ from a run directory's tables. */
@@ -48,18 +53,13 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         describe: "run directory (see reports/README.md)",
       })
       .option("dpi", {
-        type: "number",
+        ...numberOption("dpi", "PNG resolution (dots per inch)", { min: 0, minExclusive: true, max: 1200 }),
         default: DEFAULT_DPI,
-        describe: "PNG resolution (dots per inch)",
       }) as unknown as Argv<ReportArgs>,
   handler: async (argv: ArgumentsCamelCase<ReportArgs>) => {
     const dir = argv.runDir;
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new InputError("missing-file", "not a run directory", { file: dir });
-    }
-    if (!(argv.dpi > 0 && argv.dpi <= 1200)) {
-      throw new InputError("bad-option", `--dpi must be in (0, 1200], got ${argv.dpi}`, { field: "dpi" });
-    }
+    // Only a complete run directory written by mpopf (its report files aside, which are rewritten here).
+    checkRunDir(dir, isReportFile);
     const input = readRunDir(dir);
     const out = await buildReport(input, { dpi: argv.dpi });
     writeReportFiles(dir, out);

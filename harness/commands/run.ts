@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase } from "../../models/case.ts";
@@ -10,28 +9,39 @@ import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
 import { solveMpopf } from "../../solvers/mpopf/solve.ts";
 import { enappReplayBound, enappResiduals, enappThresholds } from "../../validation/replay/enapp-bound.ts";
 import { powerFlowResultSet, type ReplayResult, replayRun } from "../../validation/replay/index.ts";
-import { checkThresholds, DEFAULT_THRESHOLDS, formatViolation } from "../../validation/replay/thresholds.ts";
+import {
+  checkThresholds,
+  DEFAULT_THRESHOLDS,
+  formatViolation,
+  loadThresholds,
+  mergeThresholds,
+} from "../../validation/replay/thresholds.ts";
 import type { DeckFlavour } from "../../validation/replay/types.ts";
 import { ExitError } from "../errors.ts";
-import { RunDirWriter } from "../run-dir.ts";
+import { numberOption, textOption } from "../options.ts";
+import { PACKAGE_VERSION } from "../run-dir.ts";
 import { formatCaseSummary, summariseCase } from "./case.ts";
-import { createSolver, type SolveArgs, scenarioCliOptions, scenarioRequest } from "./solve.ts";
+import {
+  checkHorizon,
+  createSolver,
+  openOut,
+  type SolveArgs,
+  scenarioCliOptions,
+  scenarioRequest,
+} from "./solve.ts";
 import { enappExtraFiles, enappHistory, pickPartition, resultSet, runEnapp } from "./solve-enapp.ts";
 
 /** Arguments of `mpopf run`. */
-interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt"> {
+interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt" | "force"> {
+  force: boolean;
   out: string;
   method: "both" | "central";
   areas?: string;
   workers?: number;
   reportFlavour: DeckFlavour;
   report: boolean;
+  thresholds?: string;
 }
-
-/** The package version (package.json), recorded in manifests. */
-const PACKAGE_VERSION: string = JSON.parse(
-  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-).version;
 
 function progress(msg: string): void {
   process.stderr.write(`[run] ${msg}\n`);
@@ -79,22 +89,40 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: "Run the whole study (solve, replay in the OpenDSS engine, report) into a run directory",
   builder: (y: Argv) =>
     scenarioCliOptions(y)
-      .option("out", { type: "string", default: "runs/ieee123", describe: "run directory to (re)write" })
+      .option("out", {
+        ...textOption("out", "run directory to write (replaces only an earlier mpopf run there)"),
+        default: "runs/ieee123",
+      })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "allow --out to be an existing empty folder that mpopf did not write",
+      })
       .option("method", {
         choices: ["both", "central"] as const,
         default: "both" as const,
         describe: "solve centralized and ENApp (both), or centralized only",
       })
-      .option("areas", {
-        type: "string",
-        describe: "partition for ENApp (default: the case's first, ieee123-4)",
-      })
-      .option("workers", { type: "number", describe: "worker threads for the ENApp areas (default: CPUs)" })
+      .option("areas", textOption("areas", "partition for ENApp (default: the case's first, ieee123-4)"))
+      .option(
+        "workers",
+        numberOption("workers", "worker threads for the ENApp areas (default and cap: areas and CPUs)", {
+          integer: true,
+          min: 0,
+        }),
+      )
       .option("report-flavour", {
         choices: ["paper-style", "model-consistent"] as const,
         default: "paper-style" as const,
         describe: "which replay deck the report's power-flow columns show (both are always replayed)",
       })
+      .option(
+        "thresholds",
+        textOption(
+          "thresholds",
+          "regression thresholds JSON merged over the defaults (validation/replay/thresholds.default.json); a broken limit exits 1",
+        ),
+      )
       .option("report", {
         type: "boolean",
         default: true,
@@ -111,47 +139,54 @@ export const runCommand: CommandModule<object, RunArgs> = {
       return r;
     };
 
+    const userThresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
     const c = await stage("load case", () => loadCase(argv.case));
+    checkHorizon(c, argv.horizon);
     const scenario = buildScenario(c, scenarioRequest(argv));
+    const partition = argv.method === "both" ? pickPartition(c, argv.areas) : undefined;
     progress(
       `${scenario.name}: ${c.network.buses.length} buses, ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries`,
     );
-    const solver = await stage("load solver", () => createSolver(argv.solver));
-    const cen = await stage("solve MPCOPF", () => solveMpopf({ scenario }, solver));
-    progress(
-      `MPCOPF: ${cen.summary.status}, ${cen.summary.iterations} iterations, ${cen.summary.solveSeconds.toFixed(3)} s; cost $${cen.summary.costUsd.toFixed(2)}, loss ${cen.summary.lossKw.toFixed(2)} kW`,
-    );
-    if (!cen.valid) {
-      throw new ExitError(
-        `the centralized solve did not produce a valid result (${cen.summary.status}: ${cen.summary.message}); nothing written`,
-        1,
+    // The run directory is checked and locked before any solving; a failure below leaves the old one as it was.
+    const w = openOut(argv.out, c, "run", argv.force)!;
+    let verdicts: Array<{ replay: string; report: ReturnType<typeof checkThresholds> }>;
+    try {
+      const solver = await stage("load solver", () => createSolver(argv.solver));
+      const cen = await stage("solve MPCOPF", () => solveMpopf({ scenario }, solver));
+      const cs = cen.summary;
+      progress(
+        `MPCOPF: ${cs.status}, ${cs.iterations} iterations, ${cs.solveSeconds.toFixed(3)} s${cen.valid ? `; cost $${cs.costUsd.toFixed(2)}, loss ${cs.lossKw.toFixed(2)} kW` : " (not a valid result)"}`,
       );
-    }
-
-    let enapp: EnappSolution | undefined;
-    if (argv.method === "both") {
-      const partition = pickPartition(c, argv.areas);
-      enapp = await stage("solve MPDOPF (ENApp)", () =>
-        runEnapp(scenario, partition, solver, argv.workers, {}, progress),
-      );
-      progress(`MPDOPF: ${enapp.summary.message}`);
-      if (!enapp.valid) {
+      if (!cen.valid) {
         throw new ExitError(
-          `ENApp did not produce a valid result (${enapp.summary.status}: ${enapp.summary.message}); nothing written (--method central skips ENApp)`,
+          `the centralized solve did not produce a valid result (${cs.status}: ${cs.message}); nothing written, ${argv.out} left as it was`,
           1,
         );
       }
-    }
 
-    const w = new RunDirWriter(argv.out);
-    try {
+      let enapp: EnappSolution | undefined;
+      if (partition) {
+        enapp = await stage("solve MPDOPF (ENApp)", () =>
+          runEnapp(scenario, partition, solver, argv.workers, {}, progress),
+        );
+        progress(`MPDOPF: ${enapp.summary.message}`);
+        if (!enapp.valid) {
+          throw new ExitError(
+            `ENApp did not produce a valid result (${enapp.summary.status}: ${enapp.summary.message}); nothing written, ${argv.out} left as it was (--method central skips ENApp)`,
+            1,
+          );
+        }
+      }
+
       const replays: ReplayResult[] = await stage("replay MPCOPF", () =>
         replayRun(w, { label: "mpcopf", network: c.network, scenario, tables: cen.tables }),
       );
       const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
       const eRated = scenario.batteries.map((b) => b.eRatedKwh);
       let enappReplays: ReplayResult[] = [];
-      let thresholds = DEFAULT_THRESHOLDS;
+      let thresholds = userThresholds
+        ? mergeThresholds(DEFAULT_THRESHOLDS, userThresholds)
+        : DEFAULT_THRESHOLDS;
       if (enapp) {
         const e = enapp;
         enappReplays = await stage("replay MPDOPF", () =>
@@ -159,7 +194,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         );
         const residuals = enappResiduals(e.summary, c.network, scenario.options.vMaxPu);
         const bound = enappReplayBound(c.network, e.decomposition.partition, residuals);
-        thresholds = enappThresholds("mpdopf", bound, scenario.priceUsdPerKwh, scenario.dtH);
+        thresholds = enappThresholds("mpdopf", bound, scenario.priceUsdPerKwh, scenario.dtH, thresholds);
       }
       const shownEnapp = enappReplays.find((r) => r.comparison.flavour === argv.reportFlavour);
       const input: ReportInput = {
@@ -193,7 +228,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
       w.writeJson("thresholds.json", thresholds);
 
-      const verdicts = [...replays, ...enappReplays].map((r) => ({
+      verdicts = [...replays, ...enappReplays].map((r) => ({
         replay: `${r.label}-${r.comparison.flavour}`,
         report: checkThresholds(r.comparison, thresholds),
       }));
@@ -221,6 +256,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
           mpcopf: solveRecord(cen),
           ...(enapp ? { mpdopf: { ...enapp.summary, options: enapp.options } } : {}),
         },
+        replays: verdicts.map((v) => v.replay),
         powerFlow: {
           engine: shown.engine,
           flavours: replays.map((r) => r.comparison.flavour),
@@ -235,15 +271,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
         timingsSeconds: timings,
       });
       w.commit();
-      for (const v of verdicts) {
-        progress(`thresholds ${v.replay}: ${v.report.ok ? "pass" : "FAIL"}`);
-        for (const x of v.report.violations) progress(`  ${formatViolation(x)}`);
-      }
-    } catch (e) {
-      w.abort();
-      throw e;
+    } finally {
+      w.abort(); // no-op after commit
     }
-    process.stdout.write(`run directory: ${w.target}\n`);
+    for (const v of verdicts) {
+      progress(`thresholds ${v.replay}: ${v.report.ok ? "pass" : "FAIL"}`);
+      for (const x of v.report.violations) progress(`  ${formatViolation(x)}`);
+    }
+    process.stdout.write(`run directory: ${w.requested}\n`);
     process.stdout.write(`total ${timings.total.toFixed(2)} s\n`);
+    const failed = verdicts.filter((v) => !v.report.ok);
+    if (failed.length > 0) {
+      const broken = failed.reduce((s, v) => s + v.report.violations.length, 0);
+      throw new ExitError(
+        `regression: ${broken} threshold(s) broken in ${failed.map((v) => v.replay).join(", ")} (the run directory was written; see thresholds.json and \`mpopf validate\`)`,
+        1,
+      );
+    }
   },
 };

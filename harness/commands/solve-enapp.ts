@@ -4,6 +4,7 @@
  * side by side. With `--out` the result tables are written in the report's run-directory layout
  * (tables/mpcopf, tables/mpdopf, tables/enapp; `mpopf report DIR` renders them).
  */
+import { availableParallelism } from "node:os";
 import type { ArgumentsCamelCase, Argv } from "yargs";
 import { loadCase, resolveCaseFile, type StudyCase } from "../../models/case.ts";
 import { InputError } from "../../models/errors.ts";
@@ -25,14 +26,20 @@ import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
-import { RunDirWriter } from "../run-dir.ts";
+import { numberOption, textOption } from "../options.ts";
+import type { RunDirWriter } from "../run-dir.ts";
 import {
+  checkHorizon,
   createSolver,
   formatSummary,
+  openOut,
   parseIpoptOptions,
   progressLogger,
+  publicSummary,
   type SolveArgs,
   scenarioRequest,
+  solverWithOptions,
+  WITHHELD,
 } from "./solve.ts";
 
 /** Which solve `mpopf solve` runs. */
@@ -59,24 +66,39 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
       choices: ["central", "enapp", "both"] as const,
       describe: "centralized MPOPF, ENApp (MPDOPF), or both with the Table II comparison (default central)",
     })
-    .option("areas", {
-      type: "string",
-      describe: "partition of the case for ENApp (default: the case's first)",
-    })
+    .option("areas", textOption("areas", "partition of the case for ENApp (default: the case's first)"))
     .option("coupling", {
       choices: ["own", "marginal"] as const,
       describe: "ENApp area objectives: own (the authors) or marginal (boundary prices; matches MPCOPF)",
     })
-    .option("max-macro", {
-      type: "number",
-      describe: "ENApp: largest number of macro-iterations (default 30)",
-    })
-    .option("tol-v", { type: "number", describe: "ENApp: boundary voltage tolerance (pu, default 1e-5)" })
-    .option("tol-p", { type: "number", describe: "ENApp: boundary real-power tolerance (kW, default 0.1)" })
-    .option("tol-q", {
-      type: "number",
-      describe: "ENApp: boundary reactive-power tolerance (kVAr, default 0.1)",
-    })
+    .option(
+      "max-macro",
+      numberOption("max-macro", "ENApp: largest number of macro-iterations (default 30)", {
+        integer: true,
+        min: 1,
+      }),
+    )
+    .option(
+      "tol-v",
+      numberOption("tol-v", "ENApp: boundary voltage tolerance (pu, default 1e-5)", {
+        min: 0,
+        minExclusive: true,
+      }),
+    )
+    .option(
+      "tol-p",
+      numberOption("tol-p", "ENApp: boundary real-power tolerance (kW, default 0.1)", {
+        min: 0,
+        minExclusive: true,
+      }),
+    )
+    .option(
+      "tol-q",
+      numberOption("tol-q", "ENApp: boundary reactive-power tolerance (kVAr, default 0.1)", {
+        min: 0,
+        minExclusive: true,
+      }),
+    )
     .option("reverse-flow", {
       type: "boolean",
       describe: "ENApp: allow reverse power flow from a child area into its parent (the authors forbid it)",
@@ -85,10 +107,14 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
       choices: ["flat", "subtree-load"] as const,
       describe: "ENApp: first boundary values (default flat: v = substation voltage, S = 0)",
     })
-    .option("workers", {
-      type: "number",
-      describe: "ENApp: worker threads for the area solves (default: number of CPUs; 0 = in this thread)",
-    }) as Argv<T>;
+    .option(
+      "workers",
+      numberOption(
+        "workers",
+        "ENApp: worker threads for the area solves (default and cap: the smaller of the number of areas and of CPUs; 0 = in this thread)",
+        { integer: true, min: 0 },
+      ),
+    ) as Argv<T>;
 }
 
 /** The ENApp options a command line describes. */
@@ -132,11 +158,19 @@ export function formatEnappSummary(s: EnappSummary): string {
     `scenario        ${s.scenario}, partition ${s.partition} (${s.areas} areas, ${s.boundaries} boundaries)`,
     `status          ${s.status}${s.valid ? "" : "  (NOT a valid result)"}`,
     `                ${s.message}`,
-    `objective       ${s.objectiveKind} = ${f(s.objective, 4)} (centralized objective at the composed solution)`,
+    ...(s.valid
+      ? [
+          `objective       ${s.objectiveKind} = ${f(s.objective, 4)} (centralized objective at the composed solution)`,
+        ]
+      : []),
     `macro-its       ${s.macroIterations}; final residuals ${e(s.resVPu)} pu, ${e(s.resPKw)} kW, ${e(s.resQKvar)} kVAr (tolerances ${s.tolerances.vPu} pu, ${s.tolerances.pKw} kW, ${s.tolerances.qKvar} kVAr)`,
-    `line loss       ${f(s.lossKw)} kW (sum over periods)`,
-    `substation      ${f(s.pSubsKw)} kW, ${f(s.qSubsKvar)} kVAr (sums), peak ${f(s.peakKw)} kW`,
-    `cost            $${f(s.costUsd)}`,
+    ...(s.valid
+      ? [
+          `line loss       ${f(s.lossKw)} kW (sum over periods)`,
+          `substation      ${f(s.pSubsKw)} kW, ${f(s.qSubsKvar)} kVAr (sums), peak ${f(s.peakKw)} kW`,
+          `cost            $${f(s.costUsd)}`,
+        ]
+      : [`result          ${WITHHELD}`]),
     `times           wall ${f(s.wallSeconds, 3)} s (${s.workers} worker${s.workers === 1 ? "" : "s"}), sequential ${f(s.sequentialSeconds, 3)} s, critical path ${f(s.criticalPathSeconds, 3)} s`,
     `solver          ${s.solver.name} ${s.solver.version} (${s.solver.backend}, ${s.solver.linearSolver}); composed residual ${e(s.composedResidualPu)} pu`,
     "",
@@ -196,8 +230,16 @@ export async function runEnapp(
     backend = { kind: "thread", solver };
     progress(`ENApp areas solve in this thread (${solver.identity.backend} Ipopt)`);
   } else {
+    // More threads than areas sit idle, more than cores only compete: cap the pool at both.
+    const cap = Math.max(1, Math.min(partition.areas.length, availableParallelism()));
+    const size = Math.min(workers ?? cap, cap);
+    if (workers !== undefined && workers > size) {
+      progress(
+        `--workers ${workers} capped at ${size} (${partition.areas.length} areas, ${availableParallelism()} CPUs)`,
+      );
+    }
     const { createSolverPool } = await import("../../solvers/ipopt/index.ts");
-    const pool = await createSolverPool(workers === undefined ? {} : { size: workers });
+    const pool = await createSolverPool({ size });
     backend = { kind: "pool", pool };
     close = () => pool.close();
     progress(`ENApp areas solve on ${pool.size} worker threads`);
@@ -213,13 +255,12 @@ export async function runEnapp(
 
 /** Write an ENApp run (and the centralized solve, for `both`) into a run directory, atomically. */
 export function writeEnappRun(
-  dir: string,
+  w: RunDirWriter,
   scenario: Scenario,
   enapp: EnappSolution,
   central?: MpopfSolution,
 ): string {
-  const w = new RunDirWriter(dir);
-  try {
+  {
     const files = runDirFiles({
       title: `${scenario.name}: ${central ? "MPCOPF vs MPDOPF" : "MPDOPF"} (${enapp.summary.partition})`,
       meta: [
@@ -242,9 +283,6 @@ export function writeEnappRun(
       enappOptions: enapp.options,
     });
     w.commit();
-  } catch (e) {
-    w.abort();
-    throw e;
   }
   return w.target;
 }
@@ -253,43 +291,59 @@ export function writeEnappRun(
 export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & EnappCliArgs>): Promise<void> {
   const progress = progressLogger(argv.quiet);
   const method = argv.method ?? "enapp";
+  const options = enappOptions(argv);
+  const ipopt = parseIpoptOptions(argv.ipopt);
+  const solver = await solverWithOptions(argv.solver, ipopt);
   progress(`loading case ${argv.case}`);
   const c = loadCase(argv.case);
+  checkHorizon(c, argv.horizon);
   const scenario = buildScenario(c, scenarioRequest(argv));
   const partition = pickPartition(c, argv.areas);
-  const options = enappOptions(argv);
   progress(
     `scenario ${scenario.name}: ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries; partition ${partition.name}: ${partition.areas.length} areas`,
   );
-  let central: MpopfSolution | undefined;
-  const solver = await createSolver(argv.solver);
-  if (method === "both") {
-    progress("solving the centralized MPOPF (MPCOPF)");
-    central = solveMpopf({ scenario }, solver, { ipopt: parseIpoptOptions(argv.ipopt) });
-    progress(`MPCOPF ${central.summary.status} in ${central.summary.solveSeconds.toFixed(3)} s`);
-  }
-  const enapp = await runEnapp(scenario, partition, solver, argv.workers, options, progress);
-  const s = enapp.summary;
-  progress(s.message);
-  const valid = enapp.valid && (central?.valid ?? true);
-  if (valid && argv.out) {
-    const dir = writeEnappRun(argv.out, scenario, enapp, central);
-    progress(`tables written to ${dir}`);
-  }
-  if (argv.json) {
-    process.stdout.write(`${JSON.stringify(central ? { mpcopf: central.summary, mpdopf: s } : s)}\n`);
-  } else {
-    if (central) process.stdout.write(`MPCOPF\n${formatSummary(central.summary)}\nMPDOPF (ENApp)\n`);
-    process.stdout.write(formatEnappSummary(s));
-    if (central) {
-      const t = table2(resultSet("MPCOPF", central.tables), resultSet("MPDOPF", enapp.tables), scenario.dtH);
-      process.stdout.write(`\n${renderTable(t).md}\n`);
+  const w = openOut(argv.out, c, method, argv.force);
+  try {
+    let central: MpopfSolution | undefined;
+    if (method === "both") {
+      progress("solving the centralized MPOPF (MPCOPF)");
+      central = solveMpopf({ scenario }, solver, { ipopt });
+      progress(`MPCOPF ${central.summary.status} in ${central.summary.solveSeconds.toFixed(3)} s`);
     }
-  }
-  if (!valid) {
-    const why = !enapp.valid
-      ? `ENApp ${s.status}: ${s.message}`
-      : `MPCOPF ${central!.summary.status}: ${central!.summary.message}`;
-    throw new ExitError(`no valid solution (${why})${argv.out ? `; nothing written to ${argv.out}` : ""}`, 1);
+    const enapp = await runEnapp(scenario, partition, solver, argv.workers, options, progress);
+    const s = enapp.summary;
+    progress(s.message);
+    const valid = enapp.valid && (central?.valid ?? true);
+    if (valid && w) progress(`tables written to ${writeEnappRun(w, scenario, enapp, central)}`);
+    if (argv.json) {
+      const e = publicSummary(s);
+      process.stdout.write(
+        `${JSON.stringify(central ? { mpcopf: publicSummary(central.summary), mpdopf: e } : e)}\n`,
+      );
+    } else {
+      if (central) process.stdout.write(`MPCOPF\n${formatSummary(central.summary)}\nMPDOPF (ENApp)\n`);
+      process.stdout.write(formatEnappSummary(s));
+      if (central && valid) {
+        const t = table2(
+          resultSet("MPCOPF", central.tables),
+          resultSet("MPDOPF", enapp.tables),
+          scenario.dtH,
+        );
+        process.stdout.write(`\n${renderTable(t).md}\n`);
+      } else if (central) {
+        process.stdout.write("\nTable II not shown: it compares two valid solutions.\n");
+      }
+    }
+    if (!valid) {
+      const why = !enapp.valid
+        ? `ENApp ${s.status}: ${s.message}`
+        : `MPCOPF ${central!.summary.status}: ${central!.summary.message}`;
+      throw new ExitError(
+        `no valid solution (${why})${argv.out ? `; nothing written to ${argv.out}` : ""}`,
+        1,
+      );
+    }
+  } finally {
+    w?.abort();
   }
 }

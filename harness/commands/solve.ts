@@ -1,12 +1,12 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase } from "../../models/case.ts";
-import { InputError } from "../../models/errors.ts";
+import { loadCase, type StudyCase } from "../../models/case.ts";
 import { buildScenario, type ScenarioRequest } from "../../models/scenario.ts";
 import type { ObjectiveKind, ReactiveLimits, TerminalCondition } from "../../models/types.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, type MpopfSummary, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
+import { numberOption, textOption } from "../options.ts";
 import { RunDirWriter } from "../run-dir.ts";
 import { type EnappCliArgs, enappCliOptions, solveEnappHandler } from "./solve-enapp.ts";
 
@@ -30,6 +30,7 @@ export interface SolveArgs extends EnappCliArgs {
   solver: "wasm" | "native";
   ipopt?: string[];
   out?: string;
+  force: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -40,17 +41,12 @@ export async function createSolver(backend: "wasm" | "native"): Promise<NlpSolve
   return backend === "native" ? ipopt.createNativeIpoptSolver() : await ipopt.createIpoptSolver();
 }
 
-/** Parse `key=value` Ipopt option overrides (numbers become numbers). */
+/** Parse `key=value` Ipopt option overrides (numbers become numbers); a malformed item is a usage error. */
 export function parseIpoptOptions(items: string[] = []): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const item of items) {
     const eq = item.indexOf("=");
-    if (eq <= 0) {
-      throw new InputError("bad-option", `expected key=value, got '${item}'`, {
-        element: "command line",
-        field: "ipopt",
-      });
-    }
+    if (eq <= 0) throw new ExitError(`--ipopt: expected key=value, got '${item}'`, 2);
     const key = item.slice(0, eq).trim();
     const raw = item.slice(eq + 1).trim();
     const num = Number(raw);
@@ -87,18 +83,52 @@ export function progressLogger(quiet: boolean): (msg: string) => void {
   };
 }
 
-/** Human-readable summary (stdout of `mpopf solve` without --json). */
+/** The result numbers of a summary: withheld (null) when the solve is not valid. */
+const RESULT_FIELDS = ["objective", "lossKw", "pSubsKw", "qSubsKvar", "costUsd", "peakKw"] as const;
+
+/** Printed when a solve is not valid, in place of its numbers. */
+export const WITHHELD =
+  "withheld: the solve did not produce a valid result, so the final iterate's numbers are not shown";
+
+/**
+ * A summary as mpopf prints and records it: for an invalid solve the result numbers (objective, loss,
+ * powers, cost, peak) are null and `result` says why, so that no number of an invalid point looks like a result.
+ */
+export function publicSummary<S extends { valid: boolean } & Record<(typeof RESULT_FIELDS)[number], number>>(
+  s: S,
+): Omit<S, (typeof RESULT_FIELDS)[number]> &
+  Record<(typeof RESULT_FIELDS)[number], number | null> & { result: string } {
+  if (s.valid) return { ...s, result: "valid" };
+  const out: Record<string, unknown> = { ...s, result: WITHHELD };
+  for (const k of RESULT_FIELDS) out[k] = null;
+  return out as ReturnType<typeof publicSummary<S>>;
+}
+
+/** Human-readable summary (stdout of `mpopf solve` without --json); an invalid solve shows no result numbers. */
 export function formatSummary(s: MpopfSummary): string {
   const f = (v: number, d = 2) => v.toFixed(d);
+  const solverLine = `solver          ${s.solver.name} ${s.solver.version} (${s.solver.backend}, ${s.solver.linearSolver}): ${s.iterations} iterations, ${f(s.solveSeconds, 3)} s (build ${f(s.buildSeconds, 3)} s)`;
+  const size = `size            ${s.variables} variables, ${s.constraints} constraints, T = ${s.T}`;
+  if (!s.valid) {
+    return [
+      `scenario        ${s.scenario}`,
+      `status          ${s.status}  (NOT a valid result)`,
+      `                ${s.message}`,
+      size,
+      `result          ${WITHHELD}`,
+      solverLine,
+      "",
+    ].join("\n");
+  }
   return [
     `scenario        ${s.scenario}`,
-    `status          ${s.status}${s.valid ? "" : "  (NOT a valid result)"}`,
+    `status          ${s.status}`,
     `objective       ${s.objectiveKind} = ${f(s.objective, 4)}`,
-    `size            ${s.variables} variables, ${s.constraints} constraints, T = ${s.T}`,
+    size,
     `line loss       ${f(s.lossKw)} kW (sum over periods)`,
     `substation      ${f(s.pSubsKw)} kW, ${f(s.qSubsKvar)} kVAr (sums), peak ${f(s.peakKw)} kW`,
     `cost            $${f(s.costUsd)}`,
-    `solver          ${s.solver.name} ${s.solver.version} (${s.solver.backend}, ${s.solver.linearSolver}): ${s.iterations} iterations, ${f(s.solveSeconds, 3)} s (build ${f(s.buildSeconds, 3)} s)`,
+    solverLine,
     `self-check      max residual ${s.maxResidualPu.toExponential(2)} pu, max bound violation ${s.maxViolationPu.toExponential(2)} pu, max simultaneous charge+discharge ${f(s.maxSimultaneousKw, 4)} kW`,
     "",
   ].join("\n");
@@ -107,47 +137,77 @@ export function formatSummary(s: MpopfSummary): string {
 const TABLE_NAMES: Array<keyof MpopfTables> = ["periods", "pv", "batteries", "buses", "branches"];
 
 /** Write the result tables (CSV and JSON), the summary and the solver record into a run directory, atomically. */
-export function writeSolution(dir: string, sol: MpopfSolution): string {
-  const w = new RunDirWriter(dir);
-  try {
-    for (const name of TABLE_NAMES) {
-      const t = sol.tables[name];
-      w.write(`${name}.csv`, `${t.toCSV()}\n`);
-      w.write(`${name}.json`, `${t.toJSON()}\n`);
-    }
-    w.writeJson("summary.json", sol.summary);
-    const { x: _x, g: _g, lambda: _l, zL: _zl, zU: _zu, ...record } = sol.result;
-    w.writeJson("solver.json", { ...record, check: sol.check, headPowerBound: sol.model.headPowerBound });
-    w.commit();
-  } catch (e) {
-    w.abort();
-    throw e;
+export function writeSolution(w: RunDirWriter, sol: MpopfSolution): string {
+  for (const name of TABLE_NAMES) {
+    const t = sol.tables[name];
+    w.write(`${name}.csv`, `${t.toCSV()}\n`);
+    w.write(`${name}.json`, `${t.toJSON()}\n`);
   }
+  w.writeJson("summary.json", sol.summary);
+  const { x: _x, g: _g, lambda: _l, zL: _zl, zU: _zu, ...record } = sol.result;
+  w.writeJson("solver.json", { ...record, check: sol.check, headPowerBound: sol.model.headPowerBound });
+  w.commit();
   return w.target;
+}
+
+/**
+ * Create the solver and check the Ipopt options before any work: an unknown option, a bad value or a refused
+ * option is a usage error (exit 2).
+ */
+export async function solverWithOptions(
+  backend: "wasm" | "native",
+  ipopt: Record<string, number | string>,
+): Promise<NlpSolver> {
+  const solver = await createSolver(backend);
+  const bad = solver.checkOptions?.(ipopt) ?? null;
+  if (bad) throw new ExitError(`--ipopt: ${bad}`, 2);
+  return solver;
+}
+
+/** Check --horizon against the case's profile points (a usage error, not a fault of the profile file). */
+export function checkHorizon(c: StudyCase, horizon: number | undefined): void {
+  if (horizon !== undefined && horizon > c.profiles.points) {
+    throw new ExitError(
+      `--horizon: must be at most ${c.profiles.points} (the number of profile points of case '${c.name}'), got ${horizon}`,
+      2,
+    );
+  }
+}
+
+/** Open the run directory named by --out before solving (checks the target, takes its lock), or null. */
+export function openOut(
+  out: string | undefined,
+  c: StudyCase,
+  kind: string,
+  force: boolean,
+): RunDirWriter | null {
+  return out === undefined ? null : new RunDirWriter(out, { kind, force, protect: [c.dir] });
 }
 
 /** The options that describe a study (case, horizon, objective, DERs, limits, prices) and the solver backend. */
 export function scenarioCliOptions<T>(y: Argv<T>) {
   return y
-    .option("case", {
-      type: "string",
-      default: "ieee123",
-      describe: "built-in case or folder with case.json",
-    })
-    .option("horizon", { type: "number", describe: "horizon T (hours; the middle T of the 24-h shapes)" })
+    .option("case", { ...textOption("case", "built-in case or folder with case.json"), default: "ieee123" })
+    .option(
+      "horizon",
+      numberOption("horizon", "horizon T (periods; the middle T of the case's profile points)", {
+        integer: true,
+        min: 1,
+      }),
+    )
     .option("objective", {
       choices: ["cost", "loss"] as const,
       describe: "substation energy cost or line losses",
     })
-    .option("pv", { type: "number", describe: "PV share of load buses (%)" })
-    .option("batt", { type: "number", describe: "battery share of load buses (%)" })
-    .option("peak-cap", { type: "number", describe: "substation peak cap (kW)" })
+    .option("pv", numberOption("pv", "PV share of load buses (%)", { min: 0, max: 100 }))
+    .option("batt", numberOption("batt", "battery share of load buses (%)", { min: 0, max: 100 }))
+    .option("peak-cap", numberOption("peak-cap", "substation peak cap (kW)", { min: 0, minExclusive: true }))
     .option("backfeed", {
       type: "boolean",
       describe: "allow reverse power flow at the substation (--no-backfeed forbids)",
     })
     .option("terminal", { choices: ["hard", "soft", "free"] as const, describe: "terminal SOC condition" })
-    .option("gamma", { type: "number", describe: "weight of the soft terminal penalty (per unit)" })
+    .option("gamma", numberOption("gamma", "weight of the soft terminal penalty (per unit)", { min: 0 }))
     .option("limits", {
       choices: ["rated", "available"] as const,
       describe: "reactive limits of PVs and batteries",
@@ -156,13 +216,10 @@ export function scenarioCliOptions<T>(y: Argv<T>) {
       type: "boolean",
       describe: "enforce line current limits where ampacities are given",
     })
-    .option("price", {
-      type: "string",
-      describe: "price series of the case (e.g. lmp-onoff, comed-20231110)",
-    })
-    .option("v-min", { type: "number", describe: "lower voltage limit (pu)" })
-    .option("v-max", { type: "number", describe: "upper voltage limit (pu)" })
-    .option("alpha", { type: "number", describe: "weight of the battery-loss (SCD) term" })
+    .option("price", textOption("price", "price series of the case (e.g. lmp-onoff, comed-20231110)"))
+    .option("v-min", numberOption("v-min", "lower voltage limit (pu)", { min: 0.5, max: 1.5 }))
+    .option("v-max", numberOption("v-max", "upper voltage limit (pu)", { min: 0.5, max: 1.5 }))
+    .option("alpha", numberOption("alpha", "weight of the battery-loss (SCD) term", { min: 0 }))
     .option("solver", {
       choices: ["wasm", "native"] as const,
       default: "wasm" as const,
@@ -182,9 +239,17 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
         array: true,
         describe: "Ipopt option override key=value (repeatable)",
       })
-      .option("out", {
-        type: "string",
-        describe: "directory for the result tables (CSV + JSON), written atomically",
+      .option(
+        "out",
+        textOption(
+          "out",
+          "run directory for the result tables (CSV + JSON), written atomically; replaces only an earlier mpopf run",
+        ),
+      )
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "allow --out to be an existing empty folder that mpopf did not write",
       })
       .option("json", { type: "boolean", default: false, describe: "print the summary as one JSON object" })
       .option("quiet", {
@@ -195,33 +260,39 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
   handler: async (argv: ArgumentsCamelCase<SolveArgs>) => {
     if (argv.method === "enapp" || argv.method === "both") return solveEnappHandler(argv);
     const progress = progressLogger(argv.quiet);
+    const ipopt = parseIpoptOptions(argv.ipopt);
+    progress(`starting the ${argv.solver} Ipopt solver`);
+    const solver = await solverWithOptions(argv.solver, ipopt);
     progress(`loading case ${argv.case}`);
     const c = loadCase(argv.case);
+    checkHorizon(c, argv.horizon);
     const scenario = buildScenario(c, scenarioRequest(argv));
     progress(
       `scenario ${scenario.name}: ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries, terminal ${scenario.options.terminal}, limits ${scenario.options.limits}`,
     );
-    progress(`starting the ${argv.solver} Ipopt solver`);
-    const solver = await createSolver(argv.solver);
-    progress("building and solving the MPOPF");
-    const sol = solveMpopf({ scenario }, solver, { ipopt: parseIpoptOptions(argv.ipopt) });
-    const s = sol.summary;
-    progress(
-      `${s.status} after ${s.iterations} iterations in ${s.solveSeconds.toFixed(3)} s (${s.variables} variables, ${s.constraints} constraints)`,
-    );
-    progress(
-      `self-check: max residual ${s.maxResidualPu.toExponential(2)} pu, max violation ${s.maxViolationPu.toExponential(2)} pu`,
-    );
-    if (sol.valid && argv.out) {
-      const dir = writeSolution(argv.out, sol);
-      progress(`tables written to ${dir}`);
-    }
-    process.stdout.write(argv.json ? `${JSON.stringify(s)}\n` : formatSummary(s));
-    if (!sol.valid) {
-      throw new ExitError(
-        `no valid solution (${s.status}): ${s.message}${argv.out ? `; nothing written to ${argv.out}` : ""}`,
-        1,
+    const w = openOut(argv.out, c, "solve", argv.force);
+    try {
+      progress("building and solving the MPOPF");
+      const sol = solveMpopf({ scenario }, solver, { ipopt });
+      const s = sol.summary;
+      progress(
+        `${s.status} after ${s.iterations} iterations in ${s.solveSeconds.toFixed(3)} s (${s.variables} variables, ${s.constraints} constraints)`,
       );
+      if (sol.valid) {
+        progress(
+          `self-check: max residual ${s.maxResidualPu.toExponential(2)} pu, max violation ${s.maxViolationPu.toExponential(2)} pu`,
+        );
+      }
+      if (sol.valid && w) progress(`tables written to ${writeSolution(w, sol)}`);
+      process.stdout.write(argv.json ? `${JSON.stringify(publicSummary(s))}\n` : formatSummary(s));
+      if (!sol.valid) {
+        throw new ExitError(
+          `no valid solution (${s.status}): ${s.message}${argv.out ? `; nothing written to ${argv.out}` : ""}`,
+          1,
+        );
+      }
+    } finally {
+      w?.abort();
     }
   },
 };

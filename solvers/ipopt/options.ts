@@ -35,6 +35,22 @@ export const IPOPT_INTEGER_OPTIONS: ReadonlySet<string> = new Set([
   "watchdog_trial_iter_max",
 ]);
 
+/**
+ * Options refused because they write or read files named by the caller (the tool never writes where the
+ * user did not ask for a run directory) or print documentation instead of solving.
+ */
+export const REFUSED_IPOPT_OPTIONS: Readonly<Record<string, string>> = {
+  output_file: "writes a file; Ipopt's console output (print_level > 0) goes to stderr instead",
+  option_file_name: "reads an options file; pass each option as key=value",
+  print_options_documentation: "prints the option documentation instead of solving",
+};
+
+/** The reason an option is refused, or null. */
+export function refusedOption(name: string): string | null {
+  const why = REFUSED_IPOPT_OPTIONS[name];
+  return why ? `option ${name} is not accepted: ${why}` : null;
+}
+
 /** Options every solve gets unless the caller sets them: quiet, no banner. */
 export const DEFAULT_IPOPT_OPTIONS: Readonly<Record<string, number | string>> = { print_level: 0, sb: "yes" };
 
@@ -57,7 +73,10 @@ export function prepareSolve(problem: NlpProblem, opts: NlpSolveOptions = {}): P
   const options: Record<string, number | string> = { ...DEFAULT_IPOPT_OPTIONS, ...(opts.ipopt ?? {}) };
   let optionError: string | null = null;
   for (const [k, v] of Object.entries(options)) {
-    if (typeof v === "number" && !Number.isFinite(v)) optionError ??= `option ${k}: value ${v} is not finite`;
+    const refused = refusedOption(k);
+    if (refused) optionError ??= refused;
+    else if (typeof v === "number" && !Number.isFinite(v))
+      optionError ??= `option ${k}: value ${v} is not finite`;
     else if (typeof v === "number" && IPOPT_INTEGER_OPTIONS.has(k) && !Number.isInteger(v))
       optionError ??= `option ${k}: Ipopt expects an integer, got ${v}`;
     else if (typeof v !== "number" && typeof v !== "string")

@@ -2,7 +2,7 @@
 import type { NlpProblem, NlpResult, NlpSolveOptions, NlpSolver, NlpSolverIdentity } from "../nlp/types.ts";
 import { validateNlpProblem } from "../nlp/validate.ts";
 import { buildIpoptWasmIfNeeded } from "./artifact.ts";
-import { asError, finiteBounds, prepareSolve } from "./options.ts";
+import { asError, finiteBounds, prepareSolve, refusedOption } from "./options.ts";
 import { ipoptStatus, isSuccess } from "./status.ts";
 import { type CompiledWasm, type IpoptWasmModule, instantiateIpopt } from "./wasm-module.ts";
 
@@ -176,6 +176,21 @@ class WasmIpoptSolver implements NlpSolver {
     }
   }
 
+  /** Check options in a throw-away Ipopt session (names, types, ranges, refused options) without solving. */
+  checkOptions(options: Record<string, number | string>): string | null {
+    for (const k of Object.keys(options)) {
+      const refused = refusedOption(k);
+      if (refused) return refused;
+    }
+    const session = this.mod._mp_new();
+    try {
+      const e = this.setOptions(session, options);
+      return e ? withIpoptText(e, this.messages(session)) : null;
+    } finally {
+      this.mod._mp_delete(session);
+    }
+  }
+
   /** Ipopt's captured error-level output of this session. */
   private messages(session: number): string {
     return this.mod.UTF8ToString(this.mod._mp_messages(session));
@@ -252,7 +267,7 @@ export interface CreateIpoptSolverOptions {
   precompiled?: CompiledWasm;
   /** Run a few small solves first so V8 has optimised the hot wasm code (default true). */
   warmUp?: boolean;
-  /** Where Ipopt's console output goes when print_level > 0 (default process.stdout). */
+  /** Where Ipopt's console output goes when print_level > 0 (default process.stderr). */
   print?: (line: string) => void;
   /** Build the artifact first when it is missing or stale (default true; see solvers/ipopt/build.ts). */
   build?: boolean;

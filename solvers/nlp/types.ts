@@ -124,6 +124,11 @@ export interface NlpResult {
 export interface NlpSolver {
   readonly identity: NlpSolverIdentity;
   solve(problem: NlpProblem, options?: NlpSolveOptions): NlpResult;
+  /**
+   * Check solver options without solving (unknown names, wrong types, values out of range, options the
+   * backend refuses): a message naming the first bad option, or null when all are accepted.
+   */
+  checkOptions?(options: Record<string, number | string>): string | null;
 }
 
 /**

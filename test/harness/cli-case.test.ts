@@ -57,18 +57,18 @@ describe("mpopf CLI: case show, errors, exit codes", () => {
 describe("run directories are written atomically", () => {
   it("leaves the previous run untouched when a run fails, and replaces it on commit", () => {
     const target = join(tmp, "run");
-    const a = new RunDirWriter(target);
+    const a = new RunDirWriter(target, { kind: "test" });
     a.write("a.txt", "first");
     a.commit();
-    const b = new RunDirWriter(target);
+    const b = new RunDirWriter(target, { kind: "test" });
     b.write("b.txt", "second");
     expect(readFileSync(join(target, "a.txt"), "utf8")).toBe("first");
     b.abort();
     expect(readdirSync(tmp).filter((f) => f.includes(".tmp-"))).toEqual([]);
     expect(existsSync(join(target, "b.txt"))).toBe(false);
-    const c = new RunDirWriter(target);
+    const c = new RunDirWriter(target, { kind: "test" });
     c.write("c.txt", "third");
     c.commit();
-    expect(readdirSync(target)).toEqual(["c.txt"]);
+    expect(readdirSync(target).sort()).toEqual([".mpopf-run.json", "c.txt"]);
   });
 });

@@ -32,7 +32,7 @@ describe.skipIf(!available)("report.html in headless Chromium", () => {
   it("shows every table and figure, with no console errors and no external requests", async () => {
     const run = join(OUT, "synthetic-run");
     rmSync(run, { recursive: true, force: true });
-    mkdirSync(run, { recursive: true });
+    mkdirSync(OUT, { recursive: true });
     writeSyntheticRunDir(run);
     const report = await buildReport(readRunDir(run));
     writeReportFiles(run, report);

@@ -5,8 +5,9 @@
  * line of the command; commands that only produce OpenDSS reports or plots are accepted and noted
  * in `warnings`.
  */
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { InputError, showToken } from "../../models/errors.ts";
+import { readInputBytes, readInputFile } from "../../models/files.ts";
 import { Circuit } from "./circuit.ts";
 import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
@@ -31,6 +32,13 @@ import { LexError, type Param, stripComment, tokenize, type ValueToken } from ".
 import type { EarthModel } from "./lineconstants.ts";
 import { type ControlMode, Solution, type SolveMode } from "./solution.ts";
 import { toBool, toInt, toNumber, toNumberArray, toSeconds, ValueError } from "./values.ts";
+
+/** Why a file could not be read, in a few words (the reader's own detail when it is an InputError). */
+function readCause(e: unknown): string {
+  if (e instanceof InputError) return e.detail;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code ?? "unreadable";
+}
 
 /** How the engine reads script and data files (a virtual file system may be supplied). */
 export interface DssEngineOptions {
@@ -414,8 +422,8 @@ export class DssEngine {
   private depth = 0;
 
   constructor(options: DssEngineOptions = {}) {
-    this.readFileImpl = options.readFile ?? ((p) => readFileSync(p, "utf8"));
-    this.readBytesImpl = options.readBytes ?? ((p) => new Uint8Array(readFileSync(p)));
+    this.readFileImpl = options.readFile ?? ((p) => readInputFile(p, "OpenDSS"));
+    this.readBytesImpl = options.readBytes ?? ((p) => new Uint8Array(readInputBytes(p, "OpenDSS data")));
     this.cwd = options.cwd ?? process.cwd();
   }
 
@@ -425,27 +433,49 @@ export class DssEngine {
    */
   text(commands: string, where = "<text>"): string {
     let result = "";
+    // a command (block) from outside starts with no aborted solution (OpenDSS Text.Command)
+    if (this.depth === 0) this.solutionAbort = false;
     this.runLines(commands.split(/\r?\n/), where, (r) => {
       result = r;
     });
     return result;
   }
 
-  /** Run script text whose first line is line `firstLine` of `file` (for messages). */
+  /**
+   * Run script text whose first line is line `firstLine` of `file` (for messages), each line as
+   * its own command from outside (as a caller that sends a commands file line by line: a solve
+   * aborted at MaxControlIter does not skip the next line).
+   */
   runText(text: string, file: string, firstLine = 1): void {
-    const lines = text.split(/\r?\n/);
-    const pad: string[] = new Array(Math.max(0, firstLine - 1)).fill("");
-    this.runLines(pad.concat(lines), file);
+    text.split(/\r?\n/).forEach((line, k) => {
+      if (this.depth === 0) this.solutionAbort = false;
+      this.runLines([line], file, undefined, firstLine + k);
+    });
   }
+
+  /**
+   * OpenDSS SolutionAbort: set when a solve ends at MaxControlIter with control actions pending.
+   * Until the next command from outside, the rest of the script being read is skipped (every
+   * enclosing Redirect/Compile), a daily run stops at that step, and a further Solve does nothing.
+   */
+  solutionAbort = false;
 
   /** Compile a deck: run the file and make its directory the current directory. */
   compile(path: string): void {
     this.text(`Compile "${path}"`, "<compile>");
   }
 
-  private runLines(lines: string[], file: string, onResult?: (r: string) => void): void {
+  private runLines(lines: string[], file: string, onResult?: (r: string) => void, firstLine = 1): void {
     let inBlock = false;
     for (let i = 0; i < lines.length; i++) {
+      if (this.solutionAbort) {
+        const rest = lines.slice(i).filter((l) => stripComment(l).trim() !== "").length;
+        if (rest > 0)
+          this.warnings.push(
+            `${file}:${i + firstLine}: solution aborted (MaxControlIter exceeded): the remaining ${rest} command line(s) of this file are skipped, as OpenDSS does`,
+          );
+        return;
+      }
       let line = lines[i]!;
       const trimmed = line.trim();
       if (inBlock) {
@@ -458,7 +488,7 @@ export class DssEngine {
       }
       line = stripComment(line).trim();
       if (line === "") continue;
-      this.loc = { file, line: i + 1 };
+      this.loc = { file, line: i + firstLine };
       const r = this.executeLine(line);
       if (r !== undefined) onResult?.(r);
     }
@@ -487,7 +517,7 @@ export class DssEngine {
       // Class.Name.Property=value
       const parts = first.name.split(".");
       if (parts.length < 3)
-        throw this.error("unknown-command", `unknown command '${first.name}=${first.value.text}'`);
+        throw this.error("unknown-command", `unknown command ${showToken(first.name)} (value not shown)`);
       const prop = parts.pop()!;
       const cls = parts.shift()!;
       const obj = this.findForEdit(`${cls}.${parts.join(".")}`);
@@ -496,7 +526,7 @@ export class DssEngine {
     }
     const verbText = first.value.text;
     const verb = findIn(COMMANDS, verbText);
-    if (verb === undefined) throw this.error("unknown-command", `unknown command '${verbText}'`);
+    if (verb === undefined) throw this.error("unknown-command", `unknown command ${showToken(verbText)}`);
     const rest = params.slice(1);
     switch (verb) {
       case "new":
@@ -606,8 +636,8 @@ export class DssEngine {
         const abs = isAbsolute(path) ? path : resolve(this.cwd, path);
         try {
           return this.readFileImpl(abs);
-        } catch {
-          throw new ValueError(`cannot read data file '${path}' (${abs})`);
+        } catch (e) {
+          throw new ValueError(`cannot read data file '${path}' (${abs}): ${readCause(e)}`);
         }
       },
       readDataBytes: (path) => {
@@ -882,8 +912,8 @@ export class DssEngine {
     let text: string;
     try {
       text = this.readFileImpl(abs);
-    } catch {
-      throw this.error("missing-file", `cannot read file '${name}' (${abs})`);
+    } catch (e) {
+      throw this.error("missing-file", `cannot read file '${name}' (${abs}): ${readCause(e)}`);
     }
     if (this.depth > 50)
       throw this.error("syntax", "Redirect/Compile nested too deeply (a file includes itself?)");
@@ -1071,6 +1101,12 @@ export class DssEngine {
 
   private cmdSolve(): void {
     const sol = this.requireSolution();
+    if (this.solutionAbort) {
+      this.warnings.push(
+        `${this.loc.file}:${this.loc.line}: Solve skipped: the solution was aborted (MaxControlIter exceeded) earlier in this command`,
+      );
+      return;
+    }
     const c = sol.circuit;
     if (c.vsources.length === 0) throw this.error("no-circuit", "no enabled voltage source");
     this.guard(() => {
@@ -1089,6 +1125,7 @@ export class DssEngine {
     }
     this.guard(() => sol.solve());
     if (sol.converged && sol.controlIterationsExceeded) {
+      this.solutionAbort = true;
       this.warnings.push(
         `${this.loc.file}:${this.loc.line}: maximum control iterations (${sol.maxControlIterations}) exceeded; control actions still pending`,
       );

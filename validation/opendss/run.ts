@@ -3,9 +3,9 @@
  * then either solve once or run each block of a steps file (blocks separated by a line `---`,
  * each ending with its own Solve) and collect results in the layout of `expected.json`.
  */
-import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { InputError } from "../../models/errors.ts";
+import { readInputFile } from "../../models/files.ts";
 import { DssEngine } from "./engine.ts";
 import { ENGINE_NAME } from "./identity.ts";
 
@@ -82,15 +82,16 @@ export function splitSteps(text: string): StepBlock[] {
 /** Compile, run commands, solve or step, and report. Throws DssError on bad input. */
 export function runDeck(opts: RunOptions): RunReport {
   const t0 = performance.now();
-  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, "utf8"));
+  const readFile = opts.readFile ?? ((p: string) => readInputFile(p, "OpenDSS"));
   const deck = resolve(opts.deck);
   // binary data files (sngfile/dblfile) are read from disk unless a reader was given
   const engine = new DssEngine({ cwd: dirname(deck), readFile, readBytes: opts.readBytes });
   opts.onEngine?.(engine);
   engine.text(`Compile "${deck}"`, "<command line>");
   const given = opts.commands ?? [];
+  // each line is its own command, as the reference's dss-run sends a commands file
   given.forEach((c, i) => {
-    engine.text(c, `--cmd ${i + 1}`);
+    engine.runText(c, `--cmd ${i + 1}`);
   });
   // comment-only and blank commands are not listed (as the reference's commands file reader)
   const commands = given.filter((c) => stripComment(c).trim() !== "");

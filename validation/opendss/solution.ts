@@ -485,6 +485,8 @@ export class Solution implements YPrimContext, ControlContext {
       this.incrementTime();
       this.solveSnap();
       this.endOfTimeStepCleanup();
+      // OpenDSS SolutionAbort: a step that ends at MaxControlIter stops the run at that step
+      if (this.converged && this.controlIterationsExceeded) break;
     }
   }
 

@@ -6,7 +6,7 @@
  * Hours whose power flow did not converge (or whose commands failed) are reported and never used:
  * they are left out of every maximum and of both sides of every horizon total.
  */
-import { InputError } from "../../models/errors.ts";
+import { InputError, jsonErrorLocation } from "../../models/errors.ts";
 import type { Network, Scenario } from "../../models/types.ts";
 import {
   checkSetpoints,
@@ -435,13 +435,77 @@ export function comparisonToJson(c: ReplayComparison): string {
   return `${JSON.stringify(c, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`;
 }
 
+/** Per-period series of a ReplaySeries, and the id list each per-element series is indexed by. */
+const SERIES_SHAPE: Record<keyof ReplaySeries, keyof ReplayComparison["ids"] | null> = {
+  pSubsKw: null,
+  qSubsKvar: null,
+  lossKw: null,
+  costUsd: null,
+  loadKw: null,
+  loadKvar: null,
+  capQKvar: null,
+  vPu: "buses",
+  pvPKw: "pvs",
+  pvQKvar: "pvs",
+  battPKw: "batteries",
+  battQKvar: "batteries",
+  battSocKwh: "batteries",
+};
+
+/**
+ * Check that a parsed comparison is complete and consistent: T periods in every per-period series, one value
+ * per bus / PV / battery in every per-element row. Throws an InputError naming the first field that is not.
+ */
+const ONE = {
+  buses: "bus",
+  pvs: "PV",
+  pvBuses: "PV",
+  batteries: "battery",
+  batteryBuses: "battery",
+} as const;
+
+function checkComparisonShape(c: ReplayComparison, file: string): void {
+  const bad = (field: string, detail: string) =>
+    new InputError("schema", `incomplete replay comparison: ${detail}`, { file, field });
+  if (!(Number.isInteger(c.T) && c.T >= 1))
+    throw bad("T", `T must be a whole number >= 1 (got ${String(c.T)})`);
+  const T = c.T;
+  const ids = c.ids;
+  if (typeof ids !== "object" || ids === null) throw bad("ids", "missing");
+  for (const k of ["buses", "pvs", "batteries"] as const) {
+    if (!Array.isArray(ids[k])) throw bad(`ids.${k}`, "missing");
+  }
+  const len = (v: unknown, n: number, field: string, what: string) => {
+    if (!Array.isArray(v)) throw bad(field, "missing");
+    if (v.length !== n) throw bad(field, `expected ${n} ${what}, found ${v.length}`);
+  };
+  len(c.hours, T, "hours", "periods (T)");
+  len(c.priceUsdPerKwh, T, "priceUsdPerKwh", "periods (T)");
+  for (const side of ["optimizer", "powerFlow"] as const) {
+    const s = c[side];
+    if (typeof s !== "object" || s === null) throw bad(side, "missing");
+    for (const [key, per] of Object.entries(SERIES_SHAPE) as Array<
+      [keyof ReplaySeries, keyof ReplayComparison["ids"] | null]
+    >) {
+      const v = s[key] as unknown[];
+      len(v, T, `${side}.${key}`, "periods (T)");
+      if (per) {
+        v.forEach((row, t) => {
+          len(row, ids[per].length, `${side}.${key}[${t}]`, `values (one per ${ONE[per]})`);
+        });
+      }
+    }
+  }
+}
+
 /** Parse a comparison written by `comparisonToJson` (null → NaN in the numeric series). */
 export function comparisonFromJson(text: string, file = "comparison.json"): ReplayComparison {
   let c: ReplayComparison;
   try {
     c = JSON.parse(text) as ReplayComparison;
   } catch (e) {
-    throw new InputError("parse", `not JSON: ${(e as Error).message}`, { file });
+    const loc = jsonErrorLocation(text, e);
+    throw new InputError("parse", loc.detail, { file, line: loc.line });
   }
   if (c?.format !== "mpopf-replay-comparison/1") {
     throw new InputError("schema", `not a replay comparison (format '${String(c?.format)}')`, {
@@ -449,6 +513,7 @@ export function comparisonFromJson(text: string, file = "comparison.json"): Repl
       field: "format",
     });
   }
+  checkComparisonShape(c, file);
   const fix = (s: ReplaySeries) => {
     for (const key of Object.keys(s) as Array<keyof ReplaySeries>) {
       const v = s[key] as unknown[];

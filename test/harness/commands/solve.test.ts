@@ -78,9 +78,10 @@ describe("mpopf solve", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("bad input is reported with its field and exit code 1", () => {
+  it("a horizon beyond the case's profile points is a usage error naming the option (exit 2)", () => {
     const r = mpopf("solve", "--horizon", "30");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--horizon: must be at most 24/);
     expect(r.err).toMatch(/horizon/);
     expect(r.err).not.toMatch(/at .*\.ts:\d+/);
   });

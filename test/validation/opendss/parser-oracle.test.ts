@@ -153,6 +153,23 @@ ${TAIL}Set LoadModel=Admittance
     },
   },
   {
+    name: "solution-abort",
+    files: {
+      "Master.dss": `${HEAD}
+New Transformer.reg phases=1 XHL=0.01 kVAs=[2000 2000] buses=[b.1 r.1] kVs=[7.2 7.2] %LoadLoss=0.01
+New RegControl.creg transformer=reg winding=2 vreg=126 band=0.2 ptratio=60 delay=15
+New Line.l1 bus1=r.1 bus2=c.1 phases=1 r1=0.5 x1=1 length=3 units=km
+New Load.a bus1=c.1 phases=1 kV=7.2 kW=800 kvar=300
+${TAIL}Set MaxControlIter=4
+solve
+! OpenDSS skips everything below: the solve above ends at MaxControlIter (SolutionAbort)
+New Load.after bus1=c.1 phases=1 kV=7.2 kW=500 kvar=100
+Set LoadMult=0.5
+solve
+`,
+    },
+  },
+  {
     name: "allocation",
     files: {
       "Master.dss": `${HEAD}
@@ -206,7 +223,8 @@ describe.skipIf(!ora.available)("script front end against the real OpenDSS", () 
   for (const c of CASES) {
     it(`${c.name}: same solution as the real engine`, () => {
       const o = out.get(c.name)!;
-      expect(o.oracle.errors).toEqual([]);
+      // reaching MaxControlIter is reported as an error by the real engine; it is a warning
+      expect(o.oracle.errors.filter((e) => !/max control iterations/i.test(e.description))).toEqual([]);
       process.stdout.write(
         `[parser-oracle ${c.name}] ${describeComparison(o.cmp)}\n${o.cmp.mismatches.slice(0, 12).join("\n")}\n`,
       );
@@ -292,6 +310,13 @@ describe.skipIf(!ora.available)("script front end against the real OpenDSS", () 
     expect(o.oracle.answers[1]!.trim()).toBe("5");
     expect((shapes.get("s6") as LoadShape).numPoints).toBe(num(o.oracle.answers[2]!));
     expect((shapes.get("s3") as LoadShape).pmult[1]).toBe(Math.fround(0.55));
+  });
+
+  it("solution-abort: the lines after a solve that ends at MaxControlIter are skipped, as in OpenDSS", () => {
+    const o = out.get("solution-abort")!;
+    expect(o.ours.result.elements!.Load!.map((e) => e.name)).toEqual(["a"]);
+    expect(o.ours.warnings.some((w) => w.includes("remaining 3 command line(s)"))).toBe(true);
+    expect(o.oracle.result.elements.Load.map((e: { name: string }) => e.name)).toEqual(["a"]);
   });
 
   it("allocation: Set AllocationFactors reaches every load; xfkVA, kVA and kWh specifications", () => {
