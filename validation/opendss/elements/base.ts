@@ -9,6 +9,7 @@
  */
 import { DssError, type ScriptLocation } from "../errors.ts";
 import type { ValueToken } from "../lexer.ts";
+import { allocF64, allocI32 } from "../pool.ts";
 import { toBool, toInt, toNumber, ValueError } from "../values.ts";
 
 /** What property setters may need from the engine. */
@@ -266,12 +267,12 @@ export abstract class CktElement extends DssObject {
   /** Allocate the per-conductor arrays for the present yorder (no-op when already sized). */
   ensureSized(): void {
     const n = this.yorder;
-    if (this.nodeRef.length !== n) this.nodeRef = new Int32Array(n);
+    if (this.nodeRef.length !== n) this.nodeRef = allocI32(n);
     if (this.yprim.length !== 2 * n * n) {
-      this.yprim = new Float64Array(2 * n * n);
-      this.yprimSeries = new Float64Array(2 * n * n);
+      this.yprim = allocF64(2 * n * n);
+      this.yprimSeries = allocF64(2 * n * n);
     }
-    if (this.iTerm.length !== 2 * n) this.iTerm = new Float64Array(2 * n);
+    if (this.iTerm.length !== 2 * n) this.iTerm = allocF64(2 * n);
   }
 
   /** Set the bus of terminal `t` (0-based). */

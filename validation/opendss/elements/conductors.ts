@@ -377,9 +377,22 @@ export class LineGeometry extends DssObject {
   /** Family of the whole calculation (the last cable type set). */
   family: "oh" | "cn" | "ts" = "oh";
   spacing: LineSpacing | null = null;
+  /**
+   * The last calculation, kept (as OpenDSS keeps its line-constants object) until the geometry
+   * is edited or asked for at another frequency or earth resistivity. Like OpenDSS, the earth
+   * model of the line that first asks is the one used for every line of this geometry.
+   */
+  private cache: { f: number; rho: number; m: LineMatrices } | null = null;
 
   get propDefs(): readonly PropDef<DssObject>[] {
     return GEOMETRY_PROPS as PropDef<DssObject>[];
+  }
+
+  /** Forget the cached calculation (any edit of the geometry). */
+  override endEdit(_cx: PropContext): void {
+    this.cache = null;
+    if (this.nPhases > this.nConds)
+      throw new ValueError(`${this.fullName}: nphases (${this.nPhases}) exceeds nconds (${this.nConds})`);
   }
 
   /** Number of conductors a line using this geometry has (phases only when reduced). */
@@ -441,16 +454,13 @@ export class LineGeometry extends DssObject {
     this.rho = other.rho;
   }
 
-  override endEdit(_cx: PropContext): void {
-    if (this.nPhases > this.nConds)
-      throw new ValueError(`${this.fullName}: nphases (${this.nPhases}) exceeds nconds (${this.nConds})`);
-  }
-
-  /** Z and Yc per metre at frequency f (Hz) with earth model `model`. */
+  /** Z and Yc per metre at frequency f (Hz) with earth model `model` (see `cache`). */
   constants(f: number, model: EarthModel): LineMatrices {
     if (this.nConds < 1) throw new ValueError(`${this.fullName}: nconds is not set`);
     if (this.nPhases < 1) throw new ValueError(`${this.fullName}: nphases is not set`);
-    return constantsOf(
+    const c = this.cache;
+    if (c && c.f === f && c.rho === this.rho) return c.m;
+    const m = constantsOf(
       this.fullName,
       this.wires,
       this.x,
@@ -463,6 +473,8 @@ export class LineGeometry extends DssObject {
       this.rho,
       model,
     );
+    this.cache = { f, rho: this.rho, m };
+    return m;
   }
 
   /** The state as `name=value` assignments (conductor by conductor), for the script writer. */

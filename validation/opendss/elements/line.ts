@@ -9,6 +9,7 @@
 import { invertInPlace, kronReduce } from "../complex.ts";
 import type { ValueToken } from "../lexer.ts";
 import type { EarthModel, LineMatrices } from "../lineconstants.ts";
+import { allocF64, reuseF64 } from "../pool.ts";
 import {
   convertLineUnits,
   type LengthUnit,
@@ -25,6 +26,7 @@ import {
   cktElementProps,
   DssObject,
   type ElementRole,
+  EMPTY_F64,
   inert,
   type PropContext,
   type PropDef,
@@ -301,6 +303,15 @@ export class Line extends CktElement {
    * change does not recompute them.
    */
   private zTotal: { f: number; m: LineMatrices } | null = null;
+  private zinvBuf: Float64Array = EMPTY_F64;
+  private shuntBuf: Float64Array = EMPTY_F64;
+
+  /** The branch form [A + S, −A; −A, A + S] of the primitive Y (A = Z⁻¹, S = half the shunt). */
+  private setBranch(a: Float64Array, s: Float64Array): void {
+    const b = this.branch;
+    if (b && b.a === a && b.s1 === s) return;
+    this.branch = { a, s1: s, s2: s };
+  }
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
@@ -323,8 +334,8 @@ export class Line extends CktElement {
       this.c0 = this.c1;
     }
     if (this.z.length !== 2 * n * n) {
-      this.z = new Float64Array(2 * n * n);
-      this.yc = new Float64Array(2 * n * n);
+      this.z = allocF64(2 * n * n);
+      this.yc = allocF64(2 * n * n);
     }
     fillFromSequence(this, n, this.z, this.yc, false);
     this.symComponentsChanged = false;
@@ -491,8 +502,10 @@ export class Line extends CktElement {
     this.nConds = this.nPhases;
     this.resize();
     if (!code.symComponents) {
-      this.z = new Float64Array(code.z);
-      this.yc = new Float64Array(code.yc);
+      this.z = allocF64(code.z.length);
+      this.z.set(code.z);
+      this.yc = allocF64(code.yc.length);
+      this.yc.set(code.yc);
     } else {
       this.recalcElementData();
     }
@@ -519,7 +532,7 @@ export class Line extends CktElement {
     const fm = ctx.frequency / this.baseFrequency;
     const kxg = this.xg / Math.log(658.5 * Math.sqrt(this.rho / this.baseFrequency));
     const xgmod = this.xg !== 0 ? 0.5 * kxg * Math.log(fm) : 0;
-    const zinv = new Float64Array(2 * n * n);
+    const zinv = (this.zinvBuf = reuseF64(this.zinvBuf, 2 * n * n));
     for (let k = 0; k < n * n; k++) {
       zinv[2 * k] = (this.z[2 * k]! + this.rg * (fm - 1)) * lm;
       zinv[2 * k + 1] = (this.z[2 * k + 1]! - xgmod) * lm * fm;
@@ -548,7 +561,7 @@ export class Line extends CktElement {
     }
     y.set(ys);
     for (let i = 0; i < m; i++) put(ys, i, i, 0, CAP_EPSILON_SIEMENS);
-    const shunt = new Float64Array(2 * n * n);
+    const shunt = (this.shuntBuf = reuseF64(this.shuntBuf, 2 * n * n));
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         const b = (this.yc[2 * (i * n + j) + 1]! * lm * fm) / 2;
@@ -557,7 +570,7 @@ export class Line extends CktElement {
         shunt[2 * (i * n + j) + 1] = b;
       }
     }
-    this.branch = { a: zinv, s1: shunt, s2: shunt };
+    this.setBranch(zinv, shunt);
     this.yprimInvalid = false;
   }
 
@@ -566,7 +579,8 @@ export class Line extends CktElement {
     const mats = this.constructionMatrices(ctx.frequency);
     const n = this.nPhases;
     const m = this.yorder;
-    const zinv = new Float64Array(mats.z);
+    const zinv = (this.zinvBuf = reuseF64(this.zinvBuf, mats.z.length));
+    zinv.set(mats.z);
     if (!invertInPlace(zinv, n)) {
       zinv.fill(0);
       for (let i = 0; i < n; i++) zinv[2 * (i * n + i)] = 1e-10;
@@ -591,7 +605,7 @@ export class Line extends CktElement {
     }
     y.set(ys);
     for (let i = 0; i < m; i++) put(ys, i, i, 0, CAP_EPSILON_SIEMENS);
-    const shunt = new Float64Array(2 * n * n);
+    const shunt = (this.shuntBuf = reuseF64(this.shuntBuf, 2 * n * n));
     for (let k = 0; k < n * n; k++) {
       shunt[2 * k] = mats.yc[2 * k]! / 2;
       shunt[2 * k + 1] = mats.yc[2 * k + 1]! / 2;
@@ -604,7 +618,7 @@ export class Line extends CktElement {
         put(y, i + n, j + n, re, im);
       }
     }
-    this.branch = { a: zinv, s1: shunt, s2: shunt };
+    this.setBranch(zinv, shunt);
     this.yprimInvalid = false;
   }
 }

@@ -5,7 +5,9 @@
  * present voltage. All models are written in load convention (current into the element), phase
  * by phase, for wye (phase to neutral conductor) or delta (phase to next phase) connection.
  */
+
 import type { ValueToken } from "../lexer.ts";
+import { allocF64 } from "../pool.ts";
 import { toInt, toNumber, ValueError } from "../values.ts";
 import {
   CktElement,
@@ -109,8 +111,8 @@ export abstract class PCElement extends CktElement {
     super.ensureSized();
     const n = this.yorder;
     if (this.injCurrent.length !== 2 * n) {
-      this.injCurrent = new Float64Array(2 * n);
-      this.vTerm = new Float64Array(2 * n);
+      this.injCurrent = allocF64(2 * n);
+      this.vTerm = allocF64(2 * n);
     }
   }
 

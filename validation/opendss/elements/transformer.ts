@@ -14,6 +14,7 @@
  */
 import { invertInPlace } from "../complex.ts";
 import type { ValueToken } from "../lexer.ts";
+import { allocI32, reuseF64 } from "../pool.ts";
 import { toBool, toInt, toNumber, toNumberArray, toStringArray, ValueError } from "../values.ts";
 import {
   CktElement,
@@ -118,6 +119,7 @@ export class Transformer extends CktElement {
   private cw: Float64Array = new Float64Array(0);
   /** Neutral admittance added at each wye winding's neutral conductor (interleaved per winding). */
   private yNeut: Float64Array = new Float64Array(0);
+  private zbBuf: Float64Array = new Float64Array(0);
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
@@ -206,7 +208,7 @@ export class Transformer extends CktElement {
   private setTermRef(): void {
     const W = this.numWindings;
     const nc = this.nConds;
-    const tr = new Int32Array(2 * W * this.nPhases);
+    const tr = this.termRef.length === 2 * W * this.nPhases ? this.termRef : allocI32(2 * W * this.nPhases);
     let k = 0;
     if (this.nPhases === 1) {
       for (let j = 0; j < W; j++) {
@@ -237,7 +239,7 @@ export class Transformer extends CktElement {
     const rMult = this.xrConst ? fm : 1;
     const zBase = 1 / (this.vaBase / this.nPhases);
     const m = W - 1;
-    const zb = new Float64Array(2 * m * m);
+    const zb = (this.zbBuf = reuseF64(this.zbBuf, 2 * m * m));
     for (let i = 0; i < m; i++) {
       zb[2 * (i * m + i)] = rMult * (w[0]!.rPu + w[i + 1]!.rPu) * zBase;
       zb[2 * (i * m + i) + 1] = fm * this.xsc[i]! * zBase;
@@ -261,7 +263,7 @@ export class Transformer extends CktElement {
       for (let i = 0; i < m; i++) zb[2 * (i * m + i)] = 1e-12;
     }
     // Y_1volt = Bᵀ·ZB⁻¹·B with B[r][0] = −1 and B[r][r+1] = 1
-    const y1 = new Float64Array(2 * W * W);
+    const y1 = reuseF64(this.y1, 2 * W * W);
     const b = (r: number, c: number): number => (c === 0 ? -1 : c === r + 1 ? 1 : 0);
     for (let i = 0; i < W; i++) {
       for (let j = 0; j < W; j++) {
@@ -282,16 +284,16 @@ export class Transformer extends CktElement {
       }
     }
     const n2 = 2 * W;
-    const yt = new Float64Array(2 * n2 * n2);
-    const ytNL = new Float64Array(2 * n2 * n2);
-    const c = new Float64Array(W);
+    const yt = reuseF64(this.yTerm, 2 * n2 * n2);
+    const ytNL = reuseF64(this.yTermNL, 2 * n2 * n2);
+    const c = reuseF64(this.cw, W);
     for (let i = 0; i < W; i++) {
       const tap = w[i]!.puTap === 0 ? 0.0001 : w[i]!.puTap;
       c[i] = 1 / (w[i]!.vBase * tap);
     }
     const nlRe = this.pctNoLoadLoss / 100 / zBase;
     const nlIm = -this.pctImag / 100 / zBase / fm;
-    const y1NL = new Float64Array(2 * W * W);
+    const y1NL = reuseF64(this.y1NL, 2 * W * W);
     y1NL[2 * (1 * W + 1)] = nlRe;
     y1NL[2 * (1 * W + 1) + 1] = nlIm;
     this.y1 = y1;
@@ -354,7 +356,7 @@ export class Transformer extends CktElement {
     this.scatterTerm(ys, this.yTerm);
     // neutral impedances of wye windings (series part); open neutrals get the anti-float adder
     const m = this.yorder;
-    const yn = new Float64Array(2 * this.numWindings);
+    const yn = (this.yNeut = reuseF64(this.yNeut, 2 * this.numWindings));
     for (let i = 0; i < this.numWindings; i++) {
       const wd = this.windings[i]!;
       if (wd.connection !== "wye") continue;
