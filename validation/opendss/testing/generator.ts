@@ -13,7 +13,7 @@
  */
 
 /** Version of the generator: changes whenever the same seed would give a different deck. */
-export const GENERATOR_VERSION = 7;
+export const GENERATOR_VERSION = 9;
 
 /** A generated deck: its files (the master is Master.dss) and the commands run after compiling. */
 export interface GeneratedDeck {
@@ -119,12 +119,23 @@ export function generateDeck(seed: number): GeneratedDeck {
       ["delta", "wye"],
     ]);
     const kva = d.pick([5000, 10000, 20000]);
-    lines.push(
-      `New Transformer.sub phases=3 windings=2 buses=[src, subbus] conns=[${conns.join(" ")}] kVs=[${srcKv} ${kv}] kVAs=[${kva} ${kva}]` +
-        ` XHL=${d.uniform(5, 10, 2)} %Rs=[${d.uniform(0.2, 1, 3)} ${d.uniform(0.2, 1, 3)}]${d.chance(0.5) ? " sub=yes" : ""}` +
-        `${d.chance(0.3) ? ` %noloadloss=${d.uniform(0.05, 0.3, 3)} %imag=${d.uniform(0.1, 1, 3)}` : ""}` +
-        `${d.chance(0.3) ? ` taps=[1 ${d.pick([0.975, 0.9875, 1.0125, 1.025])}]` : ""}`,
-    );
+    if (d.chance(0.25)) {
+      // a three-winding substation transformer with a loaded delta tertiary (grounded through its wye load)
+      lines.push(
+        `New Transformer.sub phases=3 windings=3 buses=[src subbus tert] conns=[${conns.join(" ")} delta] kVs=[${srcKv} ${kv} 4.16] kVAs=[${kva} ${kva} ${kva / 4}]` +
+          ` XHL=${d.uniform(5, 10, 2)} XHT=${d.uniform(12, 30, 2)} XLT=${d.uniform(8, 20, 2)} %Rs=[0.3 0.4 0.6]${d.chance(0.5) ? " LeadLag=lead" : ""}`,
+        `New Load.tert phases=3 bus1=tert kV=4.16 kW=${d.int(100, 800)} pf=0.9`,
+      );
+      kvBases.add(4.16);
+      count("tertiary");
+    } else
+      lines.push(
+        `New Transformer.sub phases=3 windings=2 buses=[src, subbus] conns=[${conns.join(" ")}] kVs=[${srcKv} ${kv}] kVAs=[${kva} ${kva}]` +
+          ` XHL=${d.uniform(5, 10, 2)} %Rs=[${d.uniform(0.2, 1, 3)} ${d.uniform(0.2, 1, 3)}]${d.chance(0.5) ? " sub=yes" : ""}` +
+          `${d.chance(0.3) ? ` %noloadloss=${d.uniform(0.05, 0.3, 3)} %imag=${d.uniform(0.1, 1, 3)}` : ""}` +
+          `${d.chance(0.3) ? ` taps=[1 ${d.pick([0.975, 0.9875, 1.0125, 1.025])}]` : ""}` +
+          `${d.chance(0.2) ? " XRConst=yes" : ""}${d.chance(0.2) ? " LeadLag=lead" : ""}`,
+      );
     head = "subbus";
     count("substation");
   }
@@ -213,9 +224,15 @@ export function generateDeck(seed: number): GeneratedDeck {
         nph > 1 || d.chance(0.5)
           ? ` r0=${fmt(r1 * d.uniform(1.5, 4))} x0=${fmt(x1 * d.uniform(2, 4))} c1=${d.uniform(0, 12, 3)} c0=${d.uniform(0, 6, 3)}`
           : "";
-      lines.push(
-        `New Line.${name} phases=${nph} bus1=${bus1} bus2=${bus2} r1=${r1} x1=${x1}${extra} length=${fmt(km, 5)} units=km`,
-      );
+      if (d.chance(0.15))
+        // positional buses and abbreviated names, as hand-written decks do
+        lines.push(
+          `New Line.${name} ${bus1} ${bus2} phas=${nph} r1=${r1} x1=${x1}${extra} len=${fmt(km, 5)} un=km`,
+        );
+      else
+        lines.push(
+          `New Line.${name} phases=${nph} bus1=${bus1} bus2=${bus2} r1=${r1} x1=${x1}${extra} length=${fmt(km, 5)} units=km`,
+        );
     }
     count("line");
   };
@@ -246,7 +263,8 @@ export function generateDeck(seed: number): GeneratedDeck {
           `New RegControl.creg${p} transformer=reg${p} winding=2 vreg=${vreg} band=${band} ptratio=${pt}` +
             (d.chance(0.4)
               ? ` CTprim=${d.pick([300, 600, 700])} R=${d.uniform(0, 6, 1)} X=${d.uniform(0, 12, 1)}`
-              : ""),
+              : "") +
+            (!bank && d.chance(0.5) ? ` PTphase=${d.pick(["1", "2", "3", "max", "min"])}` : ""),
         );
         count("regulator");
       }
@@ -297,6 +315,12 @@ export function generateDeck(seed: number): GeneratedDeck {
         lines.push(
           `New LoadShape.shape${s} npts=24 interval=1 mult=(file=shape${s}.csv${header ? " column=2 header=yes" : ""})`,
         );
+      } else if (s === 1 && d.chance(0.4)) {
+        // quarter-hour points, given as minutes or seconds
+        const q = Array.from({ length: 96 }, (_, k) => mult[Math.floor(k / 4)]!);
+        lines.push(
+          `New LoadShape.shape${s} npts=96 ${d.chance(0.5) ? "minterval=15" : "sinterval=900"} mult=[${q.join(" ")}]`,
+        );
       } else lines.push(`New LoadShape.shape${s} npts=24 interval=1 mult=[${mult.join(" ")}]`);
       shapes.push(`shape${s}`);
     }
@@ -339,7 +363,10 @@ export function generateDeck(seed: number): GeneratedDeck {
       spec = `phases=1 bus1=${b.name}${nodes(d.subset(b.phases, 2))} kV=${kv} conn=delta`;
     else spec = `phases=1 bus1=${b.name}.${d.pick(b.phases)} kV=${fmt(kv / SQRT3, 6)}`;
     const kwText = d.chance(0.15) ? `(${fmt(kw / 2, 3)} 2 *)` : fmt(kw, 3);
-    const vmin = d.chance(0.2) ? ` vminpu=${d.pick([0.85, 0.9, 0.7])}` : "";
+    const vmin =
+      (d.chance(0.2) ? ` vminpu=${d.pick([0.85, 0.9, 0.7])}` : "") +
+      (d.chance(0.1) ? " status=fixed" : "") +
+      (d.chance(0.1) ? ` Vlowpu=${d.pick([0.5, 0.6])}` : "");
     lines.push(`New Load.ld${nLoad++} ${spec} kW=${kwText}${q}${loadModel()}${shapeRef()}${vmin}`);
     count("load");
   }
@@ -490,12 +517,15 @@ export function generateDeck(seed: number): GeneratedDeck {
     }
   }
   lines.push(`Set VoltageBases=[${[...kvBases].sort((a, b) => b - a).join(" ")}]`, "CalcVoltageBases");
-  const commands = ["Set Tolerance=1e-10", "Set MaxIterations=100"];
+  // slowly converging decks (a loaded delta tertiary) need more than the reference decks' 100 iterations
+  const commands = ["Set Tolerance=1e-10", "Set MaxIterations=400"];
   if (d.chance(0.2)) commands.push(`Set LoadMult=${d.uniform(0.5, 1.3, 2)}`);
   if (d.chance(0.1)) commands.push("Set ControlMode=OFF");
   if (daily) {
     const start = d.int(0, 12);
-    commands.push(`Set Mode=Daily StepSize=1h Number=${d.int(1, 4)}`);
+    if (d.chance(0.3))
+      commands.push(`Set Mode=Daily StepSize=${d.pick(["15m", "900s", "0.25h"])} Number=${d.int(1, 8)}`);
+    else commands.push(`Set Mode=Daily StepSize=1h Number=${d.int(1, 4)}`);
     if (start > 0) commands.push(`Set Hour=${start}`);
   }
   const summary =
