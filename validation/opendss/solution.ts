@@ -22,8 +22,8 @@ import { SingularMatrixError, SparseLU } from "./sparse.ts";
 
 const SQRT3 = Math.sqrt(3);
 
-/** Solution modes supported. */
-export type SolveMode = "snapshot" | "daily";
+/** Solution modes supported: snapshot power flow, daily time series, and a direct (admittance-only) solve. */
+export type SolveMode = "snapshot" | "daily" | "direct";
 
 /** Control modes supported: STATIC (OpenDSS's default) and OFF. */
 export type ControlMode = "static" | "off";
@@ -54,6 +54,8 @@ export class Solution implements YPrimContext, ControlContext {
   controlIterationsExceeded = false;
   loadMult = 1;
   genMult = 1;
+  /** PowerFlow: the iterative solution; Admittance: every solve is one direct solve of Y. */
+  loadModel: "powerflow" | "admittance" = "powerflow";
   intervalHrs = 1;
   /** Node voltages (V), interleaved, index = node (0 = ground). */
   V: Float64Array = new Float64Array(2);
@@ -79,7 +81,7 @@ export class Solution implements YPrimContext, ControlContext {
   private res: Float64Array = new Float64Array(0);
   private elScratch: Float64Array = new Float64Array(64);
   /** What produced the present voltages: a power flow, the zero-load snapshot, or nothing yet. */
-  lastSolveKind: "none" | "zeroload" | "pflow" = "none";
+  lastSolveKind: "none" | "zeroload" | "pflow" | "direct" = "none";
 
   constructor(circuit: Circuit, frequency: number) {
     this.circuit = circuit;
@@ -130,7 +132,7 @@ export class Solution implements YPrimContext, ControlContext {
       allocateVI = true;
     }
     for (const el of c.elements) {
-      if (el.yprimInvalid || el.recalcAlways) el.calcYPrim(this);
+      if (el.yprimInvalid || el.recalcAlways) el.updateYPrim(this);
     }
     const lu = series ? this.Yseries! : this.Y!;
     c.assemble(lu, series);
@@ -411,6 +413,10 @@ export class Solution implements YPrimContext, ControlContext {
   }
 
   private solveCircuit(): void {
+    if (this.loadModel === "admittance") {
+      this.solveDirect();
+      return;
+    }
     if (this.circuit.systemYChanged || this.circuit.busesChanged) this.buildYMatrix(false, true);
     this.doPflowSolution();
   }
@@ -479,6 +485,8 @@ export class Solution implements YPrimContext, ControlContext {
       this.incrementTime();
       this.solveSnap();
       this.endOfTimeStepCleanup();
+      // OpenDSS SolutionAbort: a step that ends at MaxControlIter stops the run at that step
+      if (this.converged && this.controlIterationsExceeded) break;
     }
   }
 
@@ -492,9 +500,29 @@ export class Solution implements YPrimContext, ControlContext {
     }
   }
 
+  /**
+   * OpenDSS SolveDirect (mode=Direct): one solution of the whole Y with the source injections only,
+   * every power-conversion element acting through its admittance; one iteration, converged.
+   * The control loop is not run (the control iteration count keeps its last value).
+   */
+  solveDirect(): void {
+    this.loadsNeedUpdating = true;
+    this.solutionCount++;
+    if (this.circuit.systemYChanged || this.circuit.busesChanged) this.buildYMatrix(false, true);
+    if (this.voltageBaseChanged) this.initializeNodeVbase();
+    this.zeroInjCurr();
+    this.getSourceInjCurrents();
+    this.solveSystem();
+    this.converged = true;
+    this.isSolved = true;
+    this.iteration = 1;
+    this.lastSolveKind = "direct";
+  }
+
   /** Solve in the present mode. */
   solve(): void {
     if (this.mode === "daily") this.solveDaily();
+    else if (this.mode === "direct") this.solveDirect();
     else this.solveSnap();
   }
 }
