@@ -38,15 +38,9 @@ interface ParsedBus {
   nodes: number[];
 }
 
-/** Parsed bus specifications per element and terminal, reused while spec and layout are unchanged. */
-const PARSED = new WeakMap<CktElement, ParsedBus[]>();
-
+/** Parsed bus specification of terminal t, reused while the spec and the layout are unchanged. */
 function parsedBusOf(el: CktElement, t: number): ParsedBus {
-  let list = PARSED.get(el);
-  if (!list) {
-    list = [];
-    PARSED.set(el, list);
-  }
+  const list = (el.parsedBuses ??= []) as ParsedBus[];
   const spec = el.busSpec[t]!;
   const hit = list[t];
   if (hit && hit.spec === spec && hit.nPhases === el.nPhases && hit.nConds === el.nConds) return hit;
@@ -80,7 +74,7 @@ export class Circuit {
   /** Some primitive Y changed: rebuild the system Y before the next solution. */
   systemYChanged = true;
   /** Where each bus name was first used (for messages). */
-  readonly busFirstUse = new Map<string, string>();
+  private readonly busFirstElement = new Map<string, CktElement>();
   // assembly structures (valid after renumber())
   sym: SparseSymbolic | null = null;
   /** Per element (by index in `elements`): slot of each Yprim entry, -1 for ground rows/columns. */
@@ -88,6 +82,13 @@ export class Circuit {
 
   constructor(name: string) {
     this.name = name.toLowerCase();
+  }
+
+  /** Where a bus name was first used: "file:line (Class.name)" of the element, for messages. */
+  busFirstUse(bus: string): string | undefined {
+    const el = this.busFirstElement.get(bus);
+    if (!el) return undefined;
+    return el.definedAt ? `${el.definedAt.file}:${el.definedAt.line} (${el.fullName})` : el.fullName;
   }
 
   /** Add an element (creation order matters for node numbering). */
@@ -203,12 +204,7 @@ export class Circuit {
           };
           this.busMap.set(parsed.bus, bus);
           this.buses.push(bus);
-          if (!this.busFirstUse.has(parsed.bus)) {
-            this.busFirstUse.set(
-              parsed.bus,
-              el.definedAt ? `${el.definedAt.file}:${el.definedAt.line} (${el.fullName})` : el.fullName,
-            );
-          }
+          if (!this.busFirstElement.has(parsed.bus)) this.busFirstElement.set(parsed.bus, el);
         }
         const nodes = parsed.nodes;
         const ref = el.nodeRef;
@@ -313,7 +309,7 @@ export class Circuit {
     for (let i = 0; i < n; i++) if (!seen[i]) dead.add(this.buses[this.nodeBus[i + 1]!]!.name);
     if (dead.size > 0) {
       const list = [...dead];
-      const first = this.busFirstUse.get(list[0]!) ?? "";
+      const first = this.busFirstUse(list[0]!) ?? "";
       throw new DssError(
         "island",
         `island: ${list.length} bus(es) have no path to a voltage source: ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", ..." : ""}` +

@@ -1114,7 +1114,7 @@ export class DssEngine {
     });
     for (const b of c.buses) {
       if (b.refs.length > 0 && !(b.kvBase > 0)) {
-        const first = c.busFirstUse.get(b.name);
+        const first = c.busFirstUse(b.name);
         throw this.error(
           "no-voltage-base",
           `bus '${b.name}' has no voltage base${first ? ` (first used at ${first})` : ""}: set VoltageBases and run CalcVoltageBases (or SetkVBase) before Solve`,

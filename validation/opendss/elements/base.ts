@@ -233,6 +233,8 @@ export abstract class CktElement extends DssObject {
    * primitive Y (OpenDSS DoYprimCalcs).
    */
   openConductors: Uint8Array | null = null;
+  /** The circuit's parse of busSpec per terminal (kept while spec and layout are unchanged). */
+  parsedBuses: unknown[] | null = null;
 
   constructor(name: string, baseFrequency: number) {
     super(name);
@@ -417,15 +419,33 @@ export function parseBusSpec(
   nPhases: number,
   nConds: number,
 ): { bus: string; nodes: number[] } {
-  const parts = spec.split(".");
-  const bus = parts[0]!;
-  const nodes: number[] = [];
-  for (let i = 0; i < nConds; i++) nodes.push(i < nPhases ? i + 1 : 0);
-  for (let i = 1; i < parts.length && i - 1 < nConds; i++) {
-    const t = parts[i]!.trim();
-    if (t === "") continue;
-    if (!/^\d+$/.test(t)) throw new ValueError(`bad node number '${t}' in bus '${spec}'`);
-    nodes[i - 1] = Number(t);
+  const dot = spec.indexOf(".");
+  const bus = dot < 0 ? spec : spec.slice(0, dot);
+  const nodes: number[] = new Array(nConds);
+  for (let i = 0; i < nConds; i++) nodes[i] = i < nPhases ? i + 1 : 0;
+  if (dot < 0) return { bus, nodes };
+  // node numbers after the name: digits, blanks around them allowed, an empty one keeps the default
+  let k = 0;
+  let i = dot + 1;
+  const n = spec.length;
+  while (k < nConds && i <= n) {
+    let j = i;
+    while (j < n && spec.charCodeAt(j) !== 46) j++;
+    let a = i;
+    let b = j;
+    while (a < b && spec.charCodeAt(a) === 32) a++;
+    while (b > a && spec.charCodeAt(b - 1) === 32) b--;
+    if (b > a) {
+      let v = 0;
+      for (let c = a; c < b; c++) {
+        const d = spec.charCodeAt(c) - 48;
+        if (d < 0 || d > 9) throw new ValueError(`bad node number '${spec.slice(a, b)}' in bus '${spec}'`);
+        v = v * 10 + d;
+      }
+      nodes[k] = v;
+    }
+    k++;
+    i = j + 1;
   }
   return { bus, nodes };
 }

@@ -302,7 +302,7 @@ export class Line extends CktElement {
    * computed for. Like OpenDSS, only a new construction clears it: a later length or units
    * change does not recompute them.
    */
-  private zTotal: { f: number; m: LineMatrices } | null = null;
+  private zTotal: { f: number; m: LineMatrices; k: number } | null = null;
   private zinvBuf: Float64Array = EMPTY_F64;
   private shuntBuf: Float64Array = EMPTY_F64;
 
@@ -431,9 +431,12 @@ export class Line extends CktElement {
     this.yprimInvalid = true;
   }
 
-  /** Total Z and Yc of a geometry or spacing line at frequency f (cached per frequency). */
-  private constructionMatrices(f: number): LineMatrices {
-    if (this.zTotal && this.zTotal.f === f) return this.zTotal.m;
+  /**
+   * Z and Yc per metre of a geometry or spacing line at frequency f, and the length factor
+   * (metres) to apply, cached per frequency.
+   */
+  private constructionMatrices(f: number): { m: LineMatrices; k: number } {
+    if (this.zTotal && this.zTotal.f === f) return this.zTotal;
     let m: LineMatrices;
     if (this.geometry) m = this.geometry.constants(f, this.earthModel);
     else {
@@ -459,11 +462,8 @@ export class Line extends CktElement {
         `${this.fullName}: the construction gives ${m.n} conductors; the line has ${this.nPhases}`,
       );
     const k = toMeters(this.lengthUnits === "none" ? null : this.lengthUnits) * this.len;
-    const z = m.z.map((x) => x * k);
-    const yc = m.yc.map((x) => x * k);
-    const total = { n: m.n, z, yc };
-    this.zTotal = { f, m: total };
-    return total;
+    this.zTotal = { f, m, k };
+    return this.zTotal;
   }
 
   /** Impedances given directly: forget the line code and assume the length units match. */
@@ -576,11 +576,11 @@ export class Line extends CktElement {
 
   /** Primitive Y of a geometry or spacing line: Z and Yc are totals at the solution frequency. */
   private calcYPrimConstruction(ctx: YPrimContext): void {
-    const mats = this.constructionMatrices(ctx.frequency);
+    const { m: mats, k: len } = this.constructionMatrices(ctx.frequency);
     const n = this.nPhases;
     const m = this.yorder;
     const zinv = (this.zinvBuf = reuseF64(this.zinvBuf, mats.z.length));
-    zinv.set(mats.z);
+    for (let i = 0; i < zinv.length; i++) zinv[i] = mats.z[i]! * len;
     if (!invertInPlace(zinv, n)) {
       zinv.fill(0);
       for (let i = 0; i < n; i++) zinv[2 * (i * n + i)] = 1e-10;
@@ -607,8 +607,8 @@ export class Line extends CktElement {
     for (let i = 0; i < m; i++) put(ys, i, i, 0, CAP_EPSILON_SIEMENS);
     const shunt = (this.shuntBuf = reuseF64(this.shuntBuf, 2 * n * n));
     for (let k = 0; k < n * n; k++) {
-      shunt[2 * k] = mats.yc[2 * k]! / 2;
-      shunt[2 * k + 1] = mats.yc[2 * k + 1]! / 2;
+      shunt[2 * k] = (mats.yc[2 * k]! * len) / 2;
+      shunt[2 * k + 1] = (mats.yc[2 * k + 1]! * len) / 2;
     }
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
