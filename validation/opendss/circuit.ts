@@ -29,27 +29,6 @@ export interface Bus {
   kvBase: number;
 }
 
-/** A bus specification parsed for an element's layout. */
-interface ParsedBus {
-  spec: string;
-  nPhases: number;
-  nConds: number;
-  bus: string;
-  nodes: number[];
-}
-
-/** Parsed bus specification of terminal t, reused while the spec and the layout are unchanged. */
-function parsedBusOf(el: CktElement, t: number): ParsedBus {
-  const list = (el.parsedBuses ??= []) as ParsedBus[];
-  const spec = el.busSpec[t]!;
-  const hit = list[t];
-  if (hit && hit.spec === spec && hit.nPhases === el.nPhases && hit.nConds === el.nConds) return hit;
-  const p = parseBusSpec(spec, el.nPhases, el.nConds);
-  const out: ParsedBus = { spec, nPhases: el.nPhases, nConds: el.nConds, bus: p.bus, nodes: p.nodes };
-  list[t] = out;
-  return out;
-}
-
 const NO_SCATTER = new Int32Array(0);
 
 /** OpenDSS's default list of legal voltage bases (kV line-to-line). */
@@ -180,9 +159,9 @@ export class Circuit {
       if (!el.enabled) continue;
       const nc = el.nConds;
       for (let t = 0; t < el.nTerms; t++) {
-        let parsed: ParsedBus;
+        let parsed: { bus: string; nodes: number[] };
         try {
-          parsed = parsedBusOf(el, t);
+          parsed = parseBusSpec(el.busSpec[t]!, el.nPhases, nc);
         } catch (e) {
           if (e instanceof ValueError) {
             throw new DssError("bad-value", `${el.fullName}: ${e.message}`, {

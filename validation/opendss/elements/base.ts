@@ -233,8 +233,6 @@ export abstract class CktElement extends DssObject {
    * primitive Y (OpenDSS DoYprimCalcs).
    */
   openConductors: Uint8Array | null = null;
-  /** The circuit's parse of busSpec per terminal (kept while spec and layout are unchanged). */
-  parsedBuses: unknown[] | null = null;
 
   constructor(name: string, baseFrequency: number) {
     super(name);
