@@ -198,3 +198,23 @@ describe.skipIf(!ref.available)(
     );
   },
 );
+
+describe.skipIf(!ref.available)("the North American LV case with its network protectors", () => {
+  const { oracle, available } = ref.available ? oracleForTests() : { oracle: null, available: false };
+  it.skipIf(!available)(
+    "redirecting network_protectors.dss (68 directional relays, accepted and ignored) and energy_meters.dss changes nothing, as in the real engine",
+    () => {
+      const deck = join(ref.dir, "LVTestCaseNorthAmerican", "Master.dss");
+      const commands = [...TOL_COMMANDS, "Redirect network_protectors.dss", "Redirect energy_meters.dss"];
+      const [r] = runOracle(oracle!, [{ deck, commands }]);
+      expect(r!.errors).toEqual([]);
+      const report = runDeck({ deck, commands });
+      expect(report.warnings.join("\n")).toMatch(/ignored \(no effect on a power flow\): 68 Relay/);
+      const c = compareSnapshots(report.result, r!.result);
+      expect(c.mismatches).toEqual([]);
+      // the protectors did not operate in the real engine either: same result as without them
+      const plain = expected({ folder: "LVTestCaseNorthAmerican", master: "" }).result;
+      expect(r!.result.total_power_kw).toBeCloseTo(plain.total_power_kw, 6);
+    },
+  );
+});
