@@ -412,6 +412,8 @@ export class DssEngine {
   defaultBaseFrequency = 60;
   /** Earth model given to lines created from now on (Set EarthModel; Deri after Clear). */
   defaultEarthModel: EarthModel = "deri";
+  /** OpenDSS's ActiveEarthModel: not reset by Clear (see YPrimContext.earth). */
+  private readonly earthState: { active: EarthModel } = { active: "deri" };
   cwd: string;
   private readonly readFileImpl: (path: string) => string;
   private readonly readBytesImpl: (path: string) => Uint8Array;
@@ -683,7 +685,7 @@ export class DssEngine {
       this.clearCircuitOnly();
       const circuit = new Circuit(name);
       this.circuit = circuit;
-      this.solution = new Solution(circuit, this.defaultBaseFrequency);
+      this.solution = new Solution(circuit, this.defaultBaseFrequency, this.earthState);
       const src = new Vsource("source", this.defaultBaseFrequency);
       src.definedAt = { ...this.loc };
       circuit.add(src);

@@ -9,6 +9,7 @@
  */
 import { DssError, type ScriptLocation } from "../errors.ts";
 import type { ValueToken } from "../lexer.ts";
+import type { EarthModel } from "../lineconstants.ts";
 import { allocF64, allocI32 } from "../pool.ts";
 import { toBool, toInt, toNumber, ValueError } from "../values.ts";
 
@@ -395,6 +396,12 @@ export interface YPrimContext {
   dblHour: number;
   loadMult: number;
   genMult: number;
+  /**
+   * OpenDSS's ActiveEarthModel: the earth model of the last line whose impedances were computed
+   * from a geometry or spacing, kept by the engine across circuits (Deri at start). A spacing
+   * line computes its constants with it before setting its own (see elements/line.ts).
+   */
+  earth?: { active: EarthModel };
 }
 
 /** Write a diagonal-only copy of `full` scaled by `s` into `series` (OpenDSS's dummy series Y of shunt elements). */

@@ -435,11 +435,16 @@ export class Line extends CktElement {
    * Z and Yc per metre of a geometry or spacing line at frequency f, and the length factor
    * (metres) to apply, cached per frequency.
    */
-  private constructionMatrices(f: number): { m: LineMatrices; k: number } {
+  private constructionMatrices(
+    f: number,
+    earth: { active: EarthModel } = { active: this.earthModel },
+  ): { m: LineMatrices; k: number } {
     if (this.zTotal && this.zTotal.f === f) return this.zTotal;
     let m: LineMatrices;
-    if (this.geometry) m = this.geometry.constants(f, this.earthModel);
-    else {
+    if (this.geometry) {
+      earth.active = this.earthModel;
+      m = this.geometry.constants(f, this.earthModel);
+    } else {
       const s = this.spacing!;
       const wires = this.wireData!;
       const units = wires.map(() => s.units);
@@ -454,8 +459,12 @@ export class Line extends CktElement {
         s.nConds > s.nPhases,
         f,
         this.rhoSpecified ? this.rho : 100,
-        this.earthModel,
+        // OpenDSS computes a spacing line's constants when it loads the conductors, with the
+        // earth model the previous geometry or spacing line left active; only an earth
+        // resistivity other than 100 Ω·m makes it compute them again with the line's own model.
+        this.rhoSpecified && this.rho !== 100 ? this.earthModel : earth.active,
       );
+      earth.active = this.earthModel;
     }
     if (m.n !== this.nPhases)
       throw new ValueError(
@@ -576,7 +585,7 @@ export class Line extends CktElement {
 
   /** Primitive Y of a geometry or spacing line: Z and Yc are totals at the solution frequency. */
   private calcYPrimConstruction(ctx: YPrimContext): void {
-    const { m: mats, k: len } = this.constructionMatrices(ctx.frequency);
+    const { m: mats, k: len } = this.constructionMatrices(ctx.frequency, ctx.earth);
     const n = this.nPhases;
     const m = this.yorder;
     const zinv = (this.zinvBuf = reuseF64(this.zinvBuf, mats.z.length));
