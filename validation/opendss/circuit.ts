@@ -29,33 +29,6 @@ export interface Bus {
   kvBase: number;
 }
 
-/** A bus specification parsed for an element's layout. */
-interface ParsedBus {
-  spec: string;
-  nPhases: number;
-  nConds: number;
-  bus: string;
-  nodes: number[];
-}
-
-/** Parsed bus specifications per element and terminal, reused while spec and layout are unchanged. */
-const PARSED = new WeakMap<CktElement, ParsedBus[]>();
-
-function parsedBusOf(el: CktElement, t: number): ParsedBus {
-  let list = PARSED.get(el);
-  if (!list) {
-    list = [];
-    PARSED.set(el, list);
-  }
-  const spec = el.busSpec[t]!;
-  const hit = list[t];
-  if (hit && hit.spec === spec && hit.nPhases === el.nPhases && hit.nConds === el.nConds) return hit;
-  const p = parseBusSpec(spec, el.nPhases, el.nConds);
-  const out: ParsedBus = { spec, nPhases: el.nPhases, nConds: el.nConds, bus: p.bus, nodes: p.nodes };
-  list[t] = out;
-  return out;
-}
-
 const NO_SCATTER = new Int32Array(0);
 
 /** OpenDSS's default list of legal voltage bases (kV line-to-line). */
@@ -80,7 +53,7 @@ export class Circuit {
   /** Some primitive Y changed: rebuild the system Y before the next solution. */
   systemYChanged = true;
   /** Where each bus name was first used (for messages). */
-  readonly busFirstUse = new Map<string, string>();
+  private readonly busFirstElement = new Map<string, CktElement>();
   // assembly structures (valid after renumber())
   sym: SparseSymbolic | null = null;
   /** Per element (by index in `elements`): slot of each Yprim entry, -1 for ground rows/columns. */
@@ -88,6 +61,13 @@ export class Circuit {
 
   constructor(name: string) {
     this.name = name.toLowerCase();
+  }
+
+  /** Where a bus name was first used: "file:line (Class.name)" of the element, for messages. */
+  busFirstUse(bus: string): string | undefined {
+    const el = this.busFirstElement.get(bus);
+    if (!el) return undefined;
+    return el.definedAt ? `${el.definedAt.file}:${el.definedAt.line} (${el.fullName})` : el.fullName;
   }
 
   /** Add an element (creation order matters for node numbering). */
@@ -179,9 +159,9 @@ export class Circuit {
       if (!el.enabled) continue;
       const nc = el.nConds;
       for (let t = 0; t < el.nTerms; t++) {
-        let parsed: ParsedBus;
+        let parsed: { bus: string; nodes: number[] };
         try {
-          parsed = parsedBusOf(el, t);
+          parsed = parseBusSpec(el.busSpec[t]!, el.nPhases, nc);
         } catch (e) {
           if (e instanceof ValueError) {
             throw new DssError("bad-value", `${el.fullName}: ${e.message}`, {
@@ -203,12 +183,7 @@ export class Circuit {
           };
           this.busMap.set(parsed.bus, bus);
           this.buses.push(bus);
-          if (!this.busFirstUse.has(parsed.bus)) {
-            this.busFirstUse.set(
-              parsed.bus,
-              el.definedAt ? `${el.definedAt.file}:${el.definedAt.line} (${el.fullName})` : el.fullName,
-            );
-          }
+          if (!this.busFirstElement.has(parsed.bus)) this.busFirstElement.set(parsed.bus, el);
         }
         const nodes = parsed.nodes;
         const ref = el.nodeRef;
@@ -313,7 +288,7 @@ export class Circuit {
     for (let i = 0; i < n; i++) if (!seen[i]) dead.add(this.buses[this.nodeBus[i + 1]!]!.name);
     if (dead.size > 0) {
       const list = [...dead];
-      const first = this.busFirstUse.get(list[0]!) ?? "";
+      const first = this.busFirstUse(list[0]!) ?? "";
       throw new DssError(
         "island",
         `island: ${list.length} bus(es) have no path to a voltage source: ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", ..." : ""}` +

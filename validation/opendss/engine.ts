@@ -413,6 +413,8 @@ export class DssEngine {
   defaultBaseFrequency = 60;
   /** Earth model given to lines created from now on (Set EarthModel; Deri after Clear). */
   defaultEarthModel: EarthModel = "deri";
+  /** OpenDSS's ActiveEarthModel: not reset by Clear (see YPrimContext.earth). */
+  private readonly earthState: { active: EarthModel } = { active: "deri" };
   cwd: string;
   private readonly readFileImpl: (path: string) => string;
   private readonly readBytesImpl: (path: string) => Uint8Array;
@@ -684,7 +686,7 @@ export class DssEngine {
       this.clearCircuitOnly();
       const circuit = new Circuit(name);
       this.circuit = circuit;
-      this.solution = new Solution(circuit, this.defaultBaseFrequency);
+      this.solution = new Solution(circuit, this.defaultBaseFrequency, this.earthState);
       const src = new Vsource("source", this.defaultBaseFrequency);
       src.definedAt = { ...this.loc };
       circuit.add(src);
@@ -1126,7 +1128,7 @@ export class DssEngine {
     });
     for (const b of c.buses) {
       if (b.refs.length > 0 && !(b.kvBase > 0)) {
-        const first = c.busFirstUse.get(b.name);
+        const first = c.busFirstUse(b.name);
         throw this.error(
           "no-voltage-base",
           `bus '${b.name}' has no voltage base${first ? ` (first used at ${first})` : ""}: set VoltageBases and run CalcVoltageBases (or SetkVBase) before Solve`,

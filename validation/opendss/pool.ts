@@ -1,7 +1,7 @@
 /**
  * Allocation of the many small typed arrays the engine keeps per element (primitive Y matrices,
- * terminal currents, node references, line and transformer work matrices). A typed array of more
- * than 64 bytes gets its own off-heap backing store in V8, which is slow to create and adds
+ * terminal currents, node references, line and transformer work matrices). Every typed array of
+ * its own brings an ArrayBuffer (off-heap above 64 bytes), which is slow to create and adds
  * garbage-collection work; a feeder has thousands of elements with several such arrays each.
  * These helpers hand out zero-filled views of large shared blocks instead (one backing store
  * per 256 KB). A view keeps its block alive, so elements reuse their arrays (see `reuseF64`)
@@ -10,8 +10,8 @@
 
 const F64_BLOCK = 1 << 15;
 const I32_BLOCK = 1 << 15;
-/** Below this many elements V8 keeps a typed array on the heap: plain allocation is cheap. */
-const SMALL = 8;
+/** Arrays this small or smaller are allocated on their own (a view costs about as much). */
+const SMALL = 1;
 
 let f64Block = new Float64Array(F64_BLOCK);
 let f64Used = 0;
@@ -32,7 +32,7 @@ export function allocF64(n: number): Float64Array {
 
 /** A zero-filled Int32Array of length n (a view of a shared block when n is moderate). */
 export function allocI32(n: number): Int32Array {
-  if (n <= SMALL * 2 || n > I32_BLOCK >> 3) return new Int32Array(n);
+  if (n <= SMALL || n > I32_BLOCK >> 3) return new Int32Array(n);
   if (i32Used + n > I32_BLOCK) {
     i32Block = new Int32Array(I32_BLOCK);
     i32Used = 0;

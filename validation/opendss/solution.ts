@@ -18,6 +18,7 @@ import type { PCElement } from "./elements/pc.ts";
 import { Storage } from "./elements/storage.ts";
 import type { Vsource } from "./elements/vsource.ts";
 import { DssError } from "./errors.ts";
+import type { EarthModel } from "./lineconstants.ts";
 import { SingularMatrixError, SparseLU } from "./sparse.ts";
 
 const SQRT3 = Math.sqrt(3);
@@ -83,9 +84,13 @@ export class Solution implements YPrimContext, ControlContext {
   /** What produced the present voltages: a power flow, the zero-load snapshot, or nothing yet. */
   lastSolveKind: "none" | "zeroload" | "pflow" | "direct" = "none";
 
-  constructor(circuit: Circuit, frequency: number) {
+  /** The engine's active earth model (OpenDSS ActiveEarthModel), shared across circuits. */
+  readonly earth: { active: EarthModel };
+
+  constructor(circuit: Circuit, frequency: number, earth: { active: EarthModel } = { active: "deri" }) {
     this.circuit = circuit;
     this.frequency = frequency;
+    this.earth = earth;
   }
 
   /** Hours since the start (intHour + t/3600). */

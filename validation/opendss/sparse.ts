@@ -27,14 +27,14 @@ export class SingularMatrixError extends Error {
  * eliminating a node joins its neighbours into a clique, and the degrees are kept in bucket
  * lists, so each step costs about the square of the eliminated node's degree (power networks
  * are near-trees with small cliques, so the whole ordering is near-linear). Returns the order
- * (new → original) and, for each step, the neighbours the eliminated node still had (its
- * pattern in the factors, original indices).
+ * (new → original) and, for step k, the neighbours the eliminated node still had (its pattern in
+ * the factors, original indices) in patIdx[patPtr[k]..patPtr[k+1]).
  */
 export function minimumDegreeOrder(
   n: number,
   xadj: Int32Array,
   adj: Int32Array,
-): { perm: Int32Array; patterns: Int32Array[] } {
+): { perm: Int32Array; patPtr: Int32Array; patIdx: Int32Array } {
   const g: number[][] = new Array(n);
   for (let i = 0; i < n; i++) {
     const row: number[] = [];
@@ -64,14 +64,22 @@ export function minimumDegreeOrder(
   let stamp = 0;
   let minDeg = 0;
   const perm = new Int32Array(n);
-  const patterns: Int32Array[] = new Array(n);
+  const patPtr = new Int32Array(n + 1);
+  let patIdx = new Int32Array(Math.max(16, 2 * xadj[n]!));
   for (let k = 0; k < n; k++) {
     while (head[minDeg]! < 0) minDeg++;
     const v = head[minDeg]!;
     remove(v);
     perm[k] = v;
     const nb = g[v]!;
-    patterns[k] = Int32Array.from(nb);
+    const p0 = patPtr[k]!;
+    if (p0 + nb.length > patIdx.length) {
+      const bigger = new Int32Array(2 * (p0 + nb.length));
+      bigger.set(patIdx);
+      patIdx = bigger;
+    }
+    for (let i = 0; i < nb.length; i++) patIdx[p0 + i] = nb[i]!;
+    patPtr[k + 1] = p0 + nb.length;
     // drop v from its neighbours' lists
     for (const a of nb) {
       const ra = g[a]!;
@@ -98,7 +106,7 @@ export function minimumDegreeOrder(
     }
     g[v] = [];
   }
-  return { perm, patterns };
+  return { perm, patPtr, patIdx: patIdx.subarray(0, patPtr[n]!) };
 }
 
 /** The symbolic part (ordering, fill pattern, update plan); shared by several numeric matrices. */
@@ -167,19 +175,16 @@ export class SparseSymbolic {
       }
     }
     xd[n] = q;
-    const { perm, patterns } = minimumDegreeOrder(n, xd, ad.subarray(0, q));
+    const { perm, patPtr, patIdx } = minimumDegreeOrder(n, xd, ad.subarray(0, q));
     const iperm = new Int32Array(n);
     for (let k = 0; k < n; k++) iperm[perm[k]!] = k;
     this.perm = perm;
     this.iperm = iperm;
-    const ptr = new Int32Array(n + 1);
-    for (let k = 0; k < n; k++) ptr[k + 1] = ptr[k]! + patterns[k]!.length;
-    const idx = new Int32Array(ptr[n]!);
+    const ptr = patPtr;
+    const idx = patIdx;
     for (let k = 0; k < n; k++) {
-      const pat = patterns[k]!;
-      for (let i = 0; i < pat.length; i++) pat[i] = iperm[pat[i]!]!;
-      pat.sort();
-      idx.set(pat, ptr[k]!);
+      for (let p = ptr[k]!; p < ptr[k + 1]!; p++) idx[p] = iperm[idx[p]!]!;
+      idx.subarray(ptr[k]!, ptr[k + 1]!).sort();
     }
     this.ptr = ptr;
     this.idx = idx;

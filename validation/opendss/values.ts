@@ -22,7 +22,13 @@ const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$/;
 export function parsePlainNumber(text: string): number {
   const t = text.trim();
   if (!NUMBER_RE.test(t)) throw new ValueError(`'${text}' is not a number`, "bad-number");
-  return Number(t.replace(/[dD]/, "e"));
+  // Fortran-style exponents (1.5d3) need the letter changed; the common case needs no copy
+  return t.indexOf("d") < 0 && t.indexOf("D") < 0 ? Number(t) : Number(t.replace(/[dD]/, "e"));
+}
+
+/** Separators of a number list: blanks, commas, `|` (matrix rows read as a flat list). */
+function isListSep(c: number): boolean {
+  return c === 32 || c === 44 || c === 124 || c === 9 || c === 10 || c === 13;
 }
 
 /** π as OpenDSS's RPN calculator writes it (RPN.pas), for its degree conversions. */
@@ -181,11 +187,18 @@ export function toBool(v: ValueToken): boolean {
 
 /** A list of numbers ("[1 2 3]", "(1,2,3)", or a single unbracketed number). */
 export function toNumberArray(v: ValueToken): number[] {
-  const parts = v.text
-    .replace(/\|/g, " ")
-    .split(/[\s,]+/)
-    .filter((s) => s.length > 0);
-  return parts.map(parsePlainNumber);
+  const s = v.text;
+  const n = s.length;
+  const out: number[] = [];
+  let i = 0;
+  while (i < n) {
+    while (i < n && isListSep(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isListSep(s.charCodeAt(i))) i++;
+    out.push(parsePlainNumber(s.slice(start, i)));
+  }
+  return out;
 }
 
 /** A list of strings (blank or comma separated). */

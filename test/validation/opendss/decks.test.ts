@@ -13,6 +13,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { Load } from "../../../validation/opendss/elements/load.ts";
+import { DssEngine } from "../../../validation/opendss/engine.ts";
 import { runDeck } from "../../../validation/opendss/run.ts";
 import {
   type CompareLimits,
@@ -40,6 +42,9 @@ interface Deck {
   limits?: Partial<CompareLimits>;
 }
 
+/** ckt5's limits (the reference's own rounding noise, tested below). */
+const CKT5_LIMITS: Partial<CompareLimits> = { iterationSlack: 2, elementFloorFromReference: true };
+
 /** Decks our engine reproduces within the limits. */
 const CHECKED: Deck[] = [
   { folder: "4Bus-OYOD-UnBal", master: "4bus-OYOD-UnBal.dss" },
@@ -58,11 +63,7 @@ const CHECKED: Deck[] = [
   // tolerance (it needs 2 more fixed-point iterations after the capacitors switch, and cannot
   // converge at all to 1e-12, see below), and its element flows are only as exact as its own
   // Kirchhoff balance (about 5 W summed over the feeder).
-  {
-    folder: "ckt5",
-    master: "Master_ckt5.dss",
-    limits: { iterationSlack: 2, elementFloorFromReference: true },
-  },
+  { folder: "ckt5", master: "Master_ckt5.dss", limits: CKT5_LIMITS },
 ];
 
 /** Decks not reproduced yet, each with the capability it is waiting for. */
@@ -163,3 +164,57 @@ describe.skipIf(!ref.available)(
     });
   },
 );
+
+describe.skipIf(!ref.available)(
+  "ckt5 in daily mode (the benchmark's 24-hour run) against the real engine",
+  () => {
+    const { oracle, available } = ref.available ? oracleForTests() : { oracle: null, available: false };
+    const deck = join(ref.dir, "ckt5", "Master_ckt5.dss");
+    it.skipIf(!available)(
+      "every load on its yearly shape as a daily shape, capacitor controls active: hours 7 and 24 match",
+      () => {
+        const e = new DssEngine({ cwd: join(ref.dir, "ckt5") });
+        e.text(`Compile "${deck}"`);
+        const edits = e
+          .circuit!.ofClass<Load>("Load")
+          .filter((l) => l.yearly)
+          .map((l) => `Load.${l.name}.daily=${l.yearly!.name}`);
+        expect(edits.length).toBeGreaterThan(1000);
+        const runs = [7, 24].map((h) => [...edits, "Set Mode=Daily", "Set StepSize=1h", `Set Number=${h}`]);
+        const refs = runOracle(
+          oracle!,
+          runs.map((commands) => ({ deck, commands })),
+        );
+        runs.forEach((commands, i) => {
+          const r = refs[i]!;
+          expect(r.errors).toEqual([]);
+          const ours = runDeck({ deck, commands }).result;
+          expect(ours.hour).toBe(r.result.hour);
+          const c = compareSnapshots(ours, r.result, { ...ISSUE15_LIMITS, ...CKT5_LIMITS });
+          process.stdout.write(`[decks ckt5 daily to hour ${ours.hour}] ${describeComparison(c)}\n`);
+          expect(c.mismatches).toEqual([]);
+        });
+      },
+    );
+  },
+);
+
+describe.skipIf(!ref.available)("the North American LV case with its network protectors", () => {
+  const { oracle, available } = ref.available ? oracleForTests() : { oracle: null, available: false };
+  it.skipIf(!available)(
+    "redirecting network_protectors.dss (68 directional relays, accepted and ignored) and energy_meters.dss changes nothing, as in the real engine",
+    () => {
+      const deck = join(ref.dir, "LVTestCaseNorthAmerican", "Master.dss");
+      const commands = [...TOL_COMMANDS, "Redirect network_protectors.dss", "Redirect energy_meters.dss"];
+      const [r] = runOracle(oracle!, [{ deck, commands }]);
+      expect(r!.errors).toEqual([]);
+      const report = runDeck({ deck, commands });
+      expect(report.warnings.join("\n")).toMatch(/ignored \(no effect on a power flow\): 68 Relay/);
+      const c = compareSnapshots(report.result, r!.result);
+      expect(c.mismatches).toEqual([]);
+      // the protectors did not operate in the real engine either: same result as without them
+      const plain = expected({ folder: "LVTestCaseNorthAmerican", master: "" }).result;
+      expect(r!.result.total_power_kw).toBeCloseTo(plain.total_power_kw, 6);
+    },
+  );
+});

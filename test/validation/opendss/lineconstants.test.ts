@@ -259,6 +259,41 @@ describe("line forms against the real OpenDSS", () => {
     });
   });
 
+  it.skipIf(!available)(
+    "a spacing line computes with the earth model the previous geometry or spacing line left active (OpenDSS ActiveEarthModel), unless it sets rho ≠ 100",
+    () => {
+      const p = join(dir, "active-earth.dss");
+      const spacing = "New LineSpacing.s4 nconds=4 nphases=3 units=ft x=[-4 -1.5 3 0] h=[28 28 28 24]";
+      writeFileSync(
+        p,
+        deck(
+          [
+            WIRES,
+            GEOMETRY,
+            "~ reduce=yes",
+            spacing,
+            "Set EarthModel=Carson",
+            // first spacing line: computed with Deri (active at start), not Carson
+            "New Line.a bus1=src bus2=b2 spacing=s4 wires=[acsr336 acsr336 acsr336 acsr4/0] length=2 units=km",
+            // a geometry line makes its own model (FullCarson) active
+            "New Line.b bus1=b2 bus2=b3 geometry=g4 length=1 units=km EarthModel=FullCarson",
+            // so this Carson spacing line computes with FullCarson; the next one sets rho and uses Carson
+            "New Line.c bus1=b3 bus2=b4 spacing=s4 wires=[acsr336 acsr336 acsr336 acsr4/0] length=1 units=km",
+            "New Line.d bus1=b4 bus2=b5 spacing=s4 wires=[acsr336 acsr336 acsr336 acsr4/0] length=1 units=km rho=120",
+            "New Load.e bus1=b5 phases=3 kV=12.47 kW=500 kvar=100",
+          ].join("\n"),
+        ),
+      );
+      // a fresh oracle process starts with Deri active, as a fresh engine here
+      const [r] = runOracle(oracle!, [{ deck: p, commands }]);
+      expect(r!.errors).toEqual([]);
+      const ours = runDeck({ deck: p, commands }).result;
+      const c = compareSnapshots(ours, r!.result);
+      // (computing each line with its own model instead is off by about 1e-4 pu here)
+      expect(c.mismatches).toEqual([]);
+    },
+  );
+
   it("errors name the object and the missing piece", () => {
     const p = join(dir, "bad.dss");
     writeFileSync(

@@ -9,6 +9,7 @@
  */
 import { DssError, type ScriptLocation } from "../errors.ts";
 import type { ValueToken } from "../lexer.ts";
+import type { EarthModel } from "../lineconstants.ts";
 import { allocF64, allocI32 } from "../pool.ts";
 import { toBool, toInt, toNumber, ValueError } from "../values.ts";
 
@@ -395,6 +396,12 @@ export interface YPrimContext {
   dblHour: number;
   loadMult: number;
   genMult: number;
+  /**
+   * OpenDSS's ActiveEarthModel: the earth model of the last line whose impedances were computed
+   * from a geometry or spacing, kept by the engine across circuits (Deri at start). A spacing
+   * line computes its constants with it before setting its own (see elements/line.ts).
+   */
+  earth?: { active: EarthModel };
 }
 
 /** Write a diagonal-only copy of `full` scaled by `s` into `series` (OpenDSS's dummy series Y of shunt elements). */
@@ -417,15 +424,33 @@ export function parseBusSpec(
   nPhases: number,
   nConds: number,
 ): { bus: string; nodes: number[] } {
-  const parts = spec.split(".");
-  const bus = parts[0]!;
-  const nodes: number[] = [];
-  for (let i = 0; i < nConds; i++) nodes.push(i < nPhases ? i + 1 : 0);
-  for (let i = 1; i < parts.length && i - 1 < nConds; i++) {
-    const t = parts[i]!.trim();
-    if (t === "") continue;
-    if (!/^\d+$/.test(t)) throw new ValueError(`bad node number '${t}' in bus '${spec}'`);
-    nodes[i - 1] = Number(t);
+  const dot = spec.indexOf(".");
+  const bus = dot < 0 ? spec : spec.slice(0, dot);
+  const nodes: number[] = new Array(nConds);
+  for (let i = 0; i < nConds; i++) nodes[i] = i < nPhases ? i + 1 : 0;
+  if (dot < 0) return { bus, nodes };
+  // node numbers after the name: digits, blanks around them allowed, an empty one keeps the default
+  let k = 0;
+  let i = dot + 1;
+  const n = spec.length;
+  while (k < nConds && i <= n) {
+    let j = i;
+    while (j < n && spec.charCodeAt(j) !== 46) j++;
+    let a = i;
+    let b = j;
+    while (a < b && spec.charCodeAt(a) === 32) a++;
+    while (b > a && spec.charCodeAt(b - 1) === 32) b--;
+    if (b > a) {
+      let v = 0;
+      for (let c = a; c < b; c++) {
+        const d = spec.charCodeAt(c) - 48;
+        if (d < 0 || d > 9) throw new ValueError(`bad node number '${spec.slice(a, b)}' in bus '${spec}'`);
+        v = v * 10 + d;
+      }
+      nodes[k] = v;
+    }
+    k++;
+    i = j + 1;
   }
   return { bus, nodes };
 }

@@ -302,7 +302,7 @@ export class Line extends CktElement {
    * computed for. Like OpenDSS, only a new construction clears it: a later length or units
    * change does not recompute them.
    */
-  private zTotal: { f: number; m: LineMatrices } | null = null;
+  private zTotal: { f: number; m: LineMatrices; k: number } | null = null;
   private zinvBuf: Float64Array = EMPTY_F64;
   private shuntBuf: Float64Array = EMPTY_F64;
 
@@ -431,12 +431,20 @@ export class Line extends CktElement {
     this.yprimInvalid = true;
   }
 
-  /** Total Z and Yc of a geometry or spacing line at frequency f (cached per frequency). */
-  private constructionMatrices(f: number): LineMatrices {
-    if (this.zTotal && this.zTotal.f === f) return this.zTotal.m;
+  /**
+   * Z and Yc per metre of a geometry or spacing line at frequency f, and the length factor
+   * (metres) to apply, cached per frequency.
+   */
+  private constructionMatrices(
+    f: number,
+    earth: { active: EarthModel } = { active: this.earthModel },
+  ): { m: LineMatrices; k: number } {
+    if (this.zTotal && this.zTotal.f === f) return this.zTotal;
     let m: LineMatrices;
-    if (this.geometry) m = this.geometry.constants(f, this.earthModel);
-    else {
+    if (this.geometry) {
+      earth.active = this.earthModel;
+      m = this.geometry.constants(f, this.earthModel);
+    } else {
       const s = this.spacing!;
       const wires = this.wireData!;
       const units = wires.map(() => s.units);
@@ -451,19 +459,20 @@ export class Line extends CktElement {
         s.nConds > s.nPhases,
         f,
         this.rhoSpecified ? this.rho : 100,
-        this.earthModel,
+        // OpenDSS computes a spacing line's constants when it loads the conductors, with the
+        // earth model the previous geometry or spacing line left active; only an earth
+        // resistivity other than 100 Ω·m makes it compute them again with the line's own model.
+        this.rhoSpecified && this.rho !== 100 ? this.earthModel : earth.active,
       );
+      earth.active = this.earthModel;
     }
     if (m.n !== this.nPhases)
       throw new ValueError(
         `${this.fullName}: the construction gives ${m.n} conductors; the line has ${this.nPhases}`,
       );
     const k = toMeters(this.lengthUnits === "none" ? null : this.lengthUnits) * this.len;
-    const z = m.z.map((x) => x * k);
-    const yc = m.yc.map((x) => x * k);
-    const total = { n: m.n, z, yc };
-    this.zTotal = { f, m: total };
-    return total;
+    this.zTotal = { f, m, k };
+    return this.zTotal;
   }
 
   /** Impedances given directly: forget the line code and assume the length units match. */
@@ -576,11 +585,11 @@ export class Line extends CktElement {
 
   /** Primitive Y of a geometry or spacing line: Z and Yc are totals at the solution frequency. */
   private calcYPrimConstruction(ctx: YPrimContext): void {
-    const mats = this.constructionMatrices(ctx.frequency);
+    const { m: mats, k: len } = this.constructionMatrices(ctx.frequency, ctx.earth);
     const n = this.nPhases;
     const m = this.yorder;
     const zinv = (this.zinvBuf = reuseF64(this.zinvBuf, mats.z.length));
-    zinv.set(mats.z);
+    for (let i = 0; i < zinv.length; i++) zinv[i] = mats.z[i]! * len;
     if (!invertInPlace(zinv, n)) {
       zinv.fill(0);
       for (let i = 0; i < n; i++) zinv[2 * (i * n + i)] = 1e-10;
@@ -607,8 +616,8 @@ export class Line extends CktElement {
     for (let i = 0; i < m; i++) put(ys, i, i, 0, CAP_EPSILON_SIEMENS);
     const shunt = (this.shuntBuf = reuseF64(this.shuntBuf, 2 * n * n));
     for (let k = 0; k < n * n; k++) {
-      shunt[2 * k] = mats.yc[2 * k]! / 2;
-      shunt[2 * k + 1] = mats.yc[2 * k + 1]! / 2;
+      shunt[2 * k] = (mats.yc[2 * k]! * len) / 2;
+      shunt[2 * k + 1] = (mats.yc[2 * k + 1]! * len) / 2;
     }
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
