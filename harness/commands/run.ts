@@ -28,6 +28,7 @@ import {
   type SolveArgs,
   scenarioCliOptions,
   scenarioRequest,
+  solverProgress,
 } from "./solve.ts";
 import { enappExtraFiles, enappHistory, pickPartition, resultSet, runEnapp } from "./solve-enapp.ts";
 
@@ -152,7 +153,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     let verdicts: Array<{ replay: string; report: ReturnType<typeof checkThresholds> }>;
     try {
       const solver = await stage("load solver", () => createSolver(argv.solver));
-      const cen = await stage("solve MPCOPF", () => solveMpopf({ scenario }, solver));
+      const cen = await stage("solve MPCOPF", () =>
+        solveMpopf({ scenario }, solver, {
+          progress: solverProgress(false, (m: string) => progress(`MPCOPF ${m}`)),
+        }),
+      );
       const cs = cen.summary;
       progress(
         `MPCOPF: ${cs.status}, ${cs.iterations} iterations, ${cs.solveSeconds.toFixed(3)} s${cen.valid ? `; cost $${cs.costUsd.toFixed(2)}, loss ${cs.lossKw.toFixed(2)} kW` : " (not a valid result)"}`,
