@@ -48,6 +48,16 @@ function progress(msg: string): void {
   process.stderr.write(`[run] ${msg}\n`);
 }
 
+/** A replay progress printer: a line per period at most once a second (none for a short replay). */
+function replayProgress(label: string): (t: number, T: number, elapsedMs: number, flavour: string) => void {
+  let next = 1000;
+  return (t, T, ms, flavour) => {
+    if (ms < next) return;
+    next = ms + 1000;
+    progress(`replay ${label} ${flavour}: period ${t}/${T}, ${(ms / 1000).toFixed(1)} s`);
+  };
+}
+
 /** A solve's record for the manifest: status, sizes, iterations, timings, solver identity and options. */
 function solveRecord(s: MpopfSolution) {
   return {
@@ -184,7 +194,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
 
       const replays: ReplayResult[] = await stage("replay MPCOPF", () =>
-        replayRun(w, { label: "mpcopf", network: c.network, scenario, tables: cen.tables }),
+        replayRun(w, {
+          label: "mpcopf",
+          network: c.network,
+          scenario,
+          tables: cen.tables,
+          options: { onHour: replayProgress("MPCOPF") },
+        }),
       );
       const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
       const eRated = scenario.batteries.map((b) => b.eRatedPuH * scenario.network.sBaseKva);
@@ -195,7 +211,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (enapp) {
         const e = enapp;
         enappReplays = await stage("replay MPDOPF", () =>
-          replayRun(w, { label: "mpdopf", network: c.network, scenario, tables: e.tables }),
+          replayRun(w, {
+            label: "mpdopf",
+            network: c.network,
+            scenario,
+            tables: e.tables,
+            options: { onHour: replayProgress("MPDOPF") },
+          }),
         );
         const residuals = enappResiduals(e.summary, c.network, scenario.options.vMaxPu);
         const bound = enappReplayBound(scenario, e.decomposition.partition, residuals);
