@@ -52,6 +52,7 @@ function progress(msg: string): void {
 function replayProgress(label: string): (t: number, T: number, elapsedMs: number, flavour: string) => void {
   let next = 1000;
   return (t, T, ms, flavour) => {
+    if (t === 1) next = 1000; // each flavour's replay starts its own clock
     if (ms < next) return;
     next = ms + 1000;
     progress(`replay ${label} ${flavour}: period ${t}/${T}, ${(ms / 1000).toFixed(1)} s`);
