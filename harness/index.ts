@@ -15,9 +15,10 @@ export {
   type SeriesStudy,
   scenarioFromSeries,
 } from "../models/build.ts";
-export { BUILTIN_CASES, loadCase, type StudyCase } from "../models/case.ts";
+export { BUILTIN_CASES, caseFromFeeder, loadCase, type StudyCase } from "../models/case.ts";
 export { InputError, type InputErrorCode, type InputLocation } from "../models/errors.ts";
 export type * from "../models/feeder.ts";
+export { type GenerateOptions, generateFeeder } from "../models/generate.ts";
 export type { Area, Boundary, Partition } from "../models/partition.ts";
 export * from "../models/results.ts";
 export * from "../models/run-layout.ts";
@@ -33,6 +34,7 @@ export { toMath } from "../models/transform.ts";
 export type * from "../models/types.ts";
 export { PAPER_FORMULATION } from "../models/types.ts";
 export { batteryRatings, demandKw, pvRatings } from "../models/units.ts";
+export { type CaseWriteOptions, caseFiles } from "../models/write-case.ts";
 // --- reports/ --------------------------------------------------------------------------------------------
 export {
   buildReport,
@@ -101,6 +103,8 @@ export {
   formatSummary,
   periodText,
   publicSummary,
+  replayProgress,
+  solverProgress,
   WITHHELD,
 } from "./study/format.ts";
 export { isReportFile, renderRunReport, writeReportFiles } from "./study/report.ts";

@@ -10,7 +10,14 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase } from "../../models/case.ts";
 import { checkHorizon, type StudyCliArgs, scenarioCliOptions, scenarioRequest } from "../cli-args.ts";
 import { ExitError } from "../errors.ts";
-import { type DeckFlavour, formatViolation, loadThresholds, runStudy } from "../index.ts";
+import {
+  type DeckFlavour,
+  formatViolation,
+  loadThresholds,
+  replayProgress,
+  runStudy,
+  solverProgress,
+} from "../index.ts";
 import { numberOption, textOption } from "../options.ts";
 
 /** Arguments of `mpopf run`. */
@@ -92,6 +99,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       force: argv.force,
       report: argv.report,
       progress,
+      solverProgress: solverProgress((m) => progress(`MPCOPF ${m}`)),
+      onReplayPeriod: replayProgress(progress),
     });
     if (!r.valid) {
       const inv = r.invalid!;

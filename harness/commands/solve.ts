@@ -26,6 +26,7 @@ import {
   renderTable,
   runStudy,
   SOLUTIONS,
+  solverProgress,
   table2,
 } from "../index.ts";
 import { textOption } from "../options.ts";
@@ -88,6 +89,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       ipopt,
       // `both` shows both statuses even when the centralized solve fails.
       stopOnInvalid: method !== "both",
+      ...(argv.quiet ? {} : { solverProgress: solverProgress((m) => progress(`MPCOPF ${m}`)) }),
       ...(argv.out !== undefined ? { out: argv.out, force: argv.force } : {}),
       progress,
     });

@@ -5,6 +5,7 @@
  */
 import type { EnappSummary, MacroIteration } from "../../solvers/enapp/index.ts";
 import type { MpopfSummary } from "../../solvers/mpopf/solve.ts";
+import type { NlpSolveOptions } from "../../solvers/nlp/types.ts";
 
 /** The result numbers of a summary: withheld (null) when the solve is not valid. */
 export const RESULT_FIELDS = ["objective", "lossKwh", "pSubsKwh", "qSubsKvarh", "costUsd", "peakKw"] as const;
@@ -114,4 +115,32 @@ export function formatMacroIteration(it: MacroIteration): string {
     )
     .join(" ");
   return `macro-iteration ${it.k}: residuals ${it.resVPu.toExponential(2)} pu, ${it.resPKw.toExponential(2)} kW, ${it.resQKvar.toExponential(2)} kVAr; cost $${it.costUsd.toFixed(2)}, loss ${it.lossKwh.toFixed(2)} kWh; ${it.seconds.toFixed(3)} s [${areas}]`;
+}
+
+/**
+ * A solver progress printer for long solves: one line per iteration at most once a second (the first after one
+ * second), so a short solve prints nothing and a 30 s solve ~30 lines.
+ */
+export function solverProgress(log: (msg: string) => void): NonNullable<NlpSolveOptions["progress"]> {
+  let next = 1;
+  return (p) => {
+    if (p.elapsedSeconds < next) return;
+    next = Math.floor(p.elapsedSeconds) + 1;
+    log(
+      `iteration ${p.iteration}${p.restoration ? " (restoration)" : ""}: objective ${p.objective.toPrecision(8)}, primal infeasibility ${p.primalInfeasibility.toExponential(1)}, dual infeasibility ${p.dualInfeasibility.toExponential(1)}, ${p.elapsedSeconds.toFixed(1)} s`,
+    );
+  };
+}
+
+/** A replay progress printer: a line per period at most once a second (none for a short replay). */
+export function replayProgress(
+  log: (msg: string) => void,
+): (label: string, flavour: string, t: number, T: number, elapsedMs: number) => void {
+  let next = 1000;
+  return (label, flavour, t, T, ms) => {
+    if (t === 1) next = 1000; // each flavour's replay starts its own clock
+    if (ms < next) return;
+    next = ms + 1000;
+    log(`replay ${label} ${flavour}: period ${t}/${T}, ${(ms / 1000).toFixed(1)} s`);
+  };
 }

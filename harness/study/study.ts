@@ -13,7 +13,7 @@ import { buildScenario, buildStudy, type ScenarioRequest } from "../../models/sc
 import type { Scenario } from "../../models/types.ts";
 import type { EnappOptions, EnappSolution } from "../../solvers/enapp/index.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
-import type { NlpSolver } from "../../solvers/nlp/types.ts";
+import type { NlpSolveOptions, NlpSolver } from "../../solvers/nlp/types.ts";
 import { enappReplayBound, enappResiduals, enappThresholds } from "../../validation/replay/enapp-bound.ts";
 import { type ReplayOptions, type ReplayResult, replayDispatch } from "../../validation/replay/replay.ts";
 import {
@@ -57,6 +57,10 @@ export interface StudyOptions {
   stopOnInvalid?: boolean;
   /** Progress lines (stage by stage, one per ENApp macro-iteration). */
   progress?: (msg: string) => void;
+  /** Per-iteration progress of the centralized solve (e.g. `solverProgress`: a line a second for long solves). */
+  solverProgress?: NlpSolveOptions["progress"];
+  /** Called after each replayed period (e.g. `replayProgress`: a line a second for long replays). */
+  onReplayPeriod?: (label: string, flavour: DeckFlavour, t: number, T: number, elapsedMs: number) => void;
 }
 
 /** A study ready to solve: the case, the request, the per-unit scenario and (for ENApp) the partition. */
@@ -148,7 +152,12 @@ export async function solveStudy(p: PreparedStudy, opts: StudyOptions = {}): Pro
   const ipopt = opts.ipopt ?? {};
 
   if (method !== "enapp") {
-    const cen = await stage("solve MPCOPF", () => solveMpopf({ scenario }, solver, { ipopt }));
+    const cen = await stage("solve MPCOPF", () =>
+      solveMpopf({ scenario }, solver, {
+        ipopt,
+        ...(opts.solverProgress ? { progress: opts.solverProgress } : {}),
+      }),
+    );
     out.central = cen;
     const cs = cen.summary;
     progress(
@@ -196,10 +205,16 @@ export async function solveStudy(p: PreparedStudy, opts: StudyOptions = {}): Pro
     thresholds = enappThresholds("mpdopf", bound, scenario.priceUsdPerKwh, scenario.dtH, thresholds);
   }
   for (const [label, tables] of solutions) {
-    await stage(`replay ${label === "mpcopf" ? "MPCOPF" : "MPDOPF"}`, async () => {
+    const name = label === "mpcopf" ? "MPCOPF" : "MPDOPF";
+    const onPeriod = opts.onReplayPeriod;
+    await stage(`replay ${name}`, async () => {
       for (const flavour of flavours) {
         out.replays.push(
-          await replayDispatch(net, scenario, tables, flavour, { ...opts.replayOptions, label }),
+          await replayDispatch(net, scenario, tables, flavour, {
+            ...opts.replayOptions,
+            label,
+            ...(onPeriod ? { onHour: (t, T, ms, f) => onPeriod(name, f, t, T, ms) } : {}),
+          }),
         );
       }
     });

@@ -174,10 +174,13 @@ export function buildDeck(
 
   // Lines and transformers (the source impedance, if any, is the Vsource's own).
   const branches = network.branches.map((br, k) => ({ br, k })).filter(({ br }) => br.kind !== "source");
-  const lineNames = uniqueDssNames(
+  // Lines keep the "L" prefix (ids are often bare numbers); transformers keep their ids.
+  const lineIds = uniqueDssNames(
     branches.map(({ br }) => br.id),
     "L",
   );
+  const trIds = uniqueDssNames(branches.map(({ br }) => br.id));
+  const lineNames = branches.map(({ br }, i) => (br.kind === "transformer" ? trIds[i]! : lineIds[i]!));
   const lines: string[] = [
     ...header(
       "Lines: one per branch of the optimizer's network; r, x in ohm (length=1, units=none). Transformers: 1-phase, kVA = S_base, kV = the zone bases, %R and XHL from the per-unit impedance.",
