@@ -130,9 +130,13 @@ export interface RunManifest {
 export function readRunManifest(runDir: string): RunManifest {
   const file = join(runDir, RUN_FILES.manifest);
   if (!existsSync(file)) {
-    throw new InputError("bad-run-dir", "no manifest.json (not written by mpopf solve --out / mpopf run)", {
-      file: runDir,
-    });
+    throw new InputError(
+      "bad-run-dir",
+      "no manifest.json: not a run directory of this layout (written by mpopf solve --out / mpopf run; an mpopf from before issue 13 wrote none for solve --out)",
+      {
+        file: runDir,
+      },
+    );
   }
   const m = readJsonFile(file, "manifest") as Partial<RunManifest> | null;
   const bad = (field: string, detail: string) =>

@@ -39,7 +39,7 @@ function solveVerdict(solution: string, s: SolveRecord): { solution: string; ok:
   const detail = check
     ? `self-check max residual ${e(check.maxResidualPu)} pu, max bound violation ${e(check.maxViolationPu)} pu (tolerance ${e(check.tolerancePu)})`
     : s.macroIterations !== undefined
-      ? `${s.macroIterations} macro-iterations, ${s.converged ? "converged" : "NOT converged"}; composed residual ${e(s.composedResidualPu)} pu`
+      ? `${s.macroIterations} macro-iterations${s.converged ? "" : " (NOT converged)"}; composed residual ${e(s.composedResidualPu)} pu`
       : "no self-check recorded";
   return {
     solution,
