@@ -6,6 +6,12 @@
  */
 import type { Argv } from "yargs";
 import type { StudyCase } from "../models/case.ts";
+import {
+  ELEMENT_BANDS_OPTIONS,
+  type ElementBandsOption,
+  LINE_CHARGING_OPTIONS,
+  type LineChargingOption,
+} from "../models/fidelity.ts";
 import type { DerSource, ScenarioRequest } from "../models/scenario.ts";
 import type {
   BranchFlowPhysics,
@@ -61,10 +67,26 @@ export interface StudyCliArgs {
   der?: DerSource;
   physics?: BranchFlowPhysics;
   capacitors?: CapacitorModel;
-  lineCharging?: boolean;
+  lineCharging?: LineChargingOption;
   loads?: LoadModelOption;
+  elementBands?: ElementBandsOption;
+  idling?: number;
+  fidelity?: FidelityPreset;
   solver: "wasm" | "native";
 }
+
+/**
+ * Presets of the formulation's fidelity options: `paper` (the paper's model, the default) or `opendss` (model
+ * what the paper-style deck's OpenDSS models: every line's charging, OpenDSS's element bands, the kVA circle as
+ * OpenDSS applies it). Individual options given beside a preset win.
+ */
+export type FidelityPreset = "paper" | "opendss";
+
+/** What the `opendss` preset sets. */
+export const OPENDSS_FIDELITY: { formulation: Partial<FormulationOptions>; limits: ReactiveLimits } = {
+  formulation: { lineCharging: "opendss", elementBands: "opendss" },
+  limits: "available",
+};
 
 /** Parse `key=value` Ipopt option overrides (numbers become numbers); a malformed item is a usage error. */
 export function parseIpoptOptions(items: string[] = []): Record<string, number | string> {
@@ -91,6 +113,7 @@ export function scenarioRequest(a: Partial<StudyCliArgs>): ScenarioRequest {
   if (a.backfeed !== undefined) req.noBackfeed = !a.backfeed;
   if (a.terminal !== undefined) req.terminal = a.terminal;
   if (a.gamma !== undefined) req.terminalGamma = a.gamma;
+  if (a.fidelity === "opendss") req.limits = OPENDSS_FIDELITY.limits;
   if (a.limits !== undefined) req.limits = a.limits;
   if (a.lineLimits !== undefined) req.lineLimits = a.lineLimits;
   if (a.price !== undefined) req.price = a.price;
@@ -99,11 +122,14 @@ export function scenarioRequest(a: Partial<StudyCliArgs>): ScenarioRequest {
   if (a.alpha !== undefined) req.alphaScd = a.alpha;
   if (a.step !== undefined) req.stepMinutes = a.step;
   if (a.der !== undefined) req.der = a.der;
-  const form: Partial<FormulationOptions> = {};
+  const form: Partial<FormulationOptions> =
+    a.fidelity === "opendss" ? { ...OPENDSS_FIDELITY.formulation } : {};
   if (a.physics !== undefined) form.physics = a.physics;
   if (a.capacitors !== undefined) form.capacitors = a.capacitors;
   if (a.lineCharging !== undefined) form.lineCharging = a.lineCharging;
   if (a.loads !== undefined) form.loads = a.loads;
+  if (a.elementBands !== undefined) form.elementBands = a.elementBands;
+  if (a.idling !== undefined) form.idlingPct = a.idling;
   if (Object.keys(form).length > 0) req.formulation = form;
   return req;
 }
@@ -213,7 +239,35 @@ export function scenarioCliOptions<T>(y: Argv<T>) {
       choices: ["constant", "voltage"] as const,
       describe: "capacitors as constant kvar (the paper) or kvar·V² (a shunt admittance, as OpenDSS)",
     })
-    .option("line-charging", { type: "boolean", describe: "model line charging (B/2 at each end)" })
+    .option("line-charging", {
+      type: "string",
+      describe:
+        "model line charging (B/2 at each end): none, case (the lines' b_us; the bare flag), or opendss (b_us where given, else OpenDSS's default C1 = 3.4 nF per line)",
+      coerce: (v: unknown) => {
+        const s = v === true || v === "" ? "case" : v === false ? "none" : String(v);
+        if (!(LINE_CHARGING_OPTIONS as readonly string[]).includes(s)) {
+          throw new Error(`--line-charging: expected one of ${LINE_CHARGING_OPTIONS.join(", ")}, got '${s}'`);
+        }
+        return s as LineChargingOption;
+      },
+    })
+    .option("element-bands", {
+      choices: ELEMENT_BANDS_OPTIONS,
+      describe:
+        "OpenDSS's element voltage bands: none (the paper) or opendss (loads follow OpenDSS's model outside 0.95–1.05 pu; PVs, batteries and capacitor generators stay inside their bands)",
+    })
+    .option(
+      "idling",
+      numberOption("idling", "battery idling losses, % of rated power (OpenDSS %IdlingkW)", {
+        min: 0,
+        max: 100,
+      }),
+    )
+    .option("fidelity", {
+      choices: ["paper", "opendss"] as const,
+      describe:
+        "preset: paper (default) or opendss = --line-charging opendss --element-bands opendss --limits available (what the paper-style deck's OpenDSS models); options given beside it win",
+    })
     .option("loads", {
       choices: ["pq", "case"] as const,
       describe: "loads as constant PQ (the paper) or with the case's voltage dependence (Z, I, ZIP)",

@@ -12,15 +12,10 @@ import type {
   PvRow,
   TransformerRow,
 } from "./feeder.ts";
+import { type FormulationRequest, resolveFormulation } from "./scenario.ts";
 import { buildMathNetwork } from "./topology.ts";
 import { toMath } from "./transform.ts";
-import {
-  type FormulationOptions,
-  type Network,
-  PAPER_FORMULATION,
-  type Scenario,
-  type ScenarioOptions,
-} from "./types.ts";
+import type { Network, Scenario, ScenarioOptions } from "./types.ts";
 
 /** A feeder given as a bus table (with the per-bus load shorthand) and a branch table, in engineering units. */
 export interface FeederSpec {
@@ -115,7 +110,7 @@ export interface SeriesStudy {
   pvMult: ArrayLike<number>;
   priceUsdPerKwh: ArrayLike<number>;
   objective: Scenario["objective"];
-  options: Omit<ScenarioOptions, "formulation"> & { formulation?: Partial<FormulationOptions> };
+  options: Omit<ScenarioOptions, "formulation"> & { formulation?: FormulationRequest };
 }
 
 /**
@@ -150,7 +145,7 @@ export function scenarioFromSeries(
       horizon: { T: s.T, dtH, startIndex: 0, points: s.T },
       price,
       objective: s.objective,
-      options: { ...s.options, formulation: { ...PAPER_FORMULATION, ...s.options.formulation } },
+      options: { ...s.options, formulation: resolveFormulation(s.options.formulation) },
     },
     network,
   );

@@ -10,6 +10,7 @@
 import type { StudyCase } from "./case.ts";
 import { InputError } from "./errors.ts";
 import type { BatteryRow, Feeder, PriceDef, PvRow } from "./feeder.ts";
+import { ELEMENT_BANDS_OPTIONS, LINE_CHARGING_OPTIONS } from "./fidelity.ts";
 import { type Horizon, pickHorizon, toMath } from "./transform.ts";
 import {
   type FormulationOptions,
@@ -48,8 +49,47 @@ export interface ScenarioRequest {
   alphaScd?: number;
   vMinPu?: number;
   vMaxPu?: number;
-  /** Formulation choices (physics, capacitor and load models, line charging); default the paper's. */
-  formulation?: Partial<FormulationOptions>;
+  /**
+   * Formulation choices (physics, capacitor and load models, line charging, element bands, idling losses);
+   * default the paper's. `lineCharging: true / false` (before the options had names) mean "case" / "none".
+   */
+  formulation?: FormulationRequest;
+}
+
+/** A request's formulation choices (the legacy boolean line charging included). */
+export type FormulationRequest = Partial<Omit<FormulationOptions, "lineCharging">> & {
+  lineCharging?: FormulationOptions["lineCharging"] | boolean;
+};
+
+/**
+ * The paper's formulation with a request's choices applied and checked. Throws `InputError` naming the
+ * field for an unknown choice or an idling loss outside 0..100 %.
+ */
+export function resolveFormulation(req: FormulationRequest = {}): FormulationOptions {
+  const { lineCharging, ...rest } = req;
+  const out: FormulationOptions = { ...PAPER_FORMULATION, ...rest };
+  if (lineCharging !== undefined) {
+    out.lineCharging = lineCharging === true ? "case" : lineCharging === false ? "none" : lineCharging;
+  }
+  const bad = (field: string, detail: string) =>
+    new InputError("bad-option", detail, { element: "scenario", field: `formulation.${field}` });
+  const choice = <K extends keyof FormulationOptions>(
+    field: K,
+    allowed: readonly FormulationOptions[K][],
+  ) => {
+    if (!allowed.includes(out[field])) {
+      throw bad(field, `unknown choice '${String(out[field])}' (one of ${allowed.join(", ")})`);
+    }
+  };
+  choice("physics", ["exact", "soc"]);
+  choice("capacitors", ["constant", "voltage"]);
+  choice("lineCharging", LINE_CHARGING_OPTIONS);
+  choice("loads", ["pq", "case"]);
+  choice("elementBands", ELEMENT_BANDS_OPTIONS);
+  if (!(Number.isFinite(out.idlingPct) && out.idlingPct >= 0 && out.idlingPct <= 100)) {
+    throw bad("idlingPct", `idling loss must be a percentage in 0..100 (got ${out.idlingPct})`);
+  }
+  return out;
 }
 
 /** A study in engineering units: the feeder with its DERs, the horizon, prices, objective and options. */
@@ -252,7 +292,7 @@ export function buildStudy(c: StudyCase, req: ScenarioRequest = {}): Study {
       peakCapKw,
       noBackfeed: req.noBackfeed ?? d.noBackfeed,
       lineLimits,
-      formulation: { ...PAPER_FORMULATION, ...req.formulation },
+      formulation: resolveFormulation(req.formulation),
     },
     der: { source, pvPercent, battPercent },
   };

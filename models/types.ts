@@ -11,6 +11,8 @@
  * Scenario can be posted to a worker thread.
  */
 
+import type { ElementBandsOption, LineChargingOption } from "./fidelity.ts";
+
 /** A voltage zone: the bases below one transformer (or the source). */
 export interface Zone {
   /** Line-to-neutral voltage base (kV). */
@@ -165,21 +167,27 @@ export type CapacitorModel = "constant" | "voltage";
 /** Loads as constant P/Q (the paper) or with their own voltage dependence (the case's ZIP models). */
 export type LoadModelOption = "pq" | "case";
 
-/** The formulation's modelling choices. */
+/** The formulation's modelling choices (models/fidelity.ts has what each one means in OpenDSS's terms). */
 export interface FormulationOptions {
   physics: BranchFlowPhysics;
   capacitors: CapacitorModel;
-  /** Line charging (B/2 at each end, linear in v). */
-  lineCharging: boolean;
+  /** Line charging (B/2 at each end, linear in v): none, the case's b_us, or what OpenDSS gives every line. */
+  lineCharging: LineChargingOption;
   loads: LoadModelOption;
+  /** OpenDSS's element voltage bands: none (the paper), or loads modelled piecewise and DERs kept in band. */
+  elementBands: ElementBandsOption;
+  /** Battery idling losses, % of rated power (OpenDSS `%IdlingkW`); 0 for none (the paper). */
+  idlingPct: number;
 }
 
 /** The default formulation: the paper's (exact, constant-kvar capacitors, no charging, constant-PQ loads). */
 export const PAPER_FORMULATION: FormulationOptions = {
   physics: "exact",
   capacitors: "constant",
-  lineCharging: false,
+  lineCharging: "none",
   loads: "pq",
+  elementBands: "none",
+  idlingPct: 0,
 };
 
 /** Options of the multi-period OPF. */

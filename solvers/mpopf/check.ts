@@ -3,6 +3,14 @@
  * constraint callbacks): the largest residual of every constraint family, bound violations, and the
  * largest simultaneous charge and discharge. Reported with every solve.
  */
+import {
+  busChargingPu,
+  demandFactor,
+  idlingPu,
+  loadBandOf,
+  loadCoefficients,
+  loadPieceAt,
+} from "../../models/fidelity.ts";
 import { branchBaseA } from "../../models/topology.ts";
 import type { ConstraintFamily, MpopfModel } from "./model.ts";
 
@@ -102,13 +110,8 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
   const battsAt = at_(sc.batteries);
   const loadsAt = at_(sc.loads);
   // Shunt susceptance per bus (line charging, half of each incident line) when modelled.
-  const bHalf = new Float64Array(nBus);
-  if (form.lineCharging) {
-    for (const br of net.branches) {
-      bHalf[br.from] += br.bPu / 2;
-      bHalf[br.to] += br.bPu / 2;
-    }
-  }
+  const bHalf = busChargingPu(net, form.lineCharging);
+  const band = loadBandOf(form.elementBands);
   const capAt = new Float64Array(nBus);
   for (const c of sc.capacitors) capAt[c.bus] += c.qPu;
 
@@ -123,12 +126,13 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
       const sv = Math.sqrt(Math.max(v, 0));
       let pNet = extraP[t * nBus + j];
       let qNet = extraQ[t * nBus + j];
+      // Loads as OpenDSS models them at this voltage (the piece of the band follows from v itself).
+      const piece = loadPieceAt(band, sv);
       for (const e of loadsAt[j]) {
         const ld = sc.loads[e];
-        const [zp, ip, pp] = form.loads === "case" ? ld.model.p : [0, 0, 1];
-        const [zq, iq, pq] = form.loads === "case" ? ld.model.q : [0, 0, 1];
-        pNet += ld.pRatedPu * ld.mult[t] * (pp + zp * v + ip * sv);
-        qNet += ld.qRatedPu * ld.mult[t] * (pq + zq * v + iq * sv);
+        const k = loadCoefficients(ld.model, form.loads === "case", band, piece);
+        pNet += ld.pRatedPu * ld.mult[t] * demandFactor(k.p, sv);
+        qNet += ld.qRatedPu * ld.mult[t] * demandFactor(k.q, sv);
       }
       qNet -= capAt[j] * (form.capacitors === "voltage" ? v : 1) + bHalf[j] * v;
       for (const d of pvsAt[j]) {
@@ -181,10 +185,12 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
     });
     // Voltages.
     bump("headVoltage", at(t, L.offV, head) - vHead * vHead);
+    // The band, and with element bands the device bands and the load piece's range (pu of magnitude).
     for (let j = 0; j < nBus; j++) {
       if (j === head) continue;
-      const v = at(t, L.offV, j);
-      vio("voltageBandPu", over(Math.sqrt(Math.max(v, 0)), o.vMinPu, o.vMaxPu));
+      const sv = Math.sqrt(Math.max(at(t, L.offV, j), 0));
+      const i = t * nBus + j;
+      vio("voltageBandPu", over(sv, Math.sqrt(model.params.vLoSq[i]), Math.sqrt(model.params.vHiSq[i])));
     }
     // PV reactive limits.
     sc.pvs.forEach((pv, d) => {
@@ -202,7 +208,11 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
       const qb = at(t, L.offQb, k);
       const B = at(t, L.offB, k);
       const Bprev = t === 0 ? b.b0PuH : at(t - 1, L.offB, k);
-      bump("socDynamics", B - Bprev - sc.dtH * (b.etaCharge * pc - pd / b.etaDischarge));
+      // Idling losses from the store: η_c·P_idle while charging, P_idle/η_d while discharging (OpenDSS).
+      const idle = idlingPu(b.pRatedPu, form.idlingPct);
+      const drain =
+        model.params.battModes[t * sc.batteries.length + k] < 0 ? b.etaCharge : 1 / b.etaDischarge;
+      bump("socDynamics", B - Bprev - sc.dtH * (b.etaCharge * pc - pd / b.etaDischarge - idle * drain));
       vio("chargeDischargePu", Math.max(over(pc, 0, pMax), over(pd, 0, pMax)));
       vio("socBandPu", over(B, b.socMin * b.eRatedPuH, b.socMax * b.eRatedPuH));
       if (o.limits === "available") {

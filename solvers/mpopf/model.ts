@@ -443,11 +443,11 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
       b.addLinear(row, ix(t, L.offV, head), 1);
     }
   });
-  // SOC dynamics: B(t) − B(t−1) − Δt η_c P_c + Δt / η_d P_d = 0, with B(−1) = B0 (a parameter).
+  // SOC dynamics: B(t) − B(t−1) − Δt η_c P_c + Δt / η_d P_d = −(idling drain), with B(−1) = B0 (a parameter).
   family("socDynamics", (rows) => {
     for (let t = 0; t < T; t++) {
       for (let k = 0; k < nBatt; k++) {
-        const rhs = t === 0 ? p.battB0[k] : 0;
+        const rhs = (t === 0 ? p.battB0[k] : 0) - p.battIdleDrain[t * nBatt + k];
         const row = b.addRow(rhs, rhs);
         rows[t * nBatt + k] = row;
         b.addLinear(row, ix(t, L.offB, k), 1);
@@ -477,8 +477,8 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
     for (let k = 0; k < nBr; k++) xU[base + L.offL + k] = p.lMax[k];
     for (let j = 0; j < nBus; j++) {
       if (j === head) continue;
-      xL[base + L.offV + j] = p.vMinSq;
-      xU[base + L.offV + j] = p.vMaxSq;
+      xL[base + L.offV + j] = p.vLoSq[t * nBus + j];
+      xU[base + L.offV + j] = p.vHiSq[t * nBus + j];
     }
     for (let d = 0; d < nPv; d++) {
       xL[base + L.offQd + d] = -p.qPvMax[t * nPv + d];

@@ -3,6 +3,16 @@
  * ENApp area, its boundary equivalents). Everything is a flat t-major typed array.
  */
 import { InputError } from "../../models/errors.ts";
+import {
+  busChargingPu,
+  DEVICE_BANDS,
+  idlingPu,
+  type LoadBand,
+  type LoadPiece,
+  loadBandOf,
+  loadCoefficients,
+  loadPieceAt,
+} from "../../models/fidelity.ts";
 import { branchBaseA } from "../../models/topology.ts";
 import type { Network, Scenario } from "../../models/types.ts";
 import type { InitialPointKind } from "./initial.ts";
@@ -31,6 +41,20 @@ export interface MpopfInput {
   initialPoint?: InitialPointKind;
   /** Explicit starting point (length n); overrides `initialPoint`. */
   x0?: Float64Array;
+  /**
+   * With element bands (`formulation.elementBands`): the piece of OpenDSS's load model each bus's loads are on,
+   * per period (t-major T·nBus, models/fidelity.ts `LoadPiece`; default 0, inside the band). The bus's voltage
+   * is bounded to the piece's range, so the model is exact wherever the solution lands; `solveMpopf` moves
+   * buses to the neighbouring piece while the bound of their piece's range holds them back.
+   */
+  loadPieces?: Int8Array;
+  /**
+   * With idling losses (`formulation.idlingPct` > 0): whether each battery charges (−1) or discharges (+1) in
+   * each period (t-major T·nBatt; default +1). OpenDSS takes a charging battery's idling loss before the charge
+   * efficiency (η_c·P_idle from the store) and a discharging one's after it (P_idle/η_d); `solveMpopf` sets
+   * these from the solution's net power until they agree.
+   */
+  battModes?: Int8Array;
   /**
    * Extra objective terms on variables of the layout, in objective units ($ for cost, kWh for loss): ENApp's
    * boundary prices (linear) and proximal terms (separable quadratic).
@@ -64,6 +88,14 @@ export interface MpopfParams {
   qZ: Float64Array;
   pI: Float64Array;
   qI: Float64Array;
+  /** The load band modelled (null: none) and whether a bus's loads switch pieces (a non-constant-Z load there). */
+  loadBand: LoadBand | null;
+  loadSwitches: Uint8Array;
+  /** The load piece per period and bus (t-major T·nBus), all 0 without a band. */
+  loadPieces: Int8Array;
+  /** Squared-voltage bounds per period and bus (t-major T·nBus): the voltage band ∩ device bands ∩ the load piece's range. */
+  vLoSq: Float64Array;
+  vHiSq: Float64Array;
   /** Whether any load has a constant-current part (then the balances carry a √v term). */
   hasCurrentLoads: boolean;
   /** Capacitor output modelled as constant (pu per bus, capacitors "constant"). */
@@ -88,6 +120,10 @@ export interface MpopfParams {
   battB0: Float64Array;
   etaC: Float64Array;
   etaD: Float64Array;
+  /** Energy drawn from each battery's store by its idling losses per period (pu·h, t-major T·nBatt). */
+  battIdleDrain: Float64Array;
+  /** The charging (−1) / discharging (+1) mode of each battery and period used for the idling losses. */
+  battModes: Int8Array;
   /** Quadratic throughput cost weight per battery ($ per pu² of charge or discharge power, per period). */
   battThroughput: Float64Array;
   /** Squared head voltage per period (pu²). */
@@ -223,27 +259,62 @@ export function makeParams(input: MpopfInput): MpopfParams {
   const qI = new Float64Array(N);
   let hasCurrentLoads = false;
   const voltageLoads = form.loads === "case";
+  const band = loadBandOf(form.elementBands);
+  const loadSwitches = new Uint8Array(nBus);
+  if (band) {
+    for (const ld of sc.loads) {
+      const c = loadCoefficients(ld.model, voltageLoads, band, 1);
+      const c0 = loadCoefficients(ld.model, voltageLoads, band, 0);
+      if (c.p.z !== c0.p.z || c.q.z !== c0.q.z) loadSwitches[ld.bus] = 1;
+    }
+  }
+  const loadPieces = new Int8Array(N);
+  if (input.loadPieces) {
+    if (input.loadPieces.length !== N) {
+      throw new InputError(
+        "bad-option",
+        `expected ${N} load pieces (T × buses), got ${input.loadPieces.length}`,
+        {
+          element: el,
+          field: "loadPieces",
+        },
+      );
+    }
+    for (let i = 0; i < N; i++) {
+      const pc = input.loadPieces[i]!;
+      if (!(pc >= -2 && pc <= 1)) {
+        throw new InputError("bad-option", `load piece must be -2, -1, 0 or 1 (got ${pc})`, {
+          element: el,
+          field: `loadPieces[${i}]`,
+        });
+      }
+      if (band && loadSwitches[i % nBus]) loadPieces[i] = pc;
+    }
+  }
+  // The head bus's voltage is given: its piece follows from it.
+  const headV = (t: number) => (input.vHeadPu ? input.vHeadPu[t]! : net.vSubsPu);
+  if (band && loadSwitches[head])
+    for (let t = 0; t < T; t++) loadPieces[t * nBus + head] = loadPieceAt(band, headV(t));
   for (const ld of sc.loads) {
     const where = `load ${ld.id}`;
     checkBus(ld.bus, nBus, where);
     checkFinite(ld.pRatedPu, where, "pRatedPu");
     checkFinite(ld.qRatedPu, where, "qRatedPu");
     checkSeries(ld.mult, T, where, "mult");
-    const [zp, ip, pp] = voltageLoads ? ld.model.p : [0, 0, 1];
-    const [zq, iq, pq] = voltageLoads ? ld.model.q : [0, 0, 1];
-    if (ip !== 0 || iq !== 0) hasCurrentLoads = true;
     for (let t = 0; t < T; t++) {
       const i = t * nBus + ld.bus;
+      const k = loadCoefficients(ld.model, voltageLoads, band, loadPieces[i] as LoadPiece);
+      if (k.p.i !== 0 || k.q.i !== 0) hasCurrentLoads = true;
       const P = ld.pRatedPu * ld.mult[t];
       const Q = ld.qRatedPu * ld.mult[t];
       pLoad[i] += P;
       qLoad[i] += Q;
-      pConst[i] += pp * P;
-      qConst[i] += pq * Q;
-      pZ[i] += zp * P;
-      qZ[i] += zq * Q;
-      pI[i] += ip * P;
-      qI[i] += iq * Q;
+      pConst[i] += k.p.c * P;
+      qConst[i] += k.q.c * Q;
+      pZ[i] += k.p.z * P;
+      qZ[i] += k.q.z * Q;
+      pI[i] += k.p.i * P;
+      qI[i] += k.q.i * Q;
     }
   }
   for (const [e, ld] of (input.extraLoads ?? []).entries()) {
@@ -267,12 +338,8 @@ export function makeParams(input: MpopfInput): MpopfParams {
     if (form.capacitors === "voltage") qShuntV[c.bus] += c.qPu;
     else qCapConst[c.bus] += c.qPu;
   }
-  if (form.lineCharging) {
-    for (const br of net.branches) {
-      qShuntV[br.from] += br.bPu / 2;
-      qShuntV[br.to] += br.bPu / 2;
-    }
-  }
+  const charging = busChargingPu(net, form.lineCharging);
+  for (let j = 0; j < nBus; j++) qShuntV[j] += charging[j]!;
 
   const nPv = sc.pvs.length;
   const pvBus = new Int32Array(nPv);
@@ -344,6 +411,35 @@ export function makeParams(input: MpopfInput): MpopfParams {
         : 0;
   });
 
+  // Idling losses: drawn from the store, before the charge efficiency when charging, after the discharge
+  // efficiency when discharging (OpenDSS Storage).
+  const battIdleDrain = new Float64Array(T * nBatt);
+  const battModes = new Int8Array(T * nBatt).fill(1);
+  if (input.battModes) {
+    if (input.battModes.length !== T * nBatt) {
+      throw new InputError(
+        "bad-option",
+        `expected ${T * nBatt} battery modes (T × batteries), got ${input.battModes.length}`,
+        {
+          element: el,
+          field: "battModes",
+        },
+      );
+    }
+    input.battModes.forEach((m, i) => {
+      battModes[i] = m < 0 ? -1 : 1;
+    });
+  }
+  if (form.idlingPct > 0) {
+    sc.batteries.forEach((b, k) => {
+      const idle = idlingPu(b.pRatedPu, form.idlingPct);
+      for (let t = 0; t < T; t++) {
+        const i = t * nBatt + k;
+        battIdleDrain[i] = sc.dtH * idle * (battModes[i]! < 0 ? b.etaCharge : 1 / b.etaDischarge);
+      }
+    });
+  }
+
   const vHeadSq = new Float64Array(T);
   if (input.vHeadPu) {
     checkSeries(input.vHeadPu, T, "head voltage", "vHeadPu");
@@ -370,6 +466,41 @@ export function makeParams(input: MpopfInput): MpopfParams {
     tapSq[k] = br.tap * br.tap;
     if (o.lineLimits && br.iMaxA !== undefined) lMax[k] = (br.iMaxA / branchBaseA(net, k)) ** 2;
   });
+
+  // Voltage bounds per bus and period: the band, the device bands (element bands "opendss") and the range of
+  // each bus's load piece.
+  const vLoSq = new Float64Array(N).fill(o.vMinPu ** 2);
+  const vHiSq = new Float64Array(N).fill(o.vMaxPu ** 2);
+  if (form.elementBands === "opendss") {
+    const dev = (bus: number, [lo, hi]: readonly [number, number]) => {
+      for (let t = 0; t < T; t++) {
+        const i = t * nBus + bus;
+        vLoSq[i] = Math.max(vLoSq[i]!, lo * lo);
+        vHiSq[i] = Math.min(vHiSq[i]!, hi * hi);
+      }
+    };
+    for (const b of pvBus) dev(b, DEVICE_BANDS.pv);
+    for (const b of battBus) dev(b, DEVICE_BANDS.storage);
+    if (form.capacitors === "constant") for (const c of sc.capacitors) dev(c.bus, DEVICE_BANDS.generator);
+    if (band) {
+      for (let i = 0; i < N; i++) {
+        if (!loadSwitches[i % nBus]) continue;
+        const [lo, hi] = pieceRangeSq(band, loadPieces[i] as LoadPiece);
+        vLoSq[i] = Math.max(vLoSq[i]!, lo);
+        vHiSq[i] = Math.min(vHiSq[i]!, hi);
+      }
+    }
+    for (let i = 0; i < N; i++) {
+      const j = i % nBus;
+      if (j !== head && !(vLoSq[i]! <= vHiSq[i]!)) {
+        throw new InputError(
+          "bad-option",
+          `no voltage satisfies the band ${o.vMinPu}–${o.vMaxPu} pu, the device bands and load piece ${loadPieces[i]} at once`,
+          { element: `bus ${net.buses[j]!.id}`, field: `t=${Math.floor(i / nBus) + 1}` },
+        );
+      }
+    }
+  }
 
   const pv = csrByBus(nBus, pvBus);
   const bt = csrByBus(nBus, battBus);
@@ -398,6 +529,11 @@ export function makeParams(input: MpopfInput): MpopfParams {
     qZ,
     pI,
     qI,
+    loadBand: band,
+    loadSwitches,
+    loadPieces,
+    vLoSq,
+    vHiSq,
     hasCurrentLoads,
     qCapConst,
     qShuntV,
@@ -413,6 +549,8 @@ export function makeParams(input: MpopfInput): MpopfParams {
     battB0,
     etaC,
     etaD,
+    battIdleDrain,
+    battModes,
     battThroughput,
     vHeadSq,
     vMinSq: o.vMinPu ** 2,
@@ -431,6 +569,20 @@ export function makeParams(input: MpopfInput): MpopfParams {
     battAtBusPtr: bt.ptr,
     battAtBus: bt.idx,
   };
+}
+
+/** The range of squared voltages (pu²) of a load piece. */
+export function pieceRangeSq(band: LoadBand, piece: LoadPiece): [number, number] {
+  switch (piece) {
+    case 1:
+      return [band.vMaxPu ** 2, Infinity];
+    case -1:
+      return [band.vLowPu ** 2, band.vMinPu ** 2];
+    case -2:
+      return [0, band.vLowPu ** 2];
+    default:
+      return [band.vMinPu ** 2, band.vMaxPu ** 2];
+  }
 }
 
 /** Real and reactive demand of bus j in period t at squared voltage v (pu): constant + Z·v + I·√v. */

@@ -2,6 +2,8 @@
  * The centralized multi-period OPF solve (MPCOPF): build → solve → self-check → decode. Depends only on
  * the solver-neutral `NlpSolver`; the caller chooses the backend (wasm or native Ipopt).
  */
+
+import type { LoadPiece } from "../../models/fidelity.ts";
 import type {
   NlpResult,
   NlpSettings,
@@ -14,7 +16,7 @@ import type {
 import { type SelfCheck, selfCheck } from "./check.ts";
 import { decodeMpopf, type MpopfTables, type MpopfTotals } from "./decode.ts";
 import { buildMpopfModel, type MpopfModel } from "./model.ts";
-import type { MpopfInput } from "./params.ts";
+import { type MpopfInput, pieceRangeSq } from "./params.ts";
 
 /**
  * The MPOPF's solver settings (solver-neutral; the backend maps them): tight enough that the self-check
@@ -83,6 +85,12 @@ export interface MpopfSummary {
   maxSimultaneousKw: number;
   /** Branch-flow physics of the formulation. */
   physics: "exact" | "soc";
+  /**
+   * Fidelity options with discrete pieces (element bands, idling losses): the solves made until every bus's load
+   * piece and every battery's charge/discharge mode agreed with the solution (1 when nothing moved), whether
+   * they agreed in the end, and how many bus-periods lie outside the load band and battery-periods charge.
+   */
+  fidelity: { rounds: number; consistent: boolean; loadPiecesOutside: number; chargingModes: number } | null;
   /** SOC relaxation only: the largest τ²·l·v − P² − Q² at the solution (pu²; 0 = the relaxation is exact). */
   relaxationGapPu: number | null;
   /** Branch id and period (1-based) of the largest gap; null for the exact formulation. */
@@ -141,6 +149,7 @@ export function finishMpopf(
     maxViolationPu: check.maxViolationPu,
     maxSimultaneousKw: check.maxSimultaneousKw,
     physics: sc.options.formulation.physics,
+    fidelity: null,
     relaxationGapPu: check.relaxationGapPu,
     relaxationGapAt: check.relaxationGapAt,
     solver: result.solver,
@@ -148,20 +157,171 @@ export function finishMpopf(
   return { model, result, check, tables, totals, summary, valid };
 }
 
-/** Build, solve, check and decode one MPOPF instance on the given solver. */
+/** Whether a scenario's formulation has discrete pieces that `solveMpopf` settles by re-solving. */
+export function hasFidelityModes(input: MpopfInput): boolean {
+  const f = input.scenario.options.formulation;
+  return (
+    (f.elementBands !== "none" && input.scenario.loads.length > 0) ||
+    (f.idlingPct > 0 && input.scenario.batteries.length > 0)
+  );
+}
+
+/** Largest number of solves `solveMpopf` makes to settle load pieces and battery modes. */
+export const MAX_FIDELITY_ROUNDS = 8;
+
+/**
+ * Net battery power (pu) below which a battery keeps its charge/discharge mode: near zero OpenDSS's choice
+ * follows the sign of the set-point, and either mode's idling drain differs by (1/η_d − η_c)·P_idle at most.
+ */
+const MODE_DEADBAND_PU = 1e-7;
+/** A bound holds a bus back when its voltage is within this (pu²) of it and its multiplier exceeds MULT_MIN. */
+const AT_BOUND_PU = 1e-6;
+const MULT_MIN = 1e-7;
+
+/**
+ * New load pieces and battery modes from a solution (null when nothing changes). A bus moves to the
+ * neighbouring piece of OpenDSS's load model when the bound of its piece's range holds its voltage back (the
+ * bound active, its multiplier positive) and the band allows the neighbour; it never returns to a piece it left,
+ * so the rounds end. A battery's mode follows the sign of its net output outside a small dead band.
+ */
+function nextModes(
+  model: MpopfModel,
+  x: Float64Array,
+  zL: Float64Array,
+  zU: Float64Array,
+  left: Uint8Array,
+): { loadPieces: Int8Array; battModes: Int8Array } | null {
+  const { layout: L, params: p } = model;
+  const sc = model.input.scenario;
+  const o = sc.options;
+  const nBus = L.nBus;
+  const pieces = Int8Array.from(p.loadPieces);
+  const modes = Int8Array.from(p.battModes);
+  let changed = false;
+  if (p.loadBand) {
+    const vMinSq = o.vMinPu ** 2;
+    const vMaxSq = o.vMaxPu ** 2;
+    for (let t = 0; t < L.T; t++) {
+      for (let j = 0; j < nBus; j++) {
+        const i = t * nBus + j;
+        if (j === p.head || !p.loadSwitches[j]) continue;
+        const iv = t * L.perT + L.offV + j;
+        const v = x[iv]!;
+        const pc = pieces[i]!;
+        const [lo, hi] = pieceRangeSq(p.loadBand, pc as LoadPiece);
+        const up = pc + 1;
+        const down = pc - 1;
+        // Moving is possible where the piece's own range (not the band or a device band) is the binding bound.
+        if (
+          up <= 1 &&
+          hi < vMaxSq &&
+          hi <= p.vHiSq[i]! + 1e-15 &&
+          v >= hi - AT_BOUND_PU &&
+          zU[iv]! > MULT_MIN
+        ) {
+          if (!(left[i]! & (1 << (up + 2)))) {
+            left[i]! |= 1 << (pc + 2);
+            pieces[i] = up;
+            changed = true;
+          }
+        } else if (
+          down >= -1 &&
+          lo > vMinSq &&
+          lo >= p.vLoSq[i]! - 1e-15 &&
+          v <= lo + AT_BOUND_PU &&
+          zL[iv]! > MULT_MIN
+        ) {
+          if (!(left[i]! & (1 << (down + 2)))) {
+            left[i]! |= 1 << (pc + 2);
+            pieces[i] = down;
+            changed = true;
+          }
+        }
+      }
+    }
+  }
+  if (o.formulation.idlingPct > 0) {
+    for (let t = 0; t < L.T; t++) {
+      for (let k = 0; k < L.nBatt; k++) {
+        const base = t * L.perT;
+        const net = x[base + L.offPd + k]! - x[base + L.offPc + k]!;
+        const i = t * L.nBatt + k;
+        const m = net > MODE_DEADBAND_PU ? 1 : net < -MODE_DEADBAND_PU ? -1 : modes[i]!;
+        if (m !== modes[i]) {
+          modes[i] = m;
+          changed = true;
+        }
+      }
+    }
+  }
+  return changed ? { loadPieces: pieces, battModes: modes } : null;
+}
+
+/**
+ * Build, solve, check and decode one MPOPF instance on the given solver. With element bands or idling losses
+ * (discrete pieces of OpenDSS's models), the solve is repeated, warm-started, with the pieces the previous
+ * solution asks for until they agree with it (at most `MAX_FIDELITY_ROUNDS` solves; the summary's `fidelity`
+ * says how it ended).
+ */
 export function solveMpopf(
   input: MpopfInput,
   solver: NlpSolver,
   options: MpopfSolveOptions = {},
 ): MpopfSolution {
-  const t0 = performance.now();
-  const model = buildMpopfModel(input);
-  const buildSeconds = (performance.now() - t0) / 1000;
   const solveOptions: NlpSolveOptions = { settings: MPOPF_SETTINGS, ipopt: { ...options.ipopt } };
   if (options.warmStart) solveOptions.warmStart = options.warmStart;
   if (options.progress) solveOptions.progress = options.progress;
-  const result = solver.solve(model.problem, solveOptions);
-  return finishMpopf(model, result, buildSeconds, options.checkTolerancePu);
+  const once = (inp: MpopfInput) => {
+    const t0 = performance.now();
+    const model = buildMpopfModel(inp);
+    const buildSeconds = (performance.now() - t0) / 1000;
+    return { model, buildSeconds, result: solver.solve(model.problem, solveOptions) };
+  };
+  if (!hasFidelityModes(input)) {
+    const r = once(input);
+    return finishMpopf(r.model, r.result, r.buildSeconds, options.checkTolerancePu);
+  }
+  let inp = input;
+  let r = once(inp);
+  let rounds = 1;
+  let buildSeconds = r.buildSeconds;
+  let iterations = r.result.iterations;
+  let solveSeconds = r.result.solveSeconds;
+  let consistent = false;
+  const left = new Uint8Array(r.model.params.loadPieces.length);
+  while (r.result.success) {
+    const next = nextModes(r.model, r.result.x, r.result.zL, r.result.zU, left);
+    if (!next) {
+      consistent = true;
+      break;
+    }
+    if (rounds >= MAX_FIDELITY_ROUNDS) break;
+    inp = { ...input, ...next };
+    solveOptions.warmStart = { x: r.result.x, lambda: r.result.lambda, zL: r.result.zL, zU: r.result.zU };
+    r = once(inp);
+    rounds++;
+    buildSeconds += r.buildSeconds;
+    iterations += r.result.iterations;
+    solveSeconds += r.result.solveSeconds;
+  }
+  const result = { ...r.result, iterations, solveSeconds };
+  const sol = finishMpopf(r.model, result, buildSeconds, options.checkTolerancePu);
+  const p = r.model.params;
+  const nBus = r.model.layout.nBus;
+  let outside = 0;
+  p.loadPieces.forEach((v, i) => {
+    if (v !== 0 && i % nBus !== p.head && p.loadSwitches[i % nBus]) outside++;
+  });
+  sol.summary.fidelity = {
+    rounds,
+    consistent,
+    loadPiecesOutside: outside,
+    chargingModes: p.battModes.reduce((n, v) => n + (v < 0 ? 1 : 0), 0),
+  };
+  if (!consistent && sol.valid) {
+    sol.summary.message += `; the load pieces / battery modes did not settle in ${MAX_FIDELITY_ROUNDS} solves`;
+  }
+  return sol;
 }
 
 /** Worker factory: build the MPOPF NLP from plain (structured-clone) data. Use with `mpopfFactoryRef`. */

@@ -7,8 +7,18 @@
  * they are left out of every maximum and of both sides of every horizon total.
  */
 import { InputError, jsonErrorLocation } from "../../models/errors.ts";
+import {
+  busChargingPu,
+  demandFactor,
+  loadBandOf,
+  loadCoefficients,
+  loadPieceAt,
+  OPENDSS_DEFAULT_LINE_C_NF,
+} from "../../models/fidelity.ts";
 import type { Network, Scenario } from "../../models/types.ts";
 import { batteryRatings, pvRatings } from "../../models/units.ts";
+import { optimizerPhysics } from "./deck.ts";
+import { predictDifferences, samePhysics } from "./predict.ts";
 import {
   checkSetpoints,
   DEFAULT_SETPOINT_TOLERANCES,
@@ -19,6 +29,7 @@ import type {
   CapacitorModel,
   Deck,
   DeckFlavour,
+  DeckPhysics,
   Dispatch,
   EngineIdentity,
   Finding,
@@ -70,8 +81,21 @@ export interface ReplayComparison {
   powerFlow: ReplaySeries;
   /** Per period: the engine's Storage state per battery (−1 charging, 0 idling, 1 discharging). */
   battState: number[][];
-  /** Paper-style only: estimated line charging (kvar) from OpenDSS's default line capacitance at the power-flow voltages. */
+  /** Line charging (kvar) of the deck's line capacitance at the power-flow voltages, per period (0 without any). */
   lineChargingKvar: number[];
+  /**
+   * The physics the deck wrote and the optimizer's own (validation/replay/types.ts `DeckPhysics`); absent in
+   * comparisons written by earlier versions.
+   */
+  physics?: { deck: DeckPhysics; optimizer: DeckPhysics };
+  /**
+   * The discrepancy (power flow − optimizer) the modelling differences alone predict (predict.ts
+   * `predictDifferences`, the kVA limits aside: a set-point beyond its kVA is an error of the set-point, not a
+   * model difference), in the shape of the two sides; absent when the deck writes the optimizer's physics
+   * (nothing to predict) and in comparisons written by earlier versions. The thresholds measure every
+   * discrepancy from it.
+   */
+  predicted?: ReplaySeries;
   findings: Finding[];
   /**
    * The horizon's inputs, for the power flow's result tables (`powerFlowResultSet`): start of each period (h
@@ -111,7 +135,7 @@ export const DEFAULT_FINDING_TOLERANCES: FindingTolerances = {
 };
 
 /** OpenDSS's default line capacitance (nF per unit length; length 1 with units none → per line). */
-export const OPENDSS_DEFAULT_C1_NF = 3.4;
+export const OPENDSS_DEFAULT_C1_NF = OPENDSS_DEFAULT_LINE_C_NF;
 
 const rows = (flat: Float64Array, T: number): number[][] => {
   const n = T === 0 ? 0 : flat.length / T;
@@ -139,22 +163,22 @@ export function compareReplay(input: CompareInput): ReplayComparison {
   const dtH = sc.dtH;
 
   // The optimizer's own load and capacitor totals at its voltages, as its formulation models them.
+  const form = sc.options.formulation;
+  const band = loadBandOf(form.elementBands);
   const loadKwOpt: number[] = [];
   const loadKvarOpt: number[] = [];
   const capOpt: number[] = [];
   const S = net.sBaseKva;
   const nBus = net.buses.length;
-  const form = sc.options.formulation;
   for (let t = 0; t < T; t++) {
     const vAt = (bus: number) => dp.vPu[t * nBus + bus]!;
     let pL = 0;
     let qL = 0;
     for (const ld of sc.loads) {
       const v = vAt(ld.bus);
-      const [zp, ip, pp] = form.loads === "case" ? ld.model.p : [0, 0, 1];
-      const [zq, iq, pq] = form.loads === "case" ? ld.model.q : [0, 0, 1];
-      pL += ld.pRatedPu * ld.mult[t]! * (zp * v * v + ip * v + pp) * S;
-      qL += ld.qRatedPu * ld.mult[t]! * (zq * v * v + iq * v + pq) * S;
+      const k = loadCoefficients(ld.model, form.loads === "case", band, loadPieceAt(band, v));
+      pL += ld.pRatedPu * ld.mult[t]! * demandFactor(k.p, v) * S;
+      qL += ld.qRatedPu * ld.mult[t]! * demandFactor(k.q, v) * S;
     }
     let cq = 0;
     for (const c of sc.capacitors) cq += c.qPu * S * (form.capacitors === "voltage" ? vAt(c.bus) ** 2 : 1);
@@ -204,7 +228,8 @@ export function compareReplay(input: CompareInput): ReplayComparison {
   const battState: number[][] = [];
   const lineCharging: number[] = [];
   const findings: Finding[] = [];
-  const omega = 2 * Math.PI * deck.options.baseFrequencyHz;
+  const freq = deck.options.baseFrequencyHz;
+  const bShunt = busChargingPu(net, deck.options.physics.lineCharging, freq);
 
   for (let t = 1; t <= T; t++) {
     const o = get(t);
@@ -235,16 +260,9 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     branchFlows.iA.push(o ? Array.from(o.branchIA) : nan(nBr));
     branchFlows.lossKw.push(o ? Array.from(o.branchLossKw) : nan(nBr));
 
-    // Line charging estimate (paper-style): Σ ω C (V_i² + V_j²)/2 at the power-flow voltages.
+    // Line charging of the deck's line capacitance at the power-flow voltages: Σ_bus B/2·V².
     let qc = 0;
-    if (deck.flavour === "paper-style" && o) {
-      const c = OPENDSS_DEFAULT_C1_NF * 1e-9;
-      for (const br of net.branches) {
-        const vi = o.vPu[br.from]! * 1000 * deck.vBaseKvLn[br.from]!;
-        const vj = o.vPu[br.to]! * 1000 * deck.vBaseKvLn[br.to]!;
-        qc += (omega * c * (vi * vi + vj * vj)) / 2 / 1000;
-      }
-    }
+    if (o) for (let j = 0; j < nBus; j++) qc += bShunt[j]! * o.vPu[j]! ** 2 * S;
     lineCharging.push(qc);
 
     if (!ok) {
@@ -275,6 +293,13 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     deviceFindings(input, o, t, tol, findings);
     bandFindings(input, o, t, findings);
   }
+  // What the modelling differences alone predict (the kVA limits aside: see ReplayComparison.predicted).
+  const deckPh = deck.options.physics;
+  const optPh = optimizerPhysics(form, deck.options.wideBandPu);
+  const optSameKva = { ...optPh, kva: deckPh.kva };
+  const predicted = samePhysics(deckPh, optSameKva)
+    ? undefined
+    : predictDifferences(net, sc, dp, deckPh, optSameKva, freq);
   return {
     format: "mpopf-replay-comparison/1",
     label: input.label,
@@ -299,6 +324,8 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     powerFlow,
     battState,
     lineChargingKvar: lineCharging,
+    physics: { deck: deckPh, optimizer: optPh },
+    ...(predicted ? { predicted } : {}),
     findings,
     inputs: {
       hour: Array.from({ length: T }, (_, t) => (sc.startIndex + t) * dtH),
@@ -417,6 +444,9 @@ function deviceFindings(
   });
 }
 
+/** A band crossing smaller than this (pu) is reported as info and not counted (the models meet at the edge). */
+export const BAND_CROSSING_PU = 1e-6;
+
 /** Element voltage bands (OpenDSS switches constant-PQ models to constant Z outside them) and the optimizer's band. */
 function bandFindings(input: CompareInput, o: HourObservation, t: number, out: Finding[]): void {
   const { network: net, scenario: sc, deck } = input;
@@ -427,18 +457,24 @@ function bandFindings(input: CompareInput, o: HourObservation, t: number, out: F
     { list: els.batteries, what: "storage" },
     { list: els.capacitors, what: "capacitor generator" },
   ];
+  // A load whose band the optimizer models (element bands) switching is modelled, and a crossing by less than
+  // 1e-6 pu changes nothing measurable (OpenDSS's pieces meet at the band edge): both are info, not counted.
+  const modelled = loadBandOf(sc.options.formulation.elementBands);
   for (const g of groups) {
     for (const el of g.list) {
       const v = o.vPu[el.bus]!;
       if (!Number.isFinite(v)) continue;
       const { vMinPu: lo, vMaxPu: hi, explicit } = el.band;
       if (v <= lo || v > hi) {
+        const byPu = Math.max(lo - v, v - hi);
+        const known =
+          g.what === "load" && modelled !== null && modelled.vMinPu === lo && modelled.vMaxPu === hi;
         out.push({
           kind: "load-model",
-          severity: "warning",
+          severity: known || byPu < BAND_CROSSING_PU ? "info" : "warning",
           t,
           element: el.fullName,
-          message: `bus ${net.buses[el.bus]!.id} at ${fmt(v, 5)} pu is outside the ${g.what}'s ${explicit ? "" : "OpenDSS default "}band ${lo}–${hi} pu: OpenDSS models it as constant impedance this hour, not constant PQ`,
+          message: `bus ${net.buses[el.bus]!.id} at ${fmt(v, 5)} pu is outside the ${g.what}'s ${explicit ? "" : "OpenDSS default "}band ${lo}–${hi} pu: OpenDSS changes its model this hour (${g.what === "load" ? "constant-power and constant-current parts interpolated towards a constant impedance below the band, a constant impedance above it" : "a constant impedance"})${known ? "; the optimizer models this" : byPu < BAND_CROSSING_PU ? `; by ${byPu.toExponential(1)} pu only, no measurable effect` : ""}`,
         });
       }
     }
@@ -534,8 +570,9 @@ function checkComparisonShape(c: ReplayComparison, file: string): void {
   };
   len(c.hours, T, "hours", "periods (T)");
   len(c.priceUsdPerKwh, T, "priceUsdPerKwh", "periods (T)");
-  for (const side of ["optimizer", "powerFlow"] as const) {
+  for (const side of ["optimizer", "powerFlow", "predicted"] as const) {
     const s = c[side];
+    if (side === "predicted" && s === undefined) continue;
     if (typeof s !== "object" || s === null) throw bad(side, "missing");
     for (const [key, per] of Object.entries(SERIES_SHAPE) as Array<
       [keyof ReplaySeries, keyof ReplayComparison["ids"] | null]
@@ -596,6 +633,7 @@ export function comparisonFromJson(text: string, file = "comparison.json"): Repl
   };
   fix(c.optimizer);
   fix(c.powerFlow);
+  if (c.predicted) fix(c.predicted);
   c.lineChargingKvar = c.lineChargingKvar.map((x) => (x === null ? Number.NaN : x));
   if (c.branches) {
     for (const k of BRANCH_SERIES) {

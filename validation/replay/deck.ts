@@ -26,7 +26,13 @@
  *   moves on its own.
  */
 import { InputError } from "../../models/errors.ts";
-import type { Network, Scenario } from "../../models/types.ts";
+import { DEVICE_BANDS, OPENDSS_DEFAULT_BANDS } from "../../models/fidelity.ts";
+import {
+  type FormulationOptions,
+  type Network,
+  PAPER_FORMULATION,
+  type Scenario,
+} from "../../models/types.ts";
 import { batteryRatings } from "../../models/units.ts";
 import { dssNumber, sanitizeDssName, uniqueDssNames } from "./names.ts";
 import type {
@@ -36,23 +42,61 @@ import type {
   DeckElements,
   DeckFile,
   DeckOptions,
+  DeckPhysics,
   Dispatch,
+  ResolvedDeckOptions,
   VoltageBand,
 } from "./types.ts";
 
-/** OpenDSS's default voltage bands (pu) of the classes the deck uses. */
-export const OPENDSS_DEFAULT_BANDS = {
-  Load: [0.95, 1.05],
-  PVSystem: [0.9, 1.1],
-  Storage: [0.9, 1.1],
-  Generator: [0.9, 1.1],
-} as const;
+export { OPENDSS_DEFAULT_BANDS };
 
-/** The authors' Storage band, kept in the paper-style deck. */
-const AUTHORS_STORAGE_BAND: [number, number] = [0.95, 1.05];
+const sameBand = (a: readonly number[], b: readonly number[]) => a[0] === b[0] && a[1] === b[1];
 
-/** Fill in the flavour's defaults. */
-export function resolveDeckOptions(o: DeckOptions): Required<DeckOptions> {
+/**
+ * The physics each flavour writes, resolved against the formulation:
+ * - model-consistent: the optimizer's equations — its line charging, capacitor model, idling losses; with
+ *   element bands OpenDSS's bands (loads 0.95–1.05, PVSystem and Generator 0.9–1.1, Storage 0.95–1.05, which the
+ *   optimizer models), else the wide band everywhere (nothing switches); kVA as rated (the optimizer stays
+ *   inside it);
+ * - paper-style: the authors' deck — every line's charging as OpenDSS gives it (b_us where the case has it,
+ *   else OpenDSS's default C1), OpenDSS's default bands, the authors' Storage band 0.95–1.05, %IdlingkW = 0,
+ *   kVA as rated; the capacitor model follows the formulation (constant-kvar Generators, as the authors, unless
+ *   the formulation models kvar·v).
+ * `o.physics` overrides choice by choice; `o.capacitorModel` overrides the capacitor model.
+ */
+export function deckPhysics(
+  o: Pick<DeckOptions, "flavour" | "capacitorModel" | "wideBandPu" | "physics">,
+  form: FormulationOptions = PAPER_FORMULATION,
+): DeckPhysics {
+  const cap: CapacitorModel = o.capacitorModel ?? (form.capacitors === "voltage" ? "capacitor" : "generator");
+  const wide: [number, number] = [...(o.wideBandPu ?? [0.5, 1.5])] as [number, number];
+  const banded = o.flavour === "paper-style" || form.elementBands === "opendss";
+  const base: DeckPhysics = {
+    lineCharging: o.flavour === "paper-style" ? "opendss" : form.lineCharging,
+    capacitorModel: cap,
+    loadBand: banded ? [...OPENDSS_DEFAULT_BANDS.Load] : wide,
+    pvBand: banded ? [...DEVICE_BANDS.pv] : wide,
+    storageBand: banded ? [...DEVICE_BANDS.storage] : wide,
+    generatorBand: banded ? [...DEVICE_BANDS.generator] : wide,
+    idlingPct: o.flavour === "paper-style" ? 0 : form.idlingPct,
+    kva: "rated",
+  };
+  return { ...base, ...o.physics };
+}
+
+/** The physics of the optimizer's own equations (the attribution's end point): the model-consistent deck with no kVA limit. */
+export function optimizerPhysics(form: FormulationOptions, wideBandPu?: [number, number]): DeckPhysics {
+  return {
+    ...deckPhysics({ flavour: "model-consistent", ...(wideBandPu ? { wideBandPu } : {}) }, form),
+    kva: "unlimited",
+  };
+}
+
+/** Fill in the flavour's defaults (the physics against the formulation, default the paper's). */
+export function resolveDeckOptions(
+  o: DeckOptions,
+  form: FormulationOptions = PAPER_FORMULATION,
+): ResolvedDeckOptions {
   if (o.flavour !== "model-consistent" && o.flavour !== "paper-style") {
     throw new InputError("bad-option", `unknown deck flavour '${String(o.flavour)}'`, {
       element: "replay",
@@ -66,38 +110,57 @@ export function resolveDeckOptions(o: DeckOptions): Required<DeckOptions> {
       field: "wideBandPu",
     });
   }
+  const physics = deckPhysics(o, form);
+  for (const k of ["loadBand", "pvBand", "storageBand", "generatorBand"] as const) {
+    const [lo, hi] = physics[k];
+    if (!(lo > 0 && lo < hi)) {
+      throw new InputError("bad-option", `band must satisfy 0 < min < max (got ${lo}..${hi})`, {
+        element: "replay",
+        field: `physics.${k}`,
+      });
+    }
+  }
+  if (!(physics.idlingPct >= 0 && physics.idlingPct <= 100)) {
+    throw new InputError("bad-option", `%IdlingkW must be in 0..100 (got ${physics.idlingPct})`, {
+      element: "replay",
+      field: "physics.idlingPct",
+    });
+  }
   return {
     flavour: o.flavour,
-    capacitorModel: o.capacitorModel ?? "generator",
+    capacitorModel: physics.capacitorModel,
     tolerance: o.tolerance ?? 1e-10,
     maxIterations: o.maxIterations ?? 100,
     baseFrequencyHz: o.baseFrequencyHz ?? 60,
     wideBandPu: wide,
+    physics,
   };
 }
 
-/** What each flavour writes, in words (for deck headers, READMEs and reports). */
-export function describeFlavour(o: Required<DeckOptions>): string[] {
+const bandText = (b: readonly number[]) => `Vminpu=${b[0]} Vmaxpu=${b[1]}`;
+
+/** What a deck writes, in words (for deck headers, READMEs and reports). */
+export function describeFlavour(o: ResolvedDeckOptions): string[] {
+  const ph = o.physics;
   const cap =
-    o.capacitorModel === "generator"
-      ? "capacitors: constant-kvar Generator (model=1, kW=1e-6, kvar=Q_C), as the optimizer assumes"
-      : "capacitors: OpenDSS Capacitor elements, Q = Q_C·(V/kV)² (NOT the optimizer's constant Q_C)";
-  const [lo, hi] = o.wideBandPu;
-  if (o.flavour === "model-consistent") {
-    return [
-      "flavour: model-consistent (the equations the optimizer solved)",
-      "lines: C1=0 C0=0 (no line charging)",
-      `loads: model=1 constant PQ, Vminpu=${lo} Vmaxpu=${hi} (never switched to constant Z in practice)`,
-      cap + (o.capacitorModel === "generator" ? `, Vminpu=${lo} Vmaxpu=${hi}` : ""),
-      `PVSystem / Storage: Vminpu=${lo} Vmaxpu=${hi}; Storage %IdlingkW=0, DispMode=External`,
-    ];
-  }
+    ph.capacitorModel === "generator"
+      ? `capacitors: constant-kvar Generator (model=1, kW=1e-6, kvar=Q_C), as the optimizer assumes, ${bandText(ph.generatorBand)}`
+      : "capacitors: OpenDSS Capacitor elements, Q = Q_C·(V/kV)² (NOT the optimizer's constant Q_C unless it models kvar·v)";
+  const lines =
+    ph.lineCharging === "none"
+      ? "lines: C1=0 C0=0 (no line charging)"
+      : ph.lineCharging === "case"
+        ? "lines: C1=C0 from each line's b_us (0 where the case gives none)"
+        : "lines: C1=C0 from each line's b_us where the case gives one, else OpenDSS's default capacitance (C1 = 3.4 nF per line, length 1, units none)";
+  const loadDefault = sameBand(ph.loadBand, OPENDSS_DEFAULT_BANDS.Load);
   return [
-    "flavour: paper-style (the authors' OpenDSS validation deck)",
-    "lines: OpenDSS default capacitance (C1 = 3.4 nF per line, length 1, units none): ≈1 kvar of line charging",
-    "loads: model=1 constant PQ with OpenDSS's default Vminpu=0.95 Vmaxpu=1.05 (constant Z outside; reported)",
-    cap + (o.capacitorModel === "generator" ? ", OpenDSS default Vminpu=0.9 Vmaxpu=1.1" : ""),
-    "PVSystem: OpenDSS default band 0.9/1.1; Storage: Vminpu=0.95 Vmaxpu=1.05 (as the authors), %IdlingkW=0, DispMode=External",
+    o.flavour === "model-consistent"
+      ? "flavour: model-consistent (the equations the optimizer solved)"
+      : "flavour: paper-style (the authors' OpenDSS validation deck)",
+    lines,
+    `loads: the formulation's model (model=1 constant PQ, 2 Z, 5 I, 8 ZIP), ${bandText(ph.loadBand)}${loadDefault ? " (OpenDSS's default: outside it OpenDSS changes the load's model; reported)" : ""}`,
+    cap,
+    `PVSystem: ${bandText(ph.pvBand)}; Storage: ${bandText(ph.storageBand)}, %IdlingkW=${ph.idlingPct}, DispMode=External; kVA ${ph.kva === "rated" ? "as rated" : "raised to the largest set-point (no limit)"}`,
   ];
 }
 
@@ -151,10 +214,9 @@ export function buildDeck(
       field: "t",
     });
   }
-  const o = resolveDeckOptions(options);
-  const mc = o.flavour === "model-consistent";
   const form = scenario.options.formulation;
-  const [wlo, whi] = o.wideBandPu;
+  const o = resolveDeckOptions(options, form);
+  const ph = o.physics;
   const T = scenario.T;
   const dtH = scenario.dtH;
   const S = network.sBaseKva;
@@ -208,17 +270,28 @@ export function buildDeck(
     const el = `Line.${lineNames[i]}`;
     const r = n(br.rPu * z.zBaseOhm, el, "rOhm", f);
     const x = n(br.xPu * z.zBaseOhm, el, "xOhm", f);
-    // Line charging: C1 (nF, length 1) from the total susceptance when the formulation models it.
+    // Line charging: C1 = C0 (nF, length 1) from the line's total susceptance where the case gives one; where
+    // it does not, none (C1=C0=0) or OpenDSS's default capacitance (nothing written), as the physics says.
+    const cNf = n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f);
     const charging =
-      form.lineCharging && br.bPu > 0
-        ? ` C1=${n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f)} C0=${n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f)}`
-        : " C1=0 C0=0";
+      ph.lineCharging !== "none" && br.bPu > 0
+        ? ` C1=${cNf} C0=${cNf}`
+        : ph.lineCharging === "opendss"
+          ? ""
+          : " C1=0 C0=0";
     lines.push(
-      `New ${el} phases=1 bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? charging : ""}`,
+      `New ${el} phases=1 bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${charging}`,
     );
     lineElements.push(el);
     branchElements[k] = el;
   });
+
+  /** A class's band as deck text (nothing when it is OpenDSS's default for the class) and as read back. */
+  const bandOf = (b: readonly [number, number], dflt: readonly number[] | null) => ({
+    band: band(b[0], b[1], dflt === null || !sameBand(b, dflt)),
+  });
+  const bandProps = (b: VoltageBand, el: string, f: string) =>
+    b.explicit ? ` vminpu=${n(b.vMinPu, el, "vminpu", f)} vmaxpu=${n(b.vMaxPu, el, "vmaxpu", f)}` : "";
 
   // Load shapes: one per profile the loads use (the horizon's multipliers, point t = period t).
   const profiles = [...new Set(scenario.loads.map((l) => l.profile))];
@@ -238,7 +311,7 @@ export function buildDeck(
   });
 
   // Loads: one element per load, with its voltage dependence when the formulation models it.
-  const loadBand = mc ? band(wlo, whi, true) : band(...OPENDSS_DEFAULT_BANDS.Load, false);
+  const loadBand = bandOf(ph.loadBand, OPENDSS_DEFAULT_BANDS.Load).band;
   const loadNames = uniqueDssNames(
     scenario.loads.map((l) => l.id),
     "Load",
@@ -252,7 +325,7 @@ export function buildDeck(
   scenario.loads.forEach((ld, i) => {
     const el = `Load.${loadNames[i]}`;
     const f = DECK_FILES.loads;
-    const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
+    const bandText = bandProps(loadBand, el, f);
     const m = ld.model;
     const isPq = form.loads !== "case" || (m.p[2] === 1 && m.q[2] === 1);
     const isZ = m.p[0] === 1 && m.q[0] === 1;
@@ -272,8 +345,7 @@ export function buildDeck(
 
   // Capacitors: constant kvar (Generator) or kvar·V² (Capacitor), as the formulation models them, unless the
   // deck options say otherwise.
-  const capModel: CapacitorModel =
-    options.capacitorModel ?? (form.capacitors === "voltage" ? "capacitor" : o.capacitorModel);
+  const capModel: CapacitorModel = ph.capacitorModel;
   const capNames = uniqueDssNames(
     scenario.capacitors.map((c) => c.id),
     capModel === "generator" ? "CapGen" : "C",
@@ -281,9 +353,7 @@ export function buildDeck(
   const capBand =
     capModel === "capacitor"
       ? band(0, Number.POSITIVE_INFINITY, false)
-      : mc
-        ? band(wlo, whi, true)
-        : band(...OPENDSS_DEFAULT_BANDS.Generator, false);
+      : bandOf(ph.generatorBand, OPENDSS_DEFAULT_BANDS.Generator).band;
   const capacitors: DeckElements["capacitors"] = [];
   const capText = [
     ...header(
@@ -297,7 +367,7 @@ export function buildDeck(
     const f = DECK_FILES.capacitors;
     if (capModel === "generator") {
       const el = `Generator.${capNames[i]}`;
-      const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
+      const bandText = bandProps(capBand, el, f);
       capText.push(
         `New ${el} bus1=${node(c.bus)} phases=1 kV=${kvAt(c.bus, el, f)} model=1 kW=1e-6 kvar=${n(q, el, "qPu", f)}${bandText}`,
       );
@@ -317,7 +387,17 @@ export function buildDeck(
   });
 
   // PV
-  const pvBand = mc ? band(wlo, whi, true) : band(...OPENDSS_DEFAULT_BANDS.PVSystem, false);
+  const pvBand = bandOf(ph.pvBand, OPENDSS_DEFAULT_BANDS.PVSystem).band;
+  // kVA: as rated, or (physics "unlimited") raised to the unit's largest set-point so that no limit binds.
+  const nPv0 = scenario.pvs.length;
+  const nB0 = scenario.batteries.length;
+  const largest = (k: number, n0: number, p: Float64Array, q: Float64Array) => {
+    let m = 0;
+    for (let t = 0; t < T; t++) m = Math.max(m, Math.hypot(p[t * n0 + k]!, q[t * n0 + k]!));
+    return m;
+  };
+  const kvaOf = (rated: number, k: number, n0: number, p: Float64Array, q: Float64Array) =>
+    ph.kva === "unlimited" ? Math.max(rated, largest(k, n0, p, q) * (1 + 1e-9)) : rated;
   const pvNames = uniqueDssNames(scenario.pvs.map((u) => u.id));
   const pvs: DeckElement[] = [];
   const pvText = [
@@ -328,28 +408,30 @@ export function buildDeck(
   scenario.pvs.forEach((u, d) => {
     const el = `PVSystem.${pvNames[d]}`;
     const f = DECK_FILES.pvs;
-    const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
+    const bandText = bandProps(pvBand, el, f);
+    const kva = kvaOf(u.sRatedPu * S, d, nPv0, dispatch.pvPKw, dispatch.pvQKvar);
     pvText.push(
-      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(u.sRatedPu * S, el, "sRatedPu", f)} Pmpp=${n(u.pRatedPu * S, el, "pRatedPu", f)} irradiance=1 %cutin=0.001 %cutout=0.001${bandText}`,
+      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(kva, el, "sRatedPu", f)} Pmpp=${n(u.pRatedPu * S, el, "pRatedPu", f)} irradiance=1 %cutin=0.001 %cutout=0.001${bandText}`,
     );
     pvs.push({ fullName: el, bus: u.bus, band: pvBand });
   });
 
   // Storage
-  const stBand = mc ? band(wlo, whi, true) : band(...AUTHORS_STORAGE_BAND, true);
+  const stBand = bandOf(ph.storageBand, null).band;
   const stNames = uniqueDssNames(scenario.batteries.map((u) => u.id));
   const batteries: DeckElement[] = [];
   const stText = [
     ...header(
-      "Storage: DispMode=External (kW/kvar pushed every hour), %IdlingkW=0; property order matters (kWhrated before %stored).",
+      `Storage: DispMode=External (kW/kvar pushed every hour), %IdlingkW=${ph.idlingPct}; property order matters (kWhrated before %stored).`,
     ),
   ];
   scenario.batteries.forEach((u, k) => {
     const el = `Storage.${stNames[k]}`;
     const f = DECK_FILES.storage;
     const r = batteryRatings(scenario, u);
+    const kva = kvaOf(r.kva, k, nB0, dispatch.battPNetKw, dispatch.battQKvar);
     stText.push(
-      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(r.kva, el, "sRatedPu", f)} kWrated=${n(r.kw, el, "pRatedPu", f)} kWhrated=${n(r.kwh, el, "eRatedPuH", f)} %stored=${n((100 * r.b0Kwh) / r.kwh, el, "b0PuH", f)} %reserve=${n(100 * u.socMin, el, "socMin", f)} %EffCharge=${n(100 * u.etaCharge, el, "etaCharge", f)} %EffDischarge=${n(100 * u.etaDischarge, el, "etaDischarge", f)} %IdlingkW=0 Vminpu=${n(stBand.vMinPu, el, "vminpu", f)} Vmaxpu=${n(stBand.vMaxPu, el, "vmaxpu", f)} DispMode=External`,
+      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(kva, el, "sRatedPu", f)} kWrated=${n(r.kw, el, "pRatedPu", f)} kWhrated=${n(r.kwh, el, "eRatedPuH", f)} %stored=${n((100 * r.b0Kwh) / r.kwh, el, "b0PuH", f)} %reserve=${n(100 * u.socMin, el, "socMin", f)} %EffCharge=${n(100 * u.etaCharge, el, "etaCharge", f)} %EffDischarge=${n(100 * u.etaDischarge, el, "etaDischarge", f)} %IdlingkW=${n(ph.idlingPct, el, "idlingPct", f)} Vminpu=${n(stBand.vMinPu, el, "vminpu", f)} Vmaxpu=${n(stBand.vMaxPu, el, "vmaxpu", f)} DispMode=External`,
     );
     batteries.push({ fullName: el, bus: u.bus, band: stBand });
   });

@@ -54,7 +54,10 @@ export type MetricName = keyof typeof METRICS;
 /** Metric names in report order. */
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 
-/** One point of a metric: where, when, both sides and the difference (power flow − optimizer). */
+/**
+ * One point of a metric: where, when, both sides, the difference (power flow − optimizer) and the part of it the
+ * modelling differences predict (comparison `predicted`; 0 when there is none).
+ */
 export interface MetricEntry {
   /** Period 1..T, or null for horizon totals and counts. */
   t: number | null;
@@ -63,6 +66,8 @@ export interface MetricEntry {
   optimizer: number;
   powerFlow: number;
   diff: number;
+  /** The predicted difference (power flow − optimizer) of the modelling differences; 0 for none. */
+  predicted: number;
 }
 
 type HourKey = "pSubsKw" | "qSubsKvar" | "lossKw" | "costUsd" | "loadKw" | "loadKvar" | "capQKvar";
@@ -73,6 +78,8 @@ export function metricEntries(c: ReplayComparison): Record<MetricName, MetricEnt
   const hrs = convergedHours(c);
   const o = c.optimizer;
   const p = c.powerFlow;
+  const pr = c.predicted;
+  const fin = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : 0);
   const perHour = (key: HourKey): MetricEntry[] =>
     hrs.map((t) => ({
       t,
@@ -80,14 +87,23 @@ export function metricEntries(c: ReplayComparison): Record<MetricName, MetricEnt
       optimizer: o[key][t - 1]!,
       powerFlow: p[key][t - 1]!,
       diff: p[key][t - 1]! - o[key][t - 1]!,
+      predicted: fin(pr?.[key][t - 1]),
     }));
   const perElement = (key: ElemKey, names: string[]): MetricEntry[] => {
     const out: MetricEntry[] = [];
     for (const t of hrs) {
       const a = o[key][t - 1]!;
       const b = p[key][t - 1]!;
+      const d = pr?.[key][t - 1];
       names.forEach((name, i) => {
-        out.push({ t, element: name, optimizer: a[i]!, powerFlow: b[i]!, diff: b[i]! - a[i]! });
+        out.push({
+          t,
+          element: name,
+          optimizer: a[i]!,
+          powerFlow: b[i]!,
+          diff: b[i]! - a[i]!,
+          predicted: fin(d?.[i]),
+        });
       });
     }
     return out;
@@ -95,10 +111,12 @@ export function metricEntries(c: ReplayComparison): Record<MetricName, MetricEnt
   const horizon = (key: HourKey): MetricEntry[] => {
     const so = horizonSum(c, o, key);
     const sp = horizonSum(c, p, key);
-    return [{ t: null, element: null, optimizer: so, powerFlow: sp, diff: sp - so }];
+    let sd = 0;
+    if (pr) for (const t of hrs) sd += fin(pr[key][t - 1]) * (key === "costUsd" ? 1 : c.dtH);
+    return [{ t: null, element: null, optimizer: so, powerFlow: sp, diff: sp - so, predicted: sd }];
   };
   const bad = c.hours.filter((h) => h.status !== "converged").map((h) => h.t);
-  const switches = c.findings.filter((f) => f.kind === "load-model");
+  const switches = c.findings.filter((f) => f.kind === "load-model" && f.severity !== "info");
   const switchedElements = [...new Set(switches.map((f) => f.element ?? ""))];
   return {
     voltagePu: perElement(
@@ -128,6 +146,7 @@ export function metricEntries(c: ReplayComparison): Record<MetricName, MetricEnt
         optimizer: 0,
         powerFlow: bad.length,
         diff: bad.length,
+        predicted: 0,
       },
     ],
     loadModelSwitches: [
@@ -140,6 +159,7 @@ export function metricEntries(c: ReplayComparison): Record<MetricName, MetricEnt
         optimizer: 0,
         powerFlow: switches.length,
         diff: switches.length,
+        predicted: 0,
       },
     ],
   };

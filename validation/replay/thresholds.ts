@@ -21,6 +21,8 @@ import type { DeckFlavour } from "./types.ts";
 export interface MetricLimit {
   abs?: number;
   rel?: number;
+  /** Allowance as a fraction of the predicted model difference |Δ_pred| (the prediction's own accuracy). */
+  model?: number;
   min?: number;
   max?: number;
 }
@@ -40,6 +42,7 @@ const LimitSchema = z
   .object({
     abs: z.number().nonnegative().optional(),
     rel: z.number().nonnegative().optional(),
+    model: z.number().nonnegative().optional(),
     min: z.number().optional(),
     max: z.number().optional(),
   })
@@ -152,6 +155,8 @@ export interface ThresholdViolation {
   element: string | null;
   optimizer: number;
   powerFlow: number;
+  /** The predicted difference of the modelling differences at that entry (0 for none). */
+  predicted: number;
   /** Entries of this metric outside the limit. */
   count: number;
 }
@@ -173,15 +178,18 @@ function excess(e: MetricEntry, l: MetricLimit): { over: number; text: string } 
   const consider = (over: number, text: string) => {
     if (over > 0 && (worst === null || over > worst.over)) worst = { over, text };
   };
-  if (l.abs !== undefined || l.rel !== undefined) {
-    const bound = (l.abs ?? 0) + (l.rel ?? 0) * Math.abs(e.optimizer);
+  if (l.abs !== undefined || l.rel !== undefined || l.model !== undefined) {
+    const bound =
+      (l.abs ?? 0) + (l.rel ?? 0) * Math.abs(e.optimizer) + (l.model ?? 0) * Math.abs(e.predicted);
     const parts = [
       l.abs !== undefined ? `${l.abs}` : null,
       l.rel !== undefined ? `${l.rel}·|opt|` : null,
+      l.model !== undefined ? `${l.model}·|pred|` : null,
     ].filter(Boolean);
+    const lhs = e.predicted !== 0 ? `|Δ − pred|` : "|Δ|";
     consider(
-      Math.abs(e.diff) - bound,
-      `|Δ| ≤ ${parts.join(" + ")}${l.rel !== undefined ? ` = ${bound.toPrecision(4)}` : ""}`,
+      Math.abs(e.diff - e.predicted) - bound,
+      `${lhs} ≤ ${parts.join(" + ")}${l.rel !== undefined || l.model !== undefined ? ` = ${bound.toPrecision(4)}` : ""}`,
     );
   }
   if (l.min !== undefined) consider(l.min - e.diff, `Δ ≥ ${l.min}`);
@@ -223,6 +231,7 @@ export function checkThresholds(c: ReplayComparison, thresholds: Thresholds | nu
         element: worst.e.element,
         optimizer: worst.e.optimizer,
         powerFlow: worst.e.powerFlow,
+        predicted: worst.e.predicted,
         count,
       });
     }
@@ -234,5 +243,5 @@ export function checkThresholds(c: ReplayComparison, thresholds: Thresholds | nu
 export function formatViolation(v: ThresholdViolation): string {
   const where = [v.t !== null ? `hour ${v.t}` : null, v.element].filter(Boolean).join(", ");
   const val = Number.isNaN(v.value) ? "missing" : v.value.toPrecision(4);
-  return `FAIL ${v.label} ${v.flavour}: ${v.metric} = ${val} ${v.unit} breaks ${v.limit}${where ? ` at ${where}` : ""} (optimizer ${v.optimizer.toPrecision(6)}, power flow ${v.powerFlow.toPrecision(6)}; ${v.count} entr${v.count === 1 ? "y" : "ies"} over the limit)`;
+  return `FAIL ${v.label} ${v.flavour}: ${v.metric} = ${val} ${v.unit} breaks ${v.limit}${where ? ` at ${where}` : ""} (optimizer ${v.optimizer.toPrecision(6)}, power flow ${v.powerFlow.toPrecision(6)}${v.predicted !== 0 ? `, predicted model difference ${v.predicted.toPrecision(4)}` : ""}; ${v.count} entr${v.count === 1 ? "y" : "ies"} over the limit)`;
 }

@@ -9,6 +9,8 @@
  *   = discharging); loads positive when consumed; capacitor Q positive when delivered.
  */
 
+import type { LineChargingOption } from "../../models/fidelity.ts";
+
 /**
  * Which deck is written.
  * - `model-consistent`: what the optimizer assumed. Lines without shunt capacitance (C1 = C0 = 0), loads
@@ -33,19 +35,59 @@ export const DECK_FLAVOURS: readonly DeckFlavour[] = ["model-consistent", "paper
  */
 export type CapacitorModel = "generator" | "capacitor";
 
+/**
+ * The physics a deck writes, choice by choice: what differs between the optimizer's equations and OpenDSS's
+ * models, and what the attribution (attribution.ts) switches one at a time. `deckPhysics` gives each flavour's.
+ */
+export interface DeckPhysics {
+  /**
+   * Line shunt capacitance (models/fidelity.ts): `none` writes C1=C0=0; `case` C1 = C0 from each line's b_us
+   * (0 where it has none); `opendss` C1 = C0 from b_us where given and leaves OpenDSS's default capacitance
+   * (3.4 nF per line) elsewhere.
+   */
+  lineCharging: LineChargingOption;
+  /** Fixed capacitors: constant-kvar `Generator`s or `Capacitor` elements (Q ∝ V²). */
+  capacitorModel: CapacitorModel;
+  /** Vminpu / Vmaxpu (pu) written for the loads (Vlowpu stays OpenDSS's 0.5), PVSystems, Storage elements and capacitor Generators. */
+  loadBand: [number, number];
+  pvBand: [number, number];
+  storageBand: [number, number];
+  generatorBand: [number, number];
+  /** Storage `%IdlingkW` (% of kWrated). */
+  idlingPct: number;
+  /**
+   * PV and Storage kVA: `rated` (OpenDSS limits an inverter to it, reactive power first) or `unlimited` (raised
+   * to each unit's largest set-point, so that no limit binds: the optimizer's equations, which clamp nothing).
+   */
+  kva: "rated" | "unlimited";
+}
+
 /** Options of the deck writer; anything left out takes the flavour's default. */
 export interface DeckOptions {
   flavour: DeckFlavour;
-  /** Default `generator` in both flavours. */
+  /** Default: `capacitor` when the formulation models capacitors as kvar·v, else `generator` (both flavours). */
   capacitorModel?: CapacitorModel;
   /** OpenDSS `Set Tolerance` (per-unit voltage change); default 1e-10 (OpenDSS's own default 1e-4 is too loose). */
   tolerance?: number;
   /** OpenDSS `Set MaxIterations`; default 100. */
   maxIterations?: number;
-  /** System frequency (Hz); matters for the paper-style line charging. Default 60. */
+  /** System frequency (Hz); matters for OpenDSS's default line capacitance. Default 60. */
   baseFrequencyHz?: number;
-  /** Voltage band (pu) written for loads, PV, Storage and capacitor Generators in the model-consistent deck; default [0.5, 1.5]. */
+  /** Voltage band (pu) written for loads, PV, Storage and capacitor Generators in the model-consistent deck when the optimizer models no element bands; default [0.5, 1.5]. */
   wideBandPu?: [number, number];
+  /** Choices over the flavour's physics (`deckPhysics`), one by one (the attribution's steps). */
+  physics?: Partial<DeckPhysics>;
+}
+
+/** Deck options with every default filled in, the physics resolved against the formulation. */
+export interface ResolvedDeckOptions {
+  flavour: DeckFlavour;
+  capacitorModel: CapacitorModel;
+  tolerance: number;
+  maxIterations: number;
+  baseFrequencyHz: number;
+  wideBandPu: [number, number];
+  physics: DeckPhysics;
 }
 
 /** The voltage band (pu) inside which an OpenDSS power-conversion element keeps its constant-PQ model. */
@@ -95,8 +137,8 @@ export interface DeckFile {
 /** A complete replay deck: the files (as exported) and what the replay needs to read results back. */
 export interface Deck {
   flavour: DeckFlavour;
-  /** Options with every default filled in. */
-  options: Required<DeckOptions>;
+  /** Options with every default filled in, and the physics written. */
+  options: ResolvedDeckOptions;
   /** Master.dss (the circuit, compiled once), one file per element class, one file per hour, Run.dss, README.md. */
   files: DeckFile[];
   /** Name of the master file (compiles the circuit, no solve). */

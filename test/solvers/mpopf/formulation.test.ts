@@ -9,7 +9,7 @@ import { loadCase } from "../../../models/case.ts";
 import type { Feeder } from "../../../models/feeder.ts";
 import { mulberry32 } from "../../../models/random.ts";
 import { buildScenario } from "../../../models/scenario.ts";
-import type { FormulationOptions, Scenario } from "../../../models/types.ts";
+import { type FormulationOptions, PAPER_FORMULATION, type Scenario } from "../../../models/types.ts";
 import { createIpoptSolver } from "../../../solvers/ipopt/index.ts";
 import { selfCheck } from "../../../solvers/mpopf/check.ts";
 import { varIndex } from "../../../solvers/mpopf/layout.ts";
@@ -55,7 +55,7 @@ function richFeeder(): Feeder {
   return f;
 }
 
-const ALL_ON: Partial<FormulationOptions> = { capacitors: "voltage", lineCharging: true, loads: "case" };
+const ALL_ON: Partial<FormulationOptions> = { capacitors: "voltage", lineCharging: "case", loads: "case" };
 
 function richScenario(T: number, form: Partial<FormulationOptions> = ALL_ON): Scenario {
   return smallScenario(
@@ -63,7 +63,7 @@ function richScenario(T: number, form: Partial<FormulationOptions> = ALL_ON): Sc
     "cost",
     {
       terminal: "free",
-      formulation: { physics: "exact", capacitors: "constant", lineCharging: false, loads: "pq", ...form },
+      formulation: { ...PAPER_FORMULATION, ...form },
     },
     richFeeder(),
   );

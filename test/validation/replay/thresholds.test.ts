@@ -67,7 +67,7 @@ describe("thresholds file", () => {
     expect(l.socKwh).toBeUndefined();
     expect(l.pSubsKw).toEqual({ abs: 0.01 });
     expect(effectiveLimits("MPDOPF", "model-consistent", t).voltagePu).toEqual({ abs: 1e-3 });
-    expect(effectiveLimits("MPCOPF", "paper-style", t).qSubsKvar).toEqual({ min: -1.5, max: 0.01 });
+    expect(effectiveLimits("MPCOPF", "paper-style", t).qSubsKvar).toEqual({ abs: 0.01, model: 0.01 });
   });
 });
 
