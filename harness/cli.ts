@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../models/errors.ts";
+import { attributeCommand } from "./commands/attribute.ts";
 import { caseCommand } from "./commands/case.ts";
 import { dssCommand } from "./commands/dss.ts";
 import { reportCommand } from "./commands/report.ts";
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(solveCommand)
       .command(validateCommand)
       .command(reportCommand)
+      .command(attributeCommand)
       .demandCommand(1, "Name a command (see --help).")
       .strict()
       .recommendCommands()

@@ -72,6 +72,15 @@ export type {
   NlpSolverIdentity,
   NlpStatus,
 } from "../solvers/nlp/types.ts";
+export {
+  ATTRIBUTION_STEPS,
+  type Attribution,
+  type AttributionRow,
+  type AttributionValues,
+  attributeReplay,
+  attributionTable,
+  sumOfShares,
+} from "../validation/replay/attribution.ts";
 // --- validation/ -----------------------------------------------------------------------------------------
 export {
   powerFlowResultSet,
@@ -81,6 +90,7 @@ export {
   type ReplayTables,
   replayDispatch,
 } from "../validation/replay/index.ts";
+export { predictDifferences, predictPowerFlow } from "../validation/replay/predict.ts";
 export {
   checkThresholds,
   DEFAULT_THRESHOLDS,
@@ -92,12 +102,14 @@ export {
   type Thresholds,
   type ThresholdViolation,
 } from "../validation/replay/thresholds.ts";
-export { DECK_FLAVOURS, type DeckFlavour } from "../validation/replay/types.ts";
+export { DECK_FLAVOURS, type DeckFlavour, type DeckPhysics } from "../validation/replay/types.ts";
 // --- the pipeline (harness/) -----------------------------------------------------------------------------
 export { checkRunDir, isRunDir, RUN_MARKER, RunDirWriter } from "./run-dir.ts";
+export { type AttributeRunOptions, attributeRun, isAttributionFile } from "./study/attribute.ts";
 export { type CaseSummary, formatCaseSummary, summariseCase } from "./study/case-summary.ts";
 export { pickPartition, type RunEnappOptions, runEnapp } from "./study/enapp.ts";
 export {
+  formatAttribution,
   formatEnappSummary,
   formatMacroIteration,
   formatSummary,

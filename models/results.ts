@@ -194,8 +194,40 @@ export const ENAPP_SCHEMA = {
   },
 } as const satisfies Record<string, TableSchema>;
 
-/** Every schema table, solution and ENApp history. */
-export const SCHEMA = { ...RESULT_SCHEMA, ...ENAPP_SCHEMA } as const;
+/**
+ * The attribution of a replay's discrepancy (validation/replay/attribution.ts): one row per modelling
+ * difference, then what is left ("unexplained", the optimizer's feasibility tolerance) and the observed total.
+ * Shares are parts of power flow − optimizer; the rows above the total add up to it.
+ */
+export const ATTRIBUTION_SCHEMA = {
+  attribution: {
+    doc: "one row per modelling difference of a replay (a sequential waterfall), then unexplained, tolerance and the observed total",
+    key: ["step"],
+    columns: [
+      col("step", "id", true, "", "step id (lineCharging, capacitors, …, unexplained, tolerance, observed)"),
+      col("label", "id", true, "", "what the step is, in words"),
+      col(
+        "status",
+        "id",
+        true,
+        "",
+        "measured (replayed), inactive (nothing reached), no difference, not applicable",
+      ),
+      col("change", "id", false, "", "what was switched: the deck's choice → the optimizer's"),
+      col("pSubsKwh", "number", true, "kWh", "share of Σ_t ΔP_subs·Δt (power flow − optimizer)"),
+      col("qSubsKvarh", "number", true, "kVArh", "share of Σ_t ΔQ_subs·Δt"),
+      col("lossKwh", "number", true, "kWh", "share of Σ_t Δloss·Δt"),
+      col("maxDvPu", "number", true, "pu", "share of the largest |ΔV| over buses and periods"),
+      col("predPSubsKwh", "number", false, "kWh", "the same step in the exact power flow (no engine)"),
+      col("predQSubsKvarh", "number", false, "kVArh", "predicted share of Σ_t ΔQ_subs·Δt"),
+      col("predLossKwh", "number", false, "kWh", "predicted share of Σ_t Δloss·Δt"),
+      col("predMaxDvPu", "number", false, "pu", "predicted share of the largest |ΔV|"),
+    ],
+  },
+} as const satisfies Record<string, TableSchema>;
+
+/** Every schema table: solution, ENApp history, attribution. */
+export const SCHEMA = { ...RESULT_SCHEMA, ...ENAPP_SCHEMA, ...ATTRIBUTION_SCHEMA } as const;
 
 /** A table of a solution. */
 export type ResultTableName = keyof typeof RESULT_SCHEMA;

@@ -62,6 +62,18 @@ export const ENAPP_FILES = {
   residuals: "tables/enapp/residuals.csv",
 } as const;
 
+/**
+ * The attribution the report shows, per solution (the reported flavour's; every replay's own is in its folder,
+ * `replay/<solution>-<flavour>/attribution.{json,csv}`).
+ */
+export const ATTRIBUTION_FILES = {
+  mpcopf: "tables/attribution/mpcopf.csv",
+  mpdopf: "tables/attribution/mpdopf.csv",
+} as const;
+
+/** Files of one replay's attribution inside its folder. */
+export const REPLAY_ATTRIBUTION_FILES = { json: "attribution.json", csv: "attribution.csv" } as const;
+
 /** Folder of the replays (`replay/<solution>-<flavour>/`). */
 export const REPLAY_DIR = "replay";
 

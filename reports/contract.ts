@@ -56,6 +56,11 @@ export interface ReportInput {
   replay?: { mpcopf?: ResultSet; mpdopf?: ResultSet };
   /** ENApp history. */
   enapp?: EnappHistory;
+  /**
+   * The attribution of each replay's discrepancy to the modelling differences (models/results.ts
+   * `attribution` table), per solution.
+   */
+  attribution?: { mpcopf?: ColumnTable; mpdopf?: ColumnTable };
 }
 
 /** A kind of input table (a table of the one schema). */

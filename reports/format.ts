@@ -87,6 +87,7 @@ const LATEX_SPECIAL: Record<string, string> = {
   "\u2013": "--", // en dash
   "\u2014": "---", // em dash
   "\u2192": "$\\rightarrow$", // →
+  "\u221d": "$\\propto$", // ∝
   "\u2264": "$\\leq$", // ≤
   "\u2265": "$\\geq$", // ≥
   "\u00b7": "$\\cdot$", // ·

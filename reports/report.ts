@@ -4,9 +4,11 @@
  * external requests) and a report.md linking the images. Returns the files in memory (path relative to
  * the run directory → content) so the caller decides how to write them (atomically). Deterministic.
  */
+import type { ColumnTable } from "arquero";
 import { checkResultSet, checkTable, type ReportInput, type ResultSet } from "./contract.ts";
 import type { FigureDef, RenderedFigure } from "./figures/render.ts";
 import {
+  attributionWaterfall,
   batteryPowerFigure,
   batterySocFigure,
   boundaryFigure,
@@ -18,7 +20,15 @@ import {
 import { DEFAULT_DPI } from "./figures/theme.ts";
 import { escapeHtml, escapeMarkdownCell } from "./format.ts";
 import { type RenderedTable, type ReportTable, renderTable } from "./table-render.ts";
-import { enappIterationTable, hourlyComparisonTable, hourlyTable, table2, table3, table4 } from "./tables.ts";
+import {
+  attributionReportTable,
+  enappIterationTable,
+  hourlyComparisonTable,
+  hourlyTable,
+  table2,
+  table3,
+  table4,
+} from "./tables.ts";
 
 /** Folder (relative to the run directory) holding the report's table and figure files. */
 export const REPORT_DIR = "report";
@@ -92,6 +102,16 @@ function plan(input: ReportInput): Plan {
   else skipped.push("ENApp macro-iteration table: no ENApp iteration history.");
   for (const o of optimizers) tables.push(hourlyTable(o, `hourly-${o === c ? "mpcopf" : "mpdopf"}`));
   for (const [key, o, p] of pairs) tables.push(hourlyComparisonTable(o, p, `hourly-${key}-vs-power-flow`));
+  const attributions: Array<[string, string, ColumnTable | undefined]> = [
+    ["mpdopf", d?.label ?? "MPDOPF", input.attribution?.mpdopf],
+    ["mpcopf", c?.label ?? "MPCOPF", input.attribution?.mpcopf],
+  ];
+  for (const [key, label, a] of attributions)
+    if (a) tables.push(attributionReportTable(a, label, `attribution-${key}`));
+  if (!input.attribution?.mpcopf && !input.attribution?.mpdopf)
+    skipped.push(
+      "Attribution table and waterfall: no attribution of a replay (mpopf run writes one; mpopf attribute RUN_DIR adds it).",
+    );
 
   const withInputs = optimizers.find((s) => hasCols(s, "periods", ["loadMult", "pvMult", "priceUsdPerKwh"]));
   if (withInputs) figures.push(inputCurvesFigure(withInputs.periods));
@@ -117,6 +137,8 @@ function plan(input: ReportInput): Plan {
   }
   if (!pairs.length)
     skipped.push("Voltage-profile and |ΔV| figures: need a replay next to its optimizer result.");
+  for (const [key, label, a] of attributions)
+    if (a) figures.push(attributionWaterfall(a, label, `fig-attribution-${key}`));
   return { tables, figures, skipped };
 }
 
@@ -130,6 +152,8 @@ export function checkReportInput(input: ReportInput): void {
     checkResultSet(input.replay.mpdopf, input.replay.mpdopf.label, { allowEmpty: true });
   if (input.enapp?.iterations) checkTable(input.enapp.iterations, "iterations", "enapp/iterations");
   if (input.enapp?.boundaries) checkTable(input.enapp.boundaries, "boundaries", "enapp/boundaries");
+  if (input.attribution?.mpcopf) checkTable(input.attribution.mpcopf, "attribution", "attribution/mpcopf");
+  if (input.attribution?.mpdopf) checkTable(input.attribution.mpdopf, "attribution", "attribution/mpdopf");
 }
 
 const CSS = `

@@ -9,7 +9,12 @@ import type { ColumnTable } from "arquero";
 import { InputError } from "../models/errors.ts";
 import { readJsonFile } from "../models/files.ts";
 import { RESULT_TABLE_NAMES, readResultCsv, tableCsv } from "../models/results.ts";
-import { RESULT_DIRS, ENAPP_FILES as RUN_ENAPP_FILES, RUN_FILES } from "../models/run-layout.ts";
+import {
+  ATTRIBUTION_FILES,
+  RESULT_DIRS,
+  ENAPP_FILES as RUN_ENAPP_FILES,
+  RUN_FILES,
+} from "../models/run-layout.ts";
 import type { EnappHistory, ReportInput, ResultSet, TableKind } from "./contract.ts";
 
 export { RESULT_DIRS, tableCsv };
@@ -96,6 +101,11 @@ export function readRunDir(runDir: string): ReportInput {
   const bd = join(runDir, ENAPP_FILES.boundaries);
   if (existsSync(it)) enapp.iterations = readTableCsv(it, "iterations");
   if (existsSync(bd)) enapp.boundaries = readTableCsv(bd, "boundaries");
+  const attribution: NonNullable<ReportInput["attribution"]> = {};
+  for (const key of ["mpcopf", "mpdopf"] as const) {
+    const f = join(runDir, ATTRIBUTION_FILES[key]);
+    if (existsSync(f)) attribution[key] = readTableCsv(f, "attribution");
+  }
   const replayMpcopf = readSet(runDir, "replayMpcopf", label("replayMpcopf"));
   const replayMpdopf = readSet(runDir, "replayMpdopf", label("replayMpdopf"));
   return {
@@ -106,6 +116,7 @@ export function readRunDir(runDir: string): ReportInput {
     mpdopf: readSet(runDir, "mpdopf", label("mpdopf")),
     replay: replayMpcopf || replayMpdopf ? { mpcopf: replayMpcopf, mpdopf: replayMpdopf } : undefined,
     enapp: enapp.iterations || enapp.boundaries ? enapp : undefined,
+    attribution: attribution.mpcopf || attribution.mpdopf ? attribution : undefined,
   };
 }
 
@@ -132,6 +143,10 @@ export function runDirFiles(input: ReportInput): Map<string, string> {
   }
   if (input.enapp?.iterations) files.set(ENAPP_FILES.iterations, tableCsv(input.enapp.iterations));
   if (input.enapp?.boundaries) files.set(ENAPP_FILES.boundaries, tableCsv(input.enapp.boundaries));
+  for (const key of ["mpcopf", "mpdopf"] as const) {
+    const a = input.attribution?.[key];
+    if (a) files.set(ATTRIBUTION_FILES[key], tableCsv(a));
+  }
   const settings: ReportSettings = {
     title: input.title,
     meta: input.meta ?? [],

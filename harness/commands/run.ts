@@ -12,6 +12,7 @@ import { checkHorizon, type StudyCliArgs, scenarioCliOptions, scenarioRequest } 
 import { ExitError } from "../errors.ts";
 import {
   type DeckFlavour,
+  formatAttribution,
   formatViolation,
   loadThresholds,
   replayProgress,
@@ -29,6 +30,7 @@ interface RunArgs extends StudyCliArgs {
   workers?: number;
   reportFlavour: DeckFlavour;
   report: boolean;
+  attribute: boolean;
   thresholds?: string;
 }
 
@@ -79,6 +81,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: "boolean",
         default: true,
         describe: "render the report (--no-report skips it)",
+      })
+      .option("attribute", {
+        type: "boolean",
+        default: true,
+        describe:
+          "attribute each replay's discrepancy to the modelling differences (a few extra replays; --no-attribute skips it, mpopf attribute adds it later)",
       }) as unknown as Argv<RunArgs>,
   handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
     const thresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
@@ -93,6 +101,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       ...(argv.workers !== undefined ? { workers: argv.workers } : {}),
       solver: argv.solver,
       replay: true,
+      attribute: argv.attribute,
       reportFlavour: argv.reportFlavour,
       thresholds,
       out: argv.out,
@@ -110,6 +119,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
           : `ENApp did not produce a valid result (${inv.status}: ${inv.message}); nothing written, ${argv.out} left as it was (--method central skips ENApp)`,
         1,
       );
+    }
+    for (const { replay, attribution } of r.attributions) {
+      if (attribution.flavour === r.reportFlavour)
+        for (const l of formatAttribution(replay, attribution)) progress(l);
     }
     for (const v of r.verdicts) {
       progress(`thresholds ${v.replay}: ${v.report.ok ? "pass" : "FAIL"}`);

@@ -3,9 +3,11 @@
  * JSON summary (result numbers withheld for an invalid solve), one line per ENApp macro-iteration.
  * Horizon totals are energies: Σ_t value·Δt in kWh / kVArh (cost in $); the peak is a power (kW).
  */
+
 import type { EnappSummary, MacroIteration } from "../../solvers/enapp/index.ts";
 import type { MpopfSummary } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolveOptions } from "../../solvers/nlp/types.ts";
+import type { Attribution } from "../../validation/replay/attribution.ts";
 
 /** The result numbers of a summary: withheld (null) when the solve is not valid. */
 export const RESULT_FIELDS = ["objective", "lossKwh", "pSubsKwh", "qSubsKvarh", "costUsd", "peakKw"] as const;
@@ -143,4 +145,22 @@ export function replayProgress(
     next = ms + 1000;
     log(`replay ${label} ${flavour}: period ${t}/${T}, ${(ms / 1000).toFixed(1)} s`);
   };
+}
+
+/**
+ * An attribution as printable lines: the observed discrepancy, then every row with a share (measured or
+ * predicted non-zero), ΔP_subs / ΔQ_subs / Δloss as energies over the horizon and max |ΔV|.
+ */
+export function formatAttribution(replay: string, a: Attribution): string[] {
+  const g = (v: number) => (v === 0 ? "0" : Math.abs(v) >= 1e-3 ? v.toFixed(4) : v.toExponential(2));
+  const vals = (v: Attribution["observed"]) =>
+    `ΔP_subs ${g(v.pSubsKwh)} kWh, ΔQ_subs ${g(v.qSubsKvarh)} kVArh, Δloss ${g(v.lossKwh)} kWh, max |ΔV| ${g(v.maxDvPu)} pu`;
+  const lines = [
+    `attribution ${replay} (${a.replays} extra replay${a.replays === 1 ? "" : "s"}): observed ${vals(a.observed)}`,
+  ];
+  for (const r of a.rows) {
+    if (r.status === "no difference" || r.status === "not applicable") continue;
+    lines.push(`  ${r.label} [${r.status}${r.change ? `: ${r.change}` : ""}]: ${vals(r.share)}`);
+  }
+  return lines;
 }

@@ -14,6 +14,7 @@ import type { Scenario } from "../../models/types.ts";
 import type { EnappOptions, EnappSolution } from "../../solvers/enapp/index.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolveOptions, NlpSolver } from "../../solvers/nlp/types.ts";
+import { type Attribution, attributeReplay } from "../../validation/replay/attribution.ts";
 import { enappReplayBound, enappResiduals, enappThresholds } from "../../validation/replay/enapp-bound.ts";
 import { type ReplayOptions, type ReplayResult, replayDispatch } from "../../validation/replay/replay.ts";
 import {
@@ -49,6 +50,11 @@ export interface StudyOptions {
   flavours?: DeckFlavour[];
   /** Which flavour's power flow the report shows (default paper-style, or the only one replayed). */
   reportFlavour?: DeckFlavour;
+  /**
+   * Attribute each replay's discrepancy to the modelling differences (validation/replay/attribution.ts: a few
+   * extra replays per deck that models more than the optimizer); default true when replaying.
+   */
+  attribute?: boolean;
   /** Regression thresholds merged over the defaults (validation/replay/thresholds.default.json). */
   thresholds?: Thresholds | null;
   /** Replay options (engine, deck options, tolerances of the findings). */
@@ -94,6 +100,8 @@ export interface StudyResult extends PreparedStudy {
   /** The thresholds the replays were checked against (null when nothing was replayed). */
   thresholds: Thresholds | null;
   verdicts: Array<{ replay: string; report: ThresholdReport }>;
+  /** The attribution of each replay (`<solution>-<flavour>`), when asked for. */
+  attributions: Array<{ replay: string; attribution: Attribution }>;
   /** The flavour the report shows (when replayed). */
   reportFlavour?: DeckFlavour;
   /** Wall time of each stage (s). */
@@ -140,6 +148,7 @@ export async function solveStudy(p: PreparedStudy, opts: StudyOptions = {}): Pro
     replays: [],
     thresholds: null,
     verdicts: [],
+    attributions: [],
     timings,
   };
   progress(
@@ -216,6 +225,21 @@ export async function solveStudy(p: PreparedStudy, opts: StudyOptions = {}): Pro
             ...(onPeriod ? { onHour: (t, T, ms, f) => onPeriod(name, f, t, T, ms) } : {}),
           }),
         );
+      }
+    });
+  }
+  if (opts.attribute ?? true) {
+    await stage("attribute", async () => {
+      for (const r of out.replays) {
+        const a = await attributeReplay({
+          network: net,
+          scenario,
+          dispatch: r.dispatch,
+          deckOptions: { ...opts.replayOptions?.deck, flavour: r.deck.flavour },
+          comparison: r.comparison,
+          ...(opts.replayOptions?.engine ? { engine: opts.replayOptions.engine } : {}),
+        });
+        out.attributions.push({ replay: `${r.label}-${r.comparison.flavour}`, attribution: a });
       }
     });
   }

@@ -7,6 +7,8 @@ import { tableCsv } from "../../models/results.ts";
 import {
   ENAPP_FILES,
   MANIFEST_FORMAT,
+  REPLAY_ATTRIBUTION_FILES,
+  REPLAY_DIR,
   RUN_FILES,
   type RunManifest,
   SOLUTION_FILES,
@@ -15,6 +17,7 @@ import {
 } from "../../models/run-layout.ts";
 import type { Scenario } from "../../models/types.ts";
 import { buildReport, type ReportInput, type ReportOptions, runDirFiles } from "../../reports/index.ts";
+import { attributionCsv, attributionTable } from "../../validation/replay/attribution.ts";
 import { type FileSink, type ReplayResult, writeReplay } from "../../validation/replay/replay.ts";
 import { powerFlowResultSet } from "../../validation/replay/tables.ts";
 import { PACKAGE_VERSION } from "../run-dir.ts";
@@ -61,6 +64,12 @@ export function studyReportInput(r: StudyResult): ReportInput {
   }
   const pc = shownReplay(r, "mpcopf");
   const pd = shownReplay(r, "mpdopf");
+  const attributionOf = (x: ReplayResult | undefined) => {
+    const a = x && r.attributions.find((y) => y.replay === `${x.label}-${x.comparison.flavour}`);
+    return a ? attributionTable(a.attribution) : undefined;
+  };
+  const ac = attributionOf(pc);
+  const ad = attributionOf(pd);
   const shown = pc ?? pd;
   if (shown) {
     meta.push([
@@ -82,6 +91,7 @@ export function studyReportInput(r: StudyResult): ReportInput {
           },
         }
       : {}),
+    ...(ac || ad ? { attribution: { ...(ac ? { mpcopf: ac } : {}), ...(ad ? { mpdopf: ad } : {}) } } : {}),
     ...(pc || pd
       ? {
           replay: {
@@ -190,6 +200,11 @@ export async function writeStudy(
     sink.write(ENAPP_FILES.residuals, `${tableCsv(r.enapp.historyTables.residuals)}\n`);
   }
   for (const rp of r.replays) writeReplay(sink, rp);
+  for (const { replay, attribution } of r.attributions) {
+    const dir = `${REPLAY_DIR}/${replay}`;
+    sink.write(`${dir}/${REPLAY_ATTRIBUTION_FILES.json}`, json(attribution));
+    sink.write(`${dir}/${REPLAY_ATTRIBUTION_FILES.csv}`, attributionCsv(attribution));
+  }
   if (r.thresholds && r.replays.length > 0) sink.write(RUN_FILES.thresholds, json(r.thresholds));
   sink.write(
     RUN_FILES.caseSummary,

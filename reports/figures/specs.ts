@@ -527,3 +527,83 @@ export function voltageDiffHeatmap(opt: ResultSet, pf: ResultSet, id: string): F
       }),
   };
 }
+
+/**
+ * Waterfall of an attribution (models/results.ts `attribution`): per quantity (ΔP_subs, ΔQ_subs, Δloss,
+ * max |ΔV|), the measured steps, the unexplained rest and the optimizer's tolerance as bars from the running
+ * sum before them to the running sum after them, and the observed total from zero. The bars end exactly on the
+ * total (the shares add up to it). Steps with nothing to measure (no difference, inactive) are left out.
+ */
+export function attributionWaterfall(t: ColumnTable, solution: string, id: string): FigureDef {
+  const step = ids(t, "step");
+  const label = ids(t, "label");
+  const status = ids(t, "status");
+  const panels: Array<[string, string, string]> = [
+    ["pSubsKwh", "ΔP subs (kWh)", ".3~g"],
+    ["qSubsKvarh", "ΔQ subs (kVArh)", ".3~g"],
+    ["lossKwh", "Δ loss (kWh)", ".3~g"],
+    ["maxDvPu", "max |ΔV| (pu)", ".1e"],
+  ];
+  const keep = step.map((s, i) => s !== "observed" && status[i] === "measured");
+  const order = [...label.filter((_, i) => keep[i]), "observed (total)"];
+  const kinds = ["increase", "decrease", "total"];
+  const rows = panels.flatMap(([key, title]) => {
+    const v = numbers(t, key);
+    let run = 0;
+    const out: Array<Record<string, unknown>> = [];
+    step.forEach((_s, i) => {
+      if (!keep[i]) return;
+      const start = run;
+      run += v[i]!;
+      out.push({
+        quantity: title,
+        step: label[i],
+        start,
+        end: run,
+        share: v[i],
+        kind: v[i]! >= 0 ? kinds[0] : kinds[1],
+      });
+    });
+    const total = v[step.indexOf("observed")] ?? run;
+    out.push({
+      quantity: title,
+      step: "observed (total)",
+      start: 0,
+      end: total,
+      share: total,
+      kind: kinds[2],
+    });
+    return out;
+  });
+  return {
+    id,
+    title: `Attribution waterfall, ${solution}`,
+    caption: `${solution}: each modelling difference's share of the replay's discrepancy (power flow − optimizer), stacked from zero to the observed total; measured steps only (the table lists every step).`,
+    width: "double",
+    columns: 2,
+    axisTitles: panels.map(([, title]) => title),
+    spec: (w) =>
+      top({
+        data: { values: rows },
+        columns: 2,
+        concat: panels.map(([, title, fmt]) => ({
+          width: w,
+          height: 14 * order.length,
+          transform: [{ filter: { field: "quantity", equal: title } }],
+          mark: { type: "bar", height: { band: 0.7 } },
+          encoding: {
+            y: { field: "step", type: "nominal", sort: order, title: null, axis: { labelLimit: 150 } },
+            x: { field: "start", type: "quantitative", title, axis: { format: fmt, tickCount: 4 } },
+            x2: { field: "end" },
+            color: {
+              field: "kind",
+              type: "nominal",
+              title: null,
+              scale: { domain: kinds, range: [OKABE_ITO[1], OKABE_ITO[0], OKABE_ITO[6]] },
+            },
+          },
+        })),
+        resolve: { scale: { x: "independent" } },
+      }),
+  };
+}

@@ -44,7 +44,7 @@ describe("mpopf report RUN_DIR", () => {
     const r = mpopf("report", run);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/report: 7 tables, 8 figures → .*report\.html/);
+    expect(r.out).toMatch(/report: 8 tables, 9 figures → .*report\.html/);
     for (const f of [
       "report.html",
       "report.md",

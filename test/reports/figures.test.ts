@@ -44,6 +44,7 @@ describe("figures of the synthetic report", () => {
     "fig3-boundary",
     "fig-voltage-mpdopf",
     "fig-dv-heatmap-mpdopf",
+    "fig-attribution-mpdopf",
   ];
 
   it("renders every figure the input allows, skipping nothing", () => {

@@ -8,6 +8,7 @@ import { InputError } from "../../models/errors.ts";
 import { checkTable } from "../../reports/contract.ts";
 import { renderTable, toCsvTable, toMarkdownTable } from "../../reports/table-render.ts";
 import {
+  attributionReportTable,
   enappIterationTable,
   horizonTotals,
   hourlyComparisonTable,
@@ -17,7 +18,7 @@ import {
   table4,
 } from "../../reports/tables.ts";
 import { mdHeader, mdRows } from "./markdown.ts";
-import { enapp, mpcopf, mpdopf, replayMpdopf } from "./synthetic.ts";
+import { attribution, enapp, mpcopf, mpdopf, replayMpdopf } from "./synthetic.ts";
 
 describe("Table II (MPCOPF vs MPDOPF)", () => {
   const t = table2(mpcopf(), mpdopf());
@@ -191,6 +192,33 @@ describe("per-hour and ENApp tables", () => {
       ["2", "4.50e-4", "1.6000", "0.31"],
       ["3", "2.10e-6", "0.0042", "0.29"],
     ]);
+  });
+
+  it("shows an attribution as given: shares over many decades, exact zeros as 0, the changes as notes", () => {
+    const md = toMarkdownTable(attributionReportTable(attribution(), "MPDOPF", "attribution-mpdopf"));
+    expect(mdHeader(md).slice(0, 6)).toEqual([
+      "Difference",
+      "Status",
+      "ΔP subs (kWh)",
+      "ΔQ subs (kVArh)",
+      "Δ loss (kWh)",
+      "max |ΔV| (pu)",
+    ]);
+    const rows = mdRows(md);
+    expect(rows.map((r) => r[0])).toEqual([
+      "line charging",
+      "capacitors (Q ∝ V²)",
+      "load model and band",
+      "unexplained",
+      "optimizer feasibility tolerance",
+      "observed (total)",
+    ]);
+    expect(rows[0]!.slice(1, 6)).toEqual(["measured", "-0.0040", "-3.8000", "-0.0040", "4.50e-5"]);
+    expect(rows[1]!.slice(2, 6)).toEqual(["0", "0", "0", "0"]);
+    expect(rows[3]!.slice(2, 6)).toEqual(["2.00e-7", "-1.00e-7", "1.00e-8", "1.00e-10"]);
+    expect(rows[5]!.slice(2, 4)).toEqual(["-0.0043", "-3.7998"]);
+    expect(md).toContain("line charging: opendss → none.");
+    expect(renderTable(attributionReportTable(attribution(), "MPDOPF", "a")).tex).toContain("$\\propto$");
   });
 
   it("quotes CSV cells that need it", () => {

@@ -35,6 +35,7 @@ import {
 } from "../../models/types.ts";
 import { batteryRatings } from "../../models/units.ts";
 import { dssNumber, sanitizeDssName, uniqueDssNames } from "./names.ts";
+import { DEFAULT_SETPOINT_TOLERANCES } from "./setpoints.ts";
 import type {
   CapacitorModel,
   Deck,
@@ -135,6 +136,15 @@ export function resolveDeckOptions(
     wideBandPu: wide,
     physics,
   };
+}
+
+/**
+ * The kVA a deck with physics `kva: "unlimited"` writes: the rating, or a unit's largest apparent set-point
+ * (+1e-9 relative) where it exceeds the rating by more than the set-point checks' tolerance (1e-6 kVA: the
+ * optimizer's bound relaxation and round-off).
+ */
+export function unlimitedKva(ratedKva: number, largestKva: number): number {
+  return largestKva > ratedKva + DEFAULT_SETPOINT_TOLERANCES.powerKw ? largestKva * (1 + 1e-9) : ratedKva;
 }
 
 const bandText = (b: readonly number[]) => `Vminpu=${b[0]} Vmaxpu=${b[1]}`;
@@ -397,7 +407,7 @@ export function buildDeck(
     return m;
   };
   const kvaOf = (rated: number, k: number, n0: number, p: Float64Array, q: Float64Array) =>
-    ph.kva === "unlimited" ? Math.max(rated, largest(k, n0, p, q) * (1 + 1e-9)) : rated;
+    ph.kva === "unlimited" ? unlimitedKva(rated, largest(k, n0, p, q)) : rated;
   const pvNames = uniqueDssNames(scenario.pvs.map((u) => u.id));
   const pvs: DeckElement[] = [];
   const pvText = [

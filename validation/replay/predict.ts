@@ -33,6 +33,7 @@ import {
 import type { Network, Scenario } from "../../models/types.ts";
 import { batteryRatings, pvRatings } from "../../models/units.ts";
 import type { ReplaySeries } from "./compare.ts";
+import { unlimitedKva } from "./deck.ts";
 import type { DeckPhysics, Dispatch } from "./types.ts";
 
 /** Generator kW of a constant-kvar capacitor generator (EPRI's OpenDSS rejects kW = 0). */
@@ -89,17 +90,18 @@ export function predictPowerFlow(
   const pvKva = sc.pvs.map((u, d) => {
     const rated = pvRatings(sc, u).kva;
     if (ph.kva === "rated") return rated;
-    let m = rated;
-    for (let t = 0; t < T; t++)
-      m = Math.max(m, Math.hypot(dp.pvPKw[t * nPv + d]!, dp.pvQKvar[t * nPv + d]!) * (1 + 1e-9));
-    return m;
+    let m = 0;
+    for (let t = 0; t < T; t++) m = Math.max(m, Math.hypot(dp.pvPKw[t * nPv + d]!, dp.pvQKvar[t * nPv + d]!));
+    return unlimitedKva(rated, m);
   });
   const bRate = sc.batteries.map((u, k) => {
     const rb = batteryRatings(sc, u);
     let kva = rb.kva;
     if (ph.kva === "unlimited") {
+      let m = 0;
       for (let t = 0; t < T; t++)
-        kva = Math.max(kva, Math.hypot(dp.battPNetKw[t * nB + k]!, dp.battQKvar[t * nB + k]!) * (1 + 1e-9));
+        m = Math.max(m, Math.hypot(dp.battPNetKw[t * nB + k]!, dp.battQKvar[t * nB + k]!));
+      kva = unlimitedKva(rb.kva, m);
     }
     return {
       ...rb,
