@@ -56,6 +56,8 @@ export interface ReportInput {
   replay?: { mpcopf?: ResultSet; mpdopf?: ResultSet };
   /** ENApp history. */
   enapp?: EnappHistory;
+  /** Bus coordinates (columns bus, x, y), when the case has them: the feeder map. */
+  coordinates?: ColumnTable;
 }
 
 /** A kind of input table (a table of the one schema). */
