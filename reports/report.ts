@@ -4,7 +4,7 @@
  * external requests) and a report.md linking the images. Returns the files in memory (path relative to
  * the run directory → content) so the caller decides how to write them (atomically). Deterministic.
  */
-import { type ColumnTable, escape } from "arquero";
+import { escape as arqueroEscape, type ColumnTable } from "arquero";
 import { checkResultSet, checkTable, type ReportInput, type ResultSet } from "./contract.ts";
 import type { FigureDef, RenderedFigure } from "./figures/render.ts";
 import {
@@ -84,7 +84,7 @@ interface Plan {
 /** The rows of a table whose id column is in `keep`. */
 function keepRows(t: ColumnTable, col: string, keep: Set<string>): ColumnTable {
   // arquero's typings take a string expression; escape() wraps a plain function (see arquero's docs).
-  const pred = escape((d: Record<string, unknown>) => keep.has(String(d[col]))) as unknown as string;
+  const pred = arqueroEscape((d: Record<string, unknown>) => keep.has(String(d[col]))) as unknown as string;
   return t.filter(pred);
 }
 

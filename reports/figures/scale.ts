@@ -167,7 +167,9 @@ export function topBatteries(r: ResultSet, n: number): string[] {
   const pc = numbers(b, "pcKw");
   const pd = numbers(b, "pdKw");
   const tp = new Map<string, number>();
-  id.forEach((x, i) => tp.set(x, (tp.get(x) ?? 0) + (pc[i]! || 0) + (pd[i]! || 0)));
+  id.forEach((x, i) => {
+    tp.set(x, (tp.get(x) ?? 0) + (pc[i]! || 0) + (pd[i]! || 0));
+  });
   return [...tp.entries()]
     .sort((a, c) => c[1] - a[1] || (a[0] < c[0] ? -1 : 1))
     .slice(0, n)
