@@ -48,6 +48,7 @@ export const DerSchema = z.strictObject({
 /** A price series: an hourly column of the profile file, or the on/off-peak rule built from one. */
 export const PriceSeriesSchema = z.discriminatedUnion("rule", [
   z.strictObject({ rule: z.literal("hourly"), column: z.string(), description: z.string().optional() }),
+  z.strictObject({ rule: z.literal("series"), column: z.string(), description: z.string().optional() }),
   z.strictObject({
     rule: z.literal("on-off-peak"),
     /** Column whose max / min give the peak / off-peak prices. */
@@ -57,6 +58,14 @@ export const PriceSeriesSchema = z.discriminatedUnion("rule", [
     description: z.string().optional(),
   }),
 ]);
+
+/** A profile file with its own step (a time column plus named numeric columns). */
+export const ProfileFileSchema = z.strictObject({
+  file: z.string(),
+  /** Step length: hours or minutes (one of the two). */
+  stepHours: rangedNumber(RANGES.stepHours, "h").optional(),
+  stepMinutes: rangedNumber([RANGES.stepHours[0] * 60, RANGES.stepHours[1] * 60], "min").optional(),
+});
 
 /** An area partition: a CSV bus→area file. */
 export const PartitionSchema = z.strictObject({
@@ -106,13 +115,32 @@ export const CaseFileSchema = z
         vBaseKvLn: rangedNumber(RANGES.vBaseKv, "kV"),
       }),
     ]),
-    substation: z.strictObject({ bus: z.string(), vPu: rangedNumber(RANGES.vPu, "pu") }),
-    files: z.strictObject({ buses: z.string(), branches: z.string(), profiles: z.string() }),
+    substation: z.strictObject({
+      bus: z.string(),
+      vPu: rangedNumber(RANGES.vPu, "pu"),
+      /** Optional source (Thevenin) impedance behind the substation bus (Ω). */
+      rOhm: rangedNumber(RANGES.zOhm, "Ω").optional(),
+      xOhm: rangedNumber(RANGES.zOhm, "Ω").optional(),
+    }),
+    files: z.strictObject({
+      buses: z.string(),
+      /** The line table (lines and switches). */
+      branches: z.string(),
+      /** One profile file (step `profiles.stepHours`), or several, each with its own step. */
+      profiles: z.union([z.string(), z.array(ProfileFileSchema).min(1)]),
+      transformers: z.string().optional(),
+      loads: z.string().optional(),
+      capacitors: z.string().optional(),
+      pvs: z.string().optional(),
+      batteries: z.string().optional(),
+    }),
     profiles: z.strictObject({
+      /** Default multiplier profile of loads (rows that name none, and the bus-table shorthand). */
       loadColumn: z.string(),
+      /** Default irradiance profile of PVs (rows that name none, and the placement rule). */
       pvColumn: z.string(),
-      /** Length of one profile step (h). */
-      stepHours: rangedNumber(RANGES.stepHours, "h"),
+      /** Length of one profile step (h) of a single profile file. */
+      stepHours: rangedNumber(RANGES.stepHours, "h").optional(),
     }),
     der: DerSchema,
     prices: z.strictObject({ series: z.record(z.string(), PriceSeriesSchema) }),

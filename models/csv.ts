@@ -32,6 +32,22 @@ export function rangedCell(range: readonly [number, number], unit: string, signe
     .refine((v) => mag(v) <= hi, { message: `${signed ? "|value| " : ""}must be at most ${hi} ${unit}` });
 }
 
+/** An optional cell: absent or empty is undefined, anything else must pass `inner`. */
+export function optionalCell<T>(inner: ZodType<T, string>) {
+  return z
+    .string()
+    .optional()
+    .transform((s, ctx): T | undefined => {
+      if (s === undefined || s.trim() === "") return undefined;
+      const r = inner.safeParse(s);
+      if (!r.success) {
+        ctx.addIssue({ code: "custom", message: r.error.issues[0]?.message ?? "invalid value" });
+        return z.NEVER;
+      }
+      return r.data;
+    });
+}
+
 /** A non-empty id cell (bus, area, element names). */
 export const idCell = z
   .string()

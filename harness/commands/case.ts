@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase, type StudyCase } from "../../models/case.ts";
-import { buildScenario } from "../../models/scenario.ts";
+import { buildStudy, loadBusIds } from "../../models/scenario.ts";
 
 /** The summary printed by `mpopf case show`. Units in the keys. */
 export interface CaseSummary {
@@ -9,17 +9,24 @@ export interface CaseSummary {
   buses: number;
   branches: number;
   loadBuses: number;
+  loads: number;
   totalLoadKw: number;
   totalLoadKvar: number;
   capacitorsKvar: number;
+  transformers: number;
+  /** Voltage zones (the source's and one below each transformer). */
+  zones: number;
   substationBus: string;
   substationVPu: number;
   sBaseKva: number;
   vBaseKvLn: number;
   zBaseOhm: number;
   profilePoints: number;
+  /** Period length of the default study (min). */
+  stepMinutes: number;
   pvPercent: number;
   battPercent: number;
+  derSource: string;
   pvs: number;
   pvRatedKw: number;
   batteries: number;
@@ -31,31 +38,38 @@ export interface CaseSummary {
 /** Summarise a study case (DER counts at the given or default percentages). */
 export function summariseCase(c: StudyCase, pvPercent?: number, battPercent?: number): CaseSummary {
   const n = c.network;
-  const s = buildScenario(c, { pvPercent, battPercent, horizon: 1 });
+  const study = buildStudy(c, { pvPercent, battPercent, horizon: 1 });
+  const f = study.feeder;
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const id = (b: number) => n.buses[b]!.id;
+  const zone0 = n.zones[0]!;
   return {
     name: c.name,
     description: c.spec.description ?? "",
-    buses: n.buses.length,
-    branches: n.branches.length,
-    loadBuses: n.buses.filter((b) => b.pLoadKw !== 0 || b.qLoadKvar !== 0).length,
-    totalLoadKw: sum(n.buses.map((b) => b.pLoadKw)),
-    totalLoadKvar: sum(n.buses.map((b) => b.qLoadKvar)),
-    capacitorsKvar: sum(n.buses.map((b) => b.qCapKvar)),
-    substationBus: id(n.substation),
+    buses: c.feeder.buses.length,
+    branches: c.feeder.lines.filter((l) => l.closed !== false).length + c.feeder.transformers.length,
+    loadBuses: loadBusIds(f).length,
+    loads: f.loads.length,
+    totalLoadKw: sum(f.loads.map((l) => l.kw)),
+    totalLoadKvar: sum(f.loads.map((l) => l.kvar)),
+    capacitorsKvar: sum(f.capacitors.map((cp) => cp.kvar)),
+    transformers: f.transformers.length,
+    zones: n.zones.length,
+    substationBus: c.feeder.source.bus,
     substationVPu: n.vSubsPu,
     sBaseKva: n.sBaseKva,
-    vBaseKvLn: n.vBaseKvLn,
-    zBaseOhm: n.zBaseOhm,
-    profilePoints: c.profiles.points,
+    vBaseKvLn: zone0.vBaseKvLn,
+    zBaseOhm: zone0.zBaseOhm,
+    profilePoints: study.horizon.points,
+    stepMinutes: +(study.horizon.dtH * 60).toFixed(6),
     pvPercent: pvPercent ?? c.spec.der.pvPercent,
     battPercent: battPercent ?? c.spec.der.battPercent,
-    pvs: s.pvs.length,
-    pvRatedKw: sum(s.pvs.map((p) => p.pRatedKw)),
-    batteries: s.batteries.length,
-    batteryRatedKw: sum(s.batteries.map((b) => b.pRatedKw)),
-    batteryEnergyKwh: sum(s.batteries.map((b) => b.eRatedKwh)),
+    derSource: study.der.source,
+    pvs: f.pvs.length,
+    pvRatedKw: sum(f.pvs.map((p) => p.pmppKw)),
+    batteries: f.batteries.length,
+    batteryRatedKw: sum(f.batteries.map((b) => b.kw)),
+    batteryEnergyKwh: sum(f.batteries.map((b) => b.kwh)),
     partitions: Object.values(c.partitions).map((p) => ({
       name: p.name,
       areas: p.areas.length,
@@ -75,17 +89,23 @@ export function formatCaseSummary(s: CaseSummary): string {
     ["buses", String(s.buses)],
     ["branches", String(s.branches)],
     ["load buses", String(s.loadBuses)],
+    ["loads", String(s.loads)],
     ["total rated load", `${f(s.totalLoadKw, 3)} kW + ${f(s.totalLoadKvar, 3)} kVAr`],
     ["capacitors", `${f(s.capacitorsKvar, 3)} kVAr`],
+    ["transformers", `${s.transformers} (${s.zones} voltage zone${s.zones === 1 ? "" : "s"})`],
     ["substation", `bus ${s.substationBus} at ${s.substationVPu} pu`],
-    ["bases", `${s.sBaseKva} kVA, ${f(s.vBaseKvLn, 6)} kV L-N, Z ${f(s.zBaseOhm, 5)} Ω`],
-    ["profile points", String(s.profilePoints)],
-    [`PVs (${s.pvPercent} %)`, `${s.pvs} (${f(s.pvRatedKw, 3)} kW rated)`],
+    ["bases", `${s.sBaseKva} kVA, ${f(s.vBaseKvLn, 6)} kV L-N, Z ${f(s.zBaseOhm, 5)} Ω (source zone)`],
+    ["profile points", `${s.profilePoints} of ${s.stepMinutes} min`],
+  ];
+  const from = (pct: number) =>
+    s.derSource === "case" ? "case rows" : s.derSource === "both" ? `case rows + ${pct} %` : `${pct} %`;
+  rows.push(
+    [`PVs (${from(s.pvPercent)})`, `${s.pvs} (${f(s.pvRatedKw, 3)} kW rated)`],
     [
-      `batteries (${s.battPercent} %)`,
+      `batteries (${from(s.battPercent)})`,
       `${s.batteries} (${f(s.batteryRatedKw, 3)} kW, ${f(s.batteryEnergyKwh, 3)} kWh)`,
     ],
-  ];
+  );
   for (const p of s.partitions) {
     rows.push([`areas (${p.name})`, String(p.areas)]);
     rows.push([`boundaries (${p.name})`, p.boundaries.join(", ")]);

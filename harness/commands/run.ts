@@ -141,7 +141,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
     const userThresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
     const c = await stage("load case", () => loadCase(argv.case));
-    checkHorizon(c, argv.horizon);
+    checkHorizon(c, scenarioRequest(argv));
     const scenario = buildScenario(c, scenarioRequest(argv));
     const partition = argv.method === "both" ? pickPartition(c, argv.areas) : undefined;
     progress(
@@ -182,7 +182,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         replayRun(w, { label: "mpcopf", network: c.network, scenario, tables: cen.tables }),
       );
       const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
-      const eRated = scenario.batteries.map((b) => b.eRatedKwh);
+      const eRated = scenario.batteries.map((b) => b.eRatedPuH * scenario.network.sBaseKva);
       let enappReplays: ReplayResult[] = [];
       let thresholds = userThresholds
         ? mergeThresholds(DEFAULT_THRESHOLDS, userThresholds)
@@ -193,7 +193,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
           replayRun(w, { label: "mpdopf", network: c.network, scenario, tables: e.tables }),
         );
         const residuals = enappResiduals(e.summary, c.network, scenario.options.vMaxPu);
-        const bound = enappReplayBound(c.network, e.decomposition.partition, residuals);
+        const bound = enappReplayBound(scenario, e.decomposition.partition, residuals);
         thresholds = enappThresholds("mpdopf", bound, scenario.priceUsdPerKwh, scenario.dtH, thresholds);
       }
       const shownEnapp = enappReplays.find((r) => r.comparison.flavour === argv.reportFlavour);

@@ -296,7 +296,7 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
   const solver = await solverWithOptions(argv.solver, ipopt);
   progress(`loading case ${argv.case}`);
   const c = loadCase(argv.case);
-  checkHorizon(c, argv.horizon);
+  checkHorizon(c, scenarioRequest(argv));
   const scenario = buildScenario(c, scenarioRequest(argv));
   const partition = pickPartition(c, argv.areas);
   progress(

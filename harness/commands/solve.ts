@@ -1,7 +1,16 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase, type StudyCase } from "../../models/case.ts";
-import { buildScenario, type ScenarioRequest } from "../../models/scenario.ts";
-import type { ObjectiveKind, ReactiveLimits, TerminalCondition } from "../../models/types.ts";
+import type { DerSource } from "../../models/scenario.ts";
+import { buildScenario, buildStudy, type ScenarioRequest } from "../../models/scenario.ts";
+import type {
+  BranchFlowPhysics,
+  CapacitorModel,
+  FormulationOptions,
+  LoadModelOption,
+  ObjectiveKind,
+  ReactiveLimits,
+  TerminalCondition,
+} from "../../models/types.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, type MpopfSummary, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolver } from "../../solvers/nlp/types.ts";
@@ -27,6 +36,12 @@ export interface SolveArgs extends EnappCliArgs {
   vMin?: number;
   vMax?: number;
   alpha?: number;
+  step?: number;
+  der?: DerSource;
+  physics?: BranchFlowPhysics;
+  capacitors?: CapacitorModel;
+  lineCharging?: boolean;
+  loads?: LoadModelOption;
   solver: "wasm" | "native";
   ipopt?: string[];
   out?: string;
@@ -72,6 +87,14 @@ export function scenarioRequest(a: Partial<SolveArgs>): ScenarioRequest {
   if (a.vMin !== undefined) req.vMinPu = a.vMin;
   if (a.vMax !== undefined) req.vMaxPu = a.vMax;
   if (a.alpha !== undefined) req.alphaScd = a.alpha;
+  if (a.step !== undefined) req.stepMinutes = a.step;
+  if (a.der !== undefined) req.der = a.der;
+  const form: Partial<FormulationOptions> = {};
+  if (a.physics !== undefined) form.physics = a.physics;
+  if (a.capacitors !== undefined) form.capacitors = a.capacitors;
+  if (a.lineCharging !== undefined) form.lineCharging = a.lineCharging;
+  if (a.loads !== undefined) form.loads = a.loads;
+  if (Object.keys(form).length > 0) req.formulation = form;
   return req;
 }
 
@@ -130,6 +153,11 @@ export function formatSummary(s: MpopfSummary): string {
     `cost            $${f(s.costUsd)}`,
     solverLine,
     `self-check      max residual ${s.maxResidualPu.toExponential(2)} pu, max bound violation ${s.maxViolationPu.toExponential(2)} pu, max simultaneous charge+discharge ${f(s.maxSimultaneousKw, 4)} kW`,
+    ...(s.relaxationGapPu !== null
+      ? [
+          `relaxation      SOC (l·v ≥ P² + Q²): tightness max(l·v − P² − Q²) = ${s.relaxationGapPu.toExponential(2)} pu²${s.relaxationGapAt ? ` at branch ${s.relaxationGapAt.branch}, t = ${s.relaxationGapAt.t}` : ""} ${s.relaxationGapPu <= 1e-6 ? "(tight: a power-flow point)" : "(not tight there: that branch's l is not its power-flow current)"}`,
+        ]
+      : []),
     "",
   ].join("\n");
 }
@@ -164,11 +192,13 @@ export async function solverWithOptions(
   return solver;
 }
 
-/** Check --horizon against the case's profile points (a usage error, not a fault of the profile file). */
-export function checkHorizon(c: StudyCase, horizon: number | undefined): void {
-  if (horizon !== undefined && horizon > c.profiles.points) {
+/** Check --horizon against the case's profile points at the study's Δt (a usage error, not a fault of the profiles). */
+export function checkHorizon(c: StudyCase, req: ScenarioRequest): void {
+  if (req.horizon === undefined) return;
+  const points = buildStudy(c, { ...req, horizon: 1 }).horizon.points;
+  if (req.horizon > points) {
     throw new ExitError(
-      `--horizon: must be at most ${c.profiles.points} (the number of profile points of case '${c.name}'), got ${horizon}`,
+      `--horizon: must be at most ${points} (the number of profile points of case '${c.name}'), got ${req.horizon}`,
       2,
     );
   }
@@ -220,6 +250,31 @@ export function scenarioCliOptions<T>(y: Argv<T>) {
     .option("v-min", numberOption("v-min", "lower voltage limit (pu)", { min: 0.5, max: 1.5 }))
     .option("v-max", numberOption("v-max", "upper voltage limit (pu)", { min: 0.5, max: 1.5 }))
     .option("alpha", numberOption("alpha", "weight of the battery-loss (SCD) term", { min: 0 }))
+    .option(
+      "step",
+      numberOption("step", "period length Δt in minutes (default: the finest step of the profiles used)", {
+        min: 1,
+        max: 1440,
+      }),
+    )
+    .option("der", {
+      choices: ["case", "rule", "both"] as const,
+      describe: "DERs: the case's own PV/battery rows, the placement rule (--pv/--batt), or both",
+    })
+    .option("physics", {
+      choices: ["exact", "soc"] as const,
+      describe:
+        "branch flow: exact (l·v = P² + Q²) or its SOC relaxation (l·v ≥ P² + Q², tightness reported)",
+    })
+    .option("capacitors", {
+      choices: ["constant", "voltage"] as const,
+      describe: "capacitors as constant kvar (the paper) or kvar·V² (a shunt admittance, as OpenDSS)",
+    })
+    .option("line-charging", { type: "boolean", describe: "model line charging (B/2 at each end)" })
+    .option("loads", {
+      choices: ["pq", "case"] as const,
+      describe: "loads as constant PQ (the paper) or with the case's voltage dependence (Z, I, ZIP)",
+    })
     .option("solver", {
       choices: ["wasm", "native"] as const,
       default: "wasm" as const,
@@ -265,7 +320,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
     const solver = await solverWithOptions(argv.solver, ipopt);
     progress(`loading case ${argv.case}`);
     const c = loadCase(argv.case);
-    checkHorizon(c, argv.horizon);
+    checkHorizon(c, scenarioRequest(argv));
     const scenario = buildScenario(c, scenarioRequest(argv));
     progress(
       `scenario ${scenario.name}: ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries, terminal ${scenario.options.terminal}, limits ${scenario.options.limits}`,

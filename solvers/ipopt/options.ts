@@ -1,5 +1,5 @@
 /** Ipopt option handling shared by the wasm and native backends. */
-import type { NlpProblem, NlpSolveOptions } from "../nlp/types.ts";
+import type { NlpProblem, NlpSettings, NlpSolveOptions } from "../nlp/types.ts";
 import { validateWarmStart } from "../nlp/validate.ts";
 
 /**
@@ -68,9 +68,40 @@ export interface PreparedSolve {
   optionError: string | null;
 }
 
-/** Merge defaults, caller options and warm-start settings; check values. */
+/** Ipopt's names for the solver-neutral settings (the warm-start push only applies with multipliers). */
+export function ipoptOptionsOf(
+  settings: NlpSettings | undefined,
+  warmMultipliers: boolean,
+): Record<string, number | string> {
+  const o: Record<string, number | string> = {};
+  if (!settings) return o;
+  if (settings.tolerance !== undefined) o.tol = settings.tolerance;
+  if (settings.constraintTolerance !== undefined) o.constr_viol_tol = settings.constraintTolerance;
+  if (settings.barrier !== undefined) o.mu_strategy = settings.barrier;
+  if (settings.maxIterations !== undefined) o.max_iter = settings.maxIterations;
+  if (warmMultipliers && settings.warmStartPush !== undefined) {
+    const v = settings.warmStartPush;
+    o.warm_start_init_point = "yes";
+    o.mu_init = v;
+    for (const k of [
+      "warm_start_bound_push",
+      "warm_start_mult_bound_push",
+      "warm_start_slack_bound_push",
+      "warm_start_bound_frac",
+      "warm_start_slack_bound_frac",
+    ])
+      o[k] = v;
+  }
+  return o;
+}
+
+/** Merge defaults, the mapped settings, caller options and warm-start settings; check values. */
 export function prepareSolve(problem: NlpProblem, opts: NlpSolveOptions = {}): PreparedSolve {
-  const options: Record<string, number | string> = { ...DEFAULT_IPOPT_OPTIONS, ...(opts.ipopt ?? {}) };
+  const options: Record<string, number | string> = {
+    ...DEFAULT_IPOPT_OPTIONS,
+    ...ipoptOptionsOf(opts.settings, opts.warmStart?.lambda !== undefined),
+    ...(opts.ipopt ?? {}),
+  };
   let optionError: string | null = null;
   for (const [k, v] of Object.entries(options)) {
     const refused = refusedOption(k);

@@ -3,8 +3,10 @@
  * kW, kVAr, kWh, A, pu (voltage magnitude), $. Periods are numbered t = 1..T.
  */
 import { type ColumnTable, table } from "arquero";
+import { branchBaseA } from "../../models/topology.ts";
 import { extractKind, type VariableKind } from "./layout.ts";
 import type { MpopfModel } from "./model.ts";
+import { demandAt } from "./params.ts";
 
 /** The result tables of one solve (same shape for the centralized solve and ENApp). */
 export interface MpopfTables {
@@ -115,8 +117,14 @@ export function decodeMpopf(
   for (let t = 0; t < T; t++) {
     let loss = 0;
     for (let k = 0; k < L.nBr; k++) loss += p.r[k] * at(t, L.offL, k);
+    // Own demand at the solution's voltages (extra loads are constant-power and counted separately).
     let load = 0;
-    for (let j = 0; j < L.nBus; j++) load += p.pLoad[t * L.nBus + j];
+    let loadQ = 0;
+    for (let j = 0; j < L.nBus; j++) {
+      const d = demandAt(p, t, j, j === p.head ? p.vHeadSq[t] : at(t, L.offV, j), L.nBus);
+      load += d.p;
+      loadQ += d.q;
+    }
     let extra = 0;
     let extraQ = 0;
     for (const ld of model.input.extraLoads ?? []) {
@@ -124,9 +132,7 @@ export function decodeMpopf(
       extraQ += ld.qPu[t];
     }
     load -= extra;
-    // Own reactive demand: qLoad holds load − capacitor + extra loads, per unit.
-    let loadQ = -extraQ;
-    for (let j = 0; j < L.nBus; j++) loadQ += p.qLoad[t * L.nBus + j] + net.buses[j].qCapKvar / S;
+    loadQ -= extraQ;
     let pvOut = 0;
     for (let d = 0; d < L.nPv; d++) pvOut += p.pPv[t * L.nPv + d];
     let batt = 0;
@@ -188,7 +194,7 @@ export function decodeMpopf(
     pNetKw: pd.map((v, i) => (v - pc[i]) * S),
     qKvar: kind("qB").map(kw),
     socKwh: soc.map(kw),
-    socPct: soc.map((v, i) => (100 * v * S) / sc.batteries[i % nb].eRatedKwh),
+    socPct: soc.map((v, i) => (100 * v) / sc.batteries[i % nb].eRatedPuH),
   });
   const busTable = table({
     t: tCol(L.nBus),
@@ -204,7 +210,7 @@ export function decodeMpopf(
     to: idCol(net.branches, (b) => net.buses[b.to].id),
     pKw: kind("P").map(kw),
     qKvar: kind("Q").map(kw),
-    iA: l.map((v) => Math.sqrt(Math.max(0, v)) * net.iBaseA),
+    iA: l.map((v, i) => Math.sqrt(Math.max(0, v)) * branchBaseA(net, i % nbr)),
     lossKw: l.map((v, i) => p.r[i % nbr] * v * S),
   });
   return {

@@ -81,8 +81,27 @@ export interface NlpWarmStart {
 
 /** Options for one solve. `ipopt` passes straight through to Ipopt's option list. */
 export interface NlpSolveOptions {
+  /** Solver-neutral settings; each backend maps them to its own options. */
+  settings?: NlpSettings;
+  /** Raw Ipopt options (the escape hatch), applied over the mapped settings. */
   ipopt?: Record<string, number | string>;
   warmStart?: NlpWarmStart;
+}
+
+/** Solver-neutral settings of a solve (a formulation states these, never a backend's option names). */
+export interface NlpSettings {
+  /** Convergence tolerance (scaled NLP error). */
+  tolerance?: number;
+  /** Largest constraint violation accepted at convergence (unscaled). */
+  constraintTolerance?: number;
+  maxIterations?: number;
+  /** Interior-point barrier update: monotone (Fiacco–McCormick) or adaptive. */
+  barrier?: "monotone" | "adaptive";
+  /**
+   * With a warm start that carries multipliers: how close to the boundary the starting point may be (initial
+   * barrier parameter and bound pushes); small values keep a near-optimal start near the central path.
+   */
+  warmStartPush?: number;
 }
 
 /** Who solved a problem. */

@@ -571,7 +571,7 @@ describe("8-9-10-11-12. workers, OS errors, unknown keys, physical ranges, CLI v
     );
     const col = caseCopy({ "branches.csv": (t) => t.replace("i_max_a", "i_max_aa") });
     expect(inputErrorOf(() => loadCase(col)).message).toMatch(
-      /branches\.csv:1: field 'i_max_aa': unknown column 'i_max_aa' \(misspelt\? the columns of this table are branch, from_bus, to_bus, r_ohm, x_ohm, i_max_a\)/,
+      /branches\.csv:1: field 'i_max_aa': unknown column 'i_max_aa' \(misspelt\? the columns of this table are branch, from_bus, to_bus, r_ohm, x_ohm, b_us, i_max_a, closed\)/,
     );
     const none = caseCopy({ "branches.csv": (t) => t.replace(",60", ",") });
     const r = mpopf("solve", "--case", none, "--line-limits", "--horizon", "1");

@@ -20,6 +20,7 @@ import { IGNORED_CLASSES, IgnoredObject } from "./elements/ignored.ts";
 import { Line, LineCode, toEarthModel } from "./elements/line.ts";
 import { checkLoad, Load } from "./elements/load.ts";
 import { LoadShape } from "./elements/loadshape.ts";
+import { PCElement } from "./elements/pc.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
 import { Reactor } from "./elements/reactor.ts";
 import { RegControl } from "./elements/regcontrol.ts";
@@ -902,8 +903,19 @@ export class DssEngine {
     }
     for (const a of other.history) {
       const name = other.propDefs[a.index]!.name.toLowerCase();
-      if (name === "bus1" || name === "bus2") continue;
+      // the buses are not copied, and a copy of a circuit element is enabled (OpenDSS MakeLike)
+      if (name === "bus1" || name === "bus2" || name === "enabled") continue;
       obj.setProp(a.index, a.value, cx);
+    }
+    // OpenDSS MakeLike copies the other's derived state (a load's power factor from kW and kvar,
+    // …), which properties given after like= then build on: derive it now, as the other did
+    if (obj instanceof PCElement) {
+      try {
+        obj.endEdit(cx);
+      } catch (e) {
+        if (e instanceof ValueError) throw this.error(e.kind, e.message, obj.fullName);
+        throw e;
+      }
     }
   }
 

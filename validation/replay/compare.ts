@@ -8,6 +8,7 @@
  */
 import { InputError, jsonErrorLocation } from "../../models/errors.ts";
 import type { Network, Scenario } from "../../models/types.ts";
+import { batteryRatings, pvRatings } from "../../models/units.ts";
 import {
   checkSetpoints,
   DEFAULT_SETPOINT_TOLERANCES,
@@ -117,21 +118,29 @@ export function compareReplay(input: CompareInput): ReplayComparison {
   const T = sc.T;
   const dtH = sc.dtH;
 
+  // The optimizer's own load and capacitor totals at its voltages, as its formulation models them.
   const loadKwOpt: number[] = [];
   const loadKvarOpt: number[] = [];
   const capOpt: number[] = [];
-  let capTotal = 0;
-  let pL = 0;
-  let qL = 0;
-  for (const b of net.buses) {
-    capTotal += b.qCapKvar;
-    pL += b.pLoadKw;
-    qL += b.qLoadKvar;
-  }
+  const S = net.sBaseKva;
+  const nBus = net.buses.length;
+  const form = sc.options.formulation;
   for (let t = 0; t < T; t++) {
-    loadKwOpt.push(pL * sc.loadMult[t]!);
-    loadKvarOpt.push(qL * sc.loadMult[t]!);
-    capOpt.push(capTotal);
+    const vAt = (bus: number) => dp.vPu[t * nBus + bus]!;
+    let pL = 0;
+    let qL = 0;
+    for (const ld of sc.loads) {
+      const v = vAt(ld.bus);
+      const [zp, ip, pp] = form.loads === "case" ? ld.model.p : [0, 0, 1];
+      const [zq, iq, pq] = form.loads === "case" ? ld.model.q : [0, 0, 1];
+      pL += ld.pRatedPu * ld.mult[t]! * (zp * v * v + ip * v + pp) * S;
+      qL += ld.qRatedPu * ld.mult[t]! * (zq * v * v + iq * v + pq) * S;
+    }
+    let cq = 0;
+    for (const c of sc.capacitors) cq += c.qPu * S * (form.capacitors === "voltage" ? vAt(c.bus) ** 2 : 1);
+    loadKwOpt.push(pL);
+    loadKvarOpt.push(qL);
+    capOpt.push(cq);
   }
   const optimizer: ReplaySeries = {
     pSubsKw: Array.from(dp.pSubsKw),
@@ -170,7 +179,6 @@ export function compareReplay(input: CompareInput): ReplayComparison {
   const lineCharging: number[] = [];
   const findings: Finding[] = [];
   const omega = 2 * Math.PI * deck.options.baseFrequencyHz;
-  const vBaseV = 1000 * net.vBaseKvLn;
 
   for (let t = 1; t <= T; t++) {
     const o = get(t);
@@ -201,8 +209,8 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     if (deck.flavour === "paper-style" && o) {
       const c = OPENDSS_DEFAULT_C1_NF * 1e-9;
       for (const br of net.branches) {
-        const vi = o.vPu[br.from]! * vBaseV;
-        const vj = o.vPu[br.to]! * vBaseV;
+        const vi = o.vPu[br.from]! * 1000 * deck.vBaseKvLn[br.from]!;
+        const vj = o.vPu[br.to]! * 1000 * deck.vBaseKvLn[br.to]!;
         qc += (omega * c * (vi * vi + vj * vj)) / 2 / 1000;
       }
     }
@@ -293,9 +301,10 @@ function deviceFindings(
     }
     if (Math.abs(pPf - p) > tol.deviceKw || Math.abs(qPf - q) > tol.deviceKw) {
       const s = Math.hypot(p, q);
+      const kva = pvRatings(sc, u).kva;
       const cause =
-        s > u.sRatedKva + tol.powerKw
-          ? `inverter kVA limit: asked ${fmt(s)} kVA > ${fmt(u.sRatedKva)} kVA`
+        s > kva + tol.powerKw
+          ? `inverter kVA limit: asked ${fmt(s)} kVA > ${fmt(kva)} kVA`
           : "engine output differs from the set-point";
       out.push({
         kind: "device",
@@ -325,18 +334,19 @@ function deviceFindings(
       });
       return;
     }
-    const reserve = b.socMin * b.eRatedKwh;
+    const rb = batteryRatings(sc, b);
+    const reserve = b.socMin * rb.kwh;
     const state = o.battState[k]!;
     const stateText = state > 0 ? "discharging" : state < 0 ? "charging" : "idling";
     const cause = (): string => {
-      if (Math.hypot(p, q) > b.sRatedKva + tol.powerKw) {
-        return `inverter kVA limit: asked ${fmt(Math.hypot(p, q))} kVA > ${fmt(b.sRatedKva)} kVA`;
+      if (Math.hypot(p, q) > rb.kva + tol.powerKw) {
+        return `inverter kVA limit: asked ${fmt(Math.hypot(p, q))} kVA > ${fmt(rb.kva)} kVA`;
       }
       if (p > tol.deviceKw && e <= reserve + tol.socKwh) {
         return `discharging into the reserve (${fmt(reserve)} kWh = ${100 * b.socMin} %): OpenDSS clamps the stored energy there and stops discharging (state ${stateText})`;
       }
-      if (p < -tol.deviceKw && e >= b.eRatedKwh - tol.socKwh) {
-        return `charging a full battery (${fmt(b.eRatedKwh)} kWh): OpenDSS clamps the stored energy there and stops charging (state ${stateText})`;
+      if (p < -tol.deviceKw && e >= rb.kwh - tol.socKwh) {
+        return `charging a full battery (${fmt(rb.kwh)} kWh): OpenDSS clamps the stored energy there and stops charging (state ${stateText})`;
       }
       if (Math.min(dp.battPcKw[i]!, dp.battPdKw[i]!) > tol.deviceKw) {
         return "simultaneous charge and discharge in the optimizer: OpenDSS integrates only the net power";

@@ -50,7 +50,7 @@ export function emptyObservation(
  */
 export function observeHour(
   deck: Deck,
-  network: Network,
+  _network: Network,
   circuit: SolvedCircuit,
   t: number,
 ): HourObservation {
@@ -65,10 +65,9 @@ export function observeHour(
   obs.lossKvar = lossKvar;
 
   const volts = circuit.nodeVoltagesV();
-  const vBaseV = 1000 * network.vBaseKvLn;
   e.busNames.forEach((b, j) => {
     const v = volts.get(`${b.toLowerCase()}.1`);
-    obs.vPu[j] = v === undefined ? Number.NaN : v / vBaseV;
+    obs.vPu[j] = v === undefined ? Number.NaN : v / (1000 * deck.vBaseKvLn[j]!);
   });
 
   const power = (name: string): [number, number] => circuit.elementPower(name) ?? [Number.NaN, Number.NaN];

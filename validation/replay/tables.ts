@@ -4,6 +4,7 @@
  */
 import { type ColumnTable, table } from "arquero";
 import type { Scenario } from "../../models/types.ts";
+import { demandKw } from "../../models/units.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { convergedHours, type ReplayComparison, type ReplaySeries } from "./compare.ts";
 import {
@@ -257,14 +258,13 @@ const colSum = (t: ColumnTable, name: string) => {
 /** Horizon totals of a solve's tables; demand Q comes from the scenario (rated Q × load multiplier). */
 export function solutionTotals(scenario: Scenario, tables: MpopfTables): SolutionTotals {
   const dt = scenario.dtH;
-  let qL = 0;
+  const d = demandKw(scenario);
   let pL = 0;
-  for (const b of scenario.network.buses) {
-    qL += b.qLoadKvar;
-    pL += b.pLoadKw;
+  let qL = 0;
+  for (let t = 0; t < scenario.T; t++) {
+    pL += d.pKw[t]!;
+    qL += d.qKvar[t]!;
   }
-  let mult = 0;
-  for (const m of scenario.loadMult) mult += m;
   return {
     lossKwh: colSum(tables.periods, "lossKw") * dt,
     pSubsKwh: colSum(tables.periods, "pSubsKw") * dt,
@@ -274,8 +274,8 @@ export function solutionTotals(scenario: Scenario, tables: MpopfTables): Solutio
     pvKvarh: colSum(tables.pv, "qKvar") * dt,
     batteryKwh: colSum(tables.batteries, "pNetKw") * dt,
     batteryKvarh: colSum(tables.batteries, "qKvar") * dt,
-    demandKwh: pL * mult * dt,
-    demandKvarh: qL * mult * dt,
+    demandKwh: pL * dt,
+    demandKvarh: qL * dt,
     T: scenario.T,
   };
 }

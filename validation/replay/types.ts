@@ -72,9 +72,9 @@ export interface DeckElements {
   busNames: string[];
   /** `Line.<name>` per network branch index. */
   lines: string[];
-  /** One per load bus (non-zero rated P or Q). */
+  /** One per load of the scenario. */
   loads: DeckElement[];
-  /** One per bus with a capacitor; `kvar` is the rated Q_C. */
+  /** One per capacitor of the scenario; `kvar` is the rated Q_C. */
   capacitors: Array<DeckElement & { kvar: number; model: CapacitorModel }>;
   /** Per scenario PV index. */
   pvs: DeckElement[];
@@ -103,8 +103,8 @@ export interface Deck {
   elements: DeckElements;
   T: number;
   dtH: number;
-  /** Line-to-neutral base of every bus (kV) = network.vBaseKvLn: the optimizer's per-unit base. */
-  vBaseKvLn: number;
+  /** Line-to-neutral base of each bus (kV), by bus index = its zone's base: the optimizer's per-unit base. */
+  vBaseKvLn: number[];
 }
 
 /** Per-hour set-points and optimizer values taken from a solve's tables, t-major, in engineering units. */

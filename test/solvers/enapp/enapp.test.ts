@@ -236,7 +236,14 @@ describe("ENApp: reverse power flow into a parent is an option", () => {
     const scenario: Scenario = {
       ...base,
       pvs: base.pvs.map((u) =>
-        part.areaOf[u.bus] === area4 ? { ...u, pRatedKw: 15 * u.pRatedKw, sRatedKva: 15 * u.sRatedKva } : u,
+        part.areaOf[u.bus] === area4
+          ? {
+              ...u,
+              pRatedPu: 15 * u.pRatedPu,
+              sRatedPu: 15 * u.sRatedPu,
+              pAvailPu: u.pAvailPu.map((v) => 15 * v),
+            }
+          : u,
       ),
     };
     const central = solveMpopf({ scenario }, solver);

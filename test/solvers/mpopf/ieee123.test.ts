@@ -119,7 +119,7 @@ describe("MPCOPF infeasible scenarios", () => {
   it("a terminal SOC that cannot be reached ends with the infeasible status", () => {
     const sc = buildScenario(c, { horizon: 3, objective: "loss" });
     // B0 below the SOC band: the hard terminal condition B(T) = B0 cannot hold.
-    sc.batteries = sc.batteries.map((b) => ({ ...b, b0Kwh: 0.1 * b.eRatedKwh }));
+    sc.batteries = sc.batteries.map((b) => ({ ...b, b0PuH: 0.1 * b.eRatedPuH }));
     const sol = solveMpopf({ scenario: sc }, solver);
     expect(sol.result.status).toBe("infeasible_problem_detected");
     expect(sol.valid).toBe(false);
@@ -130,7 +130,7 @@ describe("MPCOPF options and warm start", () => {
   it("a warm start with multipliers after a 1 % load change converges in fewer iterations to the cold optimum", () => {
     const sc = buildScenario(c, { horizon: 12, objective: "cost" });
     const base = solveMpopf({ scenario: sc }, solver);
-    const sc2 = { ...sc, loadMult: sc.loadMult.map((v) => v * 1.01) };
+    const sc2 = { ...sc, loads: sc.loads.map((l) => ({ ...l, mult: l.mult.map((v) => v * 1.01) })) };
     const cold = solveMpopf({ scenario: sc2 }, solver);
     const { x, lambda, zL, zU } = base.result;
     const warm = solveMpopf({ scenario: sc2 }, solver, { warmStart: { x, lambda, zL, zU } });

@@ -155,7 +155,7 @@ describe.skipIf(!available)("power-flow result set (the report layer's input con
     const set = powerFlowResultSet(
       cmp,
       "OpenDSS",
-      scenario.batteries.map((b) => b.eRatedKwh),
+      scenario.batteries.map((b) => b.eRatedPuH * scenario.network.sBaseKva),
     );
     checkResultSet(set, "power flow", { allowEmpty: true });
     expect(() => checkResultSet(set, "power flow")).toThrow(/pSubsKw/);
@@ -166,7 +166,7 @@ describe.skipIf(!available)("power-flow result set (the report layer's input con
     expect(set.buses.numRows()).toBe(5 * 128);
     const b0 = set.batteries.object(0) as Record<string, number | string>;
     expect(b0.socPct as number).toBeCloseTo(
-      (100 * (b0.socKwh as number)) / scenario.batteries[0]!.eRatedKwh,
+      (100 * (b0.socKwh as number)) / (scenario.batteries[0]!.eRatedPuH * scenario.network.sBaseKva),
       12,
     );
     expect(set.periods.toCSV().split("\n")[4]).toMatch(/^4,[\d.]+,,,/);

@@ -13,7 +13,7 @@
  */
 
 /** Version of the generator: changes whenever the same seed would give a different deck. */
-export const GENERATOR_VERSION = 6;
+export const GENERATOR_VERSION = 9;
 
 /** A generated deck: its files (the master is Master.dss) and the commands run after compiling. */
 export interface GeneratedDeck {
@@ -89,6 +89,7 @@ const nodes = (phases: number[]): string => phases.map((p) => `.${p}`).join("");
 export function generateDeck(seed: number): GeneratedDeck {
   const d = new Dice(seed * 2654435761 + GENERATOR_VERSION);
   const lines: string[] = [];
+  const files: Record<string, string> = {};
   const counts: Record<string, number> = {};
   const count = (k: string, n = 1): void => {
     counts[k] = (counts[k] ?? 0) + n;
@@ -118,12 +119,23 @@ export function generateDeck(seed: number): GeneratedDeck {
       ["delta", "wye"],
     ]);
     const kva = d.pick([5000, 10000, 20000]);
-    lines.push(
-      `New Transformer.sub phases=3 windings=2 buses=[src, subbus] conns=[${conns.join(" ")}] kVs=[${srcKv} ${kv}] kVAs=[${kva} ${kva}]` +
-        ` XHL=${d.uniform(5, 10, 2)} %Rs=[${d.uniform(0.2, 1, 3)} ${d.uniform(0.2, 1, 3)}]${d.chance(0.5) ? " sub=yes" : ""}` +
-        `${d.chance(0.3) ? ` %noloadloss=${d.uniform(0.05, 0.3, 3)} %imag=${d.uniform(0.1, 1, 3)}` : ""}` +
-        `${d.chance(0.3) ? ` taps=[1 ${d.pick([0.975, 0.9875, 1.0125, 1.025])}]` : ""}`,
-    );
+    if (d.chance(0.25)) {
+      // a three-winding substation transformer with a loaded delta tertiary (grounded through its wye load)
+      lines.push(
+        `New Transformer.sub phases=3 windings=3 buses=[src subbus tert] conns=[${conns.join(" ")} delta] kVs=[${srcKv} ${kv} 4.16] kVAs=[${kva} ${kva} ${kva / 4}]` +
+          ` XHL=${d.uniform(5, 10, 2)} XHT=${d.uniform(12, 30, 2)} XLT=${d.uniform(8, 20, 2)} %Rs=[0.3 0.4 0.6]${d.chance(0.5) ? " LeadLag=lead" : ""}`,
+        `New Load.tert phases=3 bus1=tert kV=4.16 kW=${d.int(100, 800)} pf=0.9`,
+      );
+      kvBases.add(4.16);
+      count("tertiary");
+    } else
+      lines.push(
+        `New Transformer.sub phases=3 windings=2 buses=[src, subbus] conns=[${conns.join(" ")}] kVs=[${srcKv} ${kv}] kVAs=[${kva} ${kva}]` +
+          ` XHL=${d.uniform(5, 10, 2)} %Rs=[${d.uniform(0.2, 1, 3)} ${d.uniform(0.2, 1, 3)}]${d.chance(0.5) ? " sub=yes" : ""}` +
+          `${d.chance(0.3) ? ` %noloadloss=${d.uniform(0.05, 0.3, 3)} %imag=${d.uniform(0.1, 1, 3)}` : ""}` +
+          `${d.chance(0.3) ? ` taps=[1 ${d.pick([0.975, 0.9875, 1.0125, 1.025])}]` : ""}` +
+          `${d.chance(0.2) ? " XRConst=yes" : ""}${d.chance(0.2) ? " LeadLag=lead" : ""}`,
+      );
     head = "subbus";
     count("substation");
   }
@@ -212,9 +224,15 @@ export function generateDeck(seed: number): GeneratedDeck {
         nph > 1 || d.chance(0.5)
           ? ` r0=${fmt(r1 * d.uniform(1.5, 4))} x0=${fmt(x1 * d.uniform(2, 4))} c1=${d.uniform(0, 12, 3)} c0=${d.uniform(0, 6, 3)}`
           : "";
-      lines.push(
-        `New Line.${name} phases=${nph} bus1=${bus1} bus2=${bus2} r1=${r1} x1=${x1}${extra} length=${fmt(km, 5)} units=km`,
-      );
+      if (d.chance(0.15))
+        // positional buses and abbreviated names, as hand-written decks do
+        lines.push(
+          `New Line.${name} ${bus1} ${bus2} phas=${nph} r1=${r1} x1=${x1}${extra} len=${fmt(km, 5)} un=km`,
+        );
+      else
+        lines.push(
+          `New Line.${name} phases=${nph} bus1=${bus1} bus2=${bus2} r1=${r1} x1=${x1}${extra} length=${fmt(km, 5)} units=km`,
+        );
     }
     count("line");
   };
@@ -245,7 +263,8 @@ export function generateDeck(seed: number): GeneratedDeck {
           `New RegControl.creg${p} transformer=reg${p} winding=2 vreg=${vreg} band=${band} ptratio=${pt}` +
             (d.chance(0.4)
               ? ` CTprim=${d.pick([300, 600, 700])} R=${d.uniform(0, 6, 1)} X=${d.uniform(0, 12, 1)}`
-              : ""),
+              : "") +
+            (!bank && d.chance(0.5) ? ` PTphase=${d.pick(["1", "2", "3", "max", "min"])}` : ""),
         );
         count("regulator");
       }
@@ -286,13 +305,31 @@ export function generateDeck(seed: number): GeneratedDeck {
       const mult = Array.from({ length: 24 }, (_, h) =>
         fmt(0.4 + 0.5 * Math.max(0, Math.sin(((h - 6) / 24) * 2 * Math.PI)) + d.uniform(0, 0.2), 4),
       );
-      lines.push(`New LoadShape.shape${s} npts=24 interval=1 mult=[${mult.join(" ")}]`);
+      if (s === 2 && d.chance(0.5)) {
+        // read from a data file (one value per line, sometimes a header and a second column)
+        const header = d.chance(0.5);
+        files[`shape${s}.csv`] =
+          (header ? "hour,mult\n" : "") +
+          mult.map((m, h) => (header ? `${h + 1},${m}` : m)).join("\n") +
+          "\n";
+        lines.push(
+          `New LoadShape.shape${s} npts=24 interval=1 mult=(file=shape${s}.csv${header ? " column=2 header=yes" : ""})`,
+        );
+      } else if (s === 1 && d.chance(0.4)) {
+        // quarter-hour points, given as minutes or seconds
+        const q = Array.from({ length: 96 }, (_, k) => mult[Math.floor(k / 4)]!);
+        lines.push(
+          `New LoadShape.shape${s} npts=96 ${d.chance(0.5) ? "minterval=15" : "sinterval=900"} mult=[${q.join(" ")}]`,
+        );
+      } else lines.push(`New LoadShape.shape${s} npts=24 interval=1 mult=[${mult.join(" ")}]`);
       shapes.push(`shape${s}`);
     }
     const solar = Array.from({ length: 24 }, (_, h) =>
       fmt(Math.max(0, Math.sin(((h - 6) / 12) * Math.PI)), 4),
     );
     lines.push(`New LoadShape.solar npts=24 interval=1 mult=[${solar.join(" ")}]`);
+    const store = Array.from({ length: 24 }, (_, h) => (h < 6 ? -0.5 : h >= 17 && h < 21 ? 0.8 : 0));
+    lines.push(`New LoadShape.storeshape npts=24 interval=1 mult=[${store.join(" ")}]`);
   }
   const shapeRef = (): string => (daily && d.chance(0.7) ? ` daily=${d.pick(shapes)}` : "");
 
@@ -326,7 +363,10 @@ export function generateDeck(seed: number): GeneratedDeck {
       spec = `phases=1 bus1=${b.name}${nodes(d.subset(b.phases, 2))} kV=${kv} conn=delta`;
     else spec = `phases=1 bus1=${b.name}.${d.pick(b.phases)} kV=${fmt(kv / SQRT3, 6)}`;
     const kwText = d.chance(0.15) ? `(${fmt(kw / 2, 3)} 2 *)` : fmt(kw, 3);
-    const vmin = d.chance(0.2) ? ` vminpu=${d.pick([0.85, 0.9, 0.7])}` : "";
+    const vmin =
+      (d.chance(0.2) ? ` vminpu=${d.pick([0.85, 0.9, 0.7])}` : "") +
+      (d.chance(0.1) ? " status=fixed" : "") +
+      (d.chance(0.1) ? ` Vlowpu=${d.pick([0.5, 0.6])}` : "");
     lines.push(`New Load.ld${nLoad++} ${spec} kW=${kwText}${q}${loadModel()}${shapeRef()}${vmin}`);
     count("load");
   }
@@ -338,6 +378,16 @@ export function generateDeck(seed: number): GeneratedDeck {
       lines.push(
         `New Capacitor.cap${i} phases=3 bus1=${b.name} kV=${kv} kvar=${d.pick([150, 300, 600, 900])} conn=${d.pick(["wye", "delta"])}`,
       );
+      if (d.chance(0.4)) {
+        // a voltage-controlled bank switching around the present voltage (on below, off above)
+        const pt = fmt((kv * 1000) / SQRT3 / 120, 4);
+        const on = d.uniform(117, 124, 1);
+        lines.push(
+          `New CapControl.cc${i} Capacitor=cap${i} element=Capacitor.cap${i} terminal=1 type=voltage PTratio=${pt} ONsetting=${on} OFFsetting=${fmt(on + d.uniform(2, 5, 1), 3)} Delay=${d.pick([15, 30, 60])}`,
+        );
+        if (d.chance(0.5)) lines.push(`Capacitor.cap${i}.states=[0]`);
+        count("capcontrol");
+      }
     } else {
       lines.push(
         `New Capacitor.cap${i} phases=1 bus1=${b.name}.${d.pick(b.phases)} kV=${fmt(kv / SQRT3, 6)} kvar=${d.pick([50, 100, 200])}`,
@@ -445,19 +495,37 @@ export function generateDeck(seed: number): GeneratedDeck {
         const kwr = d.pick([50, 100, 250]);
         lines.push(
           `New Storage.st${i} phases=${ph} bus1=${bus} kV=${kvEl} kWrated=${kwr} kWhrated=${kwr * 4} kVA=${fmt(kwr * 1.2, 3)} %stored=${d.int(30, 80)}` +
-            ` %reserve=20 DispMode=External kW=${fmt(kwr * d.uniform(-0.8, 0.8, 3), 3)} kvar=${fmt(kwr * d.uniform(-0.3, 0.3, 3), 3)}`,
+            (daily && d.chance(0.4)
+              ? ` %reserve=20 DispMode=Follow daily=storeshape`
+              : ` %reserve=20 DispMode=External kW=${fmt(kwr * d.uniform(-0.8, 0.8, 3), 3)} kvar=${fmt(kwr * d.uniform(-0.3, 0.3, 3), 3)}`),
         );
         count("storage");
       }
     }
   }
 
+  if (nLoad > 2 && d.chance(0.2)) lines.push(`BatchEdit Load.ld[0-9]*[13579]$ vminpu=${d.pick([0.85, 0.9])}`);
+  if (nLoad > 3 && d.chance(0.15)) lines.push(`Disable Load.ld${d.int(0, nLoad - 1)}`);
+  if (nLoad > 1 && d.chance(0.15)) {
+    const from = d.int(0, nLoad - 1);
+    const b = d.pick(loadBuses.filter((x) => x.phases.length === 3));
+    if (b) {
+      lines.push(
+        `New Load.cp${from} like=ld${from} phases=3 bus1=${b.name} kV=${kv} conn=wye kW=${d.int(20, 200)}`,
+      );
+      count("load");
+    }
+  }
   lines.push(`Set VoltageBases=[${[...kvBases].sort((a, b) => b - a).join(" ")}]`, "CalcVoltageBases");
-  const commands = ["Set Tolerance=1e-10", "Set MaxIterations=100"];
+  // slowly converging decks (a loaded delta tertiary) need more than the reference decks' 100 iterations
+  const commands = ["Set Tolerance=1e-10", "Set MaxIterations=400"];
   if (d.chance(0.2)) commands.push(`Set LoadMult=${d.uniform(0.5, 1.3, 2)}`);
+  if (d.chance(0.1)) commands.push("Set ControlMode=OFF");
   if (daily) {
     const start = d.int(0, 12);
-    commands.push(`Set Mode=Daily StepSize=1h Number=${d.int(1, 4)}`);
+    if (d.chance(0.3))
+      commands.push(`Set Mode=Daily StepSize=${d.pick(["15m", "900s", "0.25h"])} Number=${d.int(1, 8)}`);
+    else commands.push(`Set Mode=Daily StepSize=1h Number=${d.int(1, 4)}`);
     if (start > 0) commands.push(`Set Hour=${start}`);
   }
   const summary =
@@ -465,5 +533,6 @@ export function generateDeck(seed: number): GeneratedDeck {
     Object.entries(counts)
       .map(([k, n]) => `${n} ${k}`)
       .join(", ");
-  return { seed, files: { "Master.dss": `${lines.join("\n")}\n` }, commands, summary };
+  files["Master.dss"] = `${lines.join("\n")}\n`;
+  return { seed, files, commands, summary };
 }
