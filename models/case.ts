@@ -33,6 +33,7 @@ import { loadPartition, type Partition } from "./partition.ts";
 import { outOfRange, RANGES } from "./ranges.ts";
 import { buildMathNetwork } from "./topology.ts";
 import type { Network } from "./types.ts";
+import { caseSpecOf } from "./write-case.ts";
 
 const MODELS_DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -634,6 +635,17 @@ export function checkDevices(feeder: Feeder, network: Network): void {
       }
     }
   }
+}
+
+/**
+ * A study case made from a Feeder in memory (generated, imported or built in code): the project's default study
+ * settings (see write-case.ts `caseSpecOf`) over `defaults`, no partitions. Validated like a loaded case.
+ */
+export function caseFromFeeder(feeder: Feeder, defaults: Partial<CaseFile["defaults"]> = {}): StudyCase {
+  const spec = caseSpecOf(feeder, { provenance: "built in memory", defaults });
+  const network = buildMathNetwork(feeder);
+  checkDevices(feeder, network);
+  return { name: feeder.name, dir: "", spec, feeder, network, partitions: {} };
 }
 
 /**

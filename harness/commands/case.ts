@@ -1,6 +1,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase, type StudyCase } from "../../models/case.ts";
 import { buildStudy, loadBusIds } from "../../models/scenario.ts";
+import { numberOption } from "../options.ts";
+import { generateCommand } from "./case-generate.ts";
 
 /** The summary printed by `mpopf case show`. Units in the keys. */
 export interface CaseSummary {
@@ -114,8 +116,7 @@ export function formatCaseSummary(s: CaseSummary): string {
   return `${s.description ? `${s.description}\n\n` : ""}${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n`;
 }
 
-interface CaseArgs {
-  action: string;
+interface ShowArgs {
   name: string;
   json: boolean;
   pv?: number;
@@ -123,21 +124,39 @@ interface CaseArgs {
 }
 
 /** `mpopf case show NAME`: summary of a study case (built-in name or folder with case.json). */
-export const caseCommand: CommandModule<object, CaseArgs> = {
-  command: "case <action> <name>",
-  describe: "Inspect a study case: 'show' prints buses, branches, loads, DERs, areas and boundaries",
+const showCommand: CommandModule<object, ShowArgs> = {
+  command: "show <name>",
+  describe: "Print buses, branches, loads, DERs, zones, areas and boundaries of a case",
   builder: (y: Argv) =>
     y
-      .positional("action", { choices: ["show"] as const, describe: "what to do" })
-      .positional("name", { type: "string", describe: "built-in case (ieee123) or a folder with case.json" })
+      .positional("name", {
+        type: "string",
+        describe: "built-in case (ieee123, two-zone) or a folder with case.json",
+      })
       .option("json", { type: "boolean", default: false, describe: "print the summary as JSON" })
-      .option("pv", { type: "number", describe: "PV percentage of load buses (default: the case's)" })
-      .option("batt", {
-        type: "number",
-        describe: "battery percentage of load buses (default: the case's)",
-      }) as Argv<CaseArgs>,
-  handler: (argv: ArgumentsCamelCase<CaseArgs>) => {
+      .option(
+        "pv",
+        numberOption("pv", "PV percentage of load buses (default: the case's)", { min: 0, max: 100 }),
+      )
+      .option(
+        "batt",
+        numberOption("batt", "battery percentage of load buses (default: the case's)", { min: 0, max: 100 }),
+      ) as unknown as Argv<ShowArgs>,
+  handler: (argv: ArgumentsCamelCase<ShowArgs>) => {
     const summary = summariseCase(loadCase(argv.name), argv.pv, argv.batt);
     process.stdout.write(argv.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCaseSummary(summary));
   },
+};
+
+/** `mpopf case <show|generate> …`: inspect a case, or generate a feeder into a case folder. */
+export const caseCommand: CommandModule = {
+  command: "case <action>",
+  describe: "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder",
+  builder: (y: Argv) =>
+    y
+      .command(showCommand)
+      .command(generateCommand)
+      .demandCommand(1, "Name an action: show or generate.")
+      .strict(),
+  handler: () => {},
 };

@@ -39,18 +39,18 @@ describe("mpopf CLI: case show, errors, exit codes", () => {
   });
 
   it("reports bad input with exit code 1 and usage errors with 2, without a stack trace", () => {
+    // An option value out of its range is a usage error (exit 2) since the strict CLI values of the reliability issue.
     const bad = mpopf("case", "show", "ieee123", "--pv", "150");
-    expect(bad.code).toBe(1);
-    expect(bad.err).toBe(
-      "mpopf: error: scenario: field 'pvPercent': must be a percentage in 0..100 (got 150)\n",
-    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^mpopf: --pv: must be <= 100, got 150\n/);
     const missing = mpopf("case", "show", "no-such-case");
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/no study case 'no-such-case'/);
     const usage = mpopf("case", "frobnicate", "ieee123");
     expect(usage.code).toBe(2);
-    expect(usage.err).toMatch(/Invalid values/);
-    expect(mpopf("--help").out).toMatch(/mpopf case <action> <name>/);
+    expect(usage.err).toMatch(/Unknown argument/);
+    expect(mpopf("--help").out).toMatch(/mpopf case <action>/);
+    expect(mpopf("case", "--help").out).toMatch(/mpopf case show <name>[\s\S]*mpopf case generate/);
   });
 });
 

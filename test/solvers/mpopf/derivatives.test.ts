@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../../models/random.ts";
 import type { Scenario } from "../../../models/types.ts";
 import { varIndex } from "../../../solvers/mpopf/layout.ts";
 import { buildMpopfModel } from "../../../solvers/mpopf/model.ts";
 import type { MpopfInput } from "../../../solvers/mpopf/params.ts";
-import { mulberry32 } from "../../../solvers/nlp/random.ts";
 import type { NlpProblem } from "../../../solvers/nlp/types.ts";
 import { battery, smallFeeder, smallScenario } from "./fixtures.ts";
 

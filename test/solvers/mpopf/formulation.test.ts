@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildFeeder } from "../../../models/build.ts";
 import { loadCase } from "../../../models/case.ts";
 import type { Feeder } from "../../../models/feeder.ts";
+import { mulberry32 } from "../../../models/random.ts";
 import { buildScenario } from "../../../models/scenario.ts";
 import type { FormulationOptions, Scenario } from "../../../models/types.ts";
 import { createIpoptSolver } from "../../../solvers/ipopt/index.ts";
@@ -14,7 +15,6 @@ import { selfCheck } from "../../../solvers/mpopf/check.ts";
 import { varIndex } from "../../../solvers/mpopf/layout.ts";
 import { buildMpopfModel, CONSTRAINT_FAMILIES } from "../../../solvers/mpopf/model.ts";
 import { solveMpopf } from "../../../solvers/mpopf/solve.ts";
-import { mulberry32 } from "../../../solvers/nlp/random.ts";
 import type { NlpProblem, NlpSolver } from "../../../solvers/nlp/types.ts";
 import { battery, pv, smallScenario, smallSpec } from "./fixtures.ts";
 
