@@ -61,6 +61,8 @@ export interface ReportInput {
    * `attribution` table), per solution.
    */
   attribution?: { mpcopf?: ColumnTable; mpdopf?: ColumnTable };
+  /** Bus coordinates (columns bus, x, y), when the case has them: the feeder map. */
+  coordinates?: ColumnTable;
 }
 
 /** A kind of input table (a table of the one schema). */
