@@ -43,11 +43,16 @@ export interface MpopfInput {
   x0?: Float64Array;
   /**
    * With element bands (`formulation.elementBands`): the piece of OpenDSS's load model each bus's loads are on,
-   * per period (t-major T·nBus, models/fidelity.ts `LoadPiece`; default 0, inside the band). The bus's voltage
-   * is bounded to the piece's range, so the model is exact wherever the solution lands; `solveMpopf` moves
-   * buses to the neighbouring piece while the bound of their piece's range holds them back.
+   * per period (t-major T·nBus, models/fidelity.ts `LoadPiece`; default 0, inside the band). `solveMpopf` sets
+   * them from the solution's voltages until they agree with it.
    */
   loadPieces?: Int8Array;
+  /**
+   * Bus-periods (t-major T·nBus, 1 = bounded) whose voltage is kept inside its load piece's range: where the
+   * optimum sits on a band edge (the pieces meet there, so the model is exact either way) and the pieces
+   * would otherwise alternate from solve to solve.
+   */
+  loadPieceBounds?: Uint8Array;
   /**
    * With idling losses (`formulation.idlingPct` > 0): whether each battery charges (−1) or discharges (+1) in
    * each period (t-major T·nBatt; default +1). OpenDSS takes a charging battery's idling loss before the charge
@@ -482,9 +487,9 @@ export function makeParams(input: MpopfInput): MpopfParams {
     for (const b of pvBus) dev(b, DEVICE_BANDS.pv);
     for (const b of battBus) dev(b, DEVICE_BANDS.storage);
     if (form.capacitors === "constant") for (const c of sc.capacitors) dev(c.bus, DEVICE_BANDS.generator);
-    if (band) {
+    if (band && input.loadPieceBounds) {
       for (let i = 0; i < N; i++) {
-        if (!loadSwitches[i % nBus]) continue;
+        if (!loadSwitches[i % nBus] || !input.loadPieceBounds[i]) continue;
         const [lo, hi] = pieceRangeSq(band, loadPieces[i] as LoadPiece);
         vLoSq[i] = Math.max(vLoSq[i]!, lo);
         vHiSq[i] = Math.min(vHiSq[i]!, hi);

@@ -3,7 +3,7 @@
  * the solver-neutral `NlpSolver`; the caller chooses the backend (wasm or native Ipopt).
  */
 
-import type { LoadPiece } from "../../models/fidelity.ts";
+import { loadPieceAt } from "../../models/fidelity.ts";
 import type {
   NlpResult,
   NlpSettings,
@@ -16,7 +16,7 @@ import type {
 import { type SelfCheck, selfCheck } from "./check.ts";
 import { decodeMpopf, type MpopfTables, type MpopfTotals } from "./decode.ts";
 import { buildMpopfModel, type MpopfModel } from "./model.ts";
-import { type MpopfInput, pieceRangeSq } from "./params.ts";
+import type { MpopfInput } from "./params.ts";
 
 /**
  * The MPOPF's solver settings (solver-neutral; the backend maps them): tight enough that the self-check
@@ -174,69 +174,39 @@ export const MAX_FIDELITY_ROUNDS = 8;
  * follows the sign of the set-point, and either mode's idling drain differs by (1/η_d − η_c)·P_idle at most.
  */
 const MODE_DEADBAND_PU = 1e-7;
-/** A bound holds a bus back when its voltage is within this (pu²) of it and its multiplier exceeds MULT_MIN. */
-const AT_BOUND_PU = 1e-6;
-const MULT_MIN = 1e-7;
-
 /**
- * New load pieces and battery modes from a solution (null when nothing changes). A bus moves to the
- * neighbouring piece of OpenDSS's load model when the bound of its piece's range holds its voltage back (the
- * bound active, its multiplier positive) and the band allows the neighbour; it never returns to a piece it left,
- * so the rounds end. A battery's mode follows the sign of its net output outside a small dead band.
+ * New load pieces, bounds and battery modes from a solution (null when nothing changes). A bus-period takes
+ * the piece of OpenDSS's load model its voltage lies on; one that would return to a piece it has already been
+ * on (its optimum sits on the band edge, where the pieces meet) keeps its piece instead and has its voltage
+ * bounded to that piece's range, so the rounds end. A battery's mode follows the sign of its net output outside
+ * a small dead band.
  */
 function nextModes(
   model: MpopfModel,
   x: Float64Array,
-  zL: Float64Array,
-  zU: Float64Array,
-  left: Uint8Array,
-): { loadPieces: Int8Array; battModes: Int8Array } | null {
+  visited: Uint8Array,
+  bounds: Uint8Array,
+): { loadPieces: Int8Array; loadPieceBounds: Uint8Array; battModes: Int8Array } | null {
   const { layout: L, params: p } = model;
   const sc = model.input.scenario;
   const o = sc.options;
   const nBus = L.nBus;
   const pieces = Int8Array.from(p.loadPieces);
   const modes = Int8Array.from(p.battModes);
+  const newBounds = Uint8Array.from(bounds);
   let changed = false;
   if (p.loadBand) {
-    const vMinSq = o.vMinPu ** 2;
-    const vMaxSq = o.vMaxPu ** 2;
     for (let t = 0; t < L.T; t++) {
       for (let j = 0; j < nBus; j++) {
         const i = t * nBus + j;
         if (j === p.head || !p.loadSwitches[j]) continue;
-        const iv = t * L.perT + L.offV + j;
-        const v = x[iv]!;
         const pc = pieces[i]!;
-        const [lo, hi] = pieceRangeSq(p.loadBand, pc as LoadPiece);
-        const up = pc + 1;
-        const down = pc - 1;
-        // Moving is possible where the piece's own range (not the band or a device band) is the binding bound.
-        if (
-          up <= 1 &&
-          hi < vMaxSq &&
-          hi <= p.vHiSq[i]! + 1e-15 &&
-          v >= hi - AT_BOUND_PU &&
-          zU[iv]! > MULT_MIN
-        ) {
-          if (!(left[i]! & (1 << (up + 2)))) {
-            left[i]! |= 1 << (pc + 2);
-            pieces[i] = up;
-            changed = true;
-          }
-        } else if (
-          down >= -1 &&
-          lo > vMinSq &&
-          lo >= p.vLoSq[i]! - 1e-15 &&
-          v <= lo + AT_BOUND_PU &&
-          zL[iv]! > MULT_MIN
-        ) {
-          if (!(left[i]! & (1 << (down + 2)))) {
-            left[i]! |= 1 << (pc + 2);
-            pieces[i] = down;
-            changed = true;
-          }
-        }
+        visited[i]! |= 1 << (pc + 2);
+        const want = loadPieceAt(p.loadBand, Math.sqrt(Math.max(0, x[t * L.perT + L.offV + j]!)));
+        if (want === pc || newBounds[i]) continue;
+        if (visited[i]! & (1 << (want + 2))) newBounds[i] = 1;
+        else pieces[i] = want;
+        changed = true;
       }
     }
   }
@@ -254,7 +224,7 @@ function nextModes(
       }
     }
   }
-  return changed ? { loadPieces: pieces, battModes: modes } : null;
+  return changed ? { loadPieces: pieces, loadPieceBounds: newBounds, battModes: modes } : null;
 }
 
 /**
@@ -288,15 +258,17 @@ export function solveMpopf(
   let iterations = r.result.iterations;
   let solveSeconds = r.result.solveSeconds;
   let consistent = false;
-  const left = new Uint8Array(r.model.params.loadPieces.length);
+  const visited = new Uint8Array(r.model.params.loadPieces.length);
+  let bounds = input.loadPieceBounds ?? new Uint8Array(visited.length);
   while (r.result.success) {
-    const next = nextModes(r.model, r.result.x, r.result.zL, r.result.zU, left);
+    const next = nextModes(r.model, r.result.x, visited, bounds);
     if (!next) {
       consistent = true;
       break;
     }
     if (rounds >= MAX_FIDELITY_ROUNDS) break;
     inp = { ...input, ...next };
+    bounds = next.loadPieceBounds;
     solveOptions.warmStart = { x: r.result.x, lambda: r.result.lambda, zL: r.result.zL, zU: r.result.zU };
     r = once(inp);
     rounds++;

@@ -18,7 +18,8 @@
  * - PVSystem / Storage: the set-point limited to kWrated and to the kVA (reactive power first: kvar to kVA, then
  *   P to √(kVA² − Q²)); outside the element's band a constant impedance (injection × v/V_edge²); Storage states
  *   from the set-point's sign and the stored energy (idling at the reserve / when full / at 0 kW, drawing
- *   %IdlingkW from the grid), energy integrated at the end of each period with the idling losses.
+ *   %IdlingkW from the grid), energy integrated at the end of each period from the terminal power, with the
+ *   idling losses.
  */
 
 import {
@@ -270,9 +271,10 @@ export function predictPowerFlow(
     out.battQKvar.push(
       sc.batteries.map((u, k) => bQ[k]! * deviceScale(Math.sqrt(v[u.bus]!), ph.storageBand)),
     );
-    // Storage energy at the end of the period (OpenDSS's accounting, from the nominal kW).
+    // Storage energy at the end of the period (OpenDSS's accounting, from the terminal power of the solution:
+    // outside its band a unit's power is scaled with v, and so is what it stores).
     bRate.forEach((b, k) => {
-      const p = bP[k]!;
+      const p = bP[k]! * deviceScale(Math.sqrt(v[sc.batteries[k]!.bus]!), ph.storageBand);
       const I = b.idleKw;
       if (state[k] === 1) {
         energy[k] = Math.max(b.reserveKwh, energy[k]! - ((p + I) / b.etaDischarge) * sc.dtH);

@@ -13,6 +13,7 @@ import { buildFeeder, scenarioFromSeries } from "../../../models/build.ts";
 import type { Scenario } from "../../../models/types.ts";
 import { batteryRatings } from "../../../models/units.ts";
 import type { MpopfTables } from "../../../solvers/mpopf/decode.ts";
+import { attributeReplay, sumOfShares } from "../../../validation/replay/attribution.ts";
 import { defaultEngineAvailable } from "../../../validation/replay/engine.ts";
 import { metricEntries } from "../../../validation/replay/metrics.ts";
 import { replayDispatch } from "../../../validation/replay/replay.ts";
@@ -111,6 +112,22 @@ describe.skipIf(!engine.available)("voltage bands and battery limits in the engi
       expect(Math.abs(e.diff - e.predicted), `t=${e.t}`).toBeLessThan(1e-6);
     }
     expect(metricEntries(c).loadModelSwitches[0]!.diff).toBe(sw.length);
+    // Attributed: the load band's share of the discrepancy, measured by replaying with a wide band, is what the
+    // exact power flow predicts, and the rows add up to the observed discrepancy.
+    const a = await attributeReplay({
+      network: sc.network,
+      scenario: sc,
+      dispatch: r.dispatch,
+      deckOptions: { flavour: "paper-style" },
+      comparison: c,
+    });
+    const band = a.rows.find((x) => x.id === "loadBand")!;
+    expect(band.status).toBe("measured");
+    expect(band.share.pSubsKwh).toBeLessThan(-0.01);
+    for (const k of ["pSubsKwh", "qSubsKvarh", "lossKwh"] as const) {
+      expect(Math.abs(band.share[k] - band.predicted[k]), k).toBeLessThan(1e-6);
+      expect(Math.abs(sumOfShares(a)[k] - a.observed[k]), k).toBeLessThan(1e-9);
+    }
   });
 
   it("model-consistent: the same sag leaves the loads constant PQ (band 0.5–1.5): no switch, exact demand", async () => {
