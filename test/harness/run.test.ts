@@ -83,6 +83,34 @@ describe("mpopf run: the main job end to end (IEEE-123, T = 3, centralized and E
     expect(bad.out).toMatch(/voltagePu/);
   });
 
+  it("attributes each replay's discrepancy: in the replay folders, the report, and again with mpopf attribute", () => {
+    for (const f of [
+      "replay/mpcopf-paper-style/attribution.json",
+      "replay/mpdopf-model-consistent/attribution.csv",
+      "tables/attribution/mpcopf.csv",
+      "report/tables/attribution-mpcopf.md",
+      "report/figures/fig-attribution-mpdopf.svg",
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(run.err).toMatch(/\[run\] attribution mpcopf-paper-style \(1 extra replay\): observed/);
+    const file = join(out, "replay/mpcopf-paper-style/attribution.json");
+    const before = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, "{}"); // a damaged attribution is redone
+    const r = mpopf("attribute", out, "--no-report");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/attribution mpcopf-paper-style \(1 extra replay\): observed ΔP_subs/);
+    expect(r.out).toMatch(/ {2}line charging \[measured: opendss → none\]: .*ΔQ_subs -2\.\d+ kVArh/);
+    const after = JSON.parse(readFileSync(file, "utf8"));
+    expect(after.rows.map((x: { id: string }) => x.id)).toEqual(before.rows.map((x: { id: string }) => x.id));
+    expect(after.observed.qSubsKvarh).toBeCloseTo(before.observed.qSubsKvarh, 9);
+    // The run directory stays complete (its marker's inventory follows the rewritten files).
+    expect(mpopf("validate", out).code).toBe(0);
+    const none = mpopf("attribute", join(tmp, "no-such-run"));
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/not a run directory/);
+  });
+
   it("stops with exit 1 and writes nothing when the solve is infeasible", () => {
     const bad = join(tmp, "bad");
     const r = mpopf("run", "--horizon", "2", "--out", bad, "--peak-cap", "10", "--method", "central");
