@@ -26,6 +26,19 @@ import { formatCaseSummary, summariseCase } from "./case-summary.ts";
 import { periodText } from "./format.ts";
 import type { StudyResult } from "./study.ts";
 
+/** The formulation's choices in words (the paper's are named as such). */
+function formulationText(f: Scenario["options"]["formulation"]): string {
+  const parts = [
+    f.physics === "soc" ? "SOC relaxation" : "exact branch flow",
+    f.capacitors === "voltage" ? "capacitors kvar·v" : "constant-kvar capacitors",
+    f.lineCharging === "none" ? "no line charging" : `line charging ${f.lineCharging}`,
+    f.loads === "case" ? "the case's load models" : "constant-PQ loads",
+    ...(f.elementBands === "opendss" ? ["OpenDSS's element bands"] : []),
+    ...(f.idlingPct > 0 ? [`idling losses ${f.idlingPct} %`] : []),
+  ];
+  return parts.join(", ");
+}
+
 /** Facts about the scenario for the report header. */
 function scenarioMeta(caseName: string, s: Scenario): Array<[string, string]> {
   const o = s.options;
@@ -40,6 +53,7 @@ function scenarioMeta(caseName: string, s: Scenario): Array<[string, string]> {
     ["Voltage band", `${o.vMinPu}–${o.vMaxPu} pu`],
     ["Terminal SOC", o.terminal],
     ["Reactive limits", o.limits],
+    ["Formulation", formulationText(o.formulation)],
     [
       "Substation",
       `${o.peakCapKw === null ? "no peak cap" : `peak cap ${o.peakCapKw} kW`}, ${o.noBackfeed ? "no back-feed" : "back-feed allowed"}`,

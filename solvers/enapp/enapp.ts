@@ -204,6 +204,11 @@ function areaInput(
     qPu: usedQ[b],
   }));
   if (extra.length > 0) input.extraLoads = extra;
+  // With OpenDSS's element bands an area keeps its loads inside the band (exact there; the central solve also
+  // models the pieces outside it by re-solving, which the macro-iterations do not).
+  if (area.scenario.options.formulation.elementBands !== "none") {
+    input.loadPieceBounds = new Uint8Array(area.scenario.T * area.scenario.network.buses.length).fill(1);
+  }
   if (first && opts.initialPoint) input.initialPoint = opts.initialPoint;
   return input;
 }
