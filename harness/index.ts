@@ -105,7 +105,13 @@ export {
 export { DECK_FLAVOURS, type DeckFlavour, type DeckPhysics } from "../validation/replay/types.ts";
 // --- the pipeline (harness/) -----------------------------------------------------------------------------
 export { checkRunDir, isRunDir, RUN_MARKER, RunDirWriter } from "./run-dir.ts";
-export { type AttributeRunOptions, attributeRun, isAttributionFile } from "./study/attribute.ts";
+export {
+  type AttributeRunOptions,
+  attributeOptimizerSide,
+  attributeRun,
+  isAttributionFile,
+  type OptimizerSideOptions,
+} from "./study/attribute.ts";
 export { type CaseSummary, formatCaseSummary, summariseCase } from "./study/case-summary.ts";
 export { pickPartition, type RunEnappOptions, runEnapp } from "./study/enapp.ts";
 export {

@@ -73,8 +73,16 @@ export const ATTRIBUTION_FILES = {
   mpdopf: "tables/attribution/mpdopf.csv",
 } as const;
 
-/** Files of one replay's attribution inside its folder. */
-export const REPLAY_ATTRIBUTION_FILES = { json: "attribution.json", csv: "attribution.csv" } as const;
+/**
+ * Files of one replay's attribution inside its folder (the deck side), and of the optimizer side (`mpopf
+ * attribute --side optimizer`, the centralized solve re-solved step by step).
+ */
+export const REPLAY_ATTRIBUTION_FILES = {
+  json: "attribution.json",
+  csv: "attribution.csv",
+  optimizerJson: "attribution-optimizer.json",
+  optimizerCsv: "attribution-optimizer.csv",
+} as const;
 
 /** Folder of the replays (`replay/<solution>-<flavour>/`). */
 export const REPLAY_DIR = "replay";

@@ -12,6 +12,7 @@ interface AttributeArgs {
   runDir: string;
   report: boolean;
   quiet: boolean;
+  side: "deck" | "optimizer";
 }
 
 export const attributeCommand: CommandModule<object, AttributeArgs> = {
@@ -30,6 +31,12 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         default: true,
         describe: "re-render the report with the attribution (--no-report skips it)",
       })
+      .option("side", {
+        choices: ["deck", "optimizer"] as const,
+        default: "deck" as const,
+        describe:
+          "deck: switch each difference in the deck, set-points fixed (every replay; the report's); optimizer: re-solve the centralized solve with the reported deck's physics one step at a time (the closure waterfall)",
+      })
       .option("quiet", {
         type: "boolean",
         default: false,
@@ -37,6 +44,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
       }) as unknown as Argv<AttributeArgs>,
   handler: async (argv: ArgumentsCamelCase<AttributeArgs>) => {
     const out = await attributeRun(argv.runDir, {
+      side: argv.side,
       report: argv.report,
       progress: progressLogger(argv.quiet, "attribute"),
     });

@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { InputError } from "../../models/errors.ts";
+import { DEVICE_BANDS, OPENDSS_DEFAULT_BANDS } from "../../models/fidelity.ts";
 import {
   ATTRIBUTION_FILES,
   REPLAY_ATTRIBUTION_FILES,
@@ -17,23 +18,52 @@ import {
   readRunManifest,
   SOLUTIONS,
 } from "../../models/run-layout.ts";
+import { buildScenario } from "../../models/scenario.ts";
+import type { FormulationOptions } from "../../models/types.ts";
 import { type ReportOptions, readRunDir } from "../../reports/index.ts";
-import { type Attribution, attributeReplay, attributionCsv } from "../../validation/replay/attribution.ts";
-import { comparisonFromJson } from "../../validation/replay/compare.ts";
+import { solveMpopf } from "../../solvers/mpopf/solve.ts";
+import type { NlpSolver } from "../../solvers/nlp/types.ts";
+import {
+  ATTRIBUTION_STEPS,
+  type Attribution,
+  type AttributionRow,
+  type AttributionStepId,
+  attributeReplay,
+  attributionCsv,
+  discrepancyOf,
+  minus,
+  residualRows,
+  STEP_LABELS,
+  valuesOf,
+  ZERO,
+} from "../../validation/replay/attribution.ts";
+import { comparisonFromJson, convergedHours } from "../../validation/replay/compare.ts";
+import { deckPhysics } from "../../validation/replay/deck.ts";
 import { dispatchFromTables, readSolutionTables } from "../../validation/replay/dispatch.ts";
-import type { DeckOptions } from "../../validation/replay/types.ts";
+import { predictPowerFlow } from "../../validation/replay/predict.ts";
+import { replayDispatch } from "../../validation/replay/replay.ts";
+import type { DeckFlavour, DeckOptions, DeckPhysics } from "../../validation/replay/types.ts";
 import { checkRunDir, updateRunMarker } from "../run-dir.ts";
 import { isReportFile, renderRunReport } from "./report.ts";
-import { prepareStudy } from "./study.ts";
+import { createSolver } from "./solver.ts";
+import { type PreparedStudy, prepareStudy } from "./study.ts";
 
 /** Files `attributeRun` (re)writes. */
 export const isAttributionFile = (rel: string): boolean =>
   Object.values(ATTRIBUTION_FILES).includes(rel as never) ||
   (rel.startsWith(`${REPLAY_DIR}/`) &&
-    (rel.endsWith(`/${REPLAY_ATTRIBUTION_FILES.json}`) || rel.endsWith(`/${REPLAY_ATTRIBUTION_FILES.csv}`)));
+    Object.values(REPLAY_ATTRIBUTION_FILES).some((f) => rel.endsWith(`/${f}`)));
 
 /** Options of `attributeRun`. */
 export interface AttributeRunOptions {
+  /**
+   * `deck` (default): every replay, the deck switched towards the optimizer (`attributeReplay`); `optimizer`: the
+   * centralized solve re-solved with the reported deck's physics one step at a time (`attributeOptimizerSide`),
+   * written beside the deck side as `attribution-optimizer.{json,csv}` (not in the report).
+   */
+  side?: "deck" | "optimizer";
+  /** The solver of the optimizer side (default: wasm Ipopt). */
+  solver?: NlpSolver;
   /** Re-render the report with the attribution (default true). */
   report?: boolean;
   reportOptions?: ReportOptions;
@@ -76,6 +106,28 @@ export async function attributeRun(
   const net = p.case.network;
   const out: Array<{ replay: string; attribution: Attribution }> = [];
   const written: string[] = [];
+  if (opts.side === "optimizer") {
+    const flavour = m.powerFlow?.reportFlavour ?? "paper-style";
+    const replay = `mpcopf-${flavour}`;
+    if (!m.replays.includes(replay)) {
+      throw new InputError(
+        "bad-run-dir",
+        `the optimizer side re-solves the centralized solve: no replay '${replay}'`,
+        {
+          file: runDir,
+        },
+      );
+    }
+    const solver = opts.solver ?? (await createSolver("wasm"));
+    const a = await attributeOptimizerSide(p, solver, { flavour: flavour as DeckFlavour, progress });
+    const dir = `${REPLAY_DIR}/${replay}`;
+    const json = `${dir}/${REPLAY_ATTRIBUTION_FILES.optimizerJson}`;
+    const csv = `${dir}/${REPLAY_ATTRIBUTION_FILES.optimizerCsv}`;
+    writeAtomic(join(runDir, json), `${JSON.stringify(a, null, 2)}\n`);
+    writeAtomic(join(runDir, csv), attributionCsv(a));
+    updateRunMarker(runDir, (rel) => rel === json || rel === csv, [json, csv]);
+    return [{ replay, attribution: a }];
+  }
   for (const replay of m.replays) {
     const dir = `${REPLAY_DIR}/${replay}`;
     const cmpFile = join(runDir, dir, "comparison.json");
@@ -113,7 +165,10 @@ export async function attributeRun(
       written.push(ATTRIBUTION_FILES[solution]);
     }
   }
-  updateRunMarker(runDir, isAttributionFile, written);
+  const kept = (rel: string) =>
+    rel.endsWith(`/${REPLAY_ATTRIBUTION_FILES.optimizerJson}`) ||
+    rel.endsWith(`/${REPLAY_ATTRIBUTION_FILES.optimizerCsv}`);
+  updateRunMarker(runDir, (rel) => isAttributionFile(rel) && !kept(rel), written);
   if (opts.report ?? true) {
     progress("report …");
     await renderRunReport(runDir, opts.reportOptions);
@@ -121,4 +176,135 @@ export async function attributeRun(
     readRunDir(runDir); // the tables still read back
   }
   return out;
+}
+
+/** Options of `attributeOptimizerSide`. */
+export interface OptimizerSideOptions {
+  /** The deck whose physics the optimizer is moved towards (default paper-style). */
+  flavour?: DeckFlavour;
+  ipopt?: Record<string, number | string>;
+  progress?: (msg: string) => void;
+}
+
+const sameBands = (ph: DeckPhysics) =>
+  JSON.stringify([ph.loadBand, ph.pvBand, ph.storageBand, ph.generatorBand]) ===
+  JSON.stringify([OPENDSS_DEFAULT_BANDS.Load, DEVICE_BANDS.pv, DEVICE_BANDS.storage, DEVICE_BANDS.generator]);
+
+/**
+ * The attribution from the optimizer's side: the deck stays as it is (e.g. paper-style) and the formulation takes
+ * its physics one difference at a time — line charging, capacitors, element bands, idling losses — each step
+ * re-solved and replayed in the same deck. A step's share is the discrepancy before it minus after it (the
+ * solution changes too: a share mixes the model difference with the re-dispatch it causes); the rows left
+ * are the final solution's unexplained rest and tolerance, as in `attributeReplay`. With every step taken this
+ * is the closure: the optimizer models what the deck models.
+ */
+export async function attributeOptimizerSide(
+  p: PreparedStudy,
+  solver: NlpSolver,
+  opts: OptimizerSideOptions = {},
+): Promise<Attribution> {
+  const t0 = performance.now();
+  const flavour = opts.flavour ?? "paper-style";
+  const progress = opts.progress ?? (() => {});
+  const net = p.case.network;
+  let form: FormulationOptions = p.scenario.options.formulation;
+  const deck: DeckPhysics = deckPhysics({ flavour }, form);
+  const deckOptions: DeckOptions = { flavour, physics: deck };
+  let replays = 0;
+  const run = async (f: FormulationOptions) => {
+    const sc = buildScenario(p.case, { ...p.request, formulation: f });
+    const sol = solveMpopf({ scenario: sc }, solver, { ipopt: opts.ipopt ?? {} });
+    if (!sol.valid) {
+      throw new Error(`the solve with ${JSON.stringify(f)} is not valid: ${sol.summary.message}`);
+    }
+    const r = await replayDispatch(net, sc, sol.tables, flavour, { deck: deckOptions, label: "MPCOPF" });
+    replays++;
+    return { sc, r };
+  };
+  progress(`attribute (optimizer side, ${flavour}): the formulation as given …`);
+  let cur = await run(form);
+  const hours = convergedHours(cur.r.comparison);
+  const exactOf = (x: typeof cur) =>
+    valuesOf(predictPowerFlow(net, x.sc, x.r.dispatch, deck), x.r.comparison.optimizer, hours, x.sc.dtH);
+  let measured = discrepancyOf(cur.r.comparison, hours);
+  let exact = exactOf(cur);
+  const observed = measured;
+  const rows: AttributionRow[] = [];
+  const steps: Array<[AttributionStepId, Partial<FormulationOptions>, string]> = [
+    [
+      "lineCharging",
+      { lineCharging: deck.lineCharging },
+      `lineCharging ${form.lineCharging} → ${deck.lineCharging}`,
+    ],
+    [
+      "capacitors",
+      { capacitors: deck.capacitorModel === "capacitor" ? "voltage" : "constant" },
+      `capacitors ${form.capacitors} → ${deck.capacitorModel === "capacitor" ? "voltage" : "constant"}`,
+    ],
+    [
+      "loadBand",
+      { elementBands: sameBands(deck) ? "opendss" : "none" },
+      `elementBands ${form.elementBands} → ${sameBands(deck) ? "opendss" : "none"} (loads piecewise, DERs in their bands)`,
+    ],
+    ["idling", { idlingPct: deck.idlingPct }, `idlingPct ${form.idlingPct} → ${deck.idlingPct}`],
+  ];
+  for (const id of ATTRIBUTION_STEPS) {
+    const label = STEP_LABELS[id];
+    const step = steps.find((s) => s[0] === id);
+    if (!step) {
+      const change =
+        id === "deviceBands"
+          ? "taken with the load band (element bands)"
+          : id === "kva"
+            ? "the optimizer keeps every set-point inside its kVA: nothing to model"
+            : "a single-phase deck of the optimizer's own network: no reduction";
+      rows.push({ id, label, status: "not applicable", change, share: { ...ZERO }, predicted: { ...ZERO } });
+      continue;
+    }
+    const [, change, text] = step;
+    const next = { ...form, ...change };
+    if (JSON.stringify(next) === JSON.stringify(form)) {
+      rows.push({
+        id,
+        label,
+        status: "no difference",
+        change: text,
+        share: { ...ZERO },
+        predicted: { ...ZERO },
+      });
+      continue;
+    }
+    progress(`attribute (optimizer side, ${flavour}): ${text} …`);
+    const after = await run(next);
+    const m = discrepancyOf(after.r.comparison, hours);
+    const e = exactOf(after);
+    rows.push({
+      id,
+      label,
+      status: "measured",
+      change: text,
+      share: minus(measured, m),
+      predicted: minus(exact, e),
+    });
+    form = next;
+    cur = after;
+    measured = m;
+    exact = e;
+  }
+  rows.push(...residualRows(measured, exact));
+  const c0 = cur.r.comparison;
+  return {
+    format: "mpopf-attribution/1",
+    side: "optimizer",
+    label: c0.label,
+    flavour,
+    scenario: p.scenario.name,
+    T: c0.T,
+    dtH: c0.dtH,
+    hours,
+    observed,
+    rows,
+    replays,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

@@ -98,13 +98,21 @@ export interface Attribution {
   /** The replay's discrepancy (power flow − optimizer): the sum of every row's share. */
   observed: AttributionValues;
   rows: AttributionRow[];
+  /**
+   * Which side each difference was switched on: the deck (towards the optimizer's equations, the set-points
+   * fixed; `attributeReplay`) or the optimizer (towards the deck's physics, re-solving every step;
+   * harness/study/attribute.ts `attributeOptimizerSide`). Absent = deck.
+   */
+  side?: "deck" | "optimizer";
   /** Replays the attribution ran (steps measured in the engine) and its wall time (s). */
   replays: number;
   seconds: number;
 }
 
-const ZERO: AttributionValues = { pSubsKwh: 0, qSubsKvarh: 0, lossKwh: 0, maxDvPu: 0 };
-const minus = (a: AttributionValues, b: AttributionValues): AttributionValues => ({
+/** All four values 0. */
+export const ZERO: AttributionValues = { pSubsKwh: 0, qSubsKvarh: 0, lossKwh: 0, maxDvPu: 0 };
+/** a − b, value by value. */
+export const minus = (a: AttributionValues, b: AttributionValues): AttributionValues => ({
   pSubsKwh: a.pSubsKwh - b.pSubsKwh,
   qSubsKvarh: a.qSubsKvarh - b.qSubsKvarh,
   lossKwh: a.lossKwh - b.lossKwh,
@@ -112,7 +120,7 @@ const minus = (a: AttributionValues, b: AttributionValues): AttributionValues =>
 });
 
 /** The attribution values of a series against the optimizer's, over the given periods. */
-function valuesOf(side: ReplaySeries, opt: ReplaySeries, hours: number[], dtH: number): AttributionValues {
+export function valuesOf(side: ReplaySeries, opt: ReplaySeries, hours: number[], dtH: number): AttributionValues {
   const out = { ...ZERO };
   for (const t of hours) {
     const i = t - 1;
@@ -403,6 +411,32 @@ export async function attributeReplay(input: AttributionInput): Promise<Attribut
     replays,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * The two rows of what is left once every difference is switched: the engine's power flow of the final
+ * equations against their exact power flow (`measured` − `exact`: unexplained) and that exact power flow against
+ * the optimizer's own values (`exact`: its feasibility tolerance), both relative to the optimizer.
+ */
+export function residualRows(measured: AttributionValues, exact: AttributionValues): AttributionRow[] {
+  return [
+    {
+      id: "unexplained",
+      label: STEP_LABELS.unexplained,
+      status: "measured",
+      change: "the engine's power flow of the optimizer's equations − their exact power flow (predict.ts)",
+      share: minus(measured, exact),
+      predicted: { ...ZERO },
+    },
+    {
+      id: "tolerance",
+      label: STEP_LABELS.tolerance,
+      status: "measured",
+      change: "exact power flow of the optimizer's equations at its set-points − its own values (constraint residuals)",
+      share: exact,
+      predicted: exact,
+    },
+  ];
 }
 
 /** Σ of the rows' shares (= `observed`, up to round-off). */

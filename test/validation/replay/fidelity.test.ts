@@ -11,6 +11,8 @@
  * - idling losses: the optimizer's storage energy matches OpenDSS's with %IdlingkW = 1.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { attributeOptimizerSide } from "../../../harness/study/attribute.ts";
+import { prepareStudy } from "../../../harness/study/study.ts";
 import { buildFeeder } from "../../../models/build.ts";
 import { loadCase } from "../../../models/case.ts";
 import { buildScenario } from "../../../models/scenario.ts";
@@ -126,6 +128,24 @@ describe.skipIf(!engine.available)("IEEE-123, T = 24: attribution and closure", 
     expect(r.comparison.predicted).toBeUndefined();
     expect(checkThresholds(r.comparison).violations).toEqual([]);
   }, 120_000);
+});
+
+describe.skipIf(!engine.available)("IEEE-123, T = 24: the optimizer side of the attribution", () => {
+  it("re-solving with the deck's physics step by step: line charging explains the discrepancy, the rest is the closure", async () => {
+    const p = prepareStudy("ieee123", { request: { horizon: 24 } });
+    const a = await attributeOptimizerSide(p, solver, { flavour: "paper-style" });
+    expect(a.side).toBe("optimizer");
+    const lc = row(a, "lineCharging");
+    expect(lc.status).toBe("measured");
+    expect(lc.share.qSubsKvarh / 24).toBeGreaterThan(-1.0);
+    expect(lc.share.qSubsKvarh / 24).toBeLessThan(-0.9);
+    expect(row(a, "loadBand").status).toBe("measured");
+    const sum = sumOfShares(a);
+    for (const k of KEYS) {
+      expect(Math.abs(sum[k] - a.observed[k]), k).toBeLessThan(1e-9 * (1 + Math.abs(a.observed[k])));
+      expect(Math.abs(row(a, "unexplained").share[k]), k).toBeLessThan(0.01 * Math.abs(a.observed[k]));
+    }
+  }, 180_000);
 });
 
 describe.skipIf(!engine.available)(
