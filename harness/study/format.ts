@@ -78,6 +78,11 @@ export function formatSummary(s: MpopfSummary): string {
     ...totalLines(s),
     solverLine,
     `self-check      max residual ${s.maxResidualPu.toExponential(2)} pu, max bound violation ${s.maxViolationPu.toExponential(2)} pu, max simultaneous charge+discharge ${f(s.maxSimultaneousKw, 4)} kW`,
+    ...(s.fidelity
+      ? [
+          `fidelity        ${s.fidelity.rounds} solve${s.fidelity.rounds === 1 ? "" : "s"} until the load pieces and battery modes agreed with the solution${s.fidelity.consistent ? "" : " (they did NOT settle)"}: ${s.fidelity.loadPiecesOutside} bus-periods outside the load band, ${s.fidelity.chargingModes} battery-periods charging`,
+        ]
+      : []),
     ...(s.relaxationGapPu !== null
       ? [
           `relaxation      SOC (l·v ≥ P² + Q²): tightness max(l·v − P² − Q²) = ${s.relaxationGapPu.toExponential(2)} pu²${s.relaxationGapAt ? ` at branch ${s.relaxationGapAt.branch}, t = ${s.relaxationGapAt.t}` : ""} ${s.relaxationGapPu <= 1e-6 ? "(tight: a power-flow point)" : "(not tight there: that branch's l is not its power-flow current)"}`,

@@ -120,7 +120,12 @@ export const minus = (a: AttributionValues, b: AttributionValues): AttributionVa
 });
 
 /** The attribution values of a series against the optimizer's, over the given periods. */
-export function valuesOf(side: ReplaySeries, opt: ReplaySeries, hours: number[], dtH: number): AttributionValues {
+export function valuesOf(
+  side: ReplaySeries,
+  opt: ReplaySeries,
+  hours: number[],
+  dtH: number,
+): AttributionValues {
   const out = { ...ZERO };
   for (const t of hours) {
     const i = t - 1;
@@ -432,7 +437,8 @@ export function residualRows(measured: AttributionValues, exact: AttributionValu
       id: "tolerance",
       label: STEP_LABELS.tolerance,
       status: "measured",
-      change: "exact power flow of the optimizer's equations at its set-points − its own values (constraint residuals)",
+      change:
+        "exact power flow of the optimizer's equations at its set-points − its own values (constraint residuals)",
       share: exact,
       predicted: exact,
     },
