@@ -577,6 +577,8 @@ export function readFeeder(dir: string, spec: CaseFile, caseFile: string): Feede
     name: spec.name,
     ...(spec.description ? { description: spec.description } : {}),
     sBaseKva: spec.bases.sBaseKva,
+    ...(spec.bases.phaseModel ? { phaseModel: spec.bases.phaseModel } : {}),
+    ...(spec.approximations ? { approximations: spec.approximations } : {}),
     source: {
       bus: spec.substation.bus,
       vPu: spec.substation.vPu,

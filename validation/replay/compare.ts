@@ -213,6 +213,7 @@ export function compareReplay(input: CompareInput): ReplayComparison {
         const vj = o.vPu[br.to]! * 1000 * deck.vBaseKvLn[br.to]!;
         qc += (omega * c * (vi * vi + vj * vj)) / 2 / 1000;
       }
+      if (net.phaseModel === "three-phase") qc *= 3; // three phases of a balanced 3-phase deck
     }
     lineCharging.push(qc);
 
