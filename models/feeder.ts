@@ -148,6 +148,8 @@ export interface Profile {
   column?: string;
   /** Source line and label of each point (for messages). */
   points?: Array<{ line: number; label: string }>;
+  /** Where the whole series was defined and under which name (e.g. an OpenDSS `LoadShape.x` at file:line). */
+  definedAt?: SourceRef & { element: string };
 }
 
 /** A price series: a profile of $/kWh, or the on/off-peak rule (peak price for the highest-load periods). */

@@ -71,6 +71,22 @@ export function pickHorizon(feeder: Feeder, price: PriceDef, T: number, stepMinu
     }
     points = Math.min(points, Math.floor((p.values.length * p.stepHours) / dtH + 1e-9));
   }
+  if (Number.isInteger(T) && T > points) {
+    // Name the profile that is too short, where it was defined.
+    const short = used.find((p) => Math.floor((p.values.length * p.stepHours) / dtH + 1e-9) === points)!;
+    throw new InputError(
+      "bad-horizon",
+      `horizon must be an integer in 1..${points} for the case's ${points}-point profiles at Δt = ${+(dtH * 60).toFixed(6)} min (got ${T}): profile '${short.name}' has only ${short.values.length} points of ${+(short.stepHours * 60).toFixed(6)} min`,
+      short.definedAt
+        ? {
+            file: short.definedAt.file,
+            line: short.definedAt.line,
+            element: short.definedAt.element,
+            field: "npts",
+          }
+        : { file: short.file, element: "scenario", field: "horizon" },
+    );
+  }
   if (!Number.isInteger(T) || T < 1 || T > points) {
     throw new InputError(
       "bad-horizon",

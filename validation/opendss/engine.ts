@@ -666,13 +666,13 @@ export class DssEngine {
     return [spec.slice(0, dot), spec.slice(dot + 1)];
   }
 
-  private classInfo(clsName: string): ClassInfo {
+  private classInfo(clsName: string, element?: string): ClassInfo {
     const t = clsName.toLowerCase();
     const exact = CLASS_BY_NAME.get(t);
     if (exact) return exact;
     if (UNSUPPORTED_CLASSES.includes(t))
-      throw this.error("unsupported", `class '${clsName}' is not supported by this engine`);
-    throw this.error("unknown-class", `unknown class '${clsName}'`);
+      throw this.error("unsupported", `class '${clsName}' is not supported by this engine`, element);
+    throw this.error("unknown-class", `unknown class '${clsName}'`, element);
   }
 
   private cmdNew(params: Param[]): void {
@@ -694,7 +694,7 @@ export class DssEngine {
       this.applyParams(src, rest);
       return;
     }
-    const info = this.classInfo(cls);
+    const info = this.classInfo(cls, `${cls}.${name}`);
     if (info.kind === "element") {
       const c = this.requireCircuit();
       const existing = c.find(info.name, name);
@@ -722,6 +722,7 @@ export class DssEngine {
       if (obj) this.warnings.push(`${this.loc.file}:${this.loc.line}: ${obj.fullName} redefined (edited)`);
       else {
         obj = info.create(name, this.defaultBaseFrequency);
+        obj.definedAt = { ...this.loc };
         m.set(obj.name, obj);
       }
       this.lastEdited = obj;

@@ -48,6 +48,21 @@ export interface ReplaySeries {
   battSocKwh: number[][];
 }
 
+/**
+ * Per-phase results of a replay in the original (unbalanced) deck: every phase node of every bus. Only the
+ * `original-deck` flavour has them (validation/replay/original-deck.ts).
+ */
+export interface PhaseComparison {
+  /** Per bus (network order): the deck's phase nodes, e.g. [1, 2, 3] or [2]. */
+  nodes: number[][];
+  /** [t][bus][k]: |V| of phase nodes[bus][k], pu of the optimizer's base; NaN for hours that did not converge. */
+  vPu: number[][][];
+  /** [t][bus]: voltage unbalance factor |V2|/|V1| (%) at buses with three phases; NaN elsewhere. */
+  vufPct: number[][];
+  /** [t][bus]: largest minus smallest phase magnitude (pu); 0 at single-phase buses. */
+  spreadPu: number[][];
+}
+
 /** One replay, optimizer vs power flow: everything the tables, maxima and thresholds are computed from. */
 export interface ReplayComparison {
   format: "mpopf-replay-comparison/1";
@@ -73,6 +88,8 @@ export interface ReplayComparison {
   /** Paper-style only: estimated line charging (kvar) from OpenDSS's default line capacitance at the power-flow voltages. */
   lineChargingKvar: number[];
   findings: Finding[];
+  /** Original-deck replays only: every phase of every bus (the power-flow side; the optimizer is balanced). */
+  phases?: PhaseComparison;
 }
 
 /** Tolerances of the post-replay findings. */
@@ -536,5 +553,11 @@ export function comparisonFromJson(text: string, file = "comparison.json"): Repl
   fix(c.optimizer);
   fix(c.powerFlow);
   c.lineChargingKvar = c.lineChargingKvar.map((x) => (x === null ? Number.NaN : x));
+  if (c.phases) {
+    const nan = (x: number | null) => (x === null ? Number.NaN : x);
+    c.phases.vPu = c.phases.vPu.map((t) => t.map((b) => b.map(nan)));
+    c.phases.vufPct = c.phases.vufPct.map((t) => t.map(nan));
+    c.phases.spreadPu = c.phases.spreadPu.map((t) => t.map(nan));
+  }
   return c;
 }

@@ -181,8 +181,10 @@ export function buildDeck(
     ...describeFlavour(o).map((l) => `! ${l}`),
   ];
 
-  // Lines and transformers (the source impedance, if any, is the Vsource's own).
-  const branches = network.branches.map((br, k) => ({ br, k })).filter(({ br }) => br.kind !== "source");
+  // Lines and transformers. A source impedance (the "source" branch from the hidden fixed-voltage node) is a
+  // line too, from a deck bus for that node, with a stiff Vsource behind it: the source's power is then read
+  // where the optimizer reads it (the fixed-voltage side) and its impedance loss is a line loss, as in the model.
+  const branches = network.branches.map((br, k) => ({ br, k }));
   // Lines keep the "L" prefix (ids are often bare numbers); transformers keep their ids.
   const lineIds = uniqueDssNames(
     branches.map(({ br }) => br.id),
@@ -361,18 +363,12 @@ export function buildDeck(
   });
 
   // Master
-  // The Vsource sits at the substation bus; a source impedance (the "source" branch) is its R1/X1.
-  const srcBranch = network.branches.find((b) => b.kind === "source");
-  const srcBus = srcBranch ? srcBranch.to : network.substation;
+  // The Vsource sits at the substation (the hidden fixed-voltage node when there is a source impedance,
+  // whose impedance is then the "source" line above), stiff: Z = j1e-8 Ω.
+  const srcBus = network.substation;
   const srcZone = network.zones[network.buses[srcBus]!.zone]!;
   const kvText = n(srcZone.vBaseKvLn * kvFactor, "network", "vBaseKvLn", DECK_FILES.master);
-  const rs = srcBranch
-    ? n(srcBranch.rPu * srcZone.zBaseOhm, "network", "source rOhm", DECK_FILES.master)
-    : "0";
-  const xs = srcBranch
-    ? n(srcBranch.xPu * srcZone.zBaseOhm, "network", "source xOhm", DECK_FILES.master)
-    : "1e-8";
-  const vsrc = `New Circuit.${circuit} ${phases} bus1=${node(srcBus)} basekv=${kvText} pu=${n(network.vSubsPu, "network", "vSubsPu", DECK_FILES.master)} angle=0 R1=${rs} X1=${xs} R0=${rs} X0=${xs}`;
+  const vsrc = `New Circuit.${circuit} ${phases} bus1=${node(srcBus)} basekv=${kvText} pu=${n(network.vSubsPu, "network", "vSubsPu", DECK_FILES.master)} angle=0 R1=0 X1=1e-8 R0=0 X0=1e-8`;
   const bases = network.zones.map((z, i) =>
     n(Math.sqrt(3) * z.vBaseKvLn, "network", `zone ${i} base`, DECK_FILES.master),
   );
