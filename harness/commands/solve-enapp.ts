@@ -30,7 +30,6 @@ import { numberOption, textOption } from "../options.ts";
 import type { RunDirWriter } from "../run-dir.ts";
 import {
   checkHorizon,
-  createSolver,
   formatSummary,
   openOut,
   parseIpoptOptions,

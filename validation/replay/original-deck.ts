@@ -47,7 +47,8 @@ export interface OriginalDeckResult extends ReplayResult {
 }
 
 /** Options of the original-deck replay. */
-export interface OriginalDeckOptions extends Pick<ReplayOptions, "label" | "tolerances" | "source"> {
+export interface OriginalDeckOptions
+  extends Pick<ReplayOptions, "label" | "tolerances" | "source" | "onHour"> {
   /** OpenDSS Set Tolerance (default 1e-10). */
   tolerance?: number;
   /** OpenDSS Set MaxIterations (default 100). */
@@ -358,71 +359,78 @@ export async function replayOriginalDeck(
     spreadPu: Array.from({ length: T }, () => nodes.map(() => Number.NaN)),
   };
   const hasSourceZ = network.branches.some((b) => b.kind === "source");
-  const run = runDeck(deck, network, engine, (d, net, eng, t) => {
-    const obs = observeHour(d, net, eng, t);
-    const dss = (eng as OpenDssReplayEngine).dss;
-    const names = dss.circuit.allNodeNames();
-    const volts = dss.circuit.allBusVolts();
-    const at = new Map(names.map((n, k) => [n.toLowerCase(), k]));
-    network.buses.forEach((b, j) => {
-      const ns = nodes[j]!;
-      const base = 1000 * d.vBaseKvLn[j]!;
-      let sum = 0;
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = Number.NEGATIVE_INFINITY;
-      const phasors: number[] = [];
-      ns.forEach((n, k) => {
-        const idx = at.get(`${b.id.toLowerCase()}.${n}`);
-        const vr = idx === undefined ? Number.NaN : volts[2 * idx]!;
-        const vi = idx === undefined ? Number.NaN : volts[2 * idx + 1]!;
-        const m = Math.hypot(vr, vi) / base;
-        phases.vPu[t - 1]![j]![k] = m;
-        sum += m;
-        lo = Math.min(lo, m);
-        hi = Math.max(hi, m);
-        phasors[2 * (n - 1)] = vr;
-        phasors[2 * (n - 1) + 1] = vi;
+  const onHour = options.onHour;
+  const run = runDeck(
+    deck,
+    network,
+    engine,
+    onHour && ((t, TT, ms) => onHour(t, TT, ms, "original-deck")),
+    (d, net, eng, t) => {
+      const obs = observeHour(d, net, eng, t);
+      const dss = (eng as OpenDssReplayEngine).dss;
+      const names = dss.circuit.allNodeNames();
+      const volts = dss.circuit.allBusVolts();
+      const at = new Map(names.map((n, k) => [n.toLowerCase(), k]));
+      network.buses.forEach((b, j) => {
+        const ns = nodes[j]!;
+        const base = 1000 * d.vBaseKvLn[j]!;
+        let sum = 0;
+        let lo = Number.POSITIVE_INFINITY;
+        let hi = Number.NEGATIVE_INFINITY;
+        const phasors: number[] = [];
+        ns.forEach((n, k) => {
+          const idx = at.get(`${b.id.toLowerCase()}.${n}`);
+          const vr = idx === undefined ? Number.NaN : volts[2 * idx]!;
+          const vi = idx === undefined ? Number.NaN : volts[2 * idx + 1]!;
+          const m = Math.hypot(vr, vi) / base;
+          phases.vPu[t - 1]![j]![k] = m;
+          sum += m;
+          lo = Math.min(lo, m);
+          hi = Math.max(hi, m);
+          phasors[2 * (n - 1)] = vr;
+          phasors[2 * (n - 1) + 1] = vi;
+        });
+        obs.vPu[j] = ns.length > 0 ? sum / ns.length : Number.NaN;
+        phases.spreadPu[t - 1]![j] = ns.length > 0 ? hi - lo : Number.NaN;
+        phases.vufPct[t - 1]![j] = ns.length === 3 ? vufPct(phasors) : Number.NaN;
       });
-      obs.vPu[j] = ns.length > 0 ? sum / ns.length : Number.NaN;
-      phases.spreadPu[t - 1]![j] = ns.length > 0 ? hi - lo : Number.NaN;
-      phases.vufPct[t - 1]![j] = ns.length === 3 ? vufPct(phasors) : Number.NaN;
-    });
-    sourceNodeVoltage(net, obs.vPu);
-    if (hasSourceZ) {
-      // The optimizer's substation is behind the source impedance (models/topology.ts): add the Vsource's
-      // internal I^H·Z·I to the power it supplies and to the losses, so both sides are read at the same point.
-      const vs = dss.engine.circuit!.vsources[0]!;
-      const cur = dss.elements.currentsA("Vsource", vs.name);
-      const k = vs.nPhases;
-      let lr = 0;
-      let li = 0;
-      for (let i = 0; i < k; i++) {
-        for (let jj = 0; jj < k; jj++) {
-          // conj(I_i)·Z_ij·I_j
-          const zr = vs.z[2 * (i * k + jj)]!;
-          const zi = vs.z[2 * (i * k + jj) + 1]!;
-          const ir = cur[2 * jj]!;
-          const ii = cur[2 * jj + 1]!;
-          const zir = zr * ir - zi * ii;
-          const zii = zr * ii + zi * ir;
-          const cr = cur[2 * i]!;
-          const ci = -cur[2 * i + 1]!;
-          lr += cr * zir - ci * zii;
-          li += cr * zii + ci * zir;
+      sourceNodeVoltage(net, obs.vPu);
+      if (hasSourceZ) {
+        // The optimizer's substation is behind the source impedance (models/topology.ts): add the Vsource's
+        // internal I^H·Z·I to the power it supplies and to the losses, so both sides are read at the same point.
+        const vs = dss.engine.circuit!.vsources[0]!;
+        const cur = dss.elements.currentsA("Vsource", vs.name);
+        const k = vs.nPhases;
+        let lr = 0;
+        let li = 0;
+        for (let i = 0; i < k; i++) {
+          for (let jj = 0; jj < k; jj++) {
+            // conj(I_i)·Z_ij·I_j
+            const zr = vs.z[2 * (i * k + jj)]!;
+            const zi = vs.z[2 * (i * k + jj) + 1]!;
+            const ir = cur[2 * jj]!;
+            const ii = cur[2 * jj + 1]!;
+            const zir = zr * ir - zi * ii;
+            const zii = zr * ii + zi * ir;
+            const cr = cur[2 * i]!;
+            const ci = -cur[2 * i + 1]!;
+            lr += cr * zir - ci * zii;
+            li += cr * zii + ci * zir;
+          }
         }
+        obs.pSubsKw += lr / 1000;
+        obs.qSubsKvar += li / 1000;
+        obs.lossKw += lr / 1000;
+        obs.lossKvar += li / 1000;
       }
-      obs.pSubsKw += lr / 1000;
-      obs.qSubsKvar += li / 1000;
-      obs.lossKw += lr / 1000;
-      obs.lossKvar += li / 1000;
-    }
-    if (obs.status !== "converged") {
-      for (const row of phases.vPu[t - 1]!) row.fill(Number.NaN);
-      phases.vufPct[t - 1]!.fill(Number.NaN);
-      phases.spreadPu[t - 1]!.fill(Number.NaN);
-    }
-    return obs;
-  });
+      if (obs.status !== "converged") {
+        for (const row of phases.vPu[t - 1]!) row.fill(Number.NaN);
+        phases.vufPct[t - 1]!.fill(Number.NaN);
+        phases.spreadPu[t - 1]!.fill(Number.NaN);
+      }
+      return obs;
+    },
+  );
   const comparison: ReplayComparison = {
     ...compareReplay({
       label,

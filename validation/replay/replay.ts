@@ -59,6 +59,7 @@ export function runDeck(
   deck: Deck,
   network: Network,
   engine: ReplayEngine,
+  onHour?: (t: number, T: number, elapsedMs: number) => void,
   observe: HourObserver = observeHour,
 ): DeckRun {
   const t0 = performance.now();
@@ -95,6 +96,7 @@ export function runDeck(
     const obs = observe(deck, network, engine, t);
     obs.solveMs = performance.now() - h0; // commands, solve and read-back
     observations.push(obs);
+    onHour?.(t, hours.length, performance.now() - t0);
   });
   return { observations, compileMs, totalMs: performance.now() - t0 };
 }
@@ -111,6 +113,8 @@ export interface ReplayOptions {
   tolerances?: Partial<FindingTolerances>;
   /** Where the tables came from, for error messages. */
   source?: string;
+  /** Called after each period's solve (progress of long replays). */
+  onHour?: (t: number, T: number, elapsedMs: number, flavour: DeckFlavour) => void;
 }
 
 /** Everything a replay produced. */
@@ -146,7 +150,8 @@ export async function replayDispatch(
   const dispatch = dispatchFromTables(scenario, tables, options.source ?? label);
   const deck = buildDeck(network, scenario, dispatch, { ...options.deck, flavour });
   const engine = await resolveEngine(options.engine);
-  const run = runDeck(deck, network, engine);
+  const onHour = options.onHour;
+  const run = runDeck(deck, network, engine, onHour && ((t, T, ms) => onHour(t, T, ms, flavour)));
   const comparison = compareReplay({
     label,
     network,
