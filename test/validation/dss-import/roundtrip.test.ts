@@ -62,7 +62,7 @@ describe("single-phase decks import exactly (per phase)", () => {
     expect([f.lines.length, f.loads.length, f.capacitors.length, f.pvs.length, f.batteries.length]).toEqual([
       127, 85, 4, 17, 26,
     ]);
-    const c = caseFromFeeder(f, imp.defaults);
+    const c = caseFromFeeder(f, { defaults: imp.defaults });
     const sc2 = buildScenario(c, { horizon: 24, der: "case" });
     const sol = solveMpopf({ scenario: sc2 }, solver);
     expect(sol.valid, sol.summary.message).toBe(true);
@@ -84,7 +84,7 @@ describe("single-phase decks import exactly (per phase)", () => {
         price: { profile: "lmp", name: "lmp-onoff", rule: "on-off-peak", peakShare: 0.4 },
       });
       expect(imp.feeder.phaseModel).toBe("per-phase");
-      const c = caseFromFeeder(imp.feeder, imp.defaults);
+      const c = caseFromFeeder(imp.feeder, { defaults: imp.defaults });
       const sc2 = buildScenario(c, { horizon: 24, pvPercent: 20, battPercent: 30, der: "rule" });
       expect([sc2.pvs.length, sc2.batteries.length]).toEqual([17, 26]);
       expect(sc2.pvs.map((u) => sc2.network.buses[u.bus]!.id)).toEqual(
@@ -100,7 +100,7 @@ describe("single-phase decks import exactly (per phase)", () => {
       // on the case's base the two are the same problem.
       const onCaseBase = caseFromFeeder(
         { ...imp.feeder, source: { ...imp.feeder.source, kvBaseLn: 4.16 / Math.sqrt(3) } },
-        imp.defaults,
+        { defaults: imp.defaults },
       );
       const sol2 = solveMpopf(
         { scenario: buildScenario(onCaseBase, { horizon: 24, pvPercent: 20, battPercent: 30, der: "rule" }) },
