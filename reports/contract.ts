@@ -5,8 +5,10 @@
  * only aggregates (sums over hours, differences, maxima) what it is given; it derives no physical
  * quantity from others.
  */
+
 import type { ColumnTable } from "arquero";
 import { InputError } from "../models/errors.ts";
+import type { ReportTable } from "./table-render.ts";
 
 /** Per period, one row per t (result of one solve or one replay). Units in the names; Δt per row is `dtH`. */
 export interface PeriodRow {
@@ -160,6 +162,8 @@ export interface ReportInput {
   replay?: { mpcopf?: ResultSet; mpdopf?: ResultSet };
   /** ENApp history. */
   enapp?: EnappHistory;
+  /** Tables built elsewhere and rendered after the standard ones (e.g. the original-deck replay's). */
+  extraTables?: ReportTable[];
 }
 
 /** Kinds of input table, with required and optional columns and which columns are ids (text). */

@@ -92,6 +92,7 @@ function plan(input: ReportInput): Plan {
   else skipped.push("ENApp macro-iteration table: no ENApp iteration history.");
   for (const o of optimizers) tables.push(hourlyTable(o, `hourly-${o === c ? "mpcopf" : "mpdopf"}`));
   for (const [key, o, p] of pairs) tables.push(hourlyComparisonTable(o, p, `hourly-${key}-vs-power-flow`));
+  tables.push(...(input.extraTables ?? []));
 
   const withInputs = optimizers.find((s) => hasCols(s, "periods", ["loadMult", "pvMult", "priceUsdPerKwh"]));
   if (withInputs) figures.push(inputCurvesFigure(withInputs.periods));

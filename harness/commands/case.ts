@@ -1,8 +1,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase, type StudyCase } from "../../models/case.ts";
+import type { StudyCase } from "../../models/case.ts";
 import { buildStudy, loadBusIds } from "../../models/scenario.ts";
-import { numberOption } from "../options.ts";
+import { ExitError } from "../errors.ts";
+import { numberOption, textOption } from "../options.ts";
 import { generateCommand } from "./case-generate.ts";
+import { importCommand } from "./case-import.ts";
+import { type DssCliArgs, dssCliOptions, loadStudyCase } from "./dss-case.ts";
 
 /** The summary printed by `mpopf case show`. Units in the keys. */
 export interface CaseSummary {
@@ -35,6 +38,10 @@ export interface CaseSummary {
   batteryRatedKw: number;
   batteryEnergyKwh: number;
   partitions: Array<{ name: string; areas: number; boundaries: string[] }>;
+  /** Per-phase or three-phase (total power, balanced positive-sequence equivalent) convention. */
+  phaseModel: string;
+  /** What the case leaves out of its source ("what the balanced model leaves out" of an imported deck). */
+  approximations: string[];
 }
 
 /** Summarise a study case (DER counts at the given or default percentages). */
@@ -72,6 +79,8 @@ export function summariseCase(c: StudyCase, pvPercent?: number, battPercent?: nu
     batteries: f.batteries.length,
     batteryRatedKw: sum(f.batteries.map((b) => b.kw)),
     batteryEnergyKwh: sum(f.batteries.map((b) => b.kwh)),
+    phaseModel: n.phaseModel,
+    approximations: c.feeder.approximations ?? [],
     partitions: Object.values(c.partitions).map((p) => ({
       name: p.name,
       areas: p.areas.length,
@@ -96,7 +105,16 @@ export function formatCaseSummary(s: CaseSummary): string {
     ["capacitors", `${f(s.capacitorsKvar, 3)} kVAr`],
     ["transformers", `${s.transformers} (${s.zones} voltage zone${s.zones === 1 ? "" : "s"})`],
     ["substation", `bus ${s.substationBus} at ${s.substationVPu} pu`],
-    ["bases", `${s.sBaseKva} kVA, ${f(s.vBaseKvLn, 6)} kV L-N, Z ${f(s.zBaseOhm, 5)} Ω (source zone)`],
+    [
+      "bases",
+      `${s.sBaseKva} kVA${s.phaseModel === "three-phase" ? " three-phase" : ""}, ${f(s.vBaseKvLn, 6)} kV L-N, Z ${f(s.zBaseOhm, 5)} Ω (source zone)`,
+    ],
+    [
+      "phase model",
+      s.phaseModel === "three-phase"
+        ? "three-phase total power (a balanced positive-sequence equivalent)"
+        : "per phase",
+    ],
     ["profile points", `${s.profilePoints} of ${s.stepMinutes} min`],
   ];
   const from = (pct: number) =>
@@ -113,11 +131,15 @@ export function formatCaseSummary(s: CaseSummary): string {
     rows.push([`boundaries (${p.name})`, p.boundaries.join(", ")]);
   }
   const w = Math.max(...rows.map((r) => r[0].length));
-  return `${s.description ? `${s.description}\n\n` : ""}${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n`;
+  const leftOut =
+    s.approximations.length > 0
+      ? `\n${s.phaseModel === "three-phase" ? "what the balanced model leaves out" : "left out or approximated"}:\n${s.approximations.map((a) => `  - ${a}`).join("\n")}\n`
+      : "";
+  return `${s.description ? `${s.description}\n\n` : ""}${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n${leftOut}`;
 }
 
-interface ShowArgs {
-  name: string;
+interface ShowArgs extends DssCliArgs {
+  name?: string;
   json: boolean;
   pv?: number;
   batt?: number;
@@ -125,14 +147,16 @@ interface ShowArgs {
 
 /** `mpopf case show NAME`: summary of a study case (built-in name or folder with case.json). */
 const showCommand: CommandModule<object, ShowArgs> = {
-  command: "show <name>",
-  describe: "Print buses, branches, loads, DERs, zones, areas and boundaries of a case",
+  command: "show [name]",
+  describe:
+    "Print buses, branches, loads, DERs, zones, areas, boundaries and what the model leaves out of a case (or of an OpenDSS deck with --dss)",
   builder: (y: Argv) =>
-    y
+    dssCliOptions(y)
       .positional("name", {
         type: "string",
         describe: "built-in case (ieee123, two-zone) or a folder with case.json",
       })
+      .option("price", textOption("price", "--dss: price profile (a column of --profiles or a LoadShape)"))
       .option("json", { type: "boolean", default: false, describe: "print the summary as JSON" })
       .option(
         "pv",
@@ -143,7 +167,11 @@ const showCommand: CommandModule<object, ShowArgs> = {
         numberOption("batt", "battery percentage of load buses (default: the case's)", { min: 0, max: 100 }),
       ) as unknown as Argv<ShowArgs>,
   handler: (argv: ArgumentsCamelCase<ShowArgs>) => {
-    const summary = summariseCase(loadCase(argv.name), argv.pv, argv.batt);
+    if ((argv.name === undefined) === (argv.dss === undefined)) {
+      throw new ExitError("case show: name a case, or give --dss PATH (one of the two)", 2);
+    }
+    const { case: c } = loadStudyCase({ ...argv, case: argv.name });
+    const summary = summariseCase(c, argv.pv, argv.batt);
     process.stdout.write(argv.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCaseSummary(summary));
   },
 };
@@ -151,12 +179,14 @@ const showCommand: CommandModule<object, ShowArgs> = {
 /** `mpopf case <show|generate> …`: inspect a case, or generate a feeder into a case folder. */
 export const caseCommand: CommandModule = {
   command: "case <action>",
-  describe: "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder",
+  describe:
+    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'import' an OpenDSS deck as a case",
   builder: (y: Argv) =>
     y
       .command(showCommand)
       .command(generateCommand)
-      .demandCommand(1, "Name an action: show or generate.")
+      .command(importCommand)
+      .demandCommand(1, "Name an action: show, generate or import.")
       .strict(),
   handler: () => {},
 };

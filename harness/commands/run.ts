@@ -1,14 +1,21 @@
+import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase } from "../../models/case.ts";
 import { buildScenario } from "../../models/scenario.ts";
 import type { Scenario } from "../../models/types.ts";
+import { approximationsTable, balancedModelTables } from "../../reports/balanced-model.ts";
 import { buildReport, type ReportInput, runDirFiles } from "../../reports/index.ts";
 import type { EnappSolution } from "../../solvers/enapp/index.ts";
 import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
 import { solveMpopf } from "../../solvers/mpopf/solve.ts";
 import { enappReplayBound, enappResiduals, enappThresholds } from "../../validation/replay/enapp-bound.ts";
 import { powerFlowResultSet, type ReplayResult, replayRun } from "../../validation/replay/index.ts";
+import {
+  type OriginalDeckResult,
+  phaseSummary,
+  replayOriginalDeck,
+  writeOriginalReplay,
+} from "../../validation/replay/original-deck.ts";
 import {
   checkThresholds,
   DEFAULT_THRESHOLDS,
@@ -21,6 +28,7 @@ import { ExitError } from "../errors.ts";
 import { numberOption, textOption } from "../options.ts";
 import { PACKAGE_VERSION } from "../run-dir.ts";
 import { formatCaseSummary, summariseCase } from "./case.ts";
+import { loadStudyCase } from "./dss-case.ts";
 import {
   checkHorizon,
   createSolver,
@@ -152,7 +160,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     };
 
     const userThresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
-    const c = await stage("load case", () => loadCase(argv.case));
+    const loaded = await stage("load case", () => loadStudyCase(argv));
+    const c = loaded.case;
     checkHorizon(c, scenarioRequest(argv));
     const scenario = buildScenario(c, scenarioRequest(argv));
     const partition = argv.method === "both" ? pickPartition(c, argv.areas) : undefined;
@@ -203,6 +212,19 @@ export const runCommand: CommandModule<object, RunArgs> = {
           options: { onHour: replayProgress("MPCOPF") },
         }),
       );
+      // A case read from an OpenDSS deck is also replayed in that deck (the balanced model's real error).
+      const deckInfo = loaded.deck && existsSync(loaded.deck.master) ? loaded.deck : null;
+      if (loaded.deck && !deckInfo) progress(`original-deck replay skipped: ${loaded.deck.master} is gone`);
+      let original: OriginalDeckResult | undefined;
+      if (deckInfo) {
+        original = await stage("replay MPCOPF in the original deck", () =>
+          replayOriginalDeck(c.network, scenario, cen.tables, deckInfo, {
+            label: "mpcopf",
+            onHour: replayProgress("MPCOPF"),
+          }),
+        );
+        writeOriginalReplay(w, original);
+      }
       const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
       const eRated = scenario.batteries.map((b) => b.eRatedPuH * scenario.network.sBaseKva);
       let enappReplays: ReplayResult[] = [];
@@ -239,6 +261,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
               enapp: enappHistory(enapp),
             }
           : {}),
+        extraTables: original
+          ? balancedModelTables({
+              label: "MPCOPF",
+              ...phaseSummary(original.comparison),
+              approximations: c.feeder.approximations ?? [],
+            })
+          : approximationsTable(c.feeder.approximations ?? []),
         replay: {
           mpcopf: powerFlowResultSet(shown.comparison, "OpenDSS (MPCOPF)", eRated),
           ...(shownEnapp
@@ -256,7 +285,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
       w.writeJson("thresholds.json", thresholds);
 
-      verdicts = [...replays, ...enappReplays].map((r) => ({
+      verdicts = [...replays, ...(original ? [original] : []), ...enappReplays].map((r) => ({
         replay: `${r.label}-${r.comparison.flavour}`,
         report: checkThresholds(r.comparison, thresholds),
       }));
@@ -287,7 +316,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         replays: verdicts.map((v) => v.replay),
         powerFlow: {
           engine: shown.engine,
-          flavours: replays.map((r) => r.comparison.flavour),
+          flavours: [...replays, ...(original ? [original] : [])].map((r) => r.comparison.flavour),
+          ...(deckInfo ? { originalDeck: deckInfo.master } : {}),
           thresholdsFile: "thresholds.json",
           reportFlavour: shown.comparison.flavour,
         },

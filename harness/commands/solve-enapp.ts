@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { ArgumentsCamelCase, Argv } from "yargs";
-import { loadCase, resolveCaseFile, type StudyCase } from "../../models/case.ts";
+import { resolveCaseFile, type StudyCase } from "../../models/case.ts";
 import { InputError } from "../../models/errors.ts";
 import type { Partition } from "../../models/partition.ts";
 import { buildScenario } from "../../models/scenario.ts";
@@ -28,6 +28,7 @@ import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
 import { numberOption, textOption } from "../options.ts";
 import type { RunDirWriter } from "../run-dir.ts";
+import { loadStudyCase } from "./dss-case.ts";
 import {
   checkHorizon,
   formatSummary,
@@ -294,7 +295,7 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
   const ipopt = parseIpoptOptions(argv.ipopt);
   const solver = await solverWithOptions(argv.solver, ipopt);
   progress(`loading case ${argv.case}`);
-  const c = loadCase(argv.case);
+  const c = loadStudyCase(argv).case;
   checkHorizon(c, scenarioRequest(argv));
   const scenario = buildScenario(c, scenarioRequest(argv));
   const partition = pickPartition(c, argv.areas);

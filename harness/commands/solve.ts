@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase, type StudyCase } from "../../models/case.ts";
+import type { StudyCase } from "../../models/case.ts";
 import type { DerSource } from "../../models/scenario.ts";
 import { buildScenario, buildStudy, type ScenarioRequest } from "../../models/scenario.ts";
 import type {
@@ -17,10 +17,11 @@ import type { NlpSolveOptions, NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
 import { numberOption, textOption } from "../options.ts";
 import { RunDirWriter } from "../run-dir.ts";
+import { type DssCliArgs, dssCliOptions, loadStudyCase } from "./dss-case.ts";
 import { type EnappCliArgs, enappCliOptions, solveEnappHandler } from "./solve-enapp.ts";
 
 /** Arguments of `mpopf solve` (the ENApp ones are in solve-enapp.ts). */
-export interface SolveArgs extends EnappCliArgs {
+export interface SolveArgs extends EnappCliArgs, DssCliArgs {
   case: string;
   horizon?: number;
   objective?: ObjectiveKind;
@@ -232,8 +233,11 @@ export function openOut(
 
 /** The options that describe a study (case, horizon, objective, DERs, limits, prices) and the solver backend. */
 export function scenarioCliOptions<T>(y: Argv<T>) {
-  return y
-    .option("case", { ...textOption("case", "built-in case or folder with case.json"), default: "ieee123" })
+  return dssCliOptions(y)
+    .option("case", {
+      ...textOption("case", "built-in case or folder with case.json (--dss reads an OpenDSS deck instead)"),
+      default: "ieee123",
+    })
     .option(
       "horizon",
       numberOption("horizon", "horizon T (periods; the middle T of the case's profile points)", {
@@ -335,7 +339,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
     progress(`starting the ${argv.solver} Ipopt solver`);
     const solver = await solverWithOptions(argv.solver, ipopt);
     progress(`loading case ${argv.case}`);
-    const c = loadCase(argv.case);
+    const c = loadStudyCase(argv).case;
     checkHorizon(c, scenarioRequest(argv));
     const scenario = buildScenario(c, scenarioRequest(argv));
     progress(

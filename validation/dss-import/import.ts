@@ -1003,6 +1003,11 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
     }
   }
   if (cvr > 0) note(`${cvr} CVR load(s) (model=4) taken as constant P/Q`);
+  const dependent = loads.filter((l) => l.model !== "pq").length;
+  if (dependent > 0)
+    note(
+      `${dependent} load(s) with voltage dependence (constant Z, I or ZIP) kept as such in the case; the paper's formulation (--loads pq, the default) takes every load as constant P/Q, --loads case uses it`,
+    );
   if (fixedQ > 0)
     note(`${fixedQ} load(s) with a fixed reactive power (model 6/7): Q follows the load's multiplier`);
 

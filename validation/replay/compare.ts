@@ -226,6 +226,7 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     if (deck.flavour === "paper-style" && o) {
       const c = OPENDSS_DEFAULT_C1_NF * 1e-9;
       for (const br of net.branches) {
+        if (br.kind === "source") continue; // written with C1 = C0 = 0 in every flavour
         const vi = o.vPu[br.from]! * 1000 * deck.vBaseKvLn[br.from]!;
         const vj = o.vPu[br.to]! * 1000 * deck.vBaseKvLn[br.to]!;
         qc += (omega * c * (vi * vi + vj * vj)) / 2 / 1000;

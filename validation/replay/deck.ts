@@ -223,7 +223,7 @@ export function buildDeck(
         ? ` C1=${n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f)} C0=${n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f)}`
         : " C1=0 C0=0";
     lines.push(
-      `New ${el} ${phases} bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? charging : ""}`,
+      `New ${el} ${phases} bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? charging : br.kind === "source" ? " C1=0 C0=0" : ""}`,
     );
     lineElements.push(el);
   });

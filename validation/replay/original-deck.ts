@@ -19,7 +19,7 @@
  * and losses (transformer no-load losses included). The exported folder is the user's files, unchanged, plus
  * `mpopf_*.dss` and `Run.dss`; it runs unchanged in OpenDSS.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { InputError } from "../../models/errors.ts";
 import { readInputFile } from "../../models/files.ts";
@@ -64,16 +64,31 @@ function inside(root: string, file: string): string | null {
   return r.split(sep).join("/");
 }
 
-/** The deck's files as text, relative to the master's folder; null when one is outside it or not text. */
+/**
+ * The deck's files as text, relative to the master's folder; null when one is outside it or not text. Besides
+ * the files the engine read, files of the master's folder that the scripts name (e.g. a `BusCoords` file, which
+ * OpenDSS reads and this engine does not need) are copied, so that the export runs unchanged in OpenDSS.
+ */
 function deckFiles(info: DssDeckInfo): DeckFile[] | null {
   const root = dirname(info.master);
   const out: DeckFile[] = [];
+  const texts: string[] = [];
   for (const f of info.files) {
     const rel = inside(root, f);
     if (rel === null || !existsSync(f)) return null;
     const buf = readFileSync(f);
     if (buf.includes(0)) return null; // a binary data file (sngfile/dblfile): not exported as text
     out.push({ name: rel, text: buf.toString("utf8") });
+    texts.push(buf.toString("utf8").toLowerCase());
+  }
+  const have = new Set(out.map((f) => f.name.toLowerCase()));
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    if (!e.isFile() || have.has(e.name.toLowerCase()) || e.name.toLowerCase().endsWith(".json")) continue;
+    const name = e.name.toLowerCase();
+    if (!texts.some((t) => t.includes(name))) continue;
+    const buf = readFileSync(resolve(root, e.name));
+    if (buf.includes(0) || buf.length > 50e6) continue;
+    out.push({ name: e.name, text: buf.toString("utf8") });
   }
   return out;
 }
@@ -498,6 +513,13 @@ export function phaseSummary(c: ReplayComparison & { phases?: PhaseComparison })
     spreadBus: string;
     spreadT: number;
   };
+  /** Horizon energies over the converged periods (optimizer, power flow) and the largest hourly |Δ|. */
+  totals: Array<{
+    metric: "pSubs" | "qSubs" | "loss";
+    optimizer: number;
+    powerFlow: number;
+    maxHourlyAbsDiff: number;
+  }>;
 } {
   const p = c.phases;
   if (!p)
@@ -571,6 +593,21 @@ export function phaseSummary(c: ReplayComparison & { phases?: PhaseComparison })
       }
     });
   }
+  const totals = (["pSubs", "qSubs", "loss"] as const).map((metric) => {
+    const key = metric === "pSubs" ? "pSubsKw" : metric === "qSubs" ? "qSubsKvar" : "lossKw";
+    let o = 0;
+    let f = 0;
+    let mx = 0;
+    for (let t = 0; t < c.T; t++) {
+      if (c.hours[t]!.status !== "converged") continue;
+      const a = c.optimizer[key][t]!;
+      const b = c.powerFlow[key][t]!;
+      o += a * c.dtH;
+      f += b * c.dtH;
+      mx = Math.max(mx, Math.abs(b - a));
+    }
+    return { metric, optimizer: o, powerFlow: f, maxHourlyAbsDiff: mx };
+  });
   return {
     phases: rows,
     unbalance: {
@@ -581,6 +618,7 @@ export function phaseSummary(c: ReplayComparison & { phases?: PhaseComparison })
       spreadBus: sBus,
       spreadT: sT,
     },
+    totals,
   };
 }
 
