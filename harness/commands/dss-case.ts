@@ -28,6 +28,7 @@ export interface DssCliArgs {
   price?: string;
   priceRule?: "series" | "on-off-peak";
   solveControls?: boolean;
+  overrideShapes?: boolean;
   socMax?: number;
   sBase?: number;
 }
@@ -71,6 +72,10 @@ export function dssCliOptions<T>(y: Argv<T>) {
       choices: ["series", "on-off-peak"] as const,
       describe:
         "--dss: the --price profile is the price per period (series), or the authors' on/off-peak rule",
+    })
+    .option("override-shapes", {
+      type: "boolean",
+      describe: "--dss: every load follows --load-profile, whatever shape the deck gives it",
     })
     .option("solve-controls", {
       type: "boolean",
@@ -116,6 +121,7 @@ export function importOptions(a: DssCliArgs): Parameters<typeof importDss>[1] {
     ...(pvProfile ? { pvProfile } : {}),
     ...(price ? { price: { profile: price, name: price, rule: a.priceRule ?? "series" } } : {}),
     ...(a.solveControls ? { solveControls: true } : {}),
+    ...(a.overrideShapes ? { overrideLoadShapes: true } : {}),
     ...(a.socMax !== undefined ? { storageSocMax: a.socMax } : {}),
     ...(a.sBase !== undefined ? { sBaseKva: a.sBase } : {}),
   };

@@ -93,6 +93,8 @@ export interface DssImportOptions {
   profiles?: Record<string, Profile>;
   /** Profile for loads without a shape of their own (a name in `profiles` or a deck LoadShape). */
   loadProfile?: string;
+  /** Every load follows `loadProfile`, whatever shape the deck gives it (listed as an approximation). */
+  overrideLoadShapes?: boolean;
   /** Irradiance profile for PVs without a shape of their own and for PVs placed by the rule. */
   pvProfile?: string;
   /** Price series; none: a zero price named "none" and the loss objective by default. */
@@ -286,6 +288,17 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
   const note = (s: string) => {
     if (!approx.includes(s)) approx.push(s);
   };
+  // Notes of one kind are grouped into one line (a large deck has hundreds), with the first few examples.
+  const groups = new Map<string, string[]>();
+  const group = (kind: string, item: string) => {
+    let g = groups.get(kind);
+    if (!g) {
+      g = [];
+      groups.set(kind, g);
+      approx.push(`\u0000${kind}`);
+    }
+    g.push(item);
+  };
 
   // The source.
   const sources = c.vsources;
@@ -360,7 +373,7 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       const t1n = terminal(el, 0);
       const t2n = terminal(el, 1);
       if (t1n.bus === t2n.bus) {
-        note(`${el.fullName}: connects bus '${t1n.bus}' to itself; left out`);
+        group("left out, both ends on one bus", `${el.fullName} ('${t1n.bus}')`);
         continue;
       }
       const open = el.openConductors;
@@ -371,7 +384,10 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
         continue; // an open switch
       }
       if (live.length < pc.length)
-        note(`${el.fullName}: ${pc.length - live.length} open conductor(s); modelled with its closed phases`);
+        group(
+          "open conductors: modelled with the closed phases",
+          `${el.fullName} (${pc.length - live.length})`,
+        );
       const n = el.nConds;
       const m = el.yorder;
       const br = el.branch;
@@ -392,8 +408,7 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
           }
         });
       });
-      if (n > pc.length)
-        note(`${el.fullName}: ${n - pc.length} neutral conductor(s) reduced out as if grounded (Kron)`);
+      if (n > pc.length) group("neutral conductors reduced out as if grounded (Kron)", el.fullName);
       const zmat = inverse(a, live.length);
       if (!zmat) throw fail("schema", "its series impedance matrix is singular", el);
       const k = live.length;
@@ -430,7 +445,7 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       const a = terminal(el, 0).bus;
       const b = terminal(el, 1).bus;
       if (a === b) {
-        note(`${el.fullName}: both windings on bus '${a}'; left out`);
+        group("left out, both ends on one bus", `${el.fullName} ('${a}')`);
         continue;
       }
       addNodes(a, terminal(el, 0).nodes.slice(0, el.nPhases));
@@ -486,14 +501,15 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       const overlap = new Set<number>();
       let clash = false;
       for (const ps of s.phaseSets) for (const p of ps) overlap.has(p) ? (clash = true) : overlap.add(p);
-      note(
-        `${s.elements.map((e) => e.fullName).join(" ∥ ")}: parallel between '${s.a}' and '${s.b}', merged into one branch${clash ? " (on shared phases: a local loop)" : ""}`,
+      group(
+        "parallel lines between the same two buses merged into one branch",
+        `${s.elements.map((e) => e.fullName).join(" ∥ ")}${clash ? " (on shared phases: a local loop)" : ""}`,
       );
     }
     const el = s.elements[0]!;
     const id = s.elements.length === 1 ? el.name : s.elements.map((e) => e.name).join("+");
     const r = Math.max(0, z[0]);
-    if (z[0] < 0) note(`${el.fullName}: negative equivalent resistance ${fmt(z[0])} Ω clamped to 0`);
+    if (z[0] < 0) group("negative equivalent resistance clamped to 0", `${el.fullName} (${fmt(z[0])} Ω)`);
     lines.push({
       id,
       from: s.a,
@@ -503,7 +519,7 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       ...(s.bS > 0 ? { bUs: s.bS * 1e6 } : {}),
       at: locOf(el),
     });
-    if (z[1] < 0) note(`${el.fullName}: negative equivalent reactance ${fmt(z[1])} Ω`);
+    if (z[1] < 0) group("negative equivalent reactance set to 0", `${el.fullName} (${fmt(z[1])} Ω)`);
   }
   const neg = lines.filter((l) => l.xOhm < 0);
   for (const l of neg) l.xOhm = 0;
@@ -544,22 +560,22 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       yI -= (kvaU * zx) / d;
       kva += kvaU;
       if (Math.abs(unitKv(t, 0) - unitKv(u0, 0)) > 1e-9 || Math.abs(unitKv(t, 1) - unitKv(u0, 1)) > 1e-9)
-        note(
-          `${t.fullName}: rated kV differ within bank ${bank.units.map((x) => x.name).join("+")}; the first unit's are used`,
-        );
+        group("rated kV differ within a bank: the first unit's are used", t.fullName);
     }
     const d = yR * yR + yI * yI;
     const zr = (kva * yR) / d;
     const zx = (-kva * yI) / d;
     const tap = tapSum / bank.units.length;
     if (Math.max(...tapList) - Math.min(...tapList) > 1e-9) {
-      note(
-        `${bank.units.map((t) => t.fullName).join(", ")}: unequal taps ${tapList.map((x) => x.toFixed(5)).join(" / ")} averaged to ${tap.toFixed(5)} (the balanced model has one tap per branch)`,
+      group(
+        "unequal taps of a bank averaged (the balanced model has one tap per branch)",
+        `${bank.units.map((t) => t.fullName).join(", ")}: ${tapList.map((x) => x.toFixed(5)).join(" / ")} → ${tap.toFixed(5)}`,
       );
     }
     if (bank.units.length > 1 && three)
-      note(
-        `${bank.units.map((t) => t.fullName).join(" + ")}: ${bank.units.length} single-phase units between '${bank.a}' and '${bank.b}' as one ${fmt(kva, 1)} kVA bank`,
+      group(
+        "single-phase transformer units between the same two buses taken as one bank",
+        `${bank.units.map((t) => t.fullName).join(" + ")} ('${bank.a}'→'${bank.b}', ${fmt(kva, 1)} kVA)`,
       );
     const row: TransformerRow = {
       id: bank.units.map((t) => t.name).join("+"),
@@ -581,15 +597,17 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
   for (const el of elements) {
     if (el instanceof RegControl) {
       const t = el.transformer;
-      note(
-        `${el.fullName}: regulator control left out; ${t ? `${t.fullName} fixed at its ${opts.solveControls ? "solved" : "present"} tap ${t.windings.map((w) => w.puTap.toFixed(5)).join("/")}` : "no transformer"}`,
+      group(
+        `regulator controls left out, each transformer fixed at its ${opts.solveControls ? "solved" : "present"} tap`,
+        `${el.fullName}${t ? ` (${t.fullName} ${t.windings.map((w) => w.puTap.toFixed(5)).join("/")})` : ""}`,
       );
     } else if (el instanceof CapControl) {
-      note(
-        `${el.fullName}: capacitor control left out; its capacitor fixed at its ${opts.solveControls ? "solved" : "present"} state`,
+      group(
+        `capacitor controls left out, each capacitor fixed at its ${opts.solveControls ? "solved" : "present"} state`,
+        el.fullName,
       );
     } else if (el.role === "control") {
-      note(`${el.fullName}: control left out`);
+      group("controls left out", el.fullName);
     }
   }
   for (const t of c.ofClass<Transformer>("Transformer")) {
@@ -623,7 +641,10 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       [t.from, t.to] = [t.to, t.from];
       [t.kvPrimary, t.kvSecondary] = [t.kvSecondary, t.kvPrimary];
       if (t.tap !== undefined) t.tap = 1 / t.tap;
-      note(`Transformer ${t.id}: winding 2 faces the source; modelled from '${t.from}' to '${t.to}'`);
+      group(
+        "transformers whose winding 2 faces the source, modelled from that side",
+        `${t.id} ('${t.from}'→'${t.to}')`,
+      );
     }
   }
 
@@ -729,6 +750,21 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
         },
       );
     }
+    if (np === 1) {
+      // OpenDSS uses a one-point shape at every hour: a constant multiplier (stretched over the horizon below)
+      let pname1 = shape.name;
+      if (reserved.has(pname1) || (profiles[pname1] && !shapeProfile.has(pname1))) pname1 = `shape_${pname1}`;
+      constants.push({ name: pname1, value: shape.pmult[0]! });
+      profiles[pname1] = {
+        name: pname1,
+        stepHours: 1,
+        values: Float64Array.of(shape.pmult[0]!),
+        ...(at.file ? { file: at.file } : {}),
+        definedAt: { ...at, element: shape.fullName },
+      };
+      shapeProfile.set(shape.name, pname1);
+      return pname1;
+    }
     const values = Float64Array.from(shape.pmult.slice(0, np));
     for (let k = 0; k < np; k++) {
       if (!(values[k]! >= 0 && values[k]! <= 100)) {
@@ -740,7 +776,7 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       }
     }
     if (shape.qmult?.some((q, k) => q !== shape.pmult[k])) {
-      note(`${shape.fullName}: qmult left out (reactive power follows the real-power multipliers)`);
+      group("LoadShape qmult left out (reactive power follows the real-power multipliers)", shape.fullName);
     }
     let pname = shape.name;
     if (reserved.has(pname) || (profiles[pname] && !shapeProfile.has(pname))) pname = `shape_${pname}`;
@@ -779,6 +815,8 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
   const storageElements: Record<string, string> = {};
   const bands: Record<string, [number, number]> = {};
   let needOne = false;
+  let overridden = 0;
+  const constants: Array<{ name: string; value: number }> = [];
   let cvr = 0;
   let fixedQ = 0;
   const loadMult = sol.loadMult;
@@ -853,6 +891,9 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       if (el.status === "fixed") {
         profile = ONE;
         needOne = true;
+      } else if (opts.overrideLoadShapes && defaultLoad) {
+        profile = defaultLoad;
+        if (shape) overridden++;
       } else if (shape) profile = profileOfShape(shape, el);
       else if (defaultLoad) profile = defaultLoad;
       else {
@@ -890,8 +931,10 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       const { bus, nodes } = terminal(el, 0);
       zoneLn(bus, el);
       addNodes(bus, nodes.slice(0, el.nPhases));
-      if (el.model !== 1) note(`${el.fullName}: model ${el.model} generator taken as constant P/Q`);
-      note(`${el.fullName}: a fixed injection (a negative constant-PQ load), not dispatched`);
+      group(
+        "generators as fixed injections (negative constant-P/Q loads), not dispatched",
+        `${el.fullName}${el.model !== 1 ? ` (model ${el.model})` : ""}`,
+      );
       let profile: string;
       if (el.daily) profile = profileOfShape(el.daily, el);
       else {
@@ -919,7 +962,7 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       const id = el.name;
       setup.push(`Edit Capacitor.${el.name} states=[${el.states.slice(0, el.numSteps).join(" ")}]`);
       if (kvar <= 0) {
-        note(`${el.fullName}: no step in service (0 kvar); left out`);
+        group("capacitors with no step in service (0 kvar) left out", el.fullName);
         continue;
       }
       capacitors.push({ id, bus, kvar, at: locOf(el) });
@@ -927,7 +970,7 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       continue;
     }
     if (el instanceof Reactor && el.isShunt) {
-      note(`${el.fullName}: shunt reactor left out`);
+      group("shunt reactors left out", el.fullName);
       continue;
     }
     if (el instanceof PVSystem) {
@@ -1002,6 +1045,10 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       bands[el.fullName] = [el.vMinPu, el.vMaxPu];
     }
   }
+  if (overridden > 0)
+    note(
+      `${overridden} load(s): the deck's shape replaced by the load profile '${defaultLoad}' (--override-shapes)`,
+    );
   if (cvr > 0) note(`${cvr} CVR load(s) (model=4) taken as constant P/Q`);
   const dependent = loads.filter((l) => l.model !== "pq").length;
   if (dependent > 0)
@@ -1012,13 +1059,28 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
     note(`${fixedQ} load(s) with a fixed reactive power (model 6/7): Q follows the load's multiplier`);
 
   // Default profiles, the constant profile, prices.
-  const finest = Object.values(profiles).reduce((m, p) => Math.min(m, p.stepHours), Number.POSITIVE_INFINITY);
-  const span = Object.values(profiles).reduce((m, p) => Math.max(m, p.values.length * p.stepHours), 0);
+  const constantNames = new Set(constants.map((k) => k.name));
+  const timed = Object.values(profiles).filter((p) => !constantNames.has(p.name));
+  const finest = timed.reduce((m, p) => Math.min(m, p.stepHours), Number.POSITIVE_INFINITY);
+  const span = timed.reduce((m, p) => Math.max(m, p.values.length * p.stepHours), 0);
   const step = Number.isFinite(finest) ? finest : 1;
   const pointsOf = (h: number) => Math.max(1, Math.round(h / step));
   const span0 = span > 0 ? span : 24;
   if (needOne)
     profiles[ONE] = { name: ONE, stepHours: step, values: new Float64Array(pointsOf(span0)).fill(1) };
+  for (const k of constants) {
+    const p = profiles[k.name]!;
+    profiles[k.name] = { ...p, stepHours: step, values: new Float64Array(pointsOf(span0)).fill(k.value) };
+  }
+  if (constants.length > 0)
+    note(
+      `${constants.length} one-point LoadShape(s) (${constants
+        .slice(0, 5)
+        .map((k) => k.name)
+        .join(
+          ", ",
+        )}${constants.length > 5 ? ", …" : ""}): a constant multiplier, as OpenDSS applies them at every hour`,
+    );
   const firstLoadProfile =
     loads.find((l) => l.profile && l.profile !== ONE)?.profile ?? (needOne ? ONE : undefined);
   const loadDefault = defaultLoad ?? firstLoadProfile;
@@ -1065,8 +1127,16 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
 
   // Pass 2 Z/I loads need the bus base: convert now that zones are known (done above with zoneLn).
   const ignored = engine.ignoredSummary();
-  if (ignored.length > 0) note(`ignored (no effect on a power flow): ${ignored.join("; ")}`);
+  for (const line of ignored) note(line);
 
+  const rendered = approx.map((a) => {
+    if (!a.startsWith("\u0000")) return a;
+    const kind = a.slice(1);
+    const items = groups.get(kind)!;
+    const shownItems = items.slice(0, 4).join("; ");
+    return `${kind} (${items.length}): ${shownItems}${items.length > 4 ? `; … and ${items.length - 4} more` : ""}`;
+  });
+  approx.splice(0, approx.length, ...rendered);
   const horizonPoints = Math.min(
     ...[...used].map((n) => Math.floor((profiles[n]!.values.length * profiles[n]!.stepHours) / step + 1e-9)),
   );
