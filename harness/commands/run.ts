@@ -251,6 +251,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
         title: `${c.name}: T = ${scenario.T}, ${scenario.objective.kind} objective`,
         meta: [
           ...scenarioMeta(c.name, scenario),
+          ...(loaded.deck
+            ? ([
+                [
+                  "Model",
+                  `${c.network.phaseModel === "three-phase" ? "balanced positive-sequence equivalent (three-phase total power)" : "per phase, exact"} of the OpenDSS deck ${loaded.deck.master}`,
+                ],
+              ] as Array<[string, string]>)
+            : []),
           ["Power flow", `${shown.engine.name} ${shown.engine.version}, ${shown.comparison.flavour} deck`],
         ],
         dtH: scenario.dtH,
@@ -300,6 +308,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
         tool: { name: "mpopf", version: PACKAGE_VERSION },
         case: c.name,
         caseDir: c.dir,
+        ...(loaded.deck
+          ? {
+              dssImport: {
+                master: loaded.deck.master,
+                phaseModel: c.network.phaseModel,
+                approximations: c.feeder.approximations ?? [],
+                ...(loaded.imported ? { timingsMs: loaded.imported.timings } : {}),
+              },
+            }
+          : {}),
         scenario: {
           name: scenario.name,
           request: scenarioRequest(argv),
