@@ -831,7 +831,7 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
         el.connection === "delta" || (el.nPhases === 1 && phaseConductors(nodes.slice(0, 2)).length === 2);
       const vRated = el.vBase / 1000;
       const ratio = ((delta ? SQRT3 : 1) * vb) / vRated;
-      const f = el.status === "fixed" ? 1 : loadMult;
+      const f = el.status === "variable" ? loadMult : 1; // fixed and exempt loads ignore LoadMult
       let model: LoadModelKind = "pq";
       let zip: ZipModel | undefined;
       switch (el.model) {
