@@ -4,7 +4,9 @@
  * self-check and the replay's optimizer side share.
  *
  * * Per unit by zone: powers on S_base, each bus's voltage on its zone's base (`topology.ts` builds the
- *   network). A capacitor's kvar at its rated kV becomes its output at 1 pu of its bus's base.
+ *   network). A capacitor's kvar at its rated kV becomes its output at 1 pu of its bus's base. The phase model
+ *   (per phase, or three-phase total power: models/README.md) changes only the zones' impedance and current
+ *   bases (topology.ts): powers are per unit of S_base either way, as per phase or as totals, like the rows.
  * * Time: the horizon has T periods of Δt (default: the finest step among the profiles the study uses);
  *   every profile is resampled to Δt — held when coarser (a 1-h value over four 15-min periods), averaged
  *   when finer — and the horizon is the middle-T window of the points available (the authors' rule).
