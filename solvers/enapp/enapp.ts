@@ -9,6 +9,7 @@
  */
 import { type ColumnTable, from } from "arquero";
 import type { Partition } from "../../models/partition.ts";
+import { columnNames } from "../../models/results.ts";
 import type { Scenario } from "../../models/types.ts";
 import { type SelfCheck, selfCheck } from "../mpopf/check.ts";
 import { decodeMpopf, headPower, type MpopfTables, type MpopfTotals } from "../mpopf/decode.ts";
@@ -108,7 +109,7 @@ export interface EnappTimes {
   criticalPathSeconds: number;
 }
 
-/** One-object summary of an ENApp run (what `mpopf solve --method enapp --json` prints). Totals are horizon sums. */
+/** One-object summary of an ENApp run (what `mpopf solve --method enapp --json` prints). Totals are horizon energies. */
 export interface EnappSummary {
   scenario: string;
   partition: string;
@@ -124,11 +125,15 @@ export interface EnappSummary {
   areas: number;
   boundaries: number;
   macroIterations: number;
-  lossKw: number;
-  pSubsKw: number;
-  qSubsKvar: number;
+  /** Horizon totals of the composed solution: line loss (kWh), substation energy (kWh, kVArh), cost ($). */
+  lossKwh: number;
+  pSubsKwh: number;
+  qSubsKvarh: number;
   costUsd: number;
+  /** Largest substation import of a period (kW). */
   peakKw: number;
+  /** Period length Δt (h). */
+  dtH: number;
   /** Largest final boundary residuals (pu, kW, kVAr). */
   resVPu: number;
   resPKw: number;
@@ -723,11 +728,12 @@ export async function solveEnapp(
     areas: d.areas.length,
     boundaries: nB,
     macroIterations: history.length,
-    lossKw: totals.lossKw,
-    pSubsKw: totals.pSubsKw,
-    qSubsKvar: totals.qSubsKvar,
+    lossKwh: totals.lossKwh,
+    pSubsKwh: totals.pSubsKwh,
+    qSubsKvarh: totals.qSubsKvarh,
     costUsd: totals.costUsd,
     peakKw: totals.peakKw,
+    dtH: scenario.dtH,
     resVPu: last.resVPu,
     resPKw: last.resPKw,
     resQKvar: last.resQKvar,
@@ -762,19 +768,8 @@ export async function solveEnapp(
 
 /** Build the history tables from the macro-iteration records (columns named as in `EnappHistoryTables`). */
 export function historyTables(history: MacroIteration[]): EnappHistoryTables {
-  const iterations = from(history, [
-    "k",
-    "resVPu",
-    "resPKw",
-    "resQKvar",
-    "lossKwh",
-    "pSubsKwh",
-    "costUsd",
-    "seconds",
-    "sequentialSeconds",
-    "criticalPathSeconds",
-    "valuesExchanged",
-  ]);
+  // The column lists of the one schema (models/results.ts ENAPP_SCHEMA).
+  const iterations = from(history, columnNames("iterations"));
   const boundaryRows = history.flatMap((h) =>
     h.boundaries.flatMap((b) =>
       Array.from(b.pKw, (_, t) => ({
@@ -790,17 +785,7 @@ export function historyTables(history: MacroIteration[]): EnappHistoryTables {
       })),
     ),
   );
-  const boundaries = from(boundaryRows, [
-    "k",
-    "boundary",
-    "t",
-    "pKw",
-    "qKvar",
-    "vPu",
-    "usedPKw",
-    "usedQKvar",
-    "usedVPu",
-  ]);
+  const boundaries = from(boundaryRows, columnNames("boundaries"));
   const residuals = from(
     history.flatMap((h) => h.boundaries.map((b) => ({ ...b, k: h.k }))),
     ["k", "boundary", "resVPu", "resPKw", "resQKvar"],

@@ -199,7 +199,8 @@ export function buildDeck(
   ];
   const omega = 2 * Math.PI * o.baseFrequencyHz;
   const lineElements: string[] = [];
-  branches.forEach(({ br }, i) => {
+  const branchElements: Array<string | null> = network.branches.map(() => null);
+  branches.forEach(({ br, k }, i) => {
     const f = DECK_FILES.lines;
     const z = network.zones[network.buses[br.to]!.zone]!;
     if (br.kind === "transformer") {
@@ -212,6 +213,7 @@ export function buildDeck(
         `New ${el} ${phases} windings=2 buses=[${node(br.from)} ${node(br.to)}] conns=[wye wye] kVs=[${n(pz.vBaseKvLn * kvFactor, el, "kV primary", f)} ${n(z.vBaseKvLn * kvFactor, el, "kV secondary", f)}] kVAs=[${n(S, el, "kVA", f)} ${n(S, el, "kVA", f)}] %Rs=[${n((50 * br.rPu) / tau2, el, "rPu", f)} ${n((50 * br.rPu) / tau2, el, "rPu", f)}] XHL=${n((100 * br.xPu) / tau2, el, "xPu", f)} taps=[1 ${n(br.tap, el, "tap", f)}] %noloadloss=0 %imag=0 ppm_antifloat=0`,
       );
       lineElements.push(el);
+      branchElements[k] = el;
       return;
     }
     const el = `Line.${lineNames[i]}`;
@@ -226,6 +228,7 @@ export function buildDeck(
       `New ${el} ${phases} bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? charging : br.kind === "source" ? " C1=0 C0=0" : ""}`,
     );
     lineElements.push(el);
+    branchElements[k] = el;
   });
 
   // Load shapes: one per profile the loads use (the horizon's multipliers, point t = period t).
@@ -482,6 +485,7 @@ export function buildDeck(
       circuit,
       busNames,
       lines: lineElements,
+      branchElements,
       loads,
       capacitors,
       pvs,

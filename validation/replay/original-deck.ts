@@ -293,6 +293,8 @@ export function buildOriginalDeck(
       circuit: info.circuit,
       busNames: network.buses.map((b) => b.id),
       lines: [],
+      // the deck's own network: lines are not mapped one to one on the model's branches (no branch flows)
+      branchElements: network.branches.map(() => null),
       loads,
       capacitors,
       pvs,

@@ -6,8 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ResultTables } from "../../models/results.ts";
+import { REPLAY_DIR } from "../../models/run-layout.ts";
 import type { Network, Scenario } from "../../models/types.ts";
-import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import {
   compareReplay,
   comparisonFromJson,
@@ -142,7 +143,7 @@ async function resolveEngine(e: ReplayOptions["engine"]): Promise<ReplayEngine> 
 export async function replayDispatch(
   network: Network,
   scenario: Scenario,
-  tables: MpopfTables,
+  tables: ResultTables,
   flavour: DeckFlavour,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
@@ -174,8 +175,8 @@ export async function replayDispatch(
   };
 }
 
-/** Where a run directory keeps its replays. */
-export const REPLAY_DIR = "replay";
+/** Where a run directory keeps its replays (models/run-layout.ts). */
+export { REPLAY_DIR };
 
 /** Folder (relative to the run directory) of one replay: replay/<label>-<flavour>. */
 export function replayFolder(label: string, flavour: DeckFlavour): string {
@@ -215,7 +216,7 @@ export interface ReplayRunInput {
   label: string;
   network: Network;
   scenario: Scenario;
-  tables: MpopfTables;
+  tables: ResultTables;
   /** Default: both flavours. */
   flavours?: DeckFlavour[];
   options?: Omit<ReplayOptions, "label">;
