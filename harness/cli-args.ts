@@ -18,7 +18,7 @@ import type {
 } from "../models/types.ts";
 import type { Coupling, EnappOptions, InitialGuess } from "../solvers/enapp/index.ts";
 import type { NlpSolver } from "../solvers/nlp/types.ts";
-import { type DssCliArgs, dssCliOptions } from "./commands/dss-case.ts";
+import { type DssCliArgs, dssCliOptions } from "./dss-args.ts";
 import { ExitError } from "./errors.ts";
 import { numberOption, textOption } from "./options.ts";
 import { createSolver, ipoptOptionProblem } from "./study/solver.ts";

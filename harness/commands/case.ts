@@ -1,14 +1,16 @@
 /**
- * `mpopf case show NAME`: a study case's summary (the library's `summariseCase`); `mpopf case generate --buses N
- * --seed S --out DIR`: a seeded synthetic radial feeder (models/generate.ts) written as a case folder in the
- * project's format, atomically and only where mpopf may write (harness/run-dir.ts rules). Thin wrappers.
+ * `mpopf case show NAME` (or `--dss PATH`): a study case's summary (the library's `summariseCase`, with what the
+ * model leaves out); `mpopf case generate --buses N --seed S --out DIR`: a seeded synthetic radial feeder
+ * (models/generate.ts); `mpopf case import PATH/Master.dss --out DIR`: an OpenDSS deck (validation/dss-import).
+ * Both write a case folder in the project's format, atomically and only where mpopf may write
+ * (harness/run-dir.ts rules). Thin wrappers.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { type DssCliArgs, dssCliOptions, importOptions, studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
 import { caseFiles, formatCaseSummary, generateFeeder, RunDirWriter, summariseCase } from "../index.ts";
 import { numberOption, textOption } from "../options.ts";
-import { importCommand } from "./case-import.ts";
-import { type DssCliArgs, dssCliOptions, loadStudyCase } from "./dss-case.ts";
+import { importCase } from "../study/case-source.ts";
 
 interface ShowArgs extends DssCliArgs {
   name?: string;
@@ -42,7 +44,7 @@ const showCommand: CommandModule<object, ShowArgs> = {
     if ((argv.name === undefined) === (argv.dss === undefined)) {
       throw new ExitError("case show: name a case, or give --dss PATH (one of the two)", 2);
     }
-    const { case: c } = loadStudyCase({ ...argv, case: argv.name });
+    const { case: c } = studyCaseOf({ ...argv, case: argv.name });
     const summary = summariseCase(c, argv.pv, argv.batt);
     process.stdout.write(argv.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCaseSummary(summary));
   },
@@ -114,6 +116,57 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
         w.write(name, text);
       w.commit();
       process.stdout.write(`${feeder.description}\ncase folder: ${w.requested}\n`);
+    } finally {
+      w.abort();
+    }
+  },
+};
+
+/**
+ * `mpopf case import PATH/Master.dss --out DIR`: an OpenDSS deck read by the project's engine
+ * (validation/dss-import) and written as a case folder in the project's format (a provenance line per table),
+ * atomically and only where mpopf may write (harness/run-dir.ts rules). The folder also keeps the deck's record
+ * (`dss-import.json`: the master file, bus phases, element names, the operating point), so that `mpopf run
+ * --case DIR` replays its solutions in the original deck as well.
+ */
+interface ImportArgs extends DssCliArgs {
+  deck: string;
+  out: string;
+  force: boolean;
+}
+
+const importCommand: CommandModule<object, ImportArgs> = {
+  command: "import <deck>",
+  describe: "Read an OpenDSS deck (its master file) and write it as a case folder in the project's format",
+  builder: (y: Argv) =>
+    dssCliOptions(y)
+      .positional("deck", { type: "string", describe: "the deck's master file (e.g. Master.dss)" })
+      .option("out", { ...textOption("out", "case folder to write"), demandOption: true })
+      .option(
+        "price",
+        textOption("price", "price profile: a column of --profiles or a LoadShape of the deck"),
+      )
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "allow --out to be an existing empty folder",
+      }) as unknown as Argv<ImportArgs>,
+  handler: (argv: ArgumentsCamelCase<ImportArgs>) => {
+    const w = new RunDirWriter(argv.out, { kind: "case", force: argv.force });
+    try {
+      const { imported } = importCase(argv.deck, importOptions(argv));
+      const f = imported!.feeder;
+      const files = caseFiles(f, {
+        provenance: `imported from the OpenDSS deck ${argv.deck} by mpopf case import`,
+        defaults: imported!.defaults,
+      });
+      for (const [name, text] of files) w.write(name, text);
+      w.writeJson("dss-import.json", imported!.deck);
+      w.commit();
+      const a = f.approximations ?? [];
+      process.stdout.write(
+        `${f.description}\n${a.length > 0 ? `${f.phaseModel === "three-phase" ? "what the balanced model leaves out" : "left out or approximated"}:\n${a.map((x) => `  - ${x}`).join("\n")}\n` : ""}case folder: ${w.requested}\n`,
+      );
     } finally {
       w.abort();
     }

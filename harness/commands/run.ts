@@ -8,6 +8,7 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { checkHorizon, type StudyCliArgs, scenarioCliOptions, scenarioRequest } from "../cli-args.ts";
+import { studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
 import {
   type DeckFlavour,
@@ -18,7 +19,6 @@ import {
   solverProgress,
 } from "../index.ts";
 import { numberOption, textOption } from "../options.ts";
-import { loadStudyCase } from "./dss-case.ts";
 
 /** Arguments of `mpopf run`. */
 interface RunArgs extends StudyCliArgs {
@@ -83,7 +83,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
     const thresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
     progress("load case …");
-    const loaded = loadStudyCase(argv);
+    const loaded = studyCaseOf(argv);
     const c = loaded.case;
     const request = scenarioRequest(argv);
     checkHorizon(c, request);

@@ -17,6 +17,7 @@ import {
   scenarioRequest,
   solverWithOptions,
 } from "../cli-args.ts";
+import { studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
 import {
   formatEnappSummary,
@@ -29,7 +30,6 @@ import {
   table2,
 } from "../index.ts";
 import { textOption } from "../options.ts";
-import { loadStudyCase } from "./dss-case.ts";
 
 /** Arguments of `mpopf solve`. */
 interface SolveArgs extends StudyCliArgs, EnappCliArgs {
@@ -76,7 +76,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
     progress(`starting the ${argv.solver} Ipopt solver`);
     const solver = await solverWithOptions(argv.solver, ipopt);
     progress(`loading case ${argv.case}`);
-    const loaded = loadStudyCase(argv);
+    const loaded = studyCaseOf(argv);
     const c = loaded.case;
     const request = scenarioRequest(argv);
     checkHorizon(c, request);

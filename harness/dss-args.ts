@@ -1,21 +1,14 @@
 /**
  * `--dss PATH` wherever `--case` is accepted: the command-line options of an OpenDSS deck import
- * (validation/dss-import) and the one function every command uses to get its study case — a built-in case or
- * case folder (`--case`), or a deck read by the project's engine (`--dss`). A case folder written by
- * `mpopf case import` keeps the deck's record (`dss-import.json`), so it is replayed in its original deck too.
+ * (validation/dss-import) and their mapping to the library's import options; `studyCaseOf` gives a command its
+ * case (harness/study/case-source.ts `loadStudyCase`: a built-in case or folder, or a deck).
  */
-import { existsSync } from "node:fs";
 import type { Argv } from "yargs";
-import { caseFromFeeder, loadCase, readProfileFile, type StudyCase } from "../../models/case.ts";
-import { InputError } from "../../models/errors.ts";
-import type { Profile } from "../../models/feeder.ts";
-import {
-  type DssDeckInfo,
-  type DssImport,
-  importDss,
-  readDeckInfo,
-} from "../../validation/dss-import/import.ts";
-import { numberOption, textOption } from "../options.ts";
+import { readProfileFile } from "../models/case.ts";
+import type { Profile } from "../models/feeder.ts";
+import type { DssImportOptions } from "../validation/dss-import/import.ts";
+import { numberOption, textOption } from "./options.ts";
+import { type LoadedCase, loadStudyCase } from "./study/case-source.ts";
 
 /** The import options on the command line. */
 export interface DssCliArgs {
@@ -94,14 +87,6 @@ export function dssCliOptions<T>(y: Argv<T>) {
     );
 }
 
-/** A study case and, when it came from a deck, the deck's record (for the original-deck replay). */
-export interface LoadedCase {
-  case: StudyCase;
-  deck: DssDeckInfo | null;
-  /** The import itself (deck cases only): defaults, timings. */
-  imported?: DssImport;
-}
-
 const pick = (
   have: Record<string, Profile>,
   given: string | undefined,
@@ -109,7 +94,7 @@ const pick = (
 ): string | undefined => given ?? names.find((n) => n in have);
 
 /** The import options a command line describes. */
-export function importOptions(a: DssCliArgs): Parameters<typeof importDss>[1] {
+export function importOptions(a: DssCliArgs): DssImportOptions {
   const profiles = a.profiles ? readProfileFile(a.profiles, (a.profilesStep ?? 60) / 60) : undefined;
   const have = profiles ?? {};
   const loadProfile = pick(have, a.loadProfile, ["load", "load_mult"]);
@@ -127,22 +112,10 @@ export function importOptions(a: DssCliArgs): Parameters<typeof importDss>[1] {
   };
 }
 
-/** Import a deck as a study case. */
-export function importCase(path: string, a: DssCliArgs): LoadedCase {
-  if (!existsSync(path)) {
-    throw new InputError("missing-file", "no such OpenDSS master file", { file: path, element: "--dss" });
-  }
-  const imported = importDss(path, importOptions(a));
-  return {
-    case: caseFromFeeder(imported.feeder, { defaults: imported.defaults }),
-    deck: imported.deck,
-    imported,
-  };
-}
-
-/** The study case of a command: `--dss PATH` (an import) or `--case NAME|DIR` (with its deck record, if any). */
-export function loadStudyCase(a: DssCliArgs): LoadedCase {
-  if (a.dss) return importCase(a.dss, a);
-  const c = loadCase(a.case ?? "ieee123");
-  return { case: c, deck: c.dir ? readDeckInfo(c.dir) : null };
+/** The study case a command line names (`--dss` or `--case`). */
+export function studyCaseOf(a: DssCliArgs): LoadedCase {
+  return loadStudyCase({
+    ...(a.case !== undefined ? { case: a.case } : {}),
+    ...(a.dss !== undefined ? { dss: a.dss, importOptions: importOptions(a) } : {}),
+  });
 }
