@@ -1050,6 +1050,14 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
       `${overridden} load(s): the deck's shape replaced by the load profile '${defaultLoad}' (--override-shapes)`,
     );
   if (cvr > 0) note(`${cvr} CVR load(s) (model=4) taken as constant P/Q`);
+  const bandsOfLoads = elements.filter((e): e is Load => e instanceof Load).map((l) => [l.vMinPu, l.vMaxPu]);
+  if (bandsOfLoads.length > 0) {
+    const lo = Math.max(...bandsOfLoads.map((b) => b[0]!));
+    const hi = Math.min(...bandsOfLoads.map((b) => b[1]!));
+    note(
+      `load voltage bands (OpenDSS models a load as constant impedance outside Vminpu..Vmaxpu; the narrowest here ${lo}–${hi} pu) are not in the optimizer: it keeps each load's model at every voltage (the original-deck replay reports every load-hour outside its band)`,
+    );
+  }
   const dependent = loads.filter((l) => l.model !== "pq").length;
   if (dependent > 0)
     note(

@@ -55,10 +55,19 @@ function errorOf(master: string): InputError {
 }
 
 describe("bad decks: one-line errors with file, line and element", () => {
-  it("the good deck imports", () => {
-    const imp = importDss(deck("good", {}));
+  it("the good deck imports; a LoadShape of the deck named as the price", () => {
+    const imp = importDss(deck("good", {}), { price: { profile: "day", name: "tariff" } });
+    expect(imp.feeder.phaseModel).toBe("per-phase");
     expect(imp.feeder.buses.map((b) => b.id)).toEqual(["a", "b", "c"]);
     expect(imp.feeder.loads[0]).toMatchObject({ id: "ld", bus: "c", kw: 100, kvar: 30, profile: "day" });
+    expect(imp.feeder.lines.map((l) => [l.from, l.to, l.rOhm, l.xOhm])).toEqual([
+      ["a", "b", 0.1, 0.1],
+      ["b", "c", 0.1, 0.1],
+    ]);
+    expect(imp.feeder.prices.tariff).toMatchObject({ rule: "series", profile: "day" });
+    expect(imp.defaults).toMatchObject({ price: "tariff", objective: "cost", horizon: 24 });
+    const st = buildStudy(caseFromFeeder(imp.feeder, { defaults: imp.defaults }), { horizon: 24 });
+    expect(st.horizon).toMatchObject({ T: 24, dtH: 1, startIndex: 0 });
   });
 
   it("a mesh: the line that closes the loop", () => {
