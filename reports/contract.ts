@@ -59,6 +59,8 @@ export interface ReportInput {
   enapp?: EnappHistory;
   /** Tables built elsewhere and rendered after the standard ones (e.g. the original-deck replay's). */
   extraTables?: ReportTable[];
+  /** Bus coordinates (columns bus, x, y), when the case has them: the feeder map. */
+  coordinates?: ColumnTable;
 }
 
 /** A kind of input table (a table of the one schema). */

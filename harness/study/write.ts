@@ -3,6 +3,7 @@
  * method) and `mpopf run`. `studyFiles` gives every file (path → content), `writeStudy` writes them into a
  * sink (the harness's atomic RunDirWriter), `studyReportInput` is what the report is built from.
  */
+import { table } from "arquero";
 import { tableCsv } from "../../models/results.ts";
 import {
   ENAPP_FILES,
@@ -94,11 +95,21 @@ export function studyReportInput(r: StudyResult): ReportInput {
     ]);
   }
   const extraTables = deckTables(r);
+  const located = r.case.feeder.buses.filter((b) => b.x !== undefined && b.y !== undefined);
   return {
     title: `${r.case.name}: T = ${sc.T}, ${sc.objective.kind} objective`,
     meta,
     dtH: sc.dtH,
     ...(extraTables.length > 0 ? { extraTables } : {}),
+    ...(located.length > 1
+      ? {
+          coordinates: table({
+            bus: located.map((b) => b.id),
+            x: located.map((b) => b.x!),
+            y: located.map((b) => b.y!),
+          }),
+        }
+      : {}),
     ...(r.central ? { mpcopf: { label: SOLUTIONS.mpcopf.label, ...r.central.tables } } : {}),
     ...(r.enapp ? { mpdopf: { label: SOLUTIONS.mpdopf.label, ...r.enapp.tables } } : {}),
     ...(r.enapp
