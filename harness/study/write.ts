@@ -156,6 +156,9 @@ export function studyManifest(r: StudyResult, timings: Record<string, number> = 
     method: r.method,
     case: r.case.name,
     caseDir: r.case.dir,
+    ...((r.case.feeder.approximations ?? []).length > 0
+      ? { approximations: r.case.feeder.approximations }
+      : {}),
     scenario: {
       name: sc.name,
       request: { ...r.request } as Record<string, unknown>,

@@ -118,5 +118,10 @@ describe.skipIf(!ref.available)("OpenDSS decks on the command line", () => {
     const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
     expect(m.powerFlow.flavours).toEqual(["model-consistent", "paper-style", "original-deck"]);
     expect(runMpopf(tmp, "validate", out).code).toBe(0);
+    // Re-rendering the report keeps the original-deck tables (rebuilt from the recorded comparison and manifest),
+    // and the deck's BusCoords give the report a feeder map.
+    expect(runMpopf(tmp, "report", out).code).toBe(0);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toBe(md);
+    expect(md).toMatch(/Feeder map/);
   }, 300_000);
 });

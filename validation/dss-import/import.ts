@@ -658,7 +658,11 @@ export function importDss(masterPath: string, opts: DssImportOptions = {}): DssI
     ids.add(t.from);
     ids.add(t.to);
   }
-  const buses: BusRow[] = [...ids].sort(naturalCompare).map((id) => ({ id }));
+  // Coordinates where the deck gives them (BusCoords), for maps.
+  const buses: BusRow[] = [...ids].sort(naturalCompare).map((id) => {
+    const xy = engine.busCoords.get(id.toLowerCase());
+    return xy ? { id, x: xy[0], y: xy[1] } : { id };
+  });
 
   const shortName = (cName: string) => cName.toLowerCase();
   const name = opts.name ?? shortName(c.name);

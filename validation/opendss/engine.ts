@@ -178,7 +178,7 @@ const { names: COMMANDS, reportOnly: REPORT_COMMANDS } = namesAndReportOnly([
   "puvoltages*",
   "varvalues*",
   "varnames*",
-  "buscoords*",
+  "buscoords",
   "makebuslist",
   "makeposseq",
   "reduce",
@@ -408,6 +408,8 @@ export class DssEngine {
   solution: Solution | null = null;
   /** General objects by lower-case class then name. */
   readonly objects = new Map<string, Map<string, DssObject>>();
+  /** Bus coordinates read by `BusCoords` (lower-case bus name → [x, y]); no effect on the solution. */
+  readonly busCoords = new Map<string, [number, number]>();
   /** Notes about accepted commands that had no effect (reports, plots). */
   readonly warnings: string[] = [];
   defaultBaseFrequency = 60;
@@ -593,6 +595,11 @@ export class DssEngine {
         if (dir) this.cwd = resolve(this.cwd, dir);
         return undefined;
       }
+      case "buscoords": {
+        // Coordinates do not affect a power flow; they are kept for maps (bus name → x, y).
+        this.readBusCoords(rest);
+        return undefined;
+      }
       default:
         if (REPORT_COMMANDS.has(verb)) {
           this.warnings.push(
@@ -604,8 +611,43 @@ export class DssEngine {
     }
   }
 
+  /**
+   * `BusCoords file`: lines "bus, x, y" (commas or blanks; `!`/`//` comments) into `busCoords`. A line that is not
+   * "name number number" is skipped with a warning naming it by position (its text is not echoed).
+   */
+  private readBusCoords(params: Param[]): void {
+    const name = params[0]?.value.text;
+    if (!name) throw this.error("syntax", "BusCoords needs a file name");
+    const abs = isAbsolute(name) ? name : resolve(this.cwd, name);
+    let text: string;
+    try {
+      text = this.readFileImpl(abs);
+    } catch (e) {
+      // Coordinates never change a solution: an unreadable file is a warning, not a failed compile.
+      this.warnings.push(
+        `${this.loc.file}:${this.loc.line}: BusCoords file '${name}' not read (${readCause(e)}); no coordinates`,
+      );
+      return;
+    }
+    let skipped = 0;
+    text.split(/\r?\n/).forEach((raw) => {
+      const line = raw.replace(/(!|\/\/).*$/, "").trim();
+      if (line === "") return;
+      const f = line.split(/[\s,]+/);
+      const x = Number(f[1]);
+      const y = Number(f[2]);
+      if (f.length < 3 || !Number.isFinite(x) || !Number.isFinite(y)) {
+        skipped++;
+        return;
+      }
+      this.busCoords.set(f[0]!.toLowerCase(), [x, y]);
+    });
+    if (skipped > 0) this.warnings.push(`${abs}: ${skipped} line(s) are not 'bus, x, y' and were skipped`);
+  }
+
   /** Remove the circuit and all objects. */
   clear(): void {
+    this.busCoords.clear();
     this.defaultEarthModel = "deri";
     this.circuit = null;
     this.solution = null;
