@@ -72,6 +72,15 @@ export type {
   NlpSolverIdentity,
   NlpStatus,
 } from "../solvers/nlp/types.ts";
+// an OpenDSS deck in: the engineering model (exact per phase, or a balanced equivalent) and the deck's record
+export {
+  type DssDeckInfo,
+  type DssImport,
+  type DssImportOptions,
+  importDss,
+  type PriceSource,
+  readDeckInfo,
+} from "../validation/dss-import/import.ts";
 export {
   ATTRIBUTION_STEPS,
   type Attribution,
@@ -90,6 +99,12 @@ export {
   type ReplayTables,
   replayDispatch,
 } from "../validation/replay/index.ts";
+export {
+  type OriginalDeckOptions,
+  type OriginalDeckResult,
+  phaseSummary,
+  replayOriginalDeck,
+} from "../validation/replay/original-deck.ts";
 export { predictDifferences, predictPowerFlow } from "../validation/replay/predict.ts";
 export {
   checkThresholds,
@@ -112,6 +127,7 @@ export {
   isAttributionFile,
   type OptimizerSideOptions,
 } from "./study/attribute.ts";
+export { importCase, type LoadedCase, loadStudyCase } from "./study/case-source.ts";
 export { type CaseSummary, formatCaseSummary, summariseCase } from "./study/case-summary.ts";
 export { pickPartition, type RunEnappOptions, runEnapp } from "./study/enapp.ts";
 export {

@@ -115,6 +115,8 @@ export interface RunManifest {
   method: RunMethod;
   case: string;
   caseDir: string;
+  /** What the case's model approximates (an imported three-phase deck's balanced equivalent); absent for none. */
+  approximations?: string[];
   scenario: {
     name: string;
     /** The request the scenario was built from (models/scenario.ts ScenarioRequest). */

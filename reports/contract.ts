@@ -16,6 +16,7 @@ import {
   SCHEMA,
   type SchemaTableName,
 } from "../models/results.ts";
+import type { ReportTable } from "./table-render.ts";
 
 export type { ResultSet };
 
@@ -61,6 +62,8 @@ export interface ReportInput {
    * `attribution` table), per solution.
    */
   attribution?: { mpcopf?: ColumnTable; mpdopf?: ColumnTable };
+  /** Tables built elsewhere and rendered after the standard ones (e.g. the original-deck replay's). */
+  extraTables?: ReportTable[];
   /** Bus coordinates (columns bus, x, y), when the case has them: the feeder map. */
   coordinates?: ColumnTable;
 }

@@ -131,6 +131,7 @@ function plan(input: ReportInput): Plan {
     skipped.push(
       "Attribution table and waterfall: no attribution of a replay (mpopf run writes one; mpopf attribute RUN_DIR adds it).",
     );
+  tables.push(...(input.extraTables ?? []));
 
   const withInputs = optimizers.find((s) => hasCols(s, "periods", ["loadMult", "pvMult", "priceUsdPerKwh"]));
   if (withInputs) figures.push(inputCurvesFigure(withInputs.periods));

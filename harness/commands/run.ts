@@ -7,8 +7,8 @@
  * with exit code 1 and writes nothing; a broken threshold exits 1 after writing the run directory.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase } from "../../models/case.ts";
 import { checkHorizon, type StudyCliArgs, scenarioCliOptions, scenarioRequest } from "../cli-args.ts";
+import { studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
 import {
   type DeckFlavour,
@@ -91,7 +91,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
     const thresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
     progress("load case …");
-    const c = loadCase(argv.case);
+    const loaded = studyCaseOf(argv);
+    const c = loaded.case;
     const request = scenarioRequest(argv);
     checkHorizon(c, request);
     const r = await runStudy(c, {
@@ -102,6 +103,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       solver: argv.solver,
       replay: true,
       attribute: argv.attribute,
+      // a case read from an OpenDSS deck is also replayed in that deck (the balanced model's real error)
+      ...(loaded.deck ? { originalDeck: loaded.deck } : {}),
       reportFlavour: argv.reportFlavour,
       thresholds,
       out: argv.out,
@@ -121,7 +124,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       );
     }
     for (const { replay, attribution } of r.attributions) {
-      if (attribution.flavour === r.reportFlavour)
+      if (attribution.flavour === r.reportFlavour || attribution.flavour === "original-deck")
         for (const l of formatAttribution(replay, attribution)) progress(l);
     }
     for (const v of r.verdicts) {

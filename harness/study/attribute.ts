@@ -28,6 +28,7 @@ import {
   type Attribution,
   type AttributionRow,
   type AttributionStepId,
+  attributeOriginalDeck,
   attributeReplay,
   attributionCsv,
   discrepancyOf,
@@ -95,6 +96,13 @@ export async function attributeRun(
       { file: runDir },
     );
   }
+  if (!m.caseDir) {
+    throw new InputError(
+      "bad-run-dir",
+      "the run's case was read from an OpenDSS deck (no case folder to rebuild it from): mpopf run --dss attributes its replays itself; to attribute again, import the deck (mpopf case import) and run on the folder",
+      { file: join(runDir, "manifest.json"), field: "caseDir" },
+    );
+  }
   const p = prepareStudy(m.caseDir, { request: m.scenario.request as never });
   if (p.scenario.name !== m.scenario.name || p.scenario.T !== m.scenario.T) {
     throw new InputError(
@@ -128,7 +136,12 @@ export async function attributeRun(
     updateRunMarker(runDir, (rel) => rel === json || rel === csv, [json, csv]);
     return [{ replay, attribution: a }];
   }
-  for (const replay of m.replays) {
+  // The original-deck replays last: their attribution builds on the paper-style one of the same solution.
+  const ordered = [...m.replays].sort(
+    (a, b) => Number(a.endsWith("-original-deck")) - Number(b.endsWith("-original-deck")),
+  );
+  const shown = new Map<keyof typeof SOLUTIONS, { flavour: string; a: Attribution }>();
+  for (const replay of ordered) {
     const dir = `${REPLAY_DIR}/${replay}`;
     const cmpFile = join(runDir, dir, "comparison.json");
     const c = comparisonFromJson(readFileSync(cmpFile, "utf8"), cmpFile);
@@ -140,30 +153,40 @@ export async function attributeRun(
         file: cmpFile,
       });
     }
-    const tables = readSolutionTables(join(runDir, SOLUTIONS[solution].dir));
-    const dispatch = dispatchFromTables(p.scenario, tables, SOLUTIONS[solution].dir);
-    const deckOptions: DeckOptions = {
-      flavour: c.flavour,
-      ...(c.physics ? { physics: c.physics.deck } : {}),
-    };
     progress(`attribute ${replay} …`);
-    const a = await attributeReplay({
-      network: net,
-      scenario: p.scenario,
-      dispatch,
-      deckOptions,
-      comparison: c,
-    });
+    let a: Attribution;
+    if (c.flavour === "original-deck") {
+      const ps = out.find((x) => x.replay === `${solution}-paper-style`);
+      if (!ps) {
+        progress(
+          `attribution of ${replay} skipped: it builds on the paper-style replay, which the run has not`,
+        );
+        continue;
+      }
+      a = attributeOriginalDeck(c, ps.attribution);
+    } else {
+      const tables = readSolutionTables(join(runDir, SOLUTIONS[solution].dir));
+      const dispatch = dispatchFromTables(p.scenario, tables, SOLUTIONS[solution].dir);
+      const deckOptions: DeckOptions = {
+        flavour: c.flavour,
+        ...(c.physics ? { physics: c.physics.deck } : {}),
+      };
+      a = await attributeReplay({ network: net, scenario: p.scenario, dispatch, deckOptions, comparison: c });
+    }
     out.push({ replay, attribution: a });
     const json = `${dir}/${REPLAY_ATTRIBUTION_FILES.json}`;
     const csv = `${dir}/${REPLAY_ATTRIBUTION_FILES.csv}`;
     writeAtomic(join(runDir, json), `${JSON.stringify(a, null, 2)}\n`);
     writeAtomic(join(runDir, csv), attributionCsv(a));
     written.push(json, csv);
-    if (c.flavour === (m.powerFlow?.reportFlavour ?? "paper-style")) {
-      writeAtomic(join(runDir, ATTRIBUTION_FILES[solution]), attributionCsv(a));
-      written.push(ATTRIBUTION_FILES[solution]);
+    // The report shows the reported flavour's attribution, or an imported case's original-deck one.
+    if (c.flavour === (m.powerFlow?.reportFlavour ?? "paper-style") || c.flavour === "original-deck") {
+      shown.set(solution, { flavour: c.flavour, a });
     }
+  }
+  for (const [solution, { a }] of shown) {
+    writeAtomic(join(runDir, ATTRIBUTION_FILES[solution]), attributionCsv(a));
+    written.push(ATTRIBUTION_FILES[solution]);
   }
   const kept = (rel: string) =>
     rel.endsWith(`/${REPLAY_ATTRIBUTION_FILES.optimizerJson}`) ||

@@ -4,8 +4,11 @@
  * in atomically, the two pages are each written to a temporary file and renamed, and the marker's inventory
  * is refreshed, so a failed rendering never leaves a half-written report and the run stays complete.
  */
-import { renameSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { readJsonFile } from "../../models/files.ts";
+import { RUN_FILES } from "../../models/run-layout.ts";
+import { approximationsTable, balancedModelTables } from "../../reports/balanced-model.ts";
 import {
   buildReport,
   REPORT_DIR,
@@ -13,6 +16,9 @@ import {
   type ReportOutput,
   readRunDir,
 } from "../../reports/index.ts";
+import type { ReportTable } from "../../reports/table-render.ts";
+import { phaseSummary } from "../../validation/replay/original-deck.ts";
+import { readRunComparisons } from "../../validation/replay/replay.ts";
 import { AtomicDir, checkRunDir, updateRunMarker } from "../run-dir.ts";
 
 /** Files of a run directory that a report (re)writes. */
@@ -43,12 +49,33 @@ export function writeReportFiles(runDir: string, out: ReportOutput): void {
 }
 
 /**
+ * The imported deck's tables of a run directory, rebuilt from what the run recorded (the original-deck
+ * comparison and the manifest's approximations), as the study wrote them the first time.
+ */
+function deckTablesOfRun(runDir: string): ReportTable[] {
+  // The report renders any run directory, whatever its manifest holds (a run of another tool, a hand-made
+  // folder): the approximations are read when it has them.
+  const file = join(runDir, RUN_FILES.manifest);
+  const m = existsSync(file) ? (readJsonFile(file, "manifest") as { approximations?: unknown } | null) : null;
+  const approximations = Array.isArray(m?.approximations)
+    ? m.approximations.filter((x): x is string => typeof x === "string")
+    : [];
+  const od = readRunComparisons(runDir).find((c) => c.comparison.flavour === "original-deck");
+  if (!od) return approximationsTable(approximations);
+  // The study labels it as the solution key in capitals (MPCOPF), as the first rendering did.
+  const label = od.comparison.label.toUpperCase();
+  return balancedModelTables({ label, ...phaseSummary(od.comparison), approximations });
+}
+
+/**
  * Re-render the report of a complete run directory (its report files aside, which are rewritten) and
  * write it in place. Returns what was made and what was skipped (and why).
  */
 export async function renderRunReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutput> {
   checkRunDir(runDir, isReportFile);
-  const out = await buildReport(readRunDir(runDir), opts);
+  const input = readRunDir(runDir);
+  const extra = deckTablesOfRun(runDir);
+  const out = await buildReport(extra.length > 0 ? { ...input, extraTables: extra } : input, opts);
   writeReportFiles(runDir, out);
   return out;
 }

@@ -353,7 +353,7 @@ export function feederMapFigure(
   return {
     id,
     title,
-    caption: `${title.replace(/^Feeder map: /, "")}: the ${pts.length} buses at the case's coordinates, branches as lines${big ? " (points small: a large feeder)" : ""}.`,
+    caption: `${title.replace(/^Feeder map: l/, "L")}: the ${pts.length} buses at the case's coordinates, branches as lines${big ? " (points small: a large feeder)" : ""}.`,
     width: "double",
     columns: 1,
     axisTitles: [legend],

@@ -27,7 +27,7 @@ import { resultTable, tableCsv } from "../../models/results.ts";
 import type { Network, Scenario } from "../../models/types.ts";
 import { batteryRatings, pvRatings } from "../../models/units.ts";
 import { compareReplay, convergedHours, type ReplayComparison, type ReplaySeries } from "./compare.ts";
-import { buildDeck, optimizerPhysics, unlimitedKva } from "./deck.ts";
+import { buildDeck, optimizerPhysics, resolveDeckOptions, unlimitedKva } from "./deck.ts";
 import { createDefaultEngine } from "./engine.ts";
 import { predictPowerFlow } from "./predict.ts";
 import { runDeck } from "./replay.ts";
@@ -291,9 +291,9 @@ export interface AttributionInput {
   engine?: ReplayEngine | (() => ReplayEngine | Promise<ReplayEngine>);
 }
 
-/** The hook of the balanced-equivalent reduction (three-phase decks, issue 14). */
+/** The balanced-equivalent reduction in a deck written from the optimizer's network (`attributeOriginalDeck` has it). */
 const BALANCED_HOOK =
-  "a single-phase deck of the optimizer's own network: no reduction (three-phase decks, from the OpenDSS import, add this step)";
+  "a deck written from the optimizer's own network: no reduction (the original-deck replay of an imported case measures it)";
 
 /**
  * Attribute a replay's discrepancy to the modelling differences (see the module comment). Deterministic; runs
@@ -317,7 +317,7 @@ export async function attributeReplay(input: AttributionInput): Promise<Attribut
     return engine;
   };
 
-  let state: DeckPhysics = c0.physics?.deck ?? buildDeck(net, sc, dp, input.deckOptions).options.physics;
+  let state: DeckPhysics = c0.physics?.deck ?? resolveDeckOptions(input.deckOptions, form).physics;
   let measured = discrepancyOf(c0, hours);
   let vPu = c0.powerFlow.vPu;
   let predicted = predictedValues(state);
@@ -415,6 +415,35 @@ export async function attributeReplay(input: AttributionInput): Promise<Attribut
     rows,
     replays,
     seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * The attribution of an original-deck replay (the set-points in the user's own OpenDSS deck, the case imported
+ * from it: validation/replay/original-deck.ts), on top of the paper-style attribution of the same set-points: the
+ * balanced-equivalent reduction's share = the original deck's discrepancy − the paper-style deck's (everything the
+ * single-phase / balanced model of the deck leaves out: unbalance, phase coupling, the deck's own elements and
+ * settings), then the paper-style rows. The periods are the paper-style attribution's; the rows add up to the
+ * original deck's discrepancy over them.
+ */
+export function attributeOriginalDeck(original: ReplayComparison, paperStyle: Attribution): Attribution {
+  const hours = paperStyle.hours;
+  const observed = discrepancyOf(original, hours);
+  const reduction: AttributionRow = {
+    id: "balancedEquivalent",
+    label: STEP_LABELS.balancedEquivalent,
+    status: "measured",
+    change:
+      "the original deck − the paper-style deck of the model (unbalance, phase coupling, the deck's own elements and settings)",
+    share: minus(observed, paperStyle.observed),
+    predicted: { ...ZERO },
+  };
+  return {
+    ...paperStyle,
+    flavour: original.flavour,
+    label: original.label,
+    observed,
+    rows: [reduction, ...paperStyle.rows.filter((r) => r.id !== "balancedEquivalent")],
   };
 }
 

@@ -59,6 +59,21 @@ export interface ReplaySeries {
   battSocKwh: number[][];
 }
 
+/**
+ * Per-phase results of a replay in the original (unbalanced) deck: every phase node of every bus. Only the
+ * `original-deck` flavour has them (validation/replay/original-deck.ts).
+ */
+export interface PhaseComparison {
+  /** Per bus (network order): the deck's phase nodes, e.g. [1, 2, 3] or [2]. */
+  nodes: number[][];
+  /** [t][bus][k]: |V| of phase nodes[bus][k], pu of the optimizer's base; NaN for hours that did not converge. */
+  vPu: number[][][];
+  /** [t][bus]: voltage unbalance factor |V2|/|V1| (%) at buses with three phases; NaN elsewhere. */
+  vufPct: number[][];
+  /** [t][bus]: largest minus smallest phase magnitude (pu); 0 at single-phase buses. */
+  spreadPu: number[][];
+}
+
 /** One replay, optimizer vs power flow: everything the tables, maxima and thresholds are computed from. */
 export interface ReplayComparison {
   format: "mpopf-replay-comparison/1";
@@ -97,6 +112,8 @@ export interface ReplayComparison {
    */
   predicted?: ReplaySeries;
   findings: Finding[];
+  /** Original-deck replays only: every phase of every bus (the power-flow side; the optimizer is balanced). */
+  phases?: PhaseComparison;
   /**
    * The horizon's inputs, for the power flow's result tables (`powerFlowResultSet`): start of each period (h
    * after the first profile point), the case's default load and PV multipliers, each battery's rated energy
@@ -229,7 +246,7 @@ export function compareReplay(input: CompareInput): ReplayComparison {
   const lineCharging: number[] = [];
   const findings: Finding[] = [];
   const freq = deck.options.baseFrequencyHz;
-  const bShunt = busChargingPu(net, deck.options.physics.lineCharging, freq);
+  const bShunt = busChargingPu(net, deck.options.physics?.lineCharging ?? "none", freq);
 
   for (let t = 1; t <= T; t++) {
     const o = get(t);
@@ -293,13 +310,15 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     deviceFindings(input, o, t, tol, findings);
     bandFindings(input, o, t, findings);
   }
-  // What the modelling differences alone predict (the kVA limits aside: see ReplayComparison.predicted).
+  // What the modelling differences alone predict (the kVA limits aside: see ReplayComparison.predicted); nothing
+  // for a deck not written from the optimizer's network (the original deck).
   const deckPh = deck.options.physics;
   const optPh = optimizerPhysics(form, deck.options.wideBandPu);
-  const optSameKva = { ...optPh, kva: deckPh.kva };
-  const predicted = samePhysics(deckPh, optSameKva)
-    ? undefined
-    : predictDifferences(net, sc, dp, deckPh, optSameKva, freq);
+  const optSameKva = deckPh ? { ...optPh, kva: deckPh.kva } : optPh;
+  const predicted =
+    !deckPh || samePhysics(deckPh, optSameKva)
+      ? undefined
+      : predictDifferences(net, sc, dp, deckPh, optSameKva, freq);
   return {
     format: "mpopf-replay-comparison/1",
     label: input.label,
@@ -324,7 +343,7 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     powerFlow,
     battState,
     lineChargingKvar: lineCharging,
-    physics: { deck: deckPh, optimizer: optPh },
+    ...(deckPh ? { physics: { deck: deckPh, optimizer: optPh } } : {}),
     ...(predicted ? { predicted } : {}),
     findings,
     inputs: {
@@ -635,6 +654,12 @@ export function comparisonFromJson(text: string, file = "comparison.json"): Repl
   fix(c.powerFlow);
   if (c.predicted) fix(c.predicted);
   c.lineChargingKvar = c.lineChargingKvar.map((x) => (x === null ? Number.NaN : x));
+  if (c.phases) {
+    const nan = (x: number | null) => (x === null ? Number.NaN : x);
+    c.phases.vPu = c.phases.vPu.map((t) => t.map((b) => b.map(nan)));
+    c.phases.vufPct = c.phases.vufPct.map((t) => t.map(nan));
+    c.phases.spreadPu = c.phases.spreadPu.map((t) => t.map(nan));
+  }
   if (c.branches) {
     for (const k of BRANCH_SERIES) {
       c.branches[k] = c.branches[k].map((row) => row.map((y) => (y === null ? Number.NaN : y)));

@@ -20,9 +20,13 @@ import type { LineChargingOption } from "../../models/fidelity.ts";
  *   default load band (Vminpu 0.95 / Vmaxpu 1.05; the replay reports every hour a load crosses it),
  *   capacitors as constant-kvar Generators with OpenDSS's default band, Storage band 0.95/1.05.
  */
-export type DeckFlavour = "model-consistent" | "paper-style";
+export type DeckFlavour = "model-consistent" | "paper-style" | "original-deck";
 
-/** Every flavour, in report order. */
+/**
+ * The flavours every solve is replayed in, in report order. A case imported from an OpenDSS deck is also
+ * replayed in `original-deck` (validation/replay/original-deck.ts): the user's own deck plus the hourly
+ * set-point edits, which measures the balanced model's real error (per-phase voltages, unbalance).
+ */
 export const DECK_FLAVOURS: readonly DeckFlavour[] = ["model-consistent", "paper-style"];
 
 /**
@@ -87,7 +91,8 @@ export interface ResolvedDeckOptions {
   maxIterations: number;
   baseFrequencyHz: number;
   wideBandPu: [number, number];
-  physics: DeckPhysics;
+  /** The physics written; absent for a deck not written from the optimizer's network (`original-deck`). */
+  physics?: DeckPhysics;
 }
 
 /** The voltage band (pu) inside which an OpenDSS power-conversion element keeps its constant-PQ model. */

@@ -118,6 +118,8 @@ export abstract class DssObject {
   }
   /** Index of the last property set (positional values go to the next one). */
   lastPropIndex = -1;
+  /** Script location of the command that created the object (for messages). */
+  definedAt: ScriptLocation | undefined;
 
   constructor(name: string) {
     this.name = name.toLowerCase();
@@ -233,8 +235,6 @@ export abstract class CktElement extends DssObject {
   hasOwnYV = false;
   /** Currents into the element per conductor (interleaved), from the last solution. */
   iTerm: Float64Array = EMPTY_F64;
-  /** Bus the element was created with, for messages: script location of the defining command. */
-  definedAt: ScriptLocation | undefined;
   /**
    * Open conductors (Open/Close commands), by terminal·nConds + conductor; null when all are
    * closed. An open conductor carries no current: its row is Kron-eliminated from the
