@@ -2,6 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase, type StudyCase } from "../../models/case.ts";
 import { buildStudy, loadBusIds } from "../../models/scenario.ts";
 import { numberOption } from "../options.ts";
+import { areasCommand } from "./case-areas.ts";
 import { generateCommand } from "./case-generate.ts";
 
 /** The summary printed by `mpopf case show`. Units in the keys. */
@@ -148,15 +149,17 @@ const showCommand: CommandModule<object, ShowArgs> = {
   },
 };
 
-/** `mpopf case <show|generate> …`: inspect a case, or generate a feeder into a case folder. */
+/** `mpopf case <show|generate|areas> …`: inspect a case, generate a feeder into a case folder, split it into areas. */
 export const caseCommand: CommandModule = {
   command: "case <action>",
-  describe: "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder",
+  describe:
+    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'areas' splits it into areas",
   builder: (y: Argv) =>
     y
       .command(showCommand)
       .command(generateCommand)
-      .demandCommand(1, "Name an action: show or generate.")
+      .command(areasCommand)
+      .demandCommand(1, "Name an action: show, generate or areas.")
       .strict(),
   handler: () => {},
 };

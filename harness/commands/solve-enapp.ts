@@ -28,6 +28,7 @@ import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
 import { numberOption, textOption } from "../options.ts";
 import type { RunDirWriter } from "../run-dir.ts";
+import { resolveAreas } from "./areas.ts";
 import {
   checkHorizon,
   createSolver,
@@ -66,7 +67,13 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
       choices: ["central", "enapp", "both"] as const,
       describe: "centralized MPOPF, ENApp (MPDOPF), or both with the Table II comparison (default central)",
     })
-    .option("areas", textOption("areas", "partition of the case for ENApp (default: the case's first)"))
+    .option(
+      "areas",
+      textOption(
+        "areas",
+        "areas of the distributed methods: auto:K (K balanced connected areas), a partition of the case, or a bus,area CSV file (default: the case's first partition)",
+      ),
+    )
     .option("coupling", {
       choices: ["own", "marginal"] as const,
       describe: "ENApp area objectives: own (the authors) or marginal (boundary prices; matches MPCOPF)",
@@ -298,7 +305,7 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
   const c = loadCase(argv.case);
   checkHorizon(c, scenarioRequest(argv));
   const scenario = buildScenario(c, scenarioRequest(argv));
-  const partition = pickPartition(c, argv.areas);
+  const partition = resolveAreas(c, argv.areas, scenario);
   progress(
     `scenario ${scenario.name}: ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries; partition ${partition.name}: ${partition.areas.length} areas`,
   );
