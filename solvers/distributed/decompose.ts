@@ -1,5 +1,5 @@
 /**
- * Exact area decomposition of a radial network for ENApp (method.md §5).
+ * Exact area decomposition of a radial network for the distributed methods (ENApp, method.md §5; ADMM; APP).
  *
  * The partition assigns every bus to one area (bus ownership, `models/partition.ts`). A child area's boundary
  * branch (parent-side bus p in the parent area → the child's head bus h) is given to the CHILD, together with a
@@ -39,6 +39,10 @@ export interface EnappBoundary {
   childBus: number;
   /** Local index of the parent-side bus in the parent area's sub-network (where the child's power is drawn). */
   parentLocalBus: number;
+  /** Resistance from the substation down to the parent-side bus (pu): prices the upstream losses. */
+  rPathPu: number;
+  /** Half the boundary branch's shunt susceptance (pu) when line charging is modelled, else 0. */
+  bHalfPu: number;
 }
 
 /** One area: its MPOPF scenario on a sub-network and the maps back to the full network. */
@@ -225,6 +229,9 @@ export function decompose(
     const br = net.branches[src.boundaryBranch];
     const parent = areas[ar.parent];
     const parentLocalBus = parent.busGlobal.indexOf(br.from);
+    let rPathPu = 0;
+    for (let j = br.from; net.parent[j] >= 0; j = net.parent[j])
+      rPathPu += net.branches[net.parentBranch[j]].rPu;
     const bd: EnappBoundary = {
       index: boundaries.length,
       id: `${parent.id}→${ar.id}`,
@@ -234,6 +241,8 @@ export function decompose(
       parentBus: br.from,
       childBus: br.to,
       parentLocalBus,
+      rPathPu,
+      bHalfPu: scenario.options.formulation.lineCharging ? br.bPu / 2 : 0,
     };
     boundaries.push(bd);
     ar.upBoundary = bd.index;

@@ -1,6 +1,12 @@
-/** Options of the ENApp iteration, their defaults (the authors' choices where they made one) and their checks. */
+/**
+ * Options of the distributed methods (ENApp, ADMM, APP) and of the communication model, their defaults and
+ * their checks. ENApp's defaults are the authors' choices where they made one; ADMM's and APP's were chosen
+ * once on IEEE-123 (4 areas, T = 24, cost; `bench/distributed.bench.ts` has the sweep) and are left alone for
+ * every other feeder.
+ */
 import { InputError } from "../../models/errors.ts";
 import type { InitialPointKind } from "../mpopf/initial.ts";
+import { METHODS, type MethodName } from "./messages.ts";
 
 /**
  * Under-relaxation of the exchanged boundary values. After macro-iteration k the values sent into k + 1 are
@@ -112,8 +118,8 @@ export const DEFAULT_ENAPP_OPTIONS: Readonly<EnappOptions> = Object.freeze({
   checkTolerancePu: 1e-6,
 });
 
-function badOption(field: string, message: string): InputError {
-  return new InputError("bad-option", message, { element: "ENApp options", field });
+function badOption(field: string, message: string, element = "ENApp options"): InputError {
+  return new InputError("bad-option", message, { element, field });
 }
 
 function checkWeights(w: number[], field: string): void {
@@ -158,5 +164,163 @@ export function resolveEnappOptions(user: Partial<EnappOptions> = {}): EnappOpti
     throw badOption("proximal", `expected a number >= 0, got ${o.proximal}`);
   if (!(Number.isFinite(o.checkTolerancePu) && o.checkTolerancePu > 0))
     throw badOption("checkTolerancePu", `expected a positive number, got ${o.checkTolerancePu}`);
+  return o;
+}
+
+/**
+ * Boundary-consensus ADMM. Each boundary's quantities (|V|² at the parent-side bus, P and Q into the child, per
+ * period) exist twice — the parent's copy (its bus voltage and a "port" draw) and the child's (its head voltage
+ * and boundary-branch flow). Each area minimizes its objective + λᵀx + ρ/2 |x − z|² (the child with −λ); then
+ * z = the copies' mean and λ ← λ + ρ (x_parent − z). ρ is in units of the energy price: ρ = rho · c̄, with c̄ the
+ * mean price of one pu of power over one period (cost: weight·S_base·Δt·mean price; loss: weight·S_base·Δt).
+ */
+export interface AdmmOptions {
+  /** Initial penalty on the power copies (P, Q), in c̄ per pu² (see above). */
+  rho: number;
+  /** Initial penalty on the voltage copies (|V|², pu²), in c̄ per pu⁴. */
+  rhoVoltage: number;
+  /**
+   * Residual balancing per boundary and quantity group (|V|², power): after each step, if the primal residual
+   * (copy mismatch, in tolerances) exceeds `mu` × the dual residual (change of z, in tolerances), ρ × `tau`; if
+   * it is below 1/`mu` of it, ρ / `tau` (Boyd et al. 2011, §3.4.1, per boundary). Off: fixed ρ.
+   */
+  balancing: boolean;
+  mu: number;
+  tau: number;
+  /** Adapt ρ only during the first `adaptIterations` steps (afterwards fixed, the standard safeguard). */
+  adaptIterations: number;
+}
+
+/**
+ * Auxiliary problem principle (Cohen 1980; Kim & Baldick 1997 for OPF): each area minimizes its objective +
+ * β/2 |x − x^k|² + γ xᵀ(x^k − x_n^k) + s λᵀx (s = +1 parent, −1 child; x_n the neighbour's copy), then
+ * λ ← λ + α (x_parent − x_child), with Kim & Baldick's β = 2α, γ = α. α in c̄ per pu² as ADMM's ρ.
+ */
+export interface AppOptions {
+  /** α on the power copies (c̄ per pu²). */
+  alpha: number;
+  /** α on the voltage copies (c̄ per pu⁴). */
+  alphaVoltage: number;
+}
+
+/**
+ * Communication as in the field (applied by the coordinator to every boundary message).
+ * * delay: a message sent in round k arrives for round k + 1 + delay (values stale by `delay` iterations).
+ * * loss: each transmission is lost with probability `loss`; the receiver waits `timeoutSeconds`, the sender
+ *   retransmits up to `retries` times; after that the message is dropped and the receiver keeps its last value.
+ *   Every timeout adds to the round's critical path.
+ * * activity: asynchronous updates — in each round every area steps with probability `activity` (each on its
+ *   own clock; at least one area steps per round); 1 = synchronous.
+ */
+export interface CommsOptions {
+  delay: number;
+  loss: number;
+  retries: number;
+  timeoutSeconds: number;
+  activity: number;
+  /** Seed of the loss and activity draws (same seed → same draws). */
+  seed: number;
+}
+
+/** Perfect synchronous communication. */
+export const PERFECT_COMMS: Readonly<CommsOptions> = Object.freeze({
+  delay: 0,
+  loss: 0,
+  retries: 2,
+  timeoutSeconds: 0.1,
+  activity: 1,
+  seed: 1,
+});
+
+/** ADMM's defaults (chosen once on IEEE-123, see the module comment). */
+export const DEFAULT_ADMM_OPTIONS: Readonly<AdmmOptions> = Object.freeze({
+  rho: 100,
+  rhoVoltage: 100,
+  balancing: true,
+  mu: 10,
+  tau: 2,
+  adaptIterations: 50,
+});
+
+/** APP's defaults (chosen once on IEEE-123). */
+export const DEFAULT_APP_OPTIONS: Readonly<AppOptions> = Object.freeze({ alpha: 100, alphaVoltage: 100 });
+
+/** Largest number of iterations per method when not given. */
+export const DEFAULT_MAX_ITERATIONS: Readonly<Record<MethodName, number>> = Object.freeze({
+  enapp: 30,
+  admm: 300,
+  app: 300,
+});
+
+/** Everything that configures a distributed run. */
+export interface DistributedOptions extends EnappOptions {
+  method: MethodName;
+  admm: AdmmOptions;
+  app: AppOptions;
+  comms: CommsOptions;
+  /** Run id carried by every message (messages of another run are rejected). */
+  run: string;
+}
+
+/** User options of a distributed run (nested groups may be partial). */
+export type DistributedUserOptions = Partial<
+  Omit<DistributedOptions, "admm" | "app" | "comms" | "tolerances">
+> & {
+  admm?: Partial<AdmmOptions>;
+  app?: Partial<AppOptions>;
+  comms?: Partial<CommsOptions>;
+  tolerances?: Partial<EnappTolerances>;
+};
+
+/** Merge user options over the defaults and validate them. Throws `InputError` ("bad-option"). */
+export function resolveDistributedOptions(user: DistributedUserOptions = {}): DistributedOptions {
+  const method = user.method ?? "enapp";
+  if (!METHODS.includes(method))
+    throw badOption("method", `expected one of ${METHODS.join(", ")}, got ${String(method)}`, "options");
+  const { admm, app, comms, tolerances, ...rest } = user;
+  const base = resolveEnappOptions({
+    ...rest,
+    maxIterations: user.maxIterations ?? DEFAULT_MAX_ITERATIONS[method],
+    tolerances: { ...DEFAULT_TOLERANCES, ...tolerances },
+  });
+  const o: DistributedOptions = {
+    ...base,
+    method,
+    admm: { ...DEFAULT_ADMM_OPTIONS, ...admm },
+    app: { ...DEFAULT_APP_OPTIONS, ...app },
+    comms: { ...PERFECT_COMMS, ...comms },
+    run: user.run ?? "run",
+  };
+  const positive = (v: number, field: string, element: string) => {
+    if (!(Number.isFinite(v) && v > 0))
+      throw badOption(field, `expected a positive number, got ${v}`, element);
+  };
+  positive(o.admm.rho, "rho", "ADMM options");
+  positive(o.admm.rhoVoltage, "rhoVoltage", "ADMM options");
+  if (!(o.admm.mu > 1)) throw badOption("mu", `expected a number > 1, got ${o.admm.mu}`, "ADMM options");
+  if (!(o.admm.tau > 1)) throw badOption("tau", `expected a number > 1, got ${o.admm.tau}`, "ADMM options");
+  if (!(Number.isInteger(o.admm.adaptIterations) && o.admm.adaptIterations >= 0))
+    throw badOption(
+      "adaptIterations",
+      `expected an integer >= 0, got ${o.admm.adaptIterations}`,
+      "ADMM options",
+    );
+  positive(o.app.alpha, "alpha", "APP options");
+  positive(o.app.alphaVoltage, "alphaVoltage", "APP options");
+  const c = o.comms;
+  if (!(Number.isInteger(c.delay) && c.delay >= 0))
+    throw badOption("delay", `expected a whole number of iterations >= 0, got ${c.delay}`, "communication");
+  if (!(c.loss >= 0 && c.loss < 1))
+    throw badOption("loss", `expected a probability in [0, 1), got ${c.loss}`, "communication");
+  if (!(Number.isInteger(c.retries) && c.retries >= 0))
+    throw badOption("retries", `expected a whole number >= 0, got ${c.retries}`, "communication");
+  if (!(c.timeoutSeconds >= 0))
+    throw badOption("timeoutSeconds", `expected a number >= 0, got ${c.timeoutSeconds}`, "communication");
+  if (!(c.activity > 0 && c.activity <= 1))
+    throw badOption("activity", `expected a probability in (0, 1], got ${c.activity}`, "communication");
+  if (!Number.isInteger(c.seed))
+    throw badOption("seed", `expected an integer, got ${c.seed}`, "communication");
+  if (typeof o.run !== "string" || o.run.length === 0 || o.run.length > 200)
+    throw badOption("run", "expected a run id of 1..200 characters", "options");
   return o;
 }

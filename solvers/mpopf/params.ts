@@ -36,6 +36,29 @@ export interface MpopfInput {
    * boundary prices (linear) and proximal terms (separable quadratic).
    */
   objectiveTerms?: ObjectiveTerms;
+  /**
+   * Boundary ports (distributed methods that duplicate the boundary variables, e.g. ADMM and APP): a child
+   * area's draw at a bus as DECISION variables (kinds "Pp", "Qp" of the layout) instead of a fixed extra load.
+   */
+  ports?: BoundaryPort[];
+  /**
+   * The head voltage is a decision within the voltage band (a child area whose boundary voltage is agreed
+   * by consensus) instead of a fixed value per period. Excludes `vHeadPu`.
+   */
+  headVoltageFree?: boolean;
+}
+
+/**
+ * A child area's draw at bus `bus` as variables P_port(t), Q_port(t) (pu), entering the bus's balances like a
+ * load (the power that leaves the bus into the child's boundary branch).
+ */
+export interface BoundaryPort {
+  /** Bus index in the (sub-)network. */
+  bus: number;
+  /** Lower bound on P_port (pu): 0 forbids reverse flow out of the child; default no bound. */
+  pMinPu?: number;
+  /** The boundary branch's half shunt susceptance at this end (pu, line charging): reactive generation b/2·v. */
+  bHalfPu?: number;
 }
 
 /** Linear terms Σ coef[e] · x[index[e]] and separable quadratic terms Σ weight[e] · (x[index[e]] − center[e])². */
@@ -116,6 +139,14 @@ export interface MpopfParams {
   pvAtBus: Int32Array;
   battAtBusPtr: Int32Array;
   battAtBus: Int32Array;
+  /** Boundary ports: bus, lower bound on P (pu), per-bus CSR lists and the ports at the head bus. */
+  portBus: Int32Array;
+  portPMin: Float64Array;
+  portAtBusPtr: Int32Array;
+  portAtBus: Int32Array;
+  headPorts: number[];
+  /** The head voltage is a decision within the band (`MpopfInput.headVoltageFree`). */
+  headVoltageFree: boolean;
 }
 
 function csrByBus(nBus: number, hosts: Int32Array): { ptr: Int32Array; idx: Int32Array } {
@@ -261,6 +292,26 @@ export function makeParams(input: MpopfInput): MpopfParams {
   }
   const qCapConst = new Float64Array(nBus);
   const qShuntV = new Float64Array(nBus);
+  const ports = input.ports ?? [];
+  const portBus = new Int32Array(ports.length);
+  const portPMin = new Float64Array(ports.length).fill(-Infinity);
+  ports.forEach((pt, e) => {
+    const where = `boundary port ${e + 1}`;
+    checkBus(pt.bus, nBus, where);
+    portBus[e] = pt.bus;
+    if (pt.pMinPu !== undefined) {
+      if (!(pt.pMinPu === -Infinity || Number.isFinite(pt.pMinPu)))
+        throw new InputError("bad-number", `expected a number, got ${pt.pMinPu}`, {
+          element: where,
+          field: "pMinPu",
+        });
+      portPMin[e] = pt.pMinPu;
+    }
+    if (pt.bHalfPu !== undefined) {
+      checkFinite(pt.bHalfPu, where, "bHalfPu", 0);
+      qShuntV[pt.bus] += pt.bHalfPu;
+    }
+  });
   for (const c of sc.capacitors) {
     checkBus(c.bus, nBus, `capacitor ${c.id}`);
     checkFinite(c.qPu, `capacitor ${c.id}`, "qPu");
@@ -345,6 +396,12 @@ export function makeParams(input: MpopfInput): MpopfParams {
   });
 
   const vHeadSq = new Float64Array(T);
+  if (input.headVoltageFree && input.vHeadPu) {
+    throw new InputError("bad-option", "a head voltage cannot be both given and free", {
+      element: "head voltage",
+      field: "headVoltageFree",
+    });
+  }
   if (input.vHeadPu) {
     checkSeries(input.vHeadPu, T, "head voltage", "vHeadPu");
     for (let t = 0; t < T; t++) {
@@ -373,6 +430,8 @@ export function makeParams(input: MpopfInput): MpopfParams {
 
   const pv = csrByBus(nBus, pvBus);
   const bt = csrByBus(nBus, battBus);
+  const pt = csrByBus(nBus, portBus);
+  const headPorts = Array.from(pt.idx.subarray(pt.ptr[head], pt.ptr[head + 1]));
   const headConstP = new Float64Array(T);
   const headConstQ = new Float64Array(T);
   const headPvs = Array.from(pv.idx.subarray(pv.ptr[head], pv.ptr[head + 1]));
@@ -430,6 +489,12 @@ export function makeParams(input: MpopfInput): MpopfParams {
     pvAtBus: pv.idx,
     battAtBusPtr: bt.ptr,
     battAtBus: bt.idx,
+    portBus,
+    portPMin,
+    portAtBusPtr: pt.ptr,
+    portAtBus: pt.idx,
+    headPorts,
+    headVoltageFree: input.headVoltageFree === true,
   };
 }
 

@@ -134,6 +134,8 @@ export interface NlpResult {
   iterations: number;
   /** Wall time of the solve in seconds (excluding problem construction). */
   solveSeconds: number;
+  /** Problem construction where the solve ran (s), when the caller built it there (pool workers). */
+  setupSeconds?: number;
   solver: NlpSolverIdentity;
   /** Options actually passed to the solver. */
   options: Record<string, number | string>;

@@ -185,9 +185,23 @@ describe("ENApp: history, exchange tables and times", () => {
       "sequentialSeconds",
       "criticalPathSeconds",
       "valuesExchanged",
+      "dualVPu",
+      "dualPKw",
+      "dualQKvar",
+      "messages",
+      "bytes",
+      "retransmissions",
+      "dropped",
+      "commSeconds",
+      "activeAreas",
+      "criticalPathTotalSeconds",
     ]);
     expect(col(h.iterations, "k")).toEqual(Array.from({ length: K }, (_, i) => i + 1));
     expect(col(h.iterations, "valuesExchanged")).toEqual(new Array(K).fill(3 * 3 * T));
+    // Every boundary carries one message each way per macro-iteration (no loss: no retransmissions).
+    expect(col(h.iterations, "messages")).toEqual(new Array(K).fill(2 * 3));
+    expect(col(h.iterations, "retransmissions")).toEqual(new Array(K).fill(0));
+    expect(Math.min(...col(h.iterations, "bytes"))).toBeGreaterThan(6 * 6 * T * 8);
     expect(h.boundaries.numRows()).toBe(K * 3 * T);
     expect(h.boundaries.columnNames().slice(0, 6)).toEqual(["k", "boundary", "t", "pKw", "qKvar", "vPu"]);
     expect(h.residuals.numRows()).toBe(K * 3);
