@@ -155,3 +155,45 @@ export function scenarioFromSeries(
     network,
   );
 }
+
+/**
+ * K copies of a feeder hung off one new substation bus (the copies' source buses become ordinary buses fed by
+ * a near-zero-impedance branch each): a large feeder whose every part is a known one. Element ids get a
+ * `c<k>.` prefix; profiles and prices are shared; the copies' DER rows are kept.
+ */
+export function copiesOf(feeder: Feeder, K: number): Feeder {
+  if (!Number.isInteger(K) || K < 1) throw new Error(`copies must be a whole number >= 1 (got ${K})`);
+  const pre = (k: number, id: string) => `c${k}.${id}`;
+  const src = feeder.source.bus;
+  const head = "sub";
+  const range = Array.from({ length: K }, (_, k) => k + 1);
+  const nominal = feeder.buses.find((b) => b.id === src)?.kvNominal;
+  return {
+    ...feeder,
+    name: `${feeder.name}x${K}`,
+    description: `${K} copies of ${feeder.name} hung off one substation bus`,
+    source: { ...feeder.source, bus: head },
+    buses: [
+      { id: head, ...(nominal !== undefined ? { kvNominal: nominal } : {}) },
+      ...range.flatMap((k) => feeder.buses.map((b) => ({ ...b, id: pre(k, b.id) }))),
+    ],
+    lines: [
+      ...range.map((k) => ({ id: `tie${k}`, from: head, to: pre(k, src), rOhm: 1e-6, xOhm: 1e-6 })),
+      ...range.flatMap((k) =>
+        feeder.lines.map((l) => ({ ...l, id: pre(k, l.id), from: pre(k, l.from), to: pre(k, l.to) })),
+      ),
+    ],
+    transformers: range.flatMap((k) =>
+      feeder.transformers.map((t) => ({ ...t, id: pre(k, t.id), from: pre(k, t.from), to: pre(k, t.to) })),
+    ),
+    loads: range.flatMap((k) => feeder.loads.map((l) => ({ ...l, id: pre(k, l.id), bus: pre(k, l.bus) }))),
+    capacitors: range.flatMap((k) =>
+      feeder.capacitors.map((c) => ({ ...c, id: pre(k, c.id), bus: pre(k, c.bus) })),
+    ),
+    pvs: range.flatMap((k) => feeder.pvs.map((p) => ({ ...p, id: pre(k, p.id), bus: pre(k, p.bus) }))),
+    batteries: range.flatMap((k) =>
+      feeder.batteries.map((b) => ({ ...b, id: pre(k, b.id), bus: pre(k, b.bus) })),
+    ),
+    provenance: [`${K} copies of ${feeder.name} (models/build.ts copiesOf)`, ...feeder.provenance],
+  };
+}

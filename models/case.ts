@@ -641,8 +641,11 @@ export function checkDevices(feeder: Feeder, network: Network): void {
  * A study case made from a Feeder in memory (generated, imported or built in code): the project's default study
  * settings (see write-case.ts `caseSpecOf`) over `defaults`, no partitions. Validated like a loaded case.
  */
-export function caseFromFeeder(feeder: Feeder, defaults: Partial<CaseFile["defaults"]> = {}): StudyCase {
-  const spec = caseSpecOf(feeder, { provenance: "built in memory", defaults });
+export function caseFromFeeder(
+  feeder: Feeder,
+  settings: { defaults?: Partial<CaseFile["defaults"]>; der?: CaseFile["der"] } = {},
+): StudyCase {
+  const spec = caseSpecOf(feeder, { provenance: "built in memory", ...settings });
   const network = buildMathNetwork(feeder);
   checkDevices(feeder, network);
   return { name: feeder.name, dir: "", spec, feeder, network, partitions: {} };

@@ -28,6 +28,7 @@ import {
   type SolveArgs,
   scenarioCliOptions,
   scenarioRequest,
+  solverProgress,
 } from "./solve.ts";
 import { enappExtraFiles, enappHistory, pickPartition, resultSet, runEnapp } from "./solve-enapp.ts";
 
@@ -45,6 +46,17 @@ interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt" | "
 
 function progress(msg: string): void {
   process.stderr.write(`[run] ${msg}\n`);
+}
+
+/** A replay progress printer: a line per period at most once a second (none for a short replay). */
+function replayProgress(label: string): (t: number, T: number, elapsedMs: number, flavour: string) => void {
+  let next = 1000;
+  return (t, T, ms, flavour) => {
+    if (t === 1) next = 1000; // each flavour's replay starts its own clock
+    if (ms < next) return;
+    next = ms + 1000;
+    progress(`replay ${label} ${flavour}: period ${t}/${T}, ${(ms / 1000).toFixed(1)} s`);
+  };
 }
 
 /** A solve's record for the manifest: status, sizes, iterations, timings, solver identity and options. */
@@ -152,7 +164,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     let verdicts: Array<{ replay: string; report: ReturnType<typeof checkThresholds> }>;
     try {
       const solver = await stage("load solver", () => createSolver(argv.solver));
-      const cen = await stage("solve MPCOPF", () => solveMpopf({ scenario }, solver));
+      const cen = await stage("solve MPCOPF", () =>
+        solveMpopf({ scenario }, solver, {
+          progress: solverProgress(false, (m: string) => progress(`MPCOPF ${m}`)),
+        }),
+      );
       const cs = cen.summary;
       progress(
         `MPCOPF: ${cs.status}, ${cs.iterations} iterations, ${cs.solveSeconds.toFixed(3)} s${cen.valid ? `; cost $${cs.costUsd.toFixed(2)}, loss ${cs.lossKw.toFixed(2)} kW` : " (not a valid result)"}`,
@@ -179,7 +195,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
 
       const replays: ReplayResult[] = await stage("replay MPCOPF", () =>
-        replayRun(w, { label: "mpcopf", network: c.network, scenario, tables: cen.tables }),
+        replayRun(w, {
+          label: "mpcopf",
+          network: c.network,
+          scenario,
+          tables: cen.tables,
+          options: { onHour: replayProgress("MPCOPF") },
+        }),
       );
       const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
       const eRated = scenario.batteries.map((b) => b.eRatedPuH * scenario.network.sBaseKva);
@@ -190,7 +212,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (enapp) {
         const e = enapp;
         enappReplays = await stage("replay MPDOPF", () =>
-          replayRun(w, { label: "mpdopf", network: c.network, scenario, tables: e.tables }),
+          replayRun(w, {
+            label: "mpdopf",
+            network: c.network,
+            scenario,
+            tables: e.tables,
+            options: { onHour: replayProgress("MPDOPF") },
+          }),
         );
         const residuals = enappResiduals(e.summary, c.network, scenario.options.vMaxPu);
         const bound = enappReplayBound(scenario, e.decomposition.partition, residuals);

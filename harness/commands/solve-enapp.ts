@@ -31,7 +31,6 @@ import type { RunDirWriter } from "../run-dir.ts";
 import { resolveAreas } from "./areas.ts";
 import {
   checkHorizon,
-  createSolver,
   formatSummary,
   openOut,
   parseIpoptOptions,

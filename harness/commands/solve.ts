@@ -13,7 +13,7 @@ import type {
 } from "../../models/types.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, type MpopfSummary, solveMpopf } from "../../solvers/mpopf/solve.ts";
-import type { NlpSolver } from "../../solvers/nlp/types.ts";
+import type { NlpSolveOptions, NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
 import { numberOption, textOption } from "../options.ts";
 import { RunDirWriter } from "../run-dir.ts";
@@ -125,6 +125,22 @@ export function publicSummary<S extends { valid: boolean } & Record<(typeof RESU
   const out: Record<string, unknown> = { ...s, result: WITHHELD };
   for (const k of RESULT_FIELDS) out[k] = null;
   return out as ReturnType<typeof publicSummary<S>>;
+}
+
+/**
+ * A solver progress printer for long solves: one line per iteration at most once a second (the first after one
+ * second), so a short solve prints nothing and a 30 s solve ~30 lines. Silent when `quiet`.
+ */
+export function solverProgress(quiet: boolean, log: (msg: string) => void): NlpSolveOptions["progress"] {
+  if (quiet) return undefined;
+  let next = 1;
+  return (p) => {
+    if (p.elapsedSeconds < next) return;
+    next = Math.floor(p.elapsedSeconds) + 1;
+    log(
+      `iteration ${p.iteration}${p.restoration ? " (restoration)" : ""}: objective ${p.objective.toPrecision(8)}, primal infeasibility ${p.primalInfeasibility.toExponential(1)}, dual infeasibility ${p.dualInfeasibility.toExponential(1)}, ${p.elapsedSeconds.toFixed(1)} s`,
+    );
+  };
 }
 
 /** Human-readable summary (stdout of `mpopf solve` without --json); an invalid solve shows no result numbers. */
@@ -328,7 +344,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
     const w = openOut(argv.out, c, "solve", argv.force);
     try {
       progress("building and solving the MPOPF");
-      const sol = solveMpopf({ scenario }, solver, { ipopt });
+      const sol = solveMpopf({ scenario }, solver, { ipopt, progress: solverProgress(argv.quiet, progress) });
       const s = sol.summary;
       progress(
         `${s.status} after ${s.iterations} iterations in ${s.solveSeconds.toFixed(3)} s (${s.variables} variables, ${s.constraints} constraints)`,

@@ -29,11 +29,7 @@ function expectedReplays(runDir: string): { replays: string[]; T: number } {
       ? m.thresholds.map((v: { replay?: unknown }) => v?.replay)
       : null;
   const T = m?.scenario?.T;
-  if (
-    !replays ||
-    !replays.every((r) => typeof r === "string") ||
-    !(Number.isInteger(T) && (T as number) >= 1)
-  ) {
+  if (!replays?.every((r) => typeof r === "string") || !(Number.isInteger(T) && (T as number) >= 1)) {
     throw new InputError("bad-run-dir", "manifest.json does not list the run's replays and horizon T", {
       file,
       field: "replays",

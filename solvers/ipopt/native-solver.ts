@@ -51,6 +51,8 @@ interface Current {
   error: Error | null;
   iterations: number;
   views: Map<string, Float64Array | Int32Array>;
+  progress?: NlpSolveOptions["progress"];
+  t0: number;
 }
 let current: Current | null = null;
 let lib: NativeLib | null = null;
@@ -175,12 +177,29 @@ function loadLibrary(path: string): NativeLib {
         }),
       koffi.pointer(EvalH),
     ),
-    inter: koffi.register((_mode: number, iter: number) => {
-      const c = current;
-      if (!c) return 0;
-      c.iterations = iter;
-      return c.error ? 0 : 1;
-    }, koffi.pointer(Inter)),
+    inter: koffi.register(
+      (mode: number, iter: number, obj: number, infPr: number, infDu: number, mu: number) => {
+        const c = current;
+        if (!c) return 0;
+        c.iterations = iter;
+        if (c.progress && !c.error) {
+          const p = c.progress;
+          guarded(() =>
+            p({
+              iteration: iter,
+              objective: obj,
+              primalInfeasibility: infPr,
+              dualInfeasibility: infDu,
+              mu,
+              restoration: mode === 1,
+              elapsedSeconds: (performance.now() - c.t0) / 1000,
+            }),
+          );
+        }
+        return c.error ? 0 : 1;
+      },
+      koffi.pointer(Inter),
+    ),
   };
   const libc = koffi.load("libc.so.6");
   const dup = libc.func("int dup(int)");
@@ -318,7 +337,14 @@ class NativeIpoptSolver implements NlpSolver {
           options: { ...prep.options },
         };
       }
-      const ctx: Current = { problem, error: null, iterations: 0, views: new Map() };
+      const ctx: Current = {
+        problem,
+        error: null,
+        iterations: 0,
+        views: new Map(),
+        progress: options.progress,
+        t0: performance.now(),
+      };
       current = ctx;
       const t0 = performance.now();
       let code: number;

@@ -39,6 +39,7 @@ class WasmIpoptSolver implements NlpSolver {
     if (this.busy) throw new Error("this Ipopt wasm instance is already solving (solve() is not re-entrant)");
     validateNlpProblem(problem);
     const prep = prepareSolve(problem, options);
+    const progress = options.progress;
     const mod = this.mod;
     const { n, m } = problem;
     const nnzJ = problem.jacRows.length;
@@ -118,7 +119,22 @@ class WasmIpoptSolver implements NlpSolver {
           guard(() => problem.evalJac(f64(x, nn), f64(values, nnz))),
         evalH: (nn, x, _newX, objFactor, mm, lambda, _newLambda, nnz, values) =>
           guard(() => problem.evalHess(f64(x, nn), objFactor, f64(lambda, mm), f64(values, nnz))),
-        intermediate: () => 1,
+        intermediate: (mode, iter, obj, infPr, infDu, mu) => {
+          if (!progress) return 1;
+          return guard(() =>
+            progress({
+              iteration: iter,
+              objective: obj,
+              primalInfeasibility: infPr,
+              dualInfeasibility: infDu,
+              mu,
+              restoration: mode === 1,
+              elapsedSeconds: (performance.now() - t0) / 1000,
+            }),
+          ) === 1
+            ? 1
+            : 0;
+        },
       };
 
       const t0 = performance.now();

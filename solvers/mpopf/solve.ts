@@ -43,6 +43,8 @@ export interface MpopfSolveOptions {
   warmStart?: NlpWarmStart;
   /** Self-check tolerance (pu); default 1e-6. */
   checkTolerancePu?: number;
+  /** Per-iteration progress of the solver (see NlpSolveOptions.progress). */
+  progress?: NlpSolveOptions["progress"];
 }
 
 /** One-object summary of a solve (what `mpopf solve --json` prints). Totals are sums over the horizon's periods. */
@@ -147,6 +149,7 @@ export function solveMpopf(
   const buildSeconds = (performance.now() - t0) / 1000;
   const solveOptions: NlpSolveOptions = { settings: MPOPF_SETTINGS, ipopt: { ...options.ipopt } };
   if (options.warmStart) solveOptions.warmStart = options.warmStart;
+  if (options.progress) solveOptions.progress = options.progress;
   const result = solver.solve(model.problem, solveOptions);
   return finishMpopf(model, result, buildSeconds, options.checkTolerancePu);
 }

@@ -86,6 +86,22 @@ export interface NlpSolveOptions {
   /** Raw Ipopt options (the escape hatch), applied over the mapped settings. */
   ipopt?: Record<string, number | string>;
   warmStart?: NlpWarmStart;
+  /** Called after every iteration (not across threads: a worker pool ignores it). */
+  progress?: (p: NlpProgress) => void;
+}
+
+/** One interior-point iteration, as reported to `NlpSolveOptions.progress`. */
+export interface NlpProgress {
+  iteration: number;
+  objective: number;
+  /** Largest constraint violation and dual infeasibility of the iterate (scaled, as the solver reports them). */
+  primalInfeasibility: number;
+  dualInfeasibility: number;
+  /** Barrier parameter. */
+  mu: number;
+  /** In the restoration phase (looking for a feasible point). */
+  restoration: boolean;
+  elapsedSeconds: number;
 }
 
 /** Solver-neutral settings of a solve (a formulation states these, never a backend's option names). */

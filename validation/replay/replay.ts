@@ -52,7 +52,12 @@ export interface DeckRun {
 }
 
 /** Run a deck in an engine: compile, then every hour (see the module comment). */
-export function runDeck(deck: Deck, network: Network, engine: ReplayEngine): DeckRun {
+export function runDeck(
+  deck: Deck,
+  network: Network,
+  engine: ReplayEngine,
+  onHour?: (t: number, T: number, elapsedMs: number) => void,
+): DeckRun {
   const t0 = performance.now();
   const { compile, hours } = deckCommands(deck);
   for (const cmd of compile) {
@@ -87,6 +92,7 @@ export function runDeck(deck: Deck, network: Network, engine: ReplayEngine): Dec
     const obs = observeHour(deck, network, engine, t);
     obs.solveMs = performance.now() - h0; // commands, solve and read-back
     observations.push(obs);
+    onHour?.(t, hours.length, performance.now() - t0);
   });
   return { observations, compileMs, totalMs: performance.now() - t0 };
 }
@@ -103,6 +109,8 @@ export interface ReplayOptions {
   tolerances?: Partial<FindingTolerances>;
   /** Where the tables came from, for error messages. */
   source?: string;
+  /** Called after each period's solve (progress of long replays). */
+  onHour?: (t: number, T: number, elapsedMs: number, flavour: DeckFlavour) => void;
 }
 
 /** Everything a replay produced. */
@@ -138,7 +146,8 @@ export async function replayDispatch(
   const dispatch = dispatchFromTables(scenario, tables, options.source ?? label);
   const deck = buildDeck(network, scenario, dispatch, { ...options.deck, flavour });
   const engine = await resolveEngine(options.engine);
-  const run = runDeck(deck, network, engine);
+  const onHour = options.onHour;
+  const run = runDeck(deck, network, engine, onHour && ((t, T, ms) => onHour(t, T, ms, flavour)));
   const comparison = compareReplay({
     label,
     network,

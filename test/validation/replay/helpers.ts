@@ -9,7 +9,7 @@ import { parse } from "csv-parse/sync";
 import { loadCase, type StudyCase } from "../../../models/case.ts";
 import { buildScenario } from "../../../models/scenario.ts";
 import { buildMathNetwork } from "../../../models/topology.ts";
-import type { Network, Scenario } from "../../../models/types.ts";
+import type { Scenario } from "../../../models/types.ts";
 import type { MpopfTables } from "../../../solvers/mpopf/decode.ts";
 import { compareReplay } from "../../../validation/replay/compare.ts";
 import { buildDeck } from "../../../validation/replay/deck.ts";
