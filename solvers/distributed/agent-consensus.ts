@@ -19,9 +19,9 @@ import { varIndex } from "../mpopf/layout.ts";
 import type { MpopfInput, ObjectiveTerms } from "../mpopf/params.ts";
 import type { NlpResult } from "../nlp/types.ts";
 import { AgentBase } from "./agent.ts";
-import { energyPrices } from "./agent-enapp.ts";
 import type { AreaSolver } from "./area-solver.ts";
 import type { BoundaryMessage } from "./messages.ts";
+import { energyPrices, priceScale } from "./prices.ts";
 import type { AgentSpec } from "./protocol.ts";
 
 /** The three consensus quantities. */
@@ -65,6 +65,8 @@ export class ConsensusAgent extends AgentBase {
   private readonly tolV: number;
   private readonly tolP: number;
   private readonly tolQ: number;
+  /** The dual residual's tolerance (objective units per pu): dualTolerance · c̄. */
+  private readonly tolDual: number;
 
   constructor(spec: AgentSpec, solver: AreaSolver) {
     const allowReverse = spec.options.allowReverseFlow;
@@ -84,14 +86,10 @@ export class ConsensusAgent extends AgentBase {
     this.tolQ = o.tolerances.qKvar / S;
     const L = this.template.layout;
     const T = this.T;
-    const price = energyPrices(spec);
+    const price = energyPrices(spec.scenario, spec.objectiveWeight);
     // Scale of the penalties: the mean price of one pu of power over one period (kWh per pu under "loss").
-    const sc = spec.scenario;
-    const kWh = sc.network.sBaseKva * sc.dtH;
-    const cBar =
-      sc.objective.kind === "cost"
-        ? spec.objectiveWeight * kWh * (sc.priceUsdPerKwh.reduce((s, v) => s + v, 0) / T)
-        : spec.objectiveWeight * kWh;
+    const cBar = priceScale(spec.scenario, spec.objectiveWeight);
+    this.tolDual = o.dualTolerance * cBar;
     const pen = this.app ? o.app : { alpha: o.admm.rho, alphaVoltage: o.admm.rhoVoltage };
     const mk = (f: (t: number) => number) => Int32Array.from({ length: T }, (_, t) => f(t));
     const start = (g: { vm: number[]; p: number[]; q: number[] }): Copy => ({
@@ -175,33 +173,34 @@ export class ConsensusAgent extends AgentBase {
       return;
     }
     const o = this.spec.options.admm;
+    // Primal residual (copy mismatch) in tolerances, dual residual ρ·Δz in dual tolerances, per group.
     let rV = 0;
     let rS = 0;
-    let dV = 0;
-    let dS = 0;
+    let sV = 0;
+    let sS = 0;
     for (const q of QS) {
       const rho = ConsensusAgent.rho(s, q);
       const tol = q === "vsq" ? this.tolV : q === "p" ? this.tolP : this.tolQ;
       for (let t = 0; t < T; t++) {
         const z = (xp[q][t] + xc[q][t]) / 2;
         const r = Math.abs(xp[q][t] - xc[q][t]) / tol;
-        const d = Math.abs(z - s.z[q][t]) / tol;
+        const d = (rho * Math.abs(z - s.z[q][t])) / this.tolDual;
         s.lambda[q][t] += rho * (xp[q][t] - z);
         s.z[q][t] = z;
         if (q === "vsq") {
           rV = Math.max(rV, r);
-          dV = Math.max(dV, d);
+          sV = Math.max(sV, d);
         } else {
           rS = Math.max(rS, r);
-          dS = Math.max(dS, d);
+          sS = Math.max(sS, d);
         }
       }
     }
     if (o.balancing && k - 1 <= o.adaptIterations) {
       const adapt = (rho: number, r: number, d: number) =>
         r > o.mu * d ? rho * o.tau : d > o.mu * r ? rho / o.tau : rho;
-      s.rhoV = adapt(s.rhoV, rV, dV);
-      s.rhoS = adapt(s.rhoS, rS, dS);
+      s.rhoV = adapt(s.rhoV, rV, sV);
+      s.rhoS = adapt(s.rhoS, rS, sS);
     }
   }
 
@@ -265,6 +264,7 @@ export class ConsensusAgent extends AgentBase {
           vsq: own.vsq,
           p: own.p,
           q: own.q,
+          rho: [s.rhoV, s.rhoS],
         }),
       );
     }

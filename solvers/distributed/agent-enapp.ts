@@ -20,6 +20,7 @@ import type { NlpResult } from "../nlp/types.ts";
 import { AgentBase, type Received, relax } from "./agent.ts";
 import type { AreaSolver } from "./area-solver.ts";
 import type { BoundaryMessage } from "./messages.ts";
+import { energyPrices, priceScale } from "./prices.ts";
 import type { AgentSpec } from "./protocol.ts";
 
 /** The formulation's row of a family for (period, element); a missing row is an internal error here. */
@@ -27,18 +28,6 @@ export function rowOf(m: MpopfModel, family: ConstraintFamily, t: number, elemen
   const r = m.rows.row(family, t, element);
   if (r < 0) throw new Error(`internal: the area model has no ${family} row for t=${t}, element ${element}`);
   return r;
-}
-
-/**
- * Energy price per period at the substation (objective units per pu of power over one period): the run's
- * weight × S_base × Δt × price under the cost objective, 0 under the loss objective.
- */
-export function energyPrices(spec: AgentSpec): Float64Array {
-  const sc = spec.scenario;
-  const kWh = sc.network.sBaseKva * sc.dtH;
-  return Float64Array.from({ length: sc.T }, (_, t) =>
-    sc.objective.kind === "cost" ? spec.objectiveWeight * kWh * sc.priceUsdPerKwh[t] : 0,
-  );
 }
 
 /** ENApp's area agent. */
@@ -54,6 +43,8 @@ export class EnappAgent extends AgentBase {
   private usedMuP: Float64Array | null = null;
   private usedMuQ: Float64Array | null = null;
   private readonly usedDown = new Map<string, { p: Float64Array; q: Float64Array; nu: Float64Array }>();
+  /** The peak cap's price this area uses (null: the run has no cap, or none arrived yet). */
+  private usedCap: Float64Array | null = null;
   /** First price guess: what the own objectives imply (price × head power for cost, nothing for loss). */
   private readonly firstMu: Float64Array;
 
@@ -69,7 +60,7 @@ export class EnappAgent extends AgentBase {
       });
     for (const d of spec.down)
       this.initial.set(d.boundary, { vm: f(d.initial.vm), p: f(d.initial.p), q: f(d.initial.q) });
-    this.firstMu = energyPrices(spec);
+    this.firstMu = energyPrices(spec.scenario, spec.objectiveWeight);
   }
 
   /** The value to use from a received history: plain for the first values, then the relaxation schedule. */
@@ -79,19 +70,21 @@ export class EnappAgent extends AgentBase {
     return n <= this.spec.options.relaxation.plainIterations ? hist[n - 1] : relax(hist, weights);
   }
 
-  private series(b: string, q: "vm" | "p" | "q" | "muP" | "muQ" | "nu"): Float64Array[] {
+  private series(b: string, q: "vm" | "p" | "q" | "muP" | "muQ" | "nu" | "capPrice"): Float64Array[] {
     return (this.received.get(b) ?? []).map((r: Received) => r[q]!).filter((a) => a !== undefined);
   }
 
   protected prepare(_k: number): MpopfInput {
     const spec = this.spec;
     const rel = spec.options.relaxation;
-    const input: MpopfInput = { scenario: spec.scenario };
+    const input: MpopfInput = { scenario: spec.scenario, ...this.equivalents };
     const zero = new Float64Array(this.T);
     if (spec.up) {
       const b = spec.up.boundary;
       this.usedVm = this.use(this.series(b, "vm"), rel.voltageWeights, this.initial.get(b)!.vm);
       input.vHeadPu = this.usedVm;
+      const cap = this.series(b, "capPrice");
+      this.usedCap = cap.length > 0 ? this.use(cap, rel.powerWeights, zero) : null;
       if (this.marginal) {
         this.usedMuP = this.use(this.series(b, "muP"), rel.voltageWeights, this.firstMu);
         this.usedMuQ = this.use(this.series(b, "muQ"), rel.voltageWeights, zero);
@@ -109,6 +102,25 @@ export class EnappAgent extends AgentBase {
       extra.push({ bus: d.localBus, pPu: used.p, qPu: used.q });
     }
     if (extra.length > 0) input.extraLoads = extra;
+    if (!this.marginal && this.usedCap) {
+      // "own": the peak cap's price is added to the price of this area's head power (the marginal coupling's
+      // head-power prices already contain it), with a proximal term on the head power that makes the area's
+      // response to the price continuous (batteries would otherwise answer all-or-nothing).
+      const terms: ObjectiveTerms = { linear: this.headPowerTerms(this.usedCap, zero) };
+      const n = this.ownP.length;
+      if (n > 0 && spec.options.capProximal > 0) {
+        const c = priceScale(spec.scenario, spec.objectiveWeight) * spec.options.capProximal;
+        terms.quadratic = proximalTerms(
+          this.template.layout,
+          1,
+          new Float64Array(this.T).fill(c),
+          this.ownP[n - 1],
+          this.ownQ[n - 1],
+          false,
+        );
+      }
+      input.objectiveTerms = terms;
+    }
     if (this.marginal) {
       const terms: ObjectiveTerms = { linear: this.priceTerms() };
       if (spec.up && spec.options.proximal > 0) {
@@ -147,25 +159,11 @@ export class EnappAgent extends AgentBase {
     const L = m.layout;
     const idx: number[] = [];
     const coef: number[] = [];
-    const net = m.input.scenario.network;
     const head = m.params.head;
     if (this.spec.up) {
-      const muP = this.usedMuP!;
-      const muQ = this.usedMuQ!;
-      for (let t = 0; t < L.T; t++) {
-        for (const k of net.childBranches[head]) {
-          idx.push(varIndex(L, "P", t, k), varIndex(L, "Q", t, k));
-          coef.push(muP[t], muQ[t]);
-        }
-        for (const bi of m.params.headBatts) {
-          idx.push(varIndex(L, "Pc", t, bi), varIndex(L, "Pd", t, bi), varIndex(L, "qB", t, bi));
-          coef.push(muP[t], -muP[t], -muQ[t]);
-        }
-        for (const di of m.params.headPvs) {
-          idx.push(varIndex(L, "qD", t, di));
-          coef.push(-muQ[t]);
-        }
-      }
+      const h = this.headPowerTerms(this.usedMuP!, this.usedMuQ!);
+      idx.push(...h.index);
+      coef.push(...h.coef);
     }
     for (const d of this.spec.down) {
       if (d.localBus === head) continue;
@@ -176,6 +174,37 @@ export class EnappAgent extends AgentBase {
       }
     }
     return { index: Int32Array.from(idx), coef: Float64Array.from(coef) };
+  }
+
+  /** Linear terms pricing the head power: P at muP(t), Q at muQ(t) per pu. */
+  private headPowerTerms(muP: Float64Array, muQ: Float64Array): NonNullable<ObjectiveTerms["linear"]> {
+    const m = this.template;
+    const L = m.layout;
+    const net = m.input.scenario.network;
+    const head = m.params.head;
+    const idx: number[] = [];
+    const coef: number[] = [];
+    for (let t = 0; t < L.T; t++) {
+      for (const k of net.childBranches[head]) {
+        idx.push(varIndex(L, "P", t, k), varIndex(L, "Q", t, k));
+        coef.push(muP[t], muQ[t]);
+      }
+      for (const bi of m.params.headBatts) {
+        idx.push(varIndex(L, "Pc", t, bi), varIndex(L, "Pd", t, bi), varIndex(L, "qB", t, bi));
+        coef.push(muP[t], -muP[t], -muQ[t]);
+      }
+      for (const di of m.params.headPvs) {
+        idx.push(varIndex(L, "qD", t, di));
+        coef.push(-muQ[t]);
+      }
+    }
+    return { index: Int32Array.from(idx), coef: Float64Array.from(coef) };
+  }
+
+  /** The peak cap's price to send down ("own" coupling): the root's multiplier π, relayed by the others. */
+  private capPrice(): Float64Array | null {
+    if (this.marginal) return null;
+    return this.spec.isRoot ? (this.capPi ? Float64Array.from(this.capPi) : null) : this.usedCap;
   }
 
   /** d f*_parent / d (extra load at the boundary bus): the price of a child's head power (per pu), per period. */
@@ -214,6 +243,7 @@ export class EnappAgent extends AgentBase {
     const out: BoundaryMessage[] = [];
     const m = this.template;
     const L = m.layout;
+    const cap = this.capPrice();
     for (const d of this.spec.down) {
       const vm = Float64Array.from({ length: this.T }, (_, t) =>
         Math.sqrt(Math.max(0, r.x[varIndex(L, "v", t, d.localBus)])),
@@ -225,6 +255,7 @@ export class EnappAgent extends AgentBase {
         values.muP = hp.p;
         values.muQ = hp.q;
       }
+      if (cap) values.capPrice = cap;
       out.push(this.message(k, d.boundary, d.neighbour, "down", values));
     }
     if (this.spec.up) {
@@ -251,18 +282,23 @@ function proximalTerms(
   rho: Float64Array,
   usedP: Float64Array,
   usedQ: Float64Array,
+  withQ = true,
 ): NonNullable<ObjectiveTerms["quadratic"]> {
   const T = L.T;
-  const index = new Int32Array(2 * T);
-  const weight = new Float64Array(2 * T);
-  const center = new Float64Array(2 * T);
+  const per = withQ ? 2 : 1;
+  const index = new Int32Array(per * T);
+  const weight = new Float64Array(per * T);
+  const center = new Float64Array(per * T);
   for (let t = 0; t < T; t++) {
     // Local branch 0 of a child area is its boundary branch (decompose.ts puts it first).
-    index[2 * t] = varIndex(L, "P", t, 0);
-    index[2 * t + 1] = varIndex(L, "Q", t, 0);
-    weight[2 * t] = weight[2 * t + 1] = 0.5 * proximal * rho[t];
-    center[2 * t] = usedP[t];
-    center[2 * t + 1] = usedQ[t];
+    index[per * t] = varIndex(L, "P", t, 0);
+    weight[per * t] = 0.5 * proximal * rho[t];
+    center[per * t] = usedP[t];
+    if (withQ) {
+      index[2 * t + 1] = varIndex(L, "Q", t, 0);
+      weight[2 * t + 1] = 0.5 * proximal * rho[t];
+      center[2 * t + 1] = usedQ[t];
+    }
   }
   return { index, weight, center };
 }

@@ -22,6 +22,7 @@ import {
   toList,
   validateMessage,
 } from "./messages.ts";
+import { priceScale } from "./prices.ts";
 import {
   type AgentSpec,
   type AreaFinal,
@@ -62,6 +63,11 @@ export abstract class AgentBase implements AreaAgent {
   protected lastInput: MpopfInput | null = null;
   protected steps = 0;
   private finished: MpopfSolution | null = null;
+  /** Root with a peak cap: the cap's multiplier π per period (objective units per pu) and the penalty σ. */
+  protected capPi: Float64Array | null = null;
+  /** σ per period (halved when the cap's excess changes sign: damps a price that overshoots) and the last excess. */
+  private capSigma = new Float64Array(0);
+  private capExcess = new Float64Array(0);
 
   constructor(
     readonly spec: AgentSpec,
@@ -72,7 +78,16 @@ export abstract class AgentBase implements AreaAgent {
     this.id = spec.area;
     this.T = spec.scenario.T;
     this.S = spec.scenario.network.sBaseKva;
-    this.template = buildMpopfModel({ scenario: spec.scenario, ...equivalents });
+    // The root keeps a peak cap elastic (method of multipliers), so that it stays feasible while the other
+    // areas have not yet reacted.
+    if (spec.isRoot && spec.scenario.options.peakCapKw !== null) {
+      this.capPi = new Float64Array(this.T);
+      this.capSigma = new Float64Array(this.T).fill(
+        spec.options.capStep * priceScale(spec.scenario, spec.objectiveWeight),
+      );
+      this.capExcess = new Float64Array(this.T);
+    }
+    this.template = buildMpopfModel({ scenario: spec.scenario, ...this.equivalents, ...this.capInput() });
     const boundaries = new Map<string, { neighbour: string; direction: Direction }>();
     if (spec.up) boundaries.set(spec.up.boundary, { neighbour: spec.up.neighbour, direction: "down" });
     for (const d of spec.down) boundaries.set(d.boundary, { neighbour: d.neighbour, direction: "up" });
@@ -104,6 +119,24 @@ export abstract class AgentBase implements AreaAgent {
       this.received.get(b)!.push(r);
     }
     return rejected;
+  }
+
+  /**
+   * The root's elastic peak cap as the method of multipliers: slack s ≥ −π/σ costing π·s + σ/2·s² on the row
+   * P_subs − s ≤ cap; the row's multiplier is the next π (= max(0, π + σ (P_subs − cap)) in effect).
+   */
+  private capInput(): Pick<MpopfInput, "elasticPeakCap"> {
+    if (!this.capPi) return {};
+    const sigma = this.capSigma;
+    return {
+      elasticPeakCap: {
+        linear: Float64Array.from(this.capPi),
+        quadratic: sigma.map((v) => v / 2),
+        slackMinPu: this.capPi.map((v, t) => -v / sigma[t]),
+        // Aim one P tolerance below the cap: converged within that tolerance of the aim, the cap holds.
+        tightenPu: this.spec.options.tolerances.pKw / this.S,
+      },
+    };
   }
 
   /** The method's input of this step (after `absorb`). */
@@ -146,7 +179,7 @@ export abstract class AgentBase implements AreaAgent {
       );
     const rejected = this.absorb(req.inbox);
     const k = req.k;
-    const input = this.prepare(k);
+    const input: MpopfInput = { ...this.prepare(k), ...this.capInput() };
     const o = this.spec.options;
     const prev = this.lastResult;
     const warm = o.warmStart && prev !== null;
@@ -157,6 +190,20 @@ export abstract class AgentBase implements AreaAgent {
     };
     if (warm && prev) solveOptions.warmStart = { x: prev.x, lambda: prev.lambda, zL: prev.zL, zU: prev.zU };
     const r = await this.solver.solve(input, solveOptions);
+    if (this.capPi && r.success) {
+      const hp = headPower(this.template, r.x);
+      const tol = this.spec.options.tolerances.pKw / this.S;
+      const cap = this.spec.scenario.options.peakCapKw! / this.S - tol;
+      for (let t = 0; t < this.T; t++) {
+        this.capPi[t] = Math.max(0, r.lambda[this.template.rows.row("headPower", t, 0)]);
+        let p = hp.pPu[t];
+        for (const ld of input.extraLoads ?? []) if (ld.bus === this.template.params.head) p += ld.pPu[t];
+        const g = p - cap;
+        const g0 = this.capExcess[t];
+        if (Math.abs(g) > tol && Math.abs(g0) > tol && Math.sign(g) !== Math.sign(g0)) this.capSigma[t] /= 2;
+        this.capExcess[t] = g;
+      }
+    }
     this.lastResult = r;
     this.lastInput = input;
     this.finished = null;
@@ -197,14 +244,19 @@ export abstract class AgentBase implements AreaAgent {
     const hp = headPower(m, r.x);
     let pSubsKwh = 0;
     let costUsd = 0;
+    let excess = 0;
     const head = m.params.head;
+    const cap = sc.options.peakCapKw;
     for (let t = 0; t < L.T; t++) {
       let p = hp.pPu[t];
       for (const ld of input.extraLoads ?? []) if (ld.bus === head) p += ld.pPu[t];
       pSubsKwh += p * this.S * sc.dtH;
       costUsd += sc.priceUsdPerKwh[t] * p * this.S * sc.dtH;
+      if (cap !== null) excess = Math.max(excess, p * this.S - cap);
     }
-    return { lossKwh, pSubsKwh, costUsd };
+    return cap === null
+      ? { lossKwh, pSubsKwh, costUsd }
+      : { lossKwh, pSubsKwh, costUsd, capExcessKw: excess };
   }
 
   solution(): MpopfSolution {

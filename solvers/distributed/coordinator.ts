@@ -33,6 +33,11 @@ export interface CoordinatorSetup {
   root: string;
   boundaries: Array<{ id: string; parent: string; child: string }>;
   tolerances: EnappTolerances;
+  /** ADMM/APP: c̄ (objective units per pu, see prices.ts) and the dual tolerance as a fraction of it. */
+  priceScale: number;
+  dualTolerance: number;
+  /** A coupling constraint held by the root (peak cap) counts as met within this many kW (the areas' check tolerance). */
+  capToleranceKw: number;
   maxIterations: number;
   comms: CommsOptions;
 }
@@ -210,36 +215,53 @@ export async function coordinate(
         resQKvar: maxAbsDiff(qKvar, usedQKvar),
       };
     });
-    // Dual residuals (ADMM/APP): change of z, the copies' mean, since the previous round.
-    let dualVPu = 0;
-    let dualPKw = 0;
-    let dualQKvar = 0;
+    // Dual residuals (ADMM/APP): ρ · (z − z_previous), z the copies' mean, priced with the parent's ρ.
+    let dualV = 0;
+    let dualP = 0;
+    let dualQ = 0;
+    const pen = { pMin: Infinity, pMax: 0, vMin: Infinity, vMax: 0 };
     if (consensus) {
-      for (const b of boundaries) {
-        const z = {
-          v: b.vPu.map((v, t) => Math.sqrt(Math.max(0, (v * v + b.usedVPu[t] ** 2) / 2))),
-          p: b.pKw.map((v, t) => (v + b.usedPKw[t]) / 2),
-          q: b.qKvar.map((v, t) => (v + b.usedQKvar[t]) / 2),
-        };
-        const prev = prevZ.get(b.boundary);
-        if (prev) {
-          dualVPu = Math.max(dualVPu, maxAbsDiff(z.v, prev.v));
-          dualPKw = Math.max(dualPKw, maxAbsDiff(z.p, prev.p));
-          dualQKvar = Math.max(dualQKvar, maxAbsDiff(z.q, prev.q));
-        } else {
-          dualVPu = dualPKw = dualQKvar = Number.POSITIVE_INFINITY;
+      for (const bd of setup.boundaries) {
+        const down = sentDown.get(bd.id);
+        const up = sentUp.get(bd.id);
+        if (!down || !up) {
+          dualV = dualP = dualQ = Number.POSITIVE_INFINITY;
+          continue;
         }
-        prevZ.set(b.boundary, z);
+        const mean = (a: number[], b: number[]) => Float64Array.from(a, (v, t) => (v + b[t]) / 2);
+        const z = {
+          v: mean(down.values.vsq!, up.values.vsq!),
+          p: mean(down.values.p!, up.values.p!),
+          q: mean(down.values.q!, up.values.q!),
+        };
+        const [rhoV, rhoS] = down.values.rho!;
+        pen.pMin = Math.min(pen.pMin, rhoS / setup.priceScale);
+        pen.pMax = Math.max(pen.pMax, rhoS / setup.priceScale);
+        pen.vMin = Math.min(pen.vMin, rhoV / setup.priceScale);
+        pen.vMax = Math.max(pen.vMax, rhoV / setup.priceScale);
+        const prev = prevZ.get(bd.id);
+        if (prev) {
+          const c = setup.priceScale;
+          dualV = Math.max(dualV, (rhoV * maxAbsDiff(z.v, prev.v)) / c);
+          dualP = Math.max(dualP, (rhoS * maxAbsDiff(z.p, prev.p)) / c);
+          dualQ = Math.max(dualQ, (rhoS * maxAbsDiff(z.q, prev.q)) / c);
+        } else {
+          dualV = dualP = dualQ = Number.POSITIVE_INFINITY;
+        }
+        prevZ.set(bd.id, z);
       }
     }
     const failed = stepped.filter((r) => !r.solve.success);
+    // A coupling constraint held by the root (the peak cap, elastic there) must be met.
+    const capExcessKw = lastTotals.get(setup.root)?.capExcessKw ?? 0;
     const resVPu = Math.max(0, ...boundaries.map((b) => b.resVPu));
     const resPKw = Math.max(0, ...boundaries.map((b) => b.resPKw));
     const resQKvar = Math.max(0, ...boundaries.map((b) => b.resQKvar));
     const converged =
       failed.length === 0 &&
+      capExcessKw <= setup.capToleranceKw &&
       boundaries.every((b) => b.resVPu <= tol.vPu && b.resPKw <= tol.pKw && b.resQKvar <= tol.qKvar) &&
-      (!consensus || (dualVPu <= tol.vPu && dualPKw <= tol.pKw && dualQKvar <= tol.qKvar));
+      (!consensus || Math.max(dualV, dualP, dualQ) <= setup.dualTolerance);
 
     let lossKwh = 0;
     for (const t of lastTotals.values()) lossKwh += t.lossKwh;
@@ -252,9 +274,13 @@ export async function coordinate(
       resVPu,
       resPKw,
       resQKvar,
-      dualVPu,
-      dualPKw,
-      dualQKvar,
+      dualV,
+      dualP,
+      dualQ,
+      penaltyPowerMin: Number.isFinite(pen.pMin) ? pen.pMin : 0,
+      penaltyPowerMax: pen.pMax,
+      penaltyVoltageMin: Number.isFinite(pen.vMin) ? pen.vMin : 0,
+      penaltyVoltageMax: pen.vMax,
       converged,
       lossKwh,
       pSubsKwh: rootTotals?.pSubsKwh ?? Number.NaN,
@@ -297,9 +323,13 @@ export async function coordinate(
             `${b.boundary}: ${b.resVPu.toExponential(2)} pu, ${b.resPKw.toExponential(2)} kW, ${b.resQKvar.toExponential(2)} kVAr`,
         );
       const dual = consensus
-        ? `; dual residuals ${dualVPu.toExponential(2)} pu, ${dualPKw.toExponential(2)} kW, ${dualQKvar.toExponential(2)} kVAr`
+        ? `; dual residuals ρ·Δz ${dualV.toExponential(2)} (|V|²), ${dualP.toExponential(2)} (P), ${dualQ.toExponential(2)} (Q) of the energy price (tolerance ${setup.dualTolerance})`
         : "";
-      message = `NOT converged after ${k} ${setup.method === "enapp" ? "macro-iterations" : "iterations"} (the limit); boundaries outside the tolerances (${tol.vPu} pu, ${tol.pKw} kW, ${tol.qKvar} kVAr): ${worst.join("; ") || "none"}${dual}`;
+      const cap =
+        capExcessKw > setup.capToleranceKw
+          ? `; the peak cap is exceeded by ${capExcessKw.toFixed(3)} kW`
+          : "";
+      message = `NOT converged after ${k} ${setup.method === "enapp" ? "macro-iterations" : "iterations"} (the limit); boundaries outside the tolerances (${tol.vPu} pu, ${tol.pKw} kW, ${tol.qKvar} kVAr): ${worst.join("; ") || "none"}${dual}${cap}`;
       break;
     }
   }

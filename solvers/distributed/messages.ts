@@ -14,6 +14,10 @@
  *                          lets whoever routes the messages test convergence without seeing inside an area)
  *   muP, muQ   ENApp "marginal": the parent's price of the child's head P, Q (objective units per pu)   down
  *   nu         ENApp "marginal": the child's price of the squared boundary voltage                       up
+ *   capPrice   ENApp "own": the price of the substation's peak cap (the root's multiplier of its elastic cap,
+ *              relayed down the area tree) that every area adds to its head power's price      down
+ *   rho        ADMM/APP: the penalties the sender used in the step, [on |V|², on P and Q] (2 values, objective
+ *              units per pu², not per period) — the dual residual ρ·Δz is priced with them
  */
 import { z } from "zod";
 
@@ -29,7 +33,20 @@ export type MethodName = (typeof METHODS)[number];
 export type Direction = "down" | "up";
 
 /** Quantities a message may carry (see the module comment). */
-export const QUANTITIES = ["vm", "vsq", "p", "q", "usedVm", "usedP", "usedQ", "muP", "muQ", "nu"] as const;
+export const QUANTITIES = [
+  "vm",
+  "vsq",
+  "p",
+  "q",
+  "usedVm",
+  "usedP",
+  "usedQ",
+  "muP",
+  "muQ",
+  "nu",
+  "capPrice",
+  "rho",
+] as const;
 export type Quantity = (typeof QUANTITIES)[number];
 
 /** One boundary message. */
@@ -59,16 +76,20 @@ export const METHOD_QUANTITIES: Record<
   >
 > = {
   enapp: {
-    down: { required: ["vm", "usedP", "usedQ"], optional: ["muP", "muQ"], payload: ["vm", "muP", "muQ"] },
+    down: {
+      required: ["vm", "usedP", "usedQ"],
+      optional: ["muP", "muQ", "capPrice"],
+      payload: ["vm", "muP", "muQ", "capPrice"],
+    },
     up: { required: ["p", "q", "usedVm"], optional: ["nu"], payload: ["p", "q", "nu"] },
   },
   admm: {
-    down: { required: ["vm", "vsq", "p", "q"], optional: [], payload: ["vsq", "p", "q"] },
-    up: { required: ["vm", "vsq", "p", "q"], optional: [], payload: ["vsq", "p", "q"] },
+    down: { required: ["vm", "vsq", "p", "q", "rho"], optional: [], payload: ["vsq", "p", "q"] },
+    up: { required: ["vm", "vsq", "p", "q", "rho"], optional: [], payload: ["vsq", "p", "q"] },
   },
   app: {
-    down: { required: ["vm", "vsq", "p", "q"], optional: [], payload: ["vsq", "p", "q"] },
-    up: { required: ["vm", "vsq", "p", "q"], optional: [], payload: ["vsq", "p", "q"] },
+    down: { required: ["vm", "vsq", "p", "q", "rho"], optional: [], payload: ["vsq", "p", "q"] },
+    up: { required: ["vm", "vsq", "p", "q", "rho"], optional: [], payload: ["vsq", "p", "q"] },
   },
 };
 
@@ -136,8 +157,9 @@ export function validateMessage(raw: unknown, ex: Expectation): Validation {
         ok: false,
         reason: `${tag}: quantity '${q}' is not part of ${m.method} ${m.direction} messages`,
       };
-    if (arr.length !== ex.T)
-      return { ok: false, reason: `${tag}: '${q}' has ${arr.length} values, expected ${ex.T}` };
+    const n = q === "rho" ? 2 : ex.T;
+    if (arr.length !== n)
+      return { ok: false, reason: `${tag}: '${q}' has ${arr.length} values, expected ${n}` };
   }
   return { ok: true, message: m };
 }

@@ -101,6 +101,20 @@ export interface EnappOptions {
   ipopt: Record<string, number | string>;
   /** Self-check tolerance of every area solve (pu), default 1e-6. */
   checkTolerancePu: number;
+  /**
+   * Peak cap (a constraint that couples every area): the root holds it elastic by the method of multipliers —
+   * slack cost π·s + σ/2·s², σ = capStep · c̄ per pu (c̄: the mean energy price of one pu over one period), and
+   * π ← max(0, π + σ (P_subs − cap)) after each step — so it stays feasible while the others react. Under ENApp's
+   * "own" coupling π is sent down the area tree and every area adds it to its head power's price, with a proximal
+   * term capProximal · c̄ / 2 · (P_head − P_head,previous)² that keeps its response continuous; under "marginal"
+   * the head-power prices carry it. The root aims one P tolerance below the cap, and convergence requires the
+   * cap met within the areas' check tolerance; σ is halved in a period whose excess changes sign (a price that
+   * overshoots). Defaults capStep 10, capProximal 30: chosen once on IEEE-123's 900 kW case (T = 5, 9 PV / 13
+   * batteries); of (capStep, capProximal) ∈ {1, 3, 5, 10, 20} × {5, 10, 30, 50} the fastest that converged to a
+   * valid point.
+   */
+  capStep: number;
+  capProximal: number;
 }
 
 /** Default options. */
@@ -116,6 +130,8 @@ export const DEFAULT_ENAPP_OPTIONS: Readonly<EnappOptions> = Object.freeze({
   warmIpopt: { mu_init: 1e-8 },
   ipopt: {},
   checkTolerancePu: 1e-6,
+  capStep: 10,
+  capProximal: 30,
 });
 
 function badOption(field: string, message: string, element = "ENApp options"): InputError {
@@ -181,7 +197,7 @@ export interface AdmmOptions {
   rhoVoltage: number;
   /**
    * Residual balancing per boundary and quantity group (|V|², power): after each step, if the primal residual
-   * (copy mismatch, in tolerances) exceeds `mu` × the dual residual (change of z, in tolerances), ρ × `tau`; if
+   * (copy mismatch, in its tolerances) exceeds `mu` × the dual residual (ρ·Δz, in the dual tolerance), ρ × `tau`; if
    * it is below 1/`mu` of it, ρ / `tau` (Boyd et al. 2011, §3.4.1, per boundary). Off: fixed ρ.
    */
   balancing: boolean;
@@ -190,6 +206,14 @@ export interface AdmmOptions {
   /** Adapt ρ only during the first `adaptIterations` steps (afterwards fixed, the standard safeguard). */
   adaptIterations: number;
 }
+
+/**
+ * The dual residual of ADMM and APP, s = ρ · (z^k − z^(k−1)) per boundary, quantity and period, is in objective
+ * units per pu (per pu² for |V|²); the stopping rule wants |s| ≤ `dualTolerance` · c̄ (c̄ as for ρ: the mean
+ * price of one pu of power over one period), i.e. the boundary prices settled to a fraction of the energy
+ * price. Together with the primal rule (the copies agree within the tolerances) this is the standard pair.
+ */
+export const DEFAULT_DUAL_TOLERANCE = 1e-3;
 
 /**
  * Auxiliary problem principle (Cohen 1980; Kim & Baldick 1997 for OPF): each area minimizes its objective +
@@ -258,6 +282,8 @@ export interface DistributedOptions extends EnappOptions {
   admm: AdmmOptions;
   app: AppOptions;
   comms: CommsOptions;
+  /** ADMM/APP: the dual residual's tolerance as a fraction of c̄ (see `DEFAULT_DUAL_TOLERANCE`). */
+  dualTolerance: number;
   /** Run id carried by every message (messages of another run are rejected). */
   run: string;
 }
@@ -289,12 +315,14 @@ export function resolveDistributedOptions(user: DistributedUserOptions = {}): Di
     admm: { ...DEFAULT_ADMM_OPTIONS, ...admm },
     app: { ...DEFAULT_APP_OPTIONS, ...app },
     comms: { ...PERFECT_COMMS, ...comms },
+    dualTolerance: user.dualTolerance ?? DEFAULT_DUAL_TOLERANCE,
     run: user.run ?? "run",
   };
   const positive = (v: number, field: string, element: string) => {
     if (!(Number.isFinite(v) && v > 0))
       throw badOption(field, `expected a positive number, got ${v}`, element);
   };
+  positive(o.dualTolerance, "dualTolerance", "options");
   positive(o.admm.rho, "rho", "ADMM options");
   positive(o.admm.rhoVoltage, "rhoVoltage", "ADMM options");
   if (!(o.admm.mu > 1)) throw badOption("mu", `expected a number > 1, got ${o.admm.mu}`, "ADMM options");

@@ -97,8 +97,12 @@ export interface StepReply {
   solve: StepSolve;
   /** Messages to the neighbours (empty when the solve failed). */
   outbox: BoundaryMessage[];
-  /** The area's own horizon totals at this step (diagnostics): line loss (kWh); the root also its head power. */
-  totals: { lossKwh: number; pSubsKwh: number | null; costUsd: number | null };
+  /**
+   * The area's own horizon totals at this step: line loss (kWh); the root also the substation energy (kWh), cost
+   * ($) and, with a peak cap, by how much its head power exceeds the cap (kW, largest over the periods; the
+   * root's cap is elastic, and convergence requires it met).
+   */
+  totals: { lossKwh: number; pSubsKwh: number | null; costUsd: number | null; capExcessKw?: number };
   /** Messages rejected on receipt, with the reason (a malformed or foreign message never crashes an agent). */
   rejected: string[];
 }

@@ -50,10 +50,18 @@ export interface MacroIteration {
   resVPu: number;
   resPKw: number;
   resQKvar: number;
-  /** ADMM/APP: largest change of the consensus value z since the previous round (|V| pu, kW, kVAr); ENApp 0. */
-  dualVPu: number;
-  dualPKw: number;
-  dualQKvar: number;
+  /**
+   * ADMM/APP: largest dual residual ρ·(z − z_previous) per group (on |V|², P, Q) as a fraction of c̄, the mean
+   * energy price of one pu over one period; ENApp 0.
+   */
+  dualV: number;
+  dualP: number;
+  dualQ: number;
+  /** ADMM/APP: the penalties (ρ or α) in use, as multiples of c̄: smallest and largest over boundaries, on power and on |V|². */
+  penaltyPowerMin: number;
+  penaltyPowerMax: number;
+  penaltyVoltageMin: number;
+  penaltyVoltageMax: number;
   /** Every boundary within every tolerance (primal and, for ADMM/APP, dual) and every area solved. */
   converged: boolean;
   /** Horizon totals of the areas' latest solutions: line loss (kWh), substation energy (kWh), substation cost ($). */
@@ -87,7 +95,7 @@ export interface MacroIteration {
 /** History tables (arquero), column names per the reports' input contract (reports/README.md). */
 export interface EnappHistoryTables {
   /** Per k: k, resVPu, resPKw, resQKvar, lossKwh, pSubsKwh, costUsd, seconds, sequentialSeconds,
-   * criticalPathSeconds, valuesExchanged, then dualVPu, dualPKw, dualQKvar, messages, bytes, retransmissions,
+   * criticalPathSeconds, valuesExchanged, then dualV, dualP, dualQ, messages, bytes, retransmissions,
    * dropped, commSeconds, activeAreas, criticalPathTotalSeconds. */
   iterations: ColumnTable;
   /** Per k, boundary, t: k, boundary, t, pKw, qKvar (into the child), vPu (the parent's boundary voltage), computed at k;
@@ -115,9 +123,9 @@ export function historyTables(history: MacroIteration[]): EnappHistoryTables {
       "sequentialSeconds",
       "criticalPathSeconds",
       "valuesExchanged",
-      "dualVPu",
-      "dualPKw",
-      "dualQKvar",
+      "dualV",
+      "dualP",
+      "dualQ",
       "messages",
       "bytes",
       "retransmissions",
@@ -125,6 +133,10 @@ export function historyTables(history: MacroIteration[]): EnappHistoryTables {
       "commSeconds",
       "activeAreas",
       "criticalPathTotalSeconds",
+      "penaltyPowerMin",
+      "penaltyPowerMax",
+      "penaltyVoltageMin",
+      "penaltyVoltageMax",
     ],
   );
   const boundaryRows = history.flatMap((h) =>

@@ -24,6 +24,7 @@ import {
   type DistributedUserOptions,
   resolveDistributedOptions,
 } from "./options.ts";
+import { priceScale } from "./prices.ts";
 import type { AgentSpec, BoundaryGuess } from "./protocol.ts";
 import { type EnappHistoryTables, historyTables, type MacroIteration } from "./records.ts";
 import { InProcessTransport } from "./transport.ts";
@@ -277,6 +278,9 @@ export async function solveDistributed(
       child: d.areas[b.childArea].id,
     })),
     tolerances: opts.tolerances,
+    priceScale: priceScale(scenario, scenario.objective.weight),
+    dualTolerance: opts.dualTolerance,
+    capToleranceKw: opts.checkTolerancePu * scenario.network.sBaseKva,
     maxIterations: opts.maxIterations,
     comms: opts.comms,
   };

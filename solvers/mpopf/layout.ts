@@ -2,9 +2,10 @@
  * Time-major variable layout of the multi-period OPF. For every period t the block is
  *
  *   [ P (nBr) | Q (nBr) | l (nBr) | v (nBus) | q_D (nPv) | P_c (nBatt) | P_d (nBatt) | q_B (nBatt) | B (nBatt)
- *     | P_port (nPort) | Q_port (nPort) ]
+ *     | P_port (nPort) | Q_port (nPort) | s_cap (nSlack) ]
  *
- * (boundary ports exist only in the areas of the distributed methods that duplicate boundary variables)
+ * (boundary ports exist only in the areas of the distributed methods that duplicate boundary variables; the
+ * peak-cap slack only with an elastic cap, one per period)
  * with branch, bus, PV and battery indices as in the `Network` / `Scenario` arrays. All values per unit
  * (P, Q in pu of S_base; l = |I|² and v = |V|² in pu²; B in pu·h).
  */
@@ -18,6 +19,8 @@ export interface MpopfLayout {
   nBatt: number;
   /** Boundary ports (0 outside ADMM/APP areas). */
   nPort: number;
+  /** Peak-cap slacks per period (1 with an elastic cap, else 0). */
+  nSlack: number;
   /** Variables per period. */
   perT: number;
   /** Total number of variables. */
@@ -33,10 +36,11 @@ export interface MpopfLayout {
   offB: number;
   offPp: number;
   offQp: number;
+  offS: number;
 }
 
 /** Variable kinds, in block order. */
-export const VARIABLE_KINDS = ["P", "Q", "l", "v", "qD", "Pc", "Pd", "qB", "B", "Pp", "Qp"] as const;
+export const VARIABLE_KINDS = ["P", "Q", "l", "v", "qD", "Pc", "Pd", "qB", "B", "Pp", "Qp", "sCap"] as const;
 /** One of the variable kinds. */
 export type VariableKind = (typeof VARIABLE_KINDS)[number];
 
@@ -48,6 +52,7 @@ export function makeLayout(
   nPv: number,
   nBatt: number,
   nPort = 0,
+  nSlack = 0,
 ): MpopfLayout {
   const offP = 0;
   const offQ = nBr;
@@ -60,7 +65,8 @@ export function makeLayout(
   const offB = offQb + nBatt;
   const offPp = offB + nBatt;
   const offQp = offPp + nPort;
-  const perT = offQp + nPort;
+  const offS = offQp + nPort;
+  const perT = offS + nSlack;
   return {
     T,
     nBus,
@@ -68,6 +74,7 @@ export function makeLayout(
     nPv,
     nBatt,
     nPort,
+    nSlack,
     perT,
     n: perT * T,
     offP,
@@ -81,6 +88,7 @@ export function makeLayout(
     offB,
     offPp,
     offQp,
+    offS,
   };
 }
 
@@ -109,6 +117,8 @@ export function kindOffset(L: MpopfLayout, kind: VariableKind): number {
       return L.offPp;
     case "Qp":
       return L.offQp;
+    case "sCap":
+      return L.offS;
   }
 }
 
@@ -131,6 +141,8 @@ export function kindCount(L: MpopfLayout, kind: VariableKind): number {
     case "Pp":
     case "Qp":
       return L.nPort;
+    case "sCap":
+      return L.nSlack;
     default:
       return L.nBatt;
   }

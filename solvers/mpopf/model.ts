@@ -352,7 +352,8 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
   const nPv = sc.pvs.length;
   const nBatt = sc.batteries.length;
   const nPort = p.portBus.length;
-  const L = makeLayout(T, nBus, nBr, nPv, nBatt, nPort);
+  const elastic = p.elasticCap !== null;
+  const L = makeLayout(T, nBus, nBr, nPv, nBatt, nPort, elastic ? 1 : 0);
   const head = p.head;
   const form = sc.options.formulation;
   const from = Int32Array.from(net.branches, (br) => br.from);
@@ -500,16 +501,18 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
       xU[base + L.offB + k] = p.battBMax[k];
     }
     for (let e = 0; e < nPort; e++) xL[base + L.offPp + e] = p.portPMin[e];
+    if (p.elasticCap) xL[base + L.offS] = p.elasticCap.slackMinPu[t];
   }
 
   // Head power P_subs(t) = Σ_{k leaving head} P_k + Σ_{B at head} (P_c − P_d) + Σ_{ports at head} P_port + headConstP(t).
   const lo = opts.noBackfeed ? 0 : -Infinity;
-  const hi = opts.peakCapKw !== null ? opts.peakCapKw / p.sBaseKva : Infinity;
+  const hi =
+    opts.peakCapKw !== null ? opts.peakCapKw / p.sBaseKva - (p.elasticCap?.tightenPu ?? 0) : Infinity;
   const headBranches = net.childBranches[head];
   let headPowerBound: HeadPowerBound = "none";
   family("headPower", (rows) => {
     if (lo === -Infinity && hi === Infinity) return;
-    if (headBranches.length === 1 && p.headBatts.length === 0 && p.headPorts.length === 0) {
+    if (headBranches.length === 1 && p.headBatts.length === 0 && p.headPorts.length === 0 && !elastic) {
       headPowerBound = "variable-bound";
       for (let t = 0; t < T; t++) {
         const i = ix(t, L.offP, headBranches[0]);
@@ -528,6 +531,8 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
         b.addLinear(row, ix(t, L.offPd, bi), -1);
       }
       for (const e of p.headPorts) b.addLinear(row, ix(t, L.offPp, e), 1);
+      // Elastic cap: P_subs − s ≤ cap (the slack also loosens nothing else: P_subs ≥ lo + s).
+      if (elastic) b.addLinear(row, ix(t, L.offS, 0), -1);
     }
   });
   let battApparent: BatteryApparentPart | null = null;
@@ -563,6 +568,13 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
       if (p.battThroughput[k] === 0) continue;
       b.addObjectiveQuadratic(ix(t, L.offPc, k), p.battThroughput[k], 0);
       b.addObjectiveQuadratic(ix(t, L.offPd, k), p.battThroughput[k], 0);
+    }
+  }
+  if (p.elasticCap) {
+    const ec = p.elasticCap;
+    for (let t = 0; t < T; t++) {
+      b.addObjectiveLinear(ix(t, L.offS, 0), ec.linear[t]);
+      if (ec.quadratic[t] > 0) b.addObjectiveQuadratic(ix(t, L.offS, 0), ec.quadratic[t], 0);
     }
   }
   if (opts.terminal === "soft" && opts.terminalGamma > 0) {

@@ -46,6 +46,26 @@ export interface MpopfInput {
    * by consensus) instead of a fixed value per period. Excludes `vHeadPu`.
    */
   headVoltageFree?: boolean;
+  /**
+   * Make the peak cap elastic: P_subs(t) − s(t) ≤ cap with a slack s(t) ≥ slackMinPu(t) (layout kind "sCap")
+   * costing linear(t)·s + quadratic·s² (objective units). A distributed root area uses it so that it stays
+   * feasible while the other areas have not yet reacted — as an exact penalty (linear = a large price, slack ≥ 0)
+   * or as the method of multipliers (linear = π, quadratic = σ/2, slack ≥ −π/σ; the row's multiplier is then
+   * the updated π). A solution with P_subs > cap violates the cap (the self-check says so).
+   */
+  elasticPeakCap?: ElasticCap;
+}
+
+/** The elastic peak cap's slack: bounds and cost per period (see `MpopfInput.elasticPeakCap`). */
+export interface ElasticCap {
+  /** Linear cost of the slack per pu, per period (length T). */
+  linear: Float64Array;
+  /** Quadratic cost weight of the slack per pu², per period (length T). */
+  quadratic: Float64Array;
+  /** Lower bound of the slack per period (pu, length T; ≤ 0). */
+  slackMinPu: Float64Array;
+  /** Aim below the cap by this much (pu ≥ 0), so that a solution within a tolerance of the aim meets the cap. */
+  tightenPu: number;
 }
 
 /**
@@ -147,6 +167,8 @@ export interface MpopfParams {
   headPorts: number[];
   /** The head voltage is a decision within the band (`MpopfInput.headVoltageFree`). */
   headVoltageFree: boolean;
+  /** The elastic peak cap's slack (bounds and cost); null: the cap (if any) is hard. */
+  elasticCap: ElasticCap | null;
 }
 
 function csrByBus(nBus: number, hosts: Int32Array): { ptr: Int32Array; idx: Int32Array } {
@@ -396,6 +418,13 @@ export function makeParams(input: MpopfInput): MpopfParams {
   });
 
   const vHeadSq = new Float64Array(T);
+  if (input.elasticPeakCap) {
+    const ec = input.elasticPeakCap;
+    checkSeries(ec.linear, T, "elastic peak cap", "linear");
+    checkSeries(ec.slackMinPu, T, "elastic peak cap", "slackMinPu");
+    checkSeries(ec.quadratic, T, "elastic peak cap", "quadratic");
+    checkFinite(ec.tightenPu, "elastic peak cap", "tightenPu", 0);
+  }
   if (input.headVoltageFree && input.vHeadPu) {
     throw new InputError("bad-option", "a head voltage cannot be both given and free", {
       element: "head voltage",
@@ -495,6 +524,7 @@ export function makeParams(input: MpopfInput): MpopfParams {
     portAtBus: pt.idx,
     headPorts,
     headVoltageFree: input.headVoltageFree === true,
+    elasticCap: o.peakCapKw !== null && input.elasticPeakCap ? input.elasticPeakCap : null,
   };
 }
 
