@@ -2,6 +2,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../models/errors.ts";
 import { caseCommand } from "./commands/case.ts";
+import { compareMethodsCommand } from "./commands/compare-methods.ts";
 import { dssCommand } from "./commands/dss.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(dssCommand)
       .command(runCommand)
       .command(solveCommand)
+      .command(compareMethodsCommand)
       .command(validateCommand)
       .command(reportCommand)
       .demandCommand(1, "Name a command (see --help).")
