@@ -75,13 +75,19 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
         Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA, "mpopf-ldl: %d solve(s), %d refinement step(s) with the last factor\n",
                        ldl_.solvesSinceFactor(), ldl_.refinementStepsSinceFactor());
       if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().Start();
-      ldl_.factor(values_.data(), dim_ - numberOfNegEVals);
+      const mpopf::SparseLdl::Status st = ldl_.factor(values_.data(), dim_ - numberOfNegEVals);
       if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().End();
+      if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();
+      if (st != mpopf::SparseLdl::Ok) return SYMSOLVER_FATAL_ERROR;
       factored_ = true;
       negevals_ = ldl_.negativePivots();
+      const mpopf::LdlStats& stats = ldl_.stats();
       Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA,
-                     "mpopf-ldl: dim %d, nnz(L) %lu, %d negative pivots, %d perturbed\n", dim_,
-                     static_cast<unsigned long>(ldl_.factorNonzeros()), negevals_, ldl_.perturbedPivots());
+                     "mpopf-ldl: dim %d, nnz(L) %lu, %d negative pivots, %d perturbed, growth %.2e; "
+                     "%d ordering(s) %.3f s, %d factorization(s) %.3f s, %d solve(s) %.3f s\n",
+                     dim_, static_cast<unsigned long>(ldl_.factorNonzeros()), negevals_, ldl_.perturbedPivots(),
+                     ldl_.maxGrowth(), stats.orderings, stats.orderSeconds, stats.factorizations, stats.factorSeconds,
+                     stats.solves, stats.solveSeconds);
     }
     if (check_NegEVals && negevals_ != numberOfNegEVals) return SYMSOLVER_WRONG_INERTIA;
     if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().Start();
