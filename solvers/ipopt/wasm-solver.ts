@@ -10,12 +10,45 @@ import { type CompiledWasm, type IpoptWasmModule, instantiateIpopt } from "./was
 export const WASM_IDENTITY: NlpSolverIdentity = {
   name: "Ipopt",
   version: "3.11.9",
-  linearSolver: "mpopf-ldl (AMD ordering, sparse LDLᵀ with per-row static pivoting)",
+  linearSolver:
+    "mpopf-ldl (static 2×2 pivots from a matching, AMD on the compressed graph, supernodal LDLᵀ with per-row static pivoting)",
   backend: "wasm",
 };
 
 const F64 = 8;
 const I32 = 4;
+
+/**
+ * Keys of `NlpResult.timings` from the wasm backend (seconds unless a count):
+ * - `setup`: copying the problem into wasm memory and setting options; `results`: copying the results out;
+ * - `callbacks`: time spent in the problem's JavaScript callbacks (evalF … evalHess);
+ * - `kktAssembly`: Ipopt building the KKT matrix (values into CSR order) around the linear-solver calls;
+ * - `ordering`, `factorization`, `triangularSolves` (incl. `refinement`): mpopf's LDLᵀ;
+ * - `ipoptOther`: the rest of the solve: Ipopt's own work (setup, vector algebra, line search, the TNLP
+ *   adapter's copies between its vectors and the callbacks' arrays, convergence checks);
+ * - counts: `orderings`, `factorizations`, `linearSolves`, `refinementSteps`, `nnzL` (scalar non-zeros of L),
+ *   `storedL` (values stored, supernode panels), `kktDimension`, `supernodes`, `pivotPairs` (2×2 pivots).
+ */
+export const WASM_TIMING_KEYS = [
+  "setup",
+  "callbacks",
+  "kktAssembly",
+  "ordering",
+  "factorization",
+  "triangularSolves",
+  "refinement",
+  "ipoptOther",
+  "results",
+  "orderings",
+  "factorizations",
+  "linearSolves",
+  "refinementSteps",
+  "nnzL",
+  "storedL",
+  "kktDimension",
+  "supernodes",
+  "pivotPairs",
+] as const;
 
 /** Registered option types reported by the glue (mp_option_type). */
 const OPTION_UNKNOWN = 0;
@@ -68,6 +101,7 @@ class WasmIpoptSolver implements NlpSolver {
       throw new Error("Ipopt wasm: out of memory allocating the problem buffers");
     }
     this.busy = true;
+    const tSetup = performance.now();
     const failure: { error: Error | null } = { error: null };
     try {
       {
@@ -96,14 +130,18 @@ class WasmIpoptSolver implements NlpSolver {
       // Callbacks write straight into the wasm heap; views are re-derived on every call because memory
       // growth replaces the buffer.
       const f64 = (ptr: number, len: number) => new Float64Array(mod.HEAPF64.buffer, ptr, len);
+      let callbackMs = 0;
       const guard = (fn: () => void): number => {
         if (failure.error) return -1;
+        const c0 = performance.now();
         try {
           fn();
           return 1;
         } catch (e) {
           failure.error = asError(e);
           return -1;
+        } finally {
+          callbackMs += performance.now() - c0;
         }
       };
       mod.mpCallbacks = {
@@ -122,6 +160,7 @@ class WasmIpoptSolver implements NlpSolver {
       };
 
       const t0 = performance.now();
+      const setupSeconds = (t0 - tSetup) / 1000;
       const code = mod._mp_solve(
         session,
         n,
@@ -147,11 +186,12 @@ class WasmIpoptSolver implements NlpSolver {
       const solveSeconds = (performance.now() - t0) / 1000;
       if (failure.error) throw failure.error;
 
+      const tResults = performance.now();
       const d = new Float64Array(mod.HEAPF64.buffer, dPtr, nDoubles);
       const finalized = mod._mp_finalized(session) === 1;
       const info = ipoptStatus(code);
       const success = isSuccess(info.status);
-      return {
+      const result: NlpResult = {
         status: info.status,
         statusCode: code,
         success,
@@ -167,12 +207,58 @@ class WasmIpoptSolver implements NlpSolver {
         solver: WASM_IDENTITY,
         options: { ...prep.options },
       };
+      result.timings = this.timings(session, {
+        setup: setupSeconds,
+        solve: solveSeconds,
+        callbacks: callbackMs / 1000,
+        results: (performance.now() - tResults) / 1000,
+      });
+      return result;
     } finally {
       mod.mpCallbacks = null;
       mod._mp_delete(session);
       mod._free(dPtr);
       mod._free(iPtr);
       this.busy = false;
+    }
+  }
+
+  /** The timing breakdown of the last solve of a session (see WASM_TIMING_KEYS). */
+  private timings(
+    session: number,
+    js: { setup: number; solve: number; callbacks: number; results: number },
+  ): Record<string, number> {
+    const mod = this.mod;
+    const ptr = mod._malloc(24 * F64);
+    if (!ptr) return { setup: js.setup, callbacks: js.callbacks, results: js.results };
+    try {
+      mod._mp_timings(session, ptr);
+      const t = Array.from(new Float64Array(mod.HEAPF64.buffer, ptr, 24));
+      const [, , aug, , , , , , order, factor, solves, refine] = t as number[];
+      const ldl = (order ?? 0) + (factor ?? 0) + (solves ?? 0);
+      const kktAssembly = Math.max(0, (aug ?? 0) - ldl);
+      return {
+        setup: js.setup,
+        callbacks: js.callbacks,
+        kktAssembly,
+        ordering: order ?? 0,
+        factorization: factor ?? 0,
+        triangularSolves: solves ?? 0,
+        refinement: refine ?? 0,
+        ipoptOther: Math.max(0, js.solve - js.callbacks - (aug ?? 0)),
+        results: js.results,
+        orderings: t[12]!,
+        factorizations: t[13]!,
+        linearSolves: t[14]!,
+        refinementSteps: t[15]!,
+        nnzL: t[16]!,
+        storedL: t[17]!,
+        kktDimension: t[18]!,
+        supernodes: t[19]!,
+        pivotPairs: t[20]!,
+      };
+    } finally {
+      mod._free(ptr);
     }
   }
 

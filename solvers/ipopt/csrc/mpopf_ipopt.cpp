@@ -25,6 +25,7 @@
 #include "IpTNLP.hpp"
 #include "IpTNLPAdapter.hpp"
 #include "IpTSymLinearSolver.hpp"
+#include "IpTimingStatistics.hpp"
 #include "sparse_ldl.hpp"
 
 extern "C" {
@@ -48,8 +49,20 @@ class CallbackError : public std::exception {
   const char* what() const noexcept override { return "JavaScript callback threw"; }
 };
 
+/// What the linear solver reports to the session after a solve (diagnostics and benchmarks).
+struct LdlReport {
+  mpopf::LdlStats stats;
+  std::size_t factorNonzeros = 0;
+  std::size_t factorStorage = 0;
+  int dimension = 0;
+  int supernodes = 0;
+  int pairs = 0;
+};
+
 class MpopfLdlInterface : public SparseSymLinearSolverInterface {
  public:
+  explicit MpopfLdlInterface(LdlReport* report) : report_(report) {}
+
   bool InitializeImpl(const OptionsList& options, const std::string& prefix) override {
     (void)options;
     (void)prefix;
@@ -89,10 +102,14 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
                      ldl_.maxGrowth(), stats.orderings, stats.orderSeconds, stats.factorizations, stats.factorSeconds,
                      stats.solves, stats.solveSeconds);
     }
-    if (check_NegEVals && negevals_ != numberOfNegEVals) return SYMSOLVER_WRONG_INERTIA;
+    if (check_NegEVals && negevals_ != numberOfNegEVals) {
+      report();
+      return SYMSOLVER_WRONG_INERTIA;
+    }
     if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().Start();
     for (Index r = 0; r < nrhs; r++) ldl_.solve(rhs_vals + static_cast<size_t>(r) * static_cast<size_t>(dim_));
     if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().End();
+    report();
     return SYMSOLVER_SUCCESS;
   }
 
@@ -102,6 +119,16 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
   EMatrixFormat MatrixFormat() const override { return CSR_Format_0_Offset; }
 
  private:
+  void report() {
+    if (!report_) return;
+    report_->stats = ldl_.stats();
+    report_->factorNonzeros = ldl_.factorNonzeros();
+    report_->factorStorage = ldl_.factorStorage();
+    report_->dimension = ldl_.dimension();
+    report_->supernodes = ldl_.supernodes();
+    report_->pairs = ldl_.pairs();
+  }
+  LdlReport* report_;
   mpopf::SparseLdl ldl_;
   std::vector<double> values_;
   Index dim_ = 0;
@@ -256,6 +283,9 @@ struct Session {
   std::string messages;
   int iterations = -1;
   bool finalized = false;
+  LdlReport ldl;
+  /// Ipopt's timing statistics of the last solve (wall-clock seconds), see mp_timings.
+  double ipoptTimes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 };
 
 }  // namespace
@@ -338,17 +368,56 @@ int mp_solve(Session* s, int n, int m, const double* xL, const double* xU, const
   d.initMultipliers = initMultipliers != 0;
   SmartPtr<TNLP> tnlp = new JsTnlp(&d);
   SmartPtr<NLP> nlp = new TNLPAdapter(GetRawPtr(tnlp), ConstPtr(s->app->Jnlst()));
-  SmartPtr<SymLinearSolver> linear = new TSymLinearSolver(new MpopfLdlInterface(), nullptr);
+  s->ldl = LdlReport();
+  SmartPtr<SymLinearSolver> linear = new TSymLinearSolver(new MpopfLdlInterface(&s->ldl), nullptr);
   SmartPtr<AugSystemSolver> aug = new StdAugSystemSolver(*linear);
   SmartPtr<AlgorithmBuilder> builder = new AlgorithmBuilder(aug);
   status = s->app->OptimizeNLP(nlp, builder);
   SmartPtr<SolveStatistics> stats = s->app->Statistics();
   s->iterations = IsValid(stats) ? stats->IterationCount() : -1;
+  SmartPtr<IpoptData> data = s->app->IpoptDataObject();
+  if (IsValid(data)) {
+    TimingStatistics& t = data->TimingStats();
+    s->ipoptTimes[0] = t.OverallAlgorithm().TotalWallclockTime();
+    s->ipoptTimes[1] = t.InitializeIterates().TotalWallclockTime();
+    s->ipoptTimes[2] = t.StdAugSystemSolverMultiSolve().TotalWallclockTime();
+    s->ipoptTimes[3] = t.LinearSystemStructureConverter().TotalWallclockTime();
+    s->ipoptTimes[4] = t.LinearSystemFactorization().TotalWallclockTime();
+    s->ipoptTimes[5] = t.LinearSystemBackSolve().TotalWallclockTime();
+    s->ipoptTimes[6] = 0;
+    s->ipoptTimes[7] = 0;
+  }
   s->finalized = d.finalized;
   return status;
 }
 
 int mp_iterations(Session* s) { return s->iterations; }
+
+/// Timings and counts of the last solve, written into out[0..24) (wall-clock seconds unless noted):
+///  0 Ipopt overall, 1 initialisation, 2 augmented-system solves (KKT assembly + linear solver),
+///  3 triplet-to-CSR conversion, 4 factorisation calls (incl. ordering), 5 back-solve calls,
+///  6 (unused), 7 (unused),
+///  8 LDL ordering (matching + AMD + symbolic), 9 LDL numeric factorisation, 10 LDL solves (incl.
+///  refinement), 11 LDL refinement part, 12 orderings, 13 factorisations, 14 solves, 15 refinement steps,
+///  16 nnz(L) (scalar), 17 stored L values, 18 dimension, 19 supernodes, 20 2x2 pivots, 21..23 (unused).
+void mp_timings(Session* s, double* out) {
+  for (int i = 0; i < 24; i++) out[i] = 0;
+  for (int i = 0; i < 8; i++) out[i] = s->ipoptTimes[i];
+  const LdlReport& r = s->ldl;
+  out[8] = r.stats.orderSeconds;
+  out[9] = r.stats.factorSeconds;
+  out[10] = r.stats.solveSeconds;
+  out[11] = r.stats.refineSeconds;
+  out[12] = r.stats.orderings;
+  out[13] = r.stats.factorizations;
+  out[14] = r.stats.solves;
+  out[15] = r.stats.refinementSteps;
+  out[16] = static_cast<double>(r.factorNonzeros);
+  out[17] = static_cast<double>(r.factorStorage);
+  out[18] = r.dimension;
+  out[19] = r.supernodes;
+  out[20] = r.pairs;
+}
 int mp_finalized(Session* s) { return s->finalized ? 1 : 0; }
 
 }  // extern "C"

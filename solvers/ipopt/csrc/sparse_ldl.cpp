@@ -69,11 +69,14 @@ void SparseLdl::rowMaxima(const double* values) {
   globalMax_ = globalMax;
 }
 
-SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
+SparseLdl::Status SparseLdl::order(const double* values, int negStart, bool freshOrdering) {
   const int n = n_;
   const int* ia = ia_.data();
   const int* ja = ja_.data();
 
+#ifdef MPOPF_LDL_EXPERIMENT
+  if (std::getenv("LDL_TIMES")) std::fprintf(stderr, "section 1 at %.3f\n", nowSeconds());
+#endif
   // ---- 1. Matching of constraint rows (>= negStart) with primal rows through large entries. ----
   // Weight of an entry a_jc: w = |a| / sqrt(rowmax_j rowmax_c) (the entry after symmetric scaling by
   // the row maxima; the pair's small eigenvalue is then about -w^2). Rows are matched level by level,
@@ -112,20 +115,18 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
     }
     std::vector<unsigned char> needsPartner(negStart);
     for (int j = 0; j < negStart; j++) needsPartner[j] = !(diag[j] > 1e-8 * rowmax_[j]);
-    {
-      std::vector<std::pair<float, int>> tmp;
-      for (int c = 0; c < m; c++) {
-        const int q0 = cptr[c], q1 = cptr[c + 1];
-        if (q1 - q0 < 2) continue;
-        tmp.clear();
-        for (int q = q0; q < q1; q++) tmp.emplace_back(cw[q], cadj[q]);
-        std::stable_sort(tmp.begin(), tmp.end(), [&](const std::pair<float, int>& x, const std::pair<float, int>& y) {
-          return x.first > y.first;
-        });
-        for (int q = q0; q < q1; q++) {
-          cw[q] = tmp[q - q0].first;
-          cadj[q] = tmp[q - q0].second;
+    // Sort each candidate list by weight, heaviest first (insertion sort: the lists are short).
+    for (int c = 0; c < m; c++) {
+      for (int q = cptr[c] + 1; q < cptr[c + 1]; q++) {
+        const float wq = cw[q];
+        const int jq = cadj[q];
+        int z = q;
+        for (; z > cptr[c] && cw[z - 1] < wq; z--) {
+          cw[z] = cw[z - 1];
+          cadj[z] = cadj[z - 1];
         }
+        cw[z] = wq;
+        cadj[z] = jq;
       }
     }
     const float levels[] = {0.5f, 0.1f, 1e-2f, 1e-3f, 1e-4f};
@@ -151,8 +152,10 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
         stamp++;
         for (int c0 = 0; c0 < m; c0++) {
           if (mate[negStart + c0] >= 0) continue;
-          stackC.assign(1, c0);
-          stackIt.assign(1, cptr[c0]);
+          stackC.clear();
+          stackIt.clear();
+          stackC.push_back(c0);
+          stackIt.push_back(cptr[c0]);
           bool found = false;
           while (!stackC.empty() && !found) {
             const int c = stackC.back();
@@ -202,6 +205,9 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
     }
   }
 
+#ifdef MPOPF_LDL_EXPERIMENT
+  if (std::getenv("LDL_TIMES")) std::fprintf(stderr, "section 2 at %.3f\n", nowSeconds());
+#endif
   // ---- 2. Compressed graph (a pair is one node) and AMD on it. ----
   std::vector<int> node(n), nodeFirst, nodeSecond;
   nodeFirst.reserve(n);
@@ -227,7 +233,22 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
     if (mate[i] >= 0 && mate[i] < i) node[i] = node[mate[i]];
   const int nc = static_cast<int>(nodeFirst.size());
   std::vector<int> perm0(n);
-  {
+  if (!perm_.empty() && static_cast<int>(perm_.size()) == n && !freshOrdering) {
+    // Re-pairing: keep the previous elimination order and put each pair where its later row was.
+    std::vector<int> at(n, -1);
+    for (int u = 0; u < nc; u++) {
+      const int a = pinv_[nodeFirst[u]];
+      const int b = nodeSecond[u] >= 0 ? pinv_[nodeSecond[u]] : a;
+      at[std::max(a, b)] = u;
+    }
+    int k = 0;
+    for (int q = 0; q < n; q++) {
+      const int u = at[q];
+      if (u < 0) continue;
+      perm0[k++] = nodeFirst[u];
+      if (nodeSecond[u] >= 0) perm0[k++] = nodeSecond[u];
+    }
+  } else {
     // Edges (u < v) bucketed by u, then appended to column v in increasing u: sorted, deduplicated.
     std::vector<int> uptr(nc + 1, 0);
     for (int i = 0; i < n; i++)
@@ -315,6 +336,9 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
     }
   }
 
+#ifdef MPOPF_LDL_EXPERIMENT
+  if (std::getenv("LDL_TIMES")) std::fprintf(stderr, "section 3 at %.3f\n", nowSeconds());
+#endif
   // ---- 3. Elimination tree and column counts of the permuted matrix; postorder. ----
   std::vector<int> pinv0(n);
   for (int k = 0; k < n; k++) pinv0[perm0[k]] = k;
@@ -418,6 +442,9 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
   std::vector<int>().swap(post);
   std::vector<int>().swap(postinv);
 
+#ifdef MPOPF_LDL_EXPERIMENT
+  if (std::getenv("LDL_TIMES")) std::fprintf(stderr, "section 4 at %.3f\n", nowSeconds());
+#endif
   // ---- 4. Fundamental supernodes (pairs always together), then relaxed amalgamation. ----
   std::vector<int> fsFirst;
   fsFirst.reserve(n / 2 + 1);
@@ -499,6 +526,9 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
   std::vector<int>().swap(fsParent);
   std::vector<int>().swap(merged);
 
+#ifdef MPOPF_LDL_EXPERIMENT
+  if (std::getenv("LDL_TIMES")) std::fprintf(stderr, "section 5 at %.3f\n", nowSeconds());
+#endif
   // ---- 5. Row structure of every supernode: its columns, then the rows below its last column of A's
   // columns and of its children's structures (children come first in the postorder). ----
   {
@@ -557,6 +587,9 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
     si_.shrink_to_fit();
   }
 
+#ifdef MPOPF_LDL_EXPERIMENT
+  if (std::getenv("LDL_TIMES")) std::fprintf(stderr, "section 6 at %.3f\n", nowSeconds());
+#endif
   // ---- 6. Storage and the destination of every original nonzero. ----
   sx_.assign(nsuper_ + 1, 0);
   std::size_t maxRows = 0, maxCols = 0;
@@ -567,48 +600,55 @@ SparseLdl::Status SparseLdl::order(const double* values, int negStart) {
     maxRows = std::max(maxRows, r);
     maxCols = std::max(maxCols, w);
   }
-  if (sx_[nsuper_] >= static_cast<std::size_t>(std::numeric_limits<std::uint32_t>::max())) return OutOfMemory;
-  lx_.assign(sx_[nsuper_], 0.0);
+  if (maxRows * maxCols >= static_cast<std::size_t>(std::numeric_limits<int>::max())) return OutOfMemory;
+  // Panels are zeroed when they are assembled: no need to initialise the storage here.
+  lx_.reset();
+  lxSize_ = sx_[nsuper_];
+  lx_.reset(new double[lxSize_ > 0 ? lxSize_ : 1]);
   d_.assign(n, 0.0);
   dsub_.assign(n, 0.0);
   map_.assign(n, 0);
-  dest_.assign(nnz_, 0);
   {
-    // An entry's column (the smaller permuted index) lies in supernode s; its row's local index is
-    // looked up in s's map, so entries are grouped by supernode first.
-    std::vector<int> eptr(nsuper_ + 1, 0);
+    // Entries of A grouped by the supernode of their column (the smaller permuted index), with their
+    // offset inside that supernode's panel.
+    aptr_.assign(nsuper_ + 1, 0);
     for (int i = 0; i < n_; i++)
-      for (int p = ia[i]; p < ia[i + 1]; p++) eptr[snode_[std::min(pinv_[i], pinv_[ja[p]])] + 1]++;
-    for (int s = 0; s < nsuper_; s++) eptr[s + 1] += eptr[s];
-    std::vector<int> elist(nnz_);
+      for (int p = ia[i]; p < ia[i + 1]; p++) aptr_[snode_[std::min(pinv_[i], pinv_[ja[p]])] + 1]++;
+    for (int s = 0; s < nsuper_; s++) aptr_[s + 1] += aptr_[s];
+    asrc_.assign(nnz_, 0);
+    aoff_.assign(nnz_, 0);
     {
-      std::vector<int> fill(eptr.begin(), eptr.end() - 1);
+      std::vector<int> fill(aptr_.begin(), aptr_.end() - 1);
       for (int i = 0; i < n_; i++)
-        for (int p = ia[i]; p < ia[i + 1]; p++) elist[fill[snode_[std::min(pinv_[i], pinv_[ja[p]])]]++] = p;
+        for (int p = ia[i]; p < ia[i + 1]; p++) asrc_[fill[snode_[std::min(pinv_[i], pinv_[ja[p]])]]++] = p;
     }
     std::vector<int> rowOf(nnz_);
     for (int i = 0; i < n_; i++)
       for (int p = ia[i]; p < ia[i + 1]; p++) rowOf[p] = i;
     for (int s = 0; s < nsuper_; s++) {
       const int f = sfirst_[s];
-      const std::size_t r = static_cast<std::size_t>(sp_[s + 1] - sp_[s]);
+      const int r = sp_[s + 1] - sp_[s];
       for (int q = sp_[s]; q < sp_[s + 1]; q++) map_[si_[q]] = q - sp_[s];
-      for (int q = eptr[s]; q < eptr[s + 1]; q++) {
-        const int p = elist[q];
+      for (int q = aptr_[s]; q < aptr_[s + 1]; q++) {
+        const int p = asrc_[q];
         const int a = pinv_[rowOf[p]], b = pinv_[ja[p]];
         const int col = std::min(a, b), row = std::max(a, b);
-        dest_[p] = static_cast<std::uint32_t>(sx_[s] + static_cast<std::size_t>(col - f) * r +
-                                              static_cast<std::size_t>(map_[row]));
+        aoff_[q] = (col - f) * r + map_[row];
       }
     }
   }
   head_.assign(nsuper_, -1);
   next_.assign(nsuper_, -1);
   pos_.assign(nsuper_, 0);
-  cbuf_.assign(maxRows * maxCols, 0.0);
+  cbuf_.assign(2 * maxRows, 0.0);
+  rel_.assign(maxRows, 0);
+  ubuf_.assign(maxRows * 18, 0.0);
   wbuf_.assign(maxCols * maxCols, 0.0);
-  tmp0_.assign(maxRows, 0.0);
-  tmp1_.assign(maxRows, 0.0);
+  tmp0_.assign(std::max<std::size_t>(maxRows, 32), 0.0);
+  tmp1_.assign(std::max<std::size_t>(maxRows, 32), 0.0);
+#ifdef MPOPF_LDL_EXPERIMENT
+  if (std::getenv("LDL_TIMES")) std::fprintf(stderr, "end at %.3f\n", nowSeconds());
+#endif
   ordered_ = true;
   return Ok;
 }
@@ -626,7 +666,7 @@ SparseLdl::Status SparseLdl::factor(const double* values, int negStart) {
       const double t0 = nowSeconds();
       Status st;
       try {
-        st = order(values, negStart);
+        st = order(values, negStart, stats_.orderings == 0 || !reuseOrdering);
       } catch (const std::bad_alloc&) {
         st = OutOfMemory;
       }
@@ -639,10 +679,6 @@ SparseLdl::Status SparseLdl::factor(const double* values, int negStart) {
     perturbed_ = 0;
     perturbedSingles_ = 0;
     maxGrowth_ = 0.0;
-    std::fill(lx_.begin(), lx_.end(), 0.0);
-    double* lx = lx_.data();
-    const std::uint32_t* dest = dest_.data();
-    for (int p = 0; p < nnz_; p++) lx[dest[p]] += values[p];
     std::fill(head_.begin(), head_.end(), -1);
     for (int s = 0; s < nsuper_; s++) factorPanel(s);
     stats_.factorSeconds += nowSeconds() - t0;
@@ -655,76 +691,139 @@ SparseLdl::Status SparseLdl::factor(const double* values, int negStart) {
   }
 }
 
+namespace {
+
+/// Y0[i] -= sum_t L[t ld + i] a0[t] for i in [i0, i1), and Y1[i] -= sum_t L[t ld + i] a1[t] for i in
+/// [i0 + 1, i1) when Y1 is given (the lower triangle of a pair of columns): the dense kernel of both the
+/// updates from descendants and the panel factorisation. kb terms, unrolled by four.
+void rankUpdate(double* Y0, double* Y1, int i0, int i1, const double* L, std::size_t ld, const double* a0,
+                const double* a1, int kb) {
+  int t = 0;
+  for (; t + 4 <= kb; t += 4) {
+    const double* L0 = L + static_cast<std::size_t>(t) * ld;
+    const double* L1 = L0 + ld;
+    const double* L2 = L1 + ld;
+    const double* L3 = L2 + ld;
+    const double b0 = a0[t], b1 = a0[t + 1], b2 = a0[t + 2], b3 = a0[t + 3];
+    Y0[i0] -= L0[i0] * b0 + L1[i0] * b1 + L2[i0] * b2 + L3[i0] * b3;
+    if (Y1) {
+      const double c0 = a1[t], c1 = a1[t + 1], c2 = a1[t + 2], c3 = a1[t + 3];
+      for (int i = i0 + 1; i < i1; i++) {
+        const double l0 = L0[i], l1 = L1[i], l2 = L2[i], l3 = L3[i];
+        Y0[i] -= l0 * b0 + l1 * b1 + l2 * b2 + l3 * b3;
+        Y1[i] -= l0 * c0 + l1 * c1 + l2 * c2 + l3 * c3;
+      }
+    } else {
+      for (int i = i0 + 1; i < i1; i++) Y0[i] -= L0[i] * b0 + L1[i] * b1 + L2[i] * b2 + L3[i] * b3;
+    }
+  }
+  for (; t + 2 <= kb; t += 2) {
+    const double* L0 = L + static_cast<std::size_t>(t) * ld;
+    const double* L1 = L0 + ld;
+    const double b0 = a0[t], b1 = a0[t + 1];
+    Y0[i0] -= L0[i0] * b0 + L1[i0] * b1;
+    if (Y1) {
+      const double c0 = a1[t], c1 = a1[t + 1];
+      for (int i = i0 + 1; i < i1; i++) {
+        const double l0 = L0[i], l1 = L1[i];
+        Y0[i] -= l0 * b0 + l1 * b1;
+        Y1[i] -= l0 * c0 + l1 * c1;
+      }
+    } else {
+      for (int i = i0 + 1; i < i1; i++) Y0[i] -= L0[i] * b0 + L1[i] * b1;
+    }
+  }
+  for (; t < kb; t++) {
+    const double* L0 = L + static_cast<std::size_t>(t) * ld;
+    const double b0 = a0[t];
+    Y0[i0] -= L0[i0] * b0;
+    if (Y1) {
+      const double c0 = a1[t];
+      for (int i = i0 + 1; i < i1; i++) {
+        const double l0 = L0[i];
+        Y0[i] -= l0 * b0;
+        Y1[i] -= l0 * c0;
+      }
+    } else {
+      for (int i = i0 + 1; i < i1; i++) Y0[i] -= L0[i] * b0;
+    }
+  }
+}
+
+}  // namespace
+
 void SparseLdl::factorPanel(int s) {
   const int f = sfirst_[s];
   const int w = sfirst_[s + 1] - f;
   const int* rows = si_.data() + sp_[s];
   const int r = sp_[s + 1] - sp_[s];
-  double* X = lx_.data() + sx_[s];
+  double* X = lx_.get() + sx_[s];
   int* map = map_.data();
   for (int q = 0; q < r; q++) map[rows[q]] = q;
+  // Assemble this panel's entries of A.
+  std::fill(X, X + static_cast<std::size_t>(r) * static_cast<std::size_t>(w), 0.0);
+  {
+    const double* values = values_;
+    const int* src = asrc_.data();
+    const int* off = aoff_.data();
+    for (int q = aptr_[s]; q < aptr_[s + 1]; q++) X[off[q]] += values[src[q]];
+  }
 
-  // Updates from the descendants whose next rows fall into this supernode's columns.
+  // Updates from the descendants whose next rows fall into this supernode's columns:
+  // X[rows, cols] -= L_d[rows] D_d L_d[cols]^T.
   for (int d = head_[s]; d >= 0;) {
     const int dnext = next_[d];
     const int df = sfirst_[d];
     const int dw = sfirst_[d + 1] - df;
     const int dr = sp_[d + 1] - sp_[d];
     const int* drows = si_.data() + sp_[d];
-    const double* L = lx_.data() + sx_[d];
+    const double* L = lx_.get() + sx_[d] + pos_[d];
     const int p0 = pos_[d];
     int m1 = 0;
     while (p0 + m1 < dr && drows[p0 + m1] < f + w) m1++;
     const int m2 = dr - p0;
-#ifdef MPOPF_LDL_EXPERIMENT
-    for (int i = 0; i < m2; i++)
-      if (map[drows[p0 + i]] >= r || rows[map[drows[p0 + i]]] != drows[p0 + i]) {
-        std::fprintf(stderr, "structure error: supernode %d (cols %d..%d) row %d of descendant %d missing\n", s, f, f + w - 1, drows[p0 + i], d);
-        std::abort();
-      }
-#endif
-    // W (m1 x dw, column-major) = L[rows p0 .. p0+m1) * D_d.
+    // W (m1 x dw, row-major) = L[rows p0 .. p0+m1) D_d.
     double* W = wbuf_.data();
     for (int t = 0; t < dw;) {
       const int gc = df + t;
-      const double* Lt = L + static_cast<std::size_t>(t) * dr + p0;
+      const double* Lt = L + static_cast<std::size_t>(t) * dr;
       if (pairFirst_[gc]) {
         const double* Lt1 = Lt + dr;
         const double a = d_[gc], b = dsub_[gc], c = d_[gc + 1];
-        double* W0 = W + static_cast<std::size_t>(t) * m1;
-        double* W1 = W0 + m1;
         for (int i = 0; i < m1; i++) {
           const double x0 = Lt[i], x1 = Lt1[i];
-          W0[i] = x0 * a + x1 * b;
-          W1[i] = x0 * b + x1 * c;
+          W[i * dw + t] = x0 * a + x1 * b;
+          W[i * dw + t + 1] = x0 * b + x1 * c;
         }
         t += 2;
       } else {
         const double dd = d_[gc];
-        double* W0 = W + static_cast<std::size_t>(t) * m1;
-        for (int i = 0; i < m1; i++) W0[i] = Lt[i] * dd;
+        for (int i = 0; i < m1; i++) W[i * dw + t] = Lt[i] * dd;
         t++;
       }
     }
-    // C (m2 x m1, column-major, lower part) = L[rows p0 ..) * W^T, subtracted into X via the map.
-    if (m1 == 1 && dw == 1) {
-      const double wj = W[0];
-      const double* Lt = L + p0;
-      double* Xc = X + static_cast<std::size_t>(drows[p0] - f) * r;
-      for (int i = 0; i < m2; i++) Xc[map[drows[p0 + i]]] -= Lt[i] * wj;
-    } else {
-      double* C = cbuf_.data();
-      for (int j = 0; j < m1; j++) {
-        double* Cj = C + static_cast<std::size_t>(j) * m2;
-        for (int i = j; i < m2; i++) Cj[i] = 0.0;
-        for (int t = 0; t < dw; t++) {
-          const double wjt = W[static_cast<std::size_t>(t) * m1 + j];
-          if (wjt == 0.0) continue;
-          const double* Lt = L + static_cast<std::size_t>(t) * dr + p0;
-          for (int i = j; i < m2; i++) Cj[i] += Lt[i] * wjt;
-        }
-        double* Xc = X + static_cast<std::size_t>(drows[p0 + j] - f) * r;
-        for (int i = j; i < m2; i++) Xc[map[drows[p0 + i]]] -= Cj[i];
+    // Local rows in this panel of d's rows from p0 on; a contiguous run needs no map.
+    int* rel = rel_.data();
+    for (int i = 0; i < m2; i++) rel[i] = map[drows[p0 + i]];
+    const bool contiguous = rel[m2 - 1] - rel[0] == m2 - 1;
+    double* C0 = cbuf_.data();
+    double* C1 = C0 + m2;
+    for (int j = 0; j < m1; j += 2) {
+      const bool two = j + 1 < m1;
+      double* X0 = X + static_cast<std::size_t>(rel[j]) * r;
+      double* X1 = two ? X + static_cast<std::size_t>(rel[j + 1]) * r : nullptr;
+      const double* a0 = W + j * dw;
+      const double* a1 = two ? a0 + dw : nullptr;
+      if (contiguous) {
+        rankUpdate(X0 + rel[0], two ? X1 + rel[0] : nullptr, j, m2, L, dr, a0, a1, dw);
+      } else {
+        for (int i = j; i < m2; i++) C0[i] = 0.0;
+        if (two)
+          for (int i = j + 1; i < m2; i++) C1[i] = 0.0;
+        rankUpdate(C0, two ? C1 : nullptr, j, m2, L, dr, a0, a1, dw);
+        for (int i = j; i < m2; i++) X0[rel[i]] += C0[i];
+        if (two)
+          for (int i = j + 1; i < m2; i++) X1[rel[i]] += C1[i];
       }
     }
     // Move d on to the supernode of its next row.
@@ -737,118 +836,130 @@ void SparseLdl::factorPanel(int s) {
     d = dnext;
   }
 
-  // Dense LDL^T of the panel with the static 1x1 / 2x2 pivots (right-looking inside the panel).
+  // Dense LDL^T of the panel with the static 1x1 / 2x2 pivots, in blocks of columns: inside a block
+  // left-looking (a pivot's columns are brought up to date with the block's earlier columns, then
+  // factored), after a block one rank-k update of the columns after it. U keeps the block's columns
+  // before scaling (U = L D), so that every update is X -= L U^T.
   const double tau = pivotTolerance;
-  for (int k = 0; k < w;) {
-    const int g = f + k;
-    double* Xk = X + static_cast<std::size_t>(k) * r;
-    if (pairFirst_[g]) {
-      double* Xk1 = Xk + r;
-      double a = Xk[k], b = Xk[k + 1], c = Xk1[k + 1];
-      const int o0 = perm_[g], o1 = perm_[g + 1];
-      const double fallback = globalMax_ > 0.0 ? globalMax_ : 1.0;
-      const double r0 = rowmax_[o0] > 0.0 ? rowmax_[o0] : fallback;
-      const double r1 = rowmax_[o1] > 0.0 ? rowmax_[o1] : fallback;
-      // Eigenvalues l1 >= l2 of [a b; b c], eigenvectors (cs, sn) and (-sn, cs).
-      const double mean = 0.5 * (a + c);
-      const double rad = std::hypot(0.5 * (a - c), b);
-      double l1 = mean + rad, l2 = mean - rad;
-      const double det = a * c - b * b;
-      if (std::fabs(l1) > std::fabs(l2)) l2 = det / l1;
-      else if (l2 != 0.0) l1 = det / l2;
-      // Each eigenvalue is measured against the rows its eigenvector lives on: cs^2 = (1 + cos 2th) / 2.
-      const double c2 = rad > 0.0 ? 0.5 * (a - c) / rad : 1.0;
-      const double cs2 = 0.5 * (1.0 + c2), sn2 = 0.5 * (1.0 - c2);
-      const double thr1 = tau * (cs2 * r0 + sn2 * r1);
-      const double thr2 = tau * (sn2 * r0 + cs2 * r1);
-      const bool small1 = !(std::fabs(l1) > thr1), small2 = !(std::fabs(l2) > thr2);
-      if (small1 || small2) {
-#ifdef MPOPF_LDL_EXPERIMENT
-        if (std::getenv("LDL_TRACE"))
-          std::fprintf(stderr, "pair %d,%d a %.3g b %.3g c %.3g r0 %.3g r1 %.3g l1 %.3g (thr %.3g) l2 %.3g (thr %.3g)\n", o0, o1, a, b, c, r0, r1, l1, thr1, l2, thr2);
-#endif
-        // The pair needs one positive and one negative eigenvalue.
-        if (small1 && small2) {
-          l1 = thr1;
-          l2 = -thr2;
-          perturbed_ += 2;
-        } else if (small1) {
-          l1 = l2 < 0.0 ? thr1 : -thr1;
-          perturbed_++;
-        } else {
-          l2 = l1 > 0.0 ? -thr2 : thr2;
-          perturbed_++;
+  constexpr int kBlock = 16;
+  double* U = ubuf_.data();
+  double* a0 = tmp0_.data();
+  double* a1 = tmp1_.data();
+  for (int k0 = 0; k0 < w;) {
+    int k1 = std::min(w, k0 + kBlock);
+    if (k1 < w && pairFirst_[f + k1 - 1]) k1++;
+    for (int k = k0; k < k1;) {
+      const int g = f + k;
+      const bool pair = pairFirst_[g] != 0;
+      double* Xk = X + static_cast<std::size_t>(k) * r;
+      double* Uk = U + static_cast<std::size_t>(k - k0) * r;
+      if (k > k0) {
+        const int kb = k - k0;
+        for (int t = 0; t < kb; t++) {
+          a0[t] = U[static_cast<std::size_t>(t) * r + k];
+          if (pair) a1[t] = U[static_cast<std::size_t>(t) * r + k + 1];
         }
-        const double s2 = rad > 0.0 ? b / rad : 0.0;  // sin 2th
-        a = l1 * cs2 + l2 * sn2;
-        b = 0.5 * (l1 - l2) * s2;
-        c = l1 * sn2 + l2 * cs2;
+        rankUpdate(Xk, pair ? Xk + r : nullptr, k, r, X + static_cast<std::size_t>(k0) * r, r, a0,
+                   pair ? a1 : nullptr, kb);
       }
-      negPivots_ += (l1 < 0.0) + (l2 < 0.0);
-      d_[g] = a;
-      dsub_[g] = b;
-      d_[g + 1] = c;
-      const double dt = a * c - b * b;
-      const double i00 = c / dt, i01 = -b / dt, i11 = a / dt;
-      Xk[k + 1] = 0.0;
-      double* t0 = tmp0_.data();
-      double* t1 = tmp1_.data();
-      double growth = 0.0;
-      for (int i = k + 2; i < r; i++) {
-        const double x0 = Xk[i], x1 = Xk1[i];
-        t0[i] = x0;
-        t1[i] = x1;
-        const double l0 = x0 * i00 + x1 * i01, l1 = x0 * i01 + x1 * i11;
-        Xk[i] = l0;
-        Xk1[i] = l1;
-        growth = std::max(growth, std::max(std::fabs(l0), std::fabs(l1)));
+      if (pair) {
+        double* Xk1 = Xk + r;
+        double* Uk1 = Uk + r;
+        double a = Xk[k], b = Xk[k + 1], c = Xk1[k + 1];
+        const int o0 = perm_[g], o1 = perm_[g + 1];
+        const double fallback = globalMax_ > 0.0 ? globalMax_ : 1.0;
+        const double r0 = rowmax_[o0] > 0.0 ? rowmax_[o0] : fallback;
+        const double r1 = rowmax_[o1] > 0.0 ? rowmax_[o1] : fallback;
+        // Eigenvalues l1 >= l2 of [a b; b c] (the smaller one from the determinant when it is small).
+        const double mean = 0.5 * (a + c);
+        const double half = 0.5 * (a - c);
+        const double rad = std::sqrt(half * half + b * b);
+        double l1 = mean + rad, l2 = mean - rad;
+        const double det = a * c - b * b;
+        if (std::fabs(l1) > std::fabs(l2)) l2 = det / l1;
+        else if (l2 != 0.0) l1 = det / l2;
+        // Each eigenvalue is measured against the rows its eigenvector (cos th, sin th) / (-sin th,
+        // cos th) lives on: cos^2 th = (1 + cos 2th) / 2.
+        const double c2 = rad > 0.0 ? half / rad : 1.0;
+        const double cs2 = 0.5 * (1.0 + c2), sn2 = 0.5 * (1.0 - c2);
+        const double thr1 = tau * (cs2 * r0 + sn2 * r1);
+        const double thr2 = tau * (sn2 * r0 + cs2 * r1);
+        const bool small1 = !(std::fabs(l1) > thr1), small2 = !(std::fabs(l2) > thr2);
+        if (small1 || small2) {
+          // The pair needs one positive and one negative eigenvalue.
+          if (small1 && small2) {
+            l1 = thr1;
+            l2 = -thr2;
+            perturbed_ += 2;
+          } else if (small1) {
+            l1 = l2 < 0.0 ? thr1 : -thr1;
+            perturbed_++;
+          } else {
+            l2 = l1 > 0.0 ? -thr2 : thr2;
+            perturbed_++;
+          }
+          const double s2 = rad > 0.0 ? b / rad : 0.0;  // sin 2th
+          a = l1 * cs2 + l2 * sn2;
+          b = 0.5 * (l1 - l2) * s2;
+          c = l1 * sn2 + l2 * cs2;
+        }
+        negPivots_ += (l1 < 0.0) + (l2 < 0.0);
+        d_[g] = a;
+        dsub_[g] = b;
+        d_[g + 1] = c;
+        const double dt = a * c - b * b;
+        const double i00 = c / dt, i01 = -b / dt, i11 = a / dt;
+        Xk[k + 1] = 0.0;
+        double growth = 0.0;
+        for (int i = k + 2; i < r; i++) {
+          const double x0 = Xk[i], x1 = Xk1[i];
+          Uk[i] = x0;
+          Uk1[i] = x1;
+          const double l0 = x0 * i00 + x1 * i01, l1v = x0 * i01 + x1 * i11;
+          Xk[i] = l0;
+          Xk1[i] = l1v;
+          growth = std::max(growth, std::max(std::fabs(l0), std::fabs(l1v)));
+        }
+        if (growth > maxGrowth_) maxGrowth_ = growth;
+        k += 2;
+      } else {
+        double dk = Xk[k];
+        const int o = perm_[g];
+        const double sc = rowmax_[o] > 0.0 ? rowmax_[o] : (globalMax_ > 0.0 ? globalMax_ : 1.0);
+        const double thr = tau * sc;
+        if (!(std::fabs(dk) > thr)) {
+          dk = o >= negStart_ ? -thr : thr;
+          perturbed_++;
+          perturbedSingles_++;
+        }
+        d_[g] = dk;
+        dsub_[g] = 0.0;
+        if (dk < 0.0) negPivots_++;
+        const double inv = 1.0 / dk;
+        double growth = 0.0;
+        for (int i = k + 1; i < r; i++) {
+          const double x = Xk[i];
+          Uk[i] = x;
+          const double l = x * inv;
+          Xk[i] = l;
+          growth = std::max(growth, std::fabs(l));
+        }
+        if (growth > maxGrowth_) maxGrowth_ = growth;
+        k++;
       }
-#ifdef MPOPF_LDL_EXPERIMENT
-      if (std::getenv("LDL_GROWTH") && growth > std::atof(std::getenv("LDL_GROWTH")))
-        std::fprintf(stderr, "growth %.3g at %s %d (orig %d%s) d %.3g dsub %.3g d2 %.3g rowmax %.3g\n", growth, pairFirst_[g] ? "pair" : "single", g, perm_[g], perm_[g] >= negStart_ ? " con" : "", d_[g], dsub_[g], pairFirst_[g] ? d_[g + 1] : 0.0, rowmax_[perm_[g]]);
-#endif
-      if (growth > maxGrowth_) maxGrowth_ = growth;
-      for (int j = k + 2; j < w; j++) {
-        double* Xj = X + static_cast<std::size_t>(j) * r;
-        const double u0 = t0[j], u1 = t1[j];
-        for (int i = j; i < r; i++) Xj[i] -= Xk[i] * u0 + Xk1[i] * u1;
-      }
-      k += 2;
-    } else {
-      double dk = Xk[k];
-      const int o = perm_[g];
-      const double sc = rowmax_[o] > 0.0 ? rowmax_[o] : (globalMax_ > 0.0 ? globalMax_ : 1.0);
-      const double thr = tau * sc;
-      if (!(std::fabs(dk) > thr)) {
-        dk = o >= negStart_ ? -thr : thr;
-        perturbed_++;
-        perturbedSingles_++;
-      }
-      d_[g] = dk;
-      dsub_[g] = 0.0;
-      if (dk < 0.0) negPivots_++;
-      const double inv = 1.0 / dk;
-      double* t0 = tmp0_.data();
-      double growth = 0.0;
-      for (int i = k + 1; i < r; i++) {
-        t0[i] = Xk[i];
-        const double l = Xk[i] * inv;
-        Xk[i] = l;
-        growth = std::max(growth, std::fabs(l));
-      }
-#ifdef MPOPF_LDL_EXPERIMENT
-      if (std::getenv("LDL_GROWTH") && growth > std::atof(std::getenv("LDL_GROWTH")))
-        std::fprintf(stderr, "growth %.3g at %s %d (orig %d%s) d %.3g dsub %.3g d2 %.3g rowmax %.3g\n", growth, pairFirst_[g] ? "pair" : "single", g, perm_[g], perm_[g] >= negStart_ ? " con" : "", d_[g], dsub_[g], pairFirst_[g] ? d_[g + 1] : 0.0, rowmax_[perm_[g]]);
-#endif
-      if (growth > maxGrowth_) maxGrowth_ = growth;
-      for (int j = k + 1; j < w; j++) {
-        double* Xj = X + static_cast<std::size_t>(j) * r;
-        const double u = t0[j];
-        if (u == 0.0) continue;
-        for (int i = j; i < r; i++) Xj[i] -= Xk[i] * u;
-      }
-      k++;
     }
+    // Rank-(k1 - k0) update of the columns after the block.
+    const int kb = k1 - k0;
+    for (int j = k1; j < w; j += 2) {
+      const bool two = j + 1 < w;
+      for (int t = 0; t < kb; t++) {
+        a0[t] = U[static_cast<std::size_t>(t) * r + j];
+        if (two) a1[t] = U[static_cast<std::size_t>(t) * r + j + 1];
+      }
+      rankUpdate(X + static_cast<std::size_t>(j) * r, two ? X + static_cast<std::size_t>(j + 1) * r : nullptr, j, r,
+                 X + static_cast<std::size_t>(k0) * r, r, a0, two ? a1 : nullptr, kb);
+    }
+    k0 = k1;
   }
   // Link this supernode to the supernode of its first row below the panel.
   if (r > w) {
@@ -864,7 +975,7 @@ void SparseLdl::solveFactored(double* x) const {
   double* w = work_.data();
   for (int k = 0; k < n; k++) w[k] = x[perm_[k]];
   const int* si = si_.data();
-  const double* lx = lx_.data();
+  const double* lx = lx_.get();
   // Forward: L y = b.
   for (int s = 0; s < nsuper_; s++) {
     const int f = sfirst_[s], nw = sfirst_[s + 1] - f;

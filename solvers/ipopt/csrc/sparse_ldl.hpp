@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace mpopf {
@@ -53,6 +54,9 @@ class SparseLdl {
   /// Orderings per structure: a factorisation that had to perturb a pivot pairs the rows again with its
   /// values and refactors, until this many orderings were made.
   int maxOrderings = 4;
+  /// Re-pairing keeps the previous elimination order (pairs placed at their later row) instead of
+  /// running AMD again.
+  bool reuseOrdering = true;
 
   /// Takes an n x n symmetric matrix's structure as upper-triangular CSR (0-based, each row's column
   /// indices >= the row index, no duplicates) and keeps a copy. The ordering and symbolic analysis happen
@@ -62,6 +66,9 @@ class SparseLdl {
   /// Numeric factorisation of the values (CSR order). Rows >= negStart expect negative pivots.
   /// The values pointer must stay valid until the next factor() call (refinement reads it).
   Status factor(const double* values, int negStart);
+
+  /// Pair the rows again at the next factor() (with its values), as a perturbed factorisation does.
+  void requestReordering() { ordered_ = false; }
 
   /// Solve A x = b in place (b has length n), refining iteratively when pivots were perturbed.
   void solve(double* b);
@@ -75,7 +82,7 @@ class SparseLdl {
   /// Number of non-zeros of L strictly below the diagonal (scalar count, without explicit zeros).
   std::size_t factorNonzeros() const { return nnzL_; }
   /// Number of stored values of L (supernodal panels, explicit zeros included).
-  std::size_t factorStorage() const { return lx_.size(); }
+  std::size_t factorStorage() const { return lxSize_; }
   /// Number of supernodes and of 2x2 pivot pairs.
   int supernodes() const { return nsuper_; }
   int pairs() const { return npairs_; }
@@ -88,7 +95,7 @@ class SparseLdl {
   const LdlStats& stats() const { return stats_; }
 
  private:
-  Status order(const double* values, int negStart);
+  Status order(const double* values, int negStart, bool freshOrdering);
   void rowMaxima(const double* values);
   void factorPanel(int s);
   void solveFactored(double* x) const;
@@ -98,7 +105,7 @@ class SparseLdl {
   bool ordered_ = false;
   std::vector<int> ia_, ja_;      // original upper CSR structure
   std::vector<int> perm_, pinv_;  // perm_[new] = old, pinv_[old] = new
-  std::vector<std::uint32_t> dest_;  // original nonzero p -> position in lx_
+  std::vector<int> aptr_, asrc_, aoff_;  // entries of A by supernode: source index, offset in the panel
 
   // Supernodes: columns [sfirst_[s], sfirst_[s+1]), rows si_[sp_[s] .. sp_[s+1]) (sorted, the
   // supernode's own columns first), values lx_[sx_[s] ..] as a column-major panel (rows x columns).
@@ -107,13 +114,14 @@ class SparseLdl {
   std::size_t nnzL_ = 0;
   std::vector<int> sfirst_, sp_, si_, snode_;
   std::vector<std::size_t> sx_;
-  std::vector<double> lx_;
+  std::unique_ptr<double[]> lx_;
+  std::size_t lxSize_ = 0;
   std::vector<unsigned char> pairFirst_;  // new index k: k and k+1 form a 2x2 pivot
   std::vector<double> d_, dsub_;          // D: diagonal, and the 2x2 blocks' off-diagonal (at the first index)
 
   // Factorisation work space.
-  std::vector<int> map_, head_, next_, pos_;
-  std::vector<double> cbuf_, wbuf_, tmp0_, tmp1_;
+  std::vector<int> map_, rel_, head_, next_, pos_;
+  std::vector<double> cbuf_, wbuf_, ubuf_, tmp0_, tmp1_;
 
   int negStart_ = 0;
   std::vector<double> rowmax_;
