@@ -10,8 +10,7 @@ import { type CompiledWasm, type IpoptWasmModule, instantiateIpopt } from "./was
 export const WASM_IDENTITY: NlpSolverIdentity = {
   name: "Ipopt",
   version: "3.11.9",
-  linearSolver:
-    "mpopf-ldl (static 2×2 pivots from a matching, AMD on the compressed graph, supernodal LDLᵀ with per-row static pivoting)",
+  linearSolver: "mpopf-ldl (AMD ordering, sparse LDLᵀ with per-row static pivoting)",
   backend: "wasm",
 };
 
@@ -23,11 +22,11 @@ const I32 = 4;
  * - `setup`: copying the problem into wasm memory and setting options; `results`: copying the results out;
  * - `callbacks`: time spent in the problem's JavaScript callbacks (evalF … evalHess);
  * - `kktAssembly`: Ipopt building the KKT matrix (values into CSR order) around the linear-solver calls;
- * - `ordering`, `factorization`, `triangularSolves` (incl. `refinement`): mpopf's LDLᵀ;
+ * - `ordering` (AMD + symbolic analysis), `factorization`, `triangularSolves` (incl. `refinement`): mpopf's LDLᵀ;
  * - `ipoptOther`: the rest of the solve: Ipopt's own work (setup, vector algebra, line search, the TNLP
  *   adapter's copies between its vectors and the callbacks' arrays, convergence checks);
- * - counts: `orderings`, `factorizations`, `linearSolves`, `refinementSteps`, `nnzL` (scalar non-zeros of L),
- *   `storedL` (values stored, supernode panels), `kktDimension`, `supernodes`, `pivotPairs` (2×2 pivots).
+ * - counts: `orderings`, `factorizations`, `linearSolves`, `refinementSteps`, `nnzL` (non-zeros of L),
+ *   `kktDimension`, `perturbedPivots` (static pivots replaced in the last factorisation).
  */
 export const WASM_TIMING_KEYS = [
   "setup",
@@ -44,10 +43,8 @@ export const WASM_TIMING_KEYS = [
   "linearSolves",
   "refinementSteps",
   "nnzL",
-  "storedL",
   "kktDimension",
-  "supernodes",
-  "pivotPairs",
+  "perturbedPivots",
 ] as const;
 
 /** Registered option types reported by the glue (mp_option_type). */
@@ -252,10 +249,8 @@ class WasmIpoptSolver implements NlpSolver {
         linearSolves: t[14]!,
         refinementSteps: t[15]!,
         nnzL: t[16]!,
-        storedL: t[17]!,
-        kktDimension: t[18]!,
-        supernodes: t[19]!,
-        pivotPairs: t[20]!,
+        kktDimension: t[17]!,
+        perturbedPivots: t[18]!,
       };
     } finally {
       mod._free(ptr);

@@ -53,10 +53,7 @@ class CallbackError : public std::exception {
 struct LdlReport {
   mpopf::LdlStats stats;
   std::size_t factorNonzeros = 0;
-  std::size_t factorStorage = 0;
   int dimension = 0;
-  int supernodes = 0;
-  int pairs = 0;
 };
 
 class MpopfLdlInterface : public SparseSymLinearSolverInterface {
@@ -96,10 +93,10 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
       negevals_ = ldl_.negativePivots();
       const mpopf::LdlStats& stats = ldl_.stats();
       Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA,
-                     "mpopf-ldl: dim %d, nnz(L) %lu, %d negative pivots, %d perturbed, growth %.2e; "
+                     "mpopf-ldl: dim %d, nnz(L) %lu, %d negative pivots, %d perturbed; "
                      "%d ordering(s) %.3f s, %d factorization(s) %.3f s, %d solve(s) %.3f s\n",
                      dim_, static_cast<unsigned long>(ldl_.factorNonzeros()), negevals_, ldl_.perturbedPivots(),
-                     ldl_.maxGrowth(), stats.orderings, stats.orderSeconds, stats.factorizations, stats.factorSeconds,
+                     stats.orderings, stats.orderSeconds, stats.factorizations, stats.factorSeconds,
                      stats.solves, stats.solveSeconds);
     }
     if (check_NegEVals && negevals_ != numberOfNegEVals) {
@@ -123,10 +120,7 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
     if (!report_) return;
     report_->stats = ldl_.stats();
     report_->factorNonzeros = ldl_.factorNonzeros();
-    report_->factorStorage = ldl_.factorStorage();
     report_->dimension = ldl_.dimension();
-    report_->supernodes = ldl_.supernodes();
-    report_->pairs = ldl_.pairs();
   }
   LdlReport* report_;
   mpopf::SparseLdl ldl_;
@@ -397,9 +391,9 @@ int mp_iterations(Session* s) { return s->iterations; }
 ///  0 Ipopt overall, 1 initialisation, 2 augmented-system solves (KKT assembly + linear solver),
 ///  3 triplet-to-CSR conversion, 4 factorisation calls (incl. ordering), 5 back-solve calls,
 ///  6 (unused), 7 (unused),
-///  8 LDL ordering (matching + AMD + symbolic), 9 LDL numeric factorisation, 10 LDL solves (incl.
+///  8 LDL ordering (AMD + symbolic analysis), 9 LDL numeric factorisation, 10 LDL solves (incl.
 ///  refinement), 11 LDL refinement part, 12 orderings, 13 factorisations, 14 solves, 15 refinement steps,
-///  16 nnz(L) (scalar), 17 stored L values, 18 dimension, 19 supernodes, 20 2x2 pivots, 21..23 (unused).
+///  16 nnz(L), 17 dimension, 18 perturbed pivots in the last factorisation, 19..23 (unused).
 void mp_timings(Session* s, double* out) {
   for (int i = 0; i < 24; i++) out[i] = 0;
   for (int i = 0; i < 8; i++) out[i] = s->ipoptTimes[i];
@@ -413,10 +407,8 @@ void mp_timings(Session* s, double* out) {
   out[14] = r.stats.solves;
   out[15] = r.stats.refinementSteps;
   out[16] = static_cast<double>(r.factorNonzeros);
-  out[17] = static_cast<double>(r.factorStorage);
-  out[18] = r.dimension;
-  out[19] = r.supernodes;
-  out[20] = r.pairs;
+  out[17] = r.dimension;
+  out[18] = r.stats.perturbedPivots;
 }
 int mp_finalized(Session* s) { return s->finalized ? 1 : 0; }
 
