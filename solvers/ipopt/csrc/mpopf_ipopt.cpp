@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,9 +57,17 @@ struct LdlReport {
   int dimension = 0;
 };
 
+/// The analysis of the last structure this wasm instance factored (AMD ordering + symbolic analysis):
+/// a later solve of a problem with the same KKT structure (a re-solve, the next ENApp macro-iteration)
+/// starts from it instead of ordering again. One slot; a different structure frees it first.
+std::unique_ptr<mpopf::SparseLdl> g_analysisCache;
+
 class MpopfLdlInterface : public SparseSymLinearSolverInterface {
  public:
   explicit MpopfLdlInterface(LdlReport* report) : report_(report) {}
+  ~MpopfLdlInterface() override {
+    if (ldl_ && analysed_) g_analysisCache = std::move(ldl_);
+  }
 
   bool InitializeImpl(const OptionsList& options, const std::string& prefix) override {
     (void)options;
@@ -68,10 +77,22 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
 
   ESymSolverStatus InitializeStructure(Index dim, Index nonzeros, const Index* ia, const Index* ja) override {
     dim_ = dim;
+    factored_ = false;
+    analysed_ = false;
+    if (!ldl_ && g_analysisCache && g_analysisCache->sameStructure(dim, nonzeros, ia, ja)) {
+      ldl_ = std::move(g_analysisCache);
+      ldl_->resetStats();
+    } else {
+      g_analysisCache.reset();  // free the old analysis before allocating a new one
+      if (!ldl_) ldl_.reset(new mpopf::SparseLdl());
+      mpopf::SparseLdl::Status st = ldl_->analyse(dim, nonzeros, ia, ja);
+      if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();
+      if (st != mpopf::SparseLdl::Ok) return SYMSOLVER_FATAL_ERROR;
+    }
     values_.assign(static_cast<size_t>(nonzeros), 0.0);
-    mpopf::SparseLdl::Status st = ldl_.analyse(dim, nonzeros, ia, ja);
-    if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();
-    return st == mpopf::SparseLdl::Ok ? SYMSOLVER_SUCCESS : SYMSOLVER_FATAL_ERROR;
+    analysed_ = true;
+    report();
+    return SYMSOLVER_SUCCESS;
   }
 
   double* GetValuesArrayPtr() override { return values_.data(); }
@@ -83,19 +104,19 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
     if (new_matrix || !factored_) {
       if (factored_)
         Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA, "mpopf-ldl: %d solve(s), %d refinement step(s) with the last factor\n",
-                       ldl_.solvesSinceFactor(), ldl_.refinementStepsSinceFactor());
+                       ldl_->solvesSinceFactor(), ldl_->refinementStepsSinceFactor());
       if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().Start();
-      const mpopf::SparseLdl::Status st = ldl_.factor(values_.data(), dim_ - numberOfNegEVals);
+      const mpopf::SparseLdl::Status st = ldl_->factor(values_.data(), dim_ - numberOfNegEVals);
       if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().End();
       if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();
       if (st != mpopf::SparseLdl::Ok) return SYMSOLVER_FATAL_ERROR;
       factored_ = true;
-      negevals_ = ldl_.negativePivots();
-      const mpopf::LdlStats& stats = ldl_.stats();
+      negevals_ = ldl_->negativePivots();
+      const mpopf::LdlStats& stats = ldl_->stats();
       Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA,
                      "mpopf-ldl: dim %d, nnz(L) %lu, %d negative pivots, %d perturbed; "
                      "%d ordering(s) %.3f s, %d factorization(s) %.3f s, %d solve(s) %.3f s\n",
-                     dim_, static_cast<unsigned long>(ldl_.factorNonzeros()), negevals_, ldl_.perturbedPivots(),
+                     dim_, static_cast<unsigned long>(ldl_->factorNonzeros()), negevals_, ldl_->perturbedPivots(),
                      stats.orderings, stats.orderSeconds, stats.factorizations, stats.factorSeconds,
                      stats.solves, stats.solveSeconds);
     }
@@ -104,7 +125,7 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
       return SYMSOLVER_WRONG_INERTIA;
     }
     if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().Start();
-    for (Index r = 0; r < nrhs; r++) ldl_.solve(rhs_vals + static_cast<size_t>(r) * static_cast<size_t>(dim_));
+    for (Index r = 0; r < nrhs; r++) ldl_->solve(rhs_vals + static_cast<size_t>(r) * static_cast<size_t>(dim_));
     if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().End();
     report();
     return SYMSOLVER_SUCCESS;
@@ -118,12 +139,13 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
  private:
   void report() {
     if (!report_) return;
-    report_->stats = ldl_.stats();
-    report_->factorNonzeros = ldl_.factorNonzeros();
-    report_->dimension = ldl_.dimension();
+    report_->stats = ldl_->stats();
+    report_->factorNonzeros = ldl_->factorNonzeros();
+    report_->dimension = ldl_->dimension();
   }
   LdlReport* report_;
-  mpopf::SparseLdl ldl_;
+  std::unique_ptr<mpopf::SparseLdl> ldl_;
+  bool analysed_ = false;
   std::vector<double> values_;
   Index dim_ = 0;
   Index negevals_ = 0;

@@ -2,6 +2,7 @@
 // pivoting (mpopf's own code). See sparse_ldl.hpp for the method.
 #include "sparse_ldl.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -134,6 +135,15 @@ SparseLdl::Status SparseLdl::analyse(int n, int nnz, const int* ia, const int* j
   } catch (const std::bad_alloc&) {
     return OutOfMemory;
   }
+}
+
+bool SparseLdl::sameStructure(int n, int nnz, const int* ia, const int* ja) const {
+  if (n != n_ || nnz != nnz_ || lp_.empty()) return false;
+  for (int i = 0; i <= n; i++)
+    if (ia[i] != ia_[i]) return false;
+  for (int p = 0; p < nnz; p++)
+    if (ja[p] != ja_[p]) return false;
+  return true;
 }
 
 SparseLdl::Status SparseLdl::factor(const double* values, int negStart) {

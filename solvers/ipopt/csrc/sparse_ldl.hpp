@@ -45,6 +45,11 @@ class SparseLdl {
   /// column indices >= the row index, no duplicates). Keeps copies of the structure.
   Status analyse(int n, int nnz, const int* ia, const int* ja);
 
+  /// Whether the structure is the one analysed (same dimension, non-zeros and CSR arrays).
+  bool sameStructure(int n, int nnz, const int* ia, const int* ja) const;
+  /// Zero the cumulative timings and counts (the analysis is kept).
+  void resetStats() { stats_ = LdlStats(); }
+
   /// Numeric factorisation of the values (CSR order). Rows >= negStart expect negative pivots.
   /// The values pointer must stay valid until the next factor() call (refinement reads it).
   Status factor(const double* values, int negStart);
