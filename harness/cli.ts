@@ -8,6 +8,30 @@ import { runCommand } from "./commands/run.ts";
 import { solveCommand } from "./commands/solve.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { ExitError } from "./errors.ts";
+import { abortActiveWriters, osCause } from "./run-dir.ts";
+
+/** An operating-system error (ENOENT, EACCES, ENOSPC …) from node:fs, with the path it concerns. */
+function osError(e: unknown): NodeJS.ErrnoException | null {
+  const ne = e as NodeJS.ErrnoException;
+  return ne && typeof ne.code === "string" && typeof ne.syscall === "string" ? ne : null;
+}
+
+let signalsHooked = false;
+/** On Ctrl-C or SIGTERM: discard unfinished run directories (the old run stays), then exit 130 / 143. */
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const [sig, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    process.once(sig, () => {
+      abortActiveWriters();
+      process.stderr.write(`mpopf: interrupted (${sig}); nothing written\n`);
+      process.exit(code);
+    });
+  }
+}
 
 /**
  * The `mpopf` command line. Each sub-command lives in its own module under harness/commands/
@@ -16,6 +40,7 @@ import { ExitError } from "./errors.ts";
  */
 export async function main(argv: string[]): Promise<number> {
   let usageError = false;
+  hookSignals();
   try {
     await yargs(hideBin(argv))
       .scriptName("mpopf")
@@ -33,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
       .recommendCommands()
       .wrap(Math.min(110, process.stdout.columns ?? 110))
       .fail((msg, err) => {
-        if (err) throw err;
+        // yargs' own errors (a bad or missing option value, a failed coerce) are usage errors.
+        if (err && err.name !== "YError") throw err;
+        if (err) msg = err.message;
         usageError = true;
         throw new ExitError(`${msg}\nRun 'mpopf --help' for usage.`, 2);
       })
@@ -48,6 +75,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof InputError) {
       process.stderr.write(`mpopf: error: ${e.message}\n`);
+      return 1;
+    }
+    const os = osError(e);
+    if (os) {
+      process.stderr.write(
+        `mpopf: error: ${os.path ?? ""}${os.path ? ": " : ""}${osCause(os)} (${os.syscall})\n`,
+      );
       return 1;
     }
     process.stderr.write(

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { type ZodType, z } from "zod";
-import { InputError } from "./errors.ts";
+import { InputError, showToken } from "./errors.ts";
+import { readInputFile } from "./files.ts";
 
 /** A parsed CSV row with the 1-based line it came from. */
 export type Located<T> = T & { line: number };
@@ -18,6 +18,36 @@ export const numberCell = z
 /** A non-negative numeric CSV cell. */
 export const nonNegativeCell = numberCell.refine((v) => v >= 0, { message: "must not be negative" });
 
+/** A numeric CSV cell within a documented range (`signed`: the range bounds the absolute value). */
+export function rangedCell(range: readonly [number, number], unit: string, signed = false) {
+  const [lo, hi] = range;
+  const mag = (v: number) => (signed ? Math.abs(v) : v);
+  return numberCell
+    .refine((v) => mag(v) >= lo, {
+      message:
+        lo === 0 && !signed
+          ? "must not be negative"
+          : `${signed ? "|value| " : ""}must be at least ${lo} ${unit}`,
+    })
+    .refine((v) => mag(v) <= hi, { message: `${signed ? "|value| " : ""}must be at most ${hi} ${unit}` });
+}
+
+/** An optional cell: absent or empty is undefined, anything else must pass `inner`. */
+export function optionalCell<T>(inner: ZodType<T, string>) {
+  return z
+    .string()
+    .optional()
+    .transform((s, ctx): T | undefined => {
+      if (s === undefined || s.trim() === "") return undefined;
+      const r = inner.safeParse(s);
+      if (!r.success) {
+        ctx.addIssue({ code: "custom", message: r.error.issues[0]?.message ?? "invalid value" });
+        return z.NEVER;
+      }
+      return r.data;
+    });
+}
+
 /** A non-empty id cell (bus, area, element names). */
 export const idCell = z
   .string()
@@ -25,10 +55,35 @@ export const idCell = z
   .min(1, { message: "must not be empty" })
   .refine((s) => !/[\s,]/.test(s), { message: "must not contain spaces or commas" });
 
-/** Read a UTF-8 file, or throw an InputError naming it. */
-export function readTextFile(path: string, what: string): string {
-  if (!existsSync(path)) throw new InputError("missing-file", `${what} file not found`, { file: path });
-  return readFileSync(path, "utf8");
+/**
+ * Refuse unknown columns of a fixed-column table (a misspelt optional column would otherwise be dropped
+ * silently) and name missing required ones. Tables with free columns (a record schema) are not checked.
+ */
+function checkColumns(path: string, schema: ZodType, first: Record<string, string> | undefined): void {
+  if (!(schema instanceof z.ZodObject) || first === undefined) return;
+  const shape = schema.shape as Record<string, ZodType>;
+  const known = Object.keys(shape);
+  const header = Object.keys(first);
+  const unknown = header.filter((h) => !known.includes(h));
+  if (unknown.length > 0) {
+    throw new InputError(
+      "unknown-field",
+      `unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map(showToken).join(", ")} (misspelt? the columns of this table are ${known.join(", ")})`,
+      {
+        file: path,
+        line: 1,
+        field: unknown.length === 1 && showToken(unknown[0]!).startsWith("'") ? unknown[0] : undefined,
+      },
+    );
+  }
+  const missing = known.filter((k) => !header.includes(k) && !shape[k]!.safeParse(undefined).success);
+  if (missing.length > 0) {
+    throw new InputError("schema", `missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`, {
+      file: path,
+      line: 1,
+      field: missing[0],
+    });
+  }
 }
 
 /**
@@ -40,7 +95,7 @@ export function readCsv<S extends ZodType<Record<string, unknown>>>(
   schema: S,
   label: (raw: Record<string, string>) => string,
 ): Array<Located<z.output<S>>> {
-  const text = readTextFile(path, "CSV");
+  const text = readInputFile(path, "CSV");
   let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
   try {
     records = parse(text, {
@@ -52,9 +107,12 @@ export function readCsv<S extends ZodType<Record<string, unknown>>>(
       trim: true,
     }) as Array<{ record: Record<string, string>; info: { lines: number } }>;
   } catch (e) {
-    const err = e as Error & { lines?: number };
-    throw new InputError("parse", `cannot parse CSV: ${err.message}`, { file: path, line: err.lines });
+    // csv-parse's messages can quote the offending text: report its code and line only.
+    const err = e as Error & { lines?: number; code?: string };
+    const what = (err.code ?? "CSV_PARSE_ERROR").replace(/^CSV_/, "").toLowerCase().replace(/_/g, " ");
+    throw new InputError("parse", `cannot parse CSV (${what})`, { file: path, line: err.lines });
   }
+  checkColumns(path, schema, records[0]?.record);
   const out: Array<Located<z.output<S>>> = [];
   for (const { record, info } of records) {
     const line = info.lines;
@@ -62,7 +120,7 @@ export function readCsv<S extends ZodType<Record<string, unknown>>>(
     if (!res.success) {
       const issue = res.error.issues[0]!;
       const field = issue.path.map(String).join(".");
-      const raw = field in record ? ` (got '${record[field]}')` : "";
+      const raw = field in record ? ` (got ${showToken(String(record[field]))})` : "";
       throw new InputError("schema", `${issue.message}${raw}`, {
         file: path,
         line,

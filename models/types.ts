@@ -1,54 +1,66 @@
 /**
- * The data model shared by every stage: a radial feeder (`Network`) and a study (`Scenario`).
+ * The math model: per unit, indexed, with the derived topology — what every formulation, the initial point,
+ * the distributed methods, the self-check and the replay's optimizer side read. It is produced from the
+ * engineering model (`feeder.ts`) by one transform (`transform.ts`); nothing here is in kW or Ω.
  *
- * Engineering units (kW, kVAr, kWh, Ω, kV) are kept next to per-unit values on the network's
- * bases (S_base in kVA, V_base line-to-neutral in kV). Bus and branch indices are 0-based and
- * stable; every per-element array is indexed by them. All types are plain data (structured-clone
- * safe) so a Network or Scenario can be posted to a worker thread.
+ * Per-unit system: one power base S_base (kVA) for the whole feeder; one line-to-neutral voltage base per
+ * voltage zone (the source's zone, and one below each transformer), Z_base = V_base² · 1000 / S_base (Ω),
+ * I_base = S_base / V_base (A). Powers are per unit of S_base, energies per unit of S_base·h, voltages and
+ * currents per unit of their zone's bases. Bus, branch and device indices are 0-based and stable; time series
+ * are per period t = 0..T−1 of length Δt. All types are plain data (structured-clone safe), so a Network or
+ * Scenario can be posted to a worker thread.
  */
+
+/** A voltage zone: the bases below one transformer (or the source). */
+export interface Zone {
+  /** Line-to-neutral voltage base (kV). */
+  vBaseKvLn: number;
+  /** Impedance base (Ω) = vBaseKvLn² · 1000 / S_base. */
+  zBaseOhm: number;
+  /** Current base (A) = S_base / vBaseKvLn. */
+  iBaseA: number;
+}
 
 /** A bus of the single-phase-equivalent feeder. */
 export interface Bus {
   /** User-facing id (e.g. "1".."128" for IEEE-123). */
   id: string;
-  /** Rated real / reactive load at multiplier 1 (kW, kVAr). */
-  pLoadKw: number;
-  qLoadKvar: number;
-  /** Fixed shunt capacitor (kVAr at 1 pu voltage). */
-  qCapKvar: number;
+  /** Index of its voltage zone in `Network.zones`. */
+  zone: number;
 }
 
-/** A branch (line, switch or regulator placeholder) from parent bus `from` to child bus `to`. */
+/** A branch (line, switch or transformer) from parent bus `from` to child bus `to`. */
 export interface Branch {
   id: string;
+  kind: "line" | "transformer" | "source";
   /** Parent bus index (closer to the substation). */
   from: number;
   /** Child bus index. */
   to: number;
-  rOhm: number;
-  xOhm: number;
-  /** Per-unit impedance on the network's Z base. */
+  /** Series resistance and reactance (pu on the child zone's Z base). */
   rPu: number;
   xPu: number;
-  /** Optional ampacity (A); enables l <= Imax² when the scenario asks for line limits. */
+  /** Total shunt susceptance (pu), half at each end (line charging); 0 for none. */
+  bPu: number;
+  /**
+   * Off-nominal ratio (pu) of an ideal transformer at the `from` end: the series impedance sees τ·V_from.
+   * 1 for lines.
+   */
+  tap: number;
+  /** Ampacity (A, on the child zone's current base); enables l ≤ I_max² when the study asks for line limits. */
   iMaxA?: number;
 }
 
-/** A radial feeder with its bases and tree structure. */
+/** A radial feeder in per unit, with its bases and tree structure. */
 export interface Network {
   name: string;
   /** Power base (kVA), e.g. 1000. */
   sBaseKva: number;
-  /** Voltage base, line-to-neutral (kV), e.g. 2.4018. */
-  vBaseKvLn: number;
-  /** Impedance base (Ω) = vBaseKvLn² · 1000 / sBaseKva. */
-  zBaseOhm: number;
-  /** Current base (A) = sBaseKva / vBaseKvLn. */
-  iBaseA: number;
+  /** Voltage zones; zone 0 is the source's. */
+  zones: Zone[];
   /** Substation (slack) bus index and its fixed voltage magnitude (pu). */
   substation: number;
   vSubsPu: number;
-  /** Buses in a topological order is NOT guaranteed; use `order`. */
   buses: Bus[];
   /** Branches; branch k feeds bus branches[k].to. */
   branches: Branch[];
@@ -70,41 +82,74 @@ export interface Network {
   source?: string;
 }
 
-/** A PV inverter: real output is a parameter p = pRatedKw · pvMult(t); reactive output is a decision. */
+/** Voltage dependence of a load as ZIP fractions of its rated P and Q (each triple sums to 1). */
+export interface LoadModel {
+  p: [z: number, i: number, pw: number];
+  q: [z: number, i: number, pw: number];
+}
+
+/**
+ * A load: rated demand at 1 pu voltage and multiplier 1, its multiplier per period (its profile resampled to
+ * the horizon; loads with the same profile share the array) and its voltage dependence. Demand in period t at
+ * 1 pu voltage: pRatedPu · mult[t], qRatedPu · mult[t].
+ */
+export interface Load {
+  id: string;
+  bus: number;
+  pRatedPu: number;
+  qRatedPu: number;
+  /** Name of the profile the multipliers come from. */
+  profile: string;
+  /** Multiplier per period, length T. */
+  mult: Float64Array;
+  model: LoadModel;
+}
+
+/** A fixed shunt capacitor: reactive output at 1 pu voltage (pu); at voltage V it gives qPu·V². */
+export interface Capacitor {
+  id: string;
+  bus: number;
+  qPu: number;
+}
+
+/** A PV inverter: real output is a parameter (available power per period); reactive output is a decision. */
 export interface PvUnit {
   id: string;
-  /** Host bus index. */
   bus: number;
-  /** Rated (Pmpp) real power (kW). */
-  pRatedKw: number;
-  /** Inverter apparent-power rating (kVA). */
-  sRatedKva: number;
+  /** Rated (Pmpp) real power (pu). */
+  pRatedPu: number;
+  /** Inverter apparent-power rating (pu). */
+  sRatedPu: number;
+  /** Available real power per period (pu), length T. */
+  pAvailPu: Float64Array;
 }
 
 /** A battery with its inverter. */
 export interface Battery {
   id: string;
   bus: number;
-  /** Charge / discharge power limit (kW). */
-  pRatedKw: number;
-  /** Inverter apparent-power rating (kVA). */
-  sRatedKva: number;
-  /** Energy capacity (kWh). */
-  eRatedKwh: number;
+  /** Charge / discharge power limit (pu). */
+  pRatedPu: number;
+  /** Inverter apparent-power rating (pu). */
+  sRatedPu: number;
+  /** Energy capacity (pu·h). */
+  eRatedPuH: number;
   etaCharge: number;
   etaDischarge: number;
-  /** SOC limits as fractions of eRatedKwh. */
+  /** SOC limits as fractions of the capacity. */
   socMin: number;
   socMax: number;
-  /** Initial stored energy (kWh). */
-  b0Kwh: number;
+  /** Initial stored energy (pu·h). */
+  b0PuH: number;
+  /** Quadratic throughput cost ($/kWh at rated power; 0 for none): c·(P_c² + P_d²)·Δt / P_rated. */
+  throughputCostUsdPerKwh: number;
 }
 
 export type ObjectiveKind = "loss" | "cost";
 export type TerminalCondition = "hard" | "soft" | "free";
 export type ReactiveLimits = "rated" | "available";
 
-/** What is optimized. */
+/** What is optimized: the main term plus composable extra terms. */
 export interface ObjectiveSpec {
   kind: ObjectiveKind;
   /** Weight of the battery-loss (SCD) term α. */
@@ -112,6 +157,30 @@ export interface ObjectiveSpec {
   /** Weight of the main term (default 1). */
   weight: number;
 }
+
+/** The physics of the branch-flow model: exact (l·v = P² + Q²) or its SOC relaxation (l·v ≥ P² + Q²). */
+export type BranchFlowPhysics = "exact" | "soc";
+/** Capacitors as a constant kvar (the paper) or kvar·v (a shunt admittance, what OpenDSS does). */
+export type CapacitorModel = "constant" | "voltage";
+/** Loads as constant P/Q (the paper) or with their own voltage dependence (the case's ZIP models). */
+export type LoadModelOption = "pq" | "case";
+
+/** The formulation's modelling choices. */
+export interface FormulationOptions {
+  physics: BranchFlowPhysics;
+  capacitors: CapacitorModel;
+  /** Line charging (B/2 at each end, linear in v). */
+  lineCharging: boolean;
+  loads: LoadModelOption;
+}
+
+/** The default formulation: the paper's (exact, constant-kvar capacitors, no charging, constant-PQ loads). */
+export const PAPER_FORMULATION: FormulationOptions = {
+  physics: "exact",
+  capacitors: "constant",
+  lineCharging: false,
+  loads: "pq",
+};
 
 /** Options of the multi-period OPF. */
 export interface ScenarioOptions {
@@ -128,9 +197,11 @@ export interface ScenarioOptions {
   noBackfeed: boolean;
   /** Enforce l <= Imax² on branches that have iMaxA. */
   lineLimits: boolean;
+  /** Physics and modelling options of the formulation. */
+  formulation: FormulationOptions;
 }
 
-/** A multi-period study on a network. */
+/** A multi-period study on a network, in per unit. */
 export interface Scenario {
   name: string;
   network: Network;
@@ -138,14 +209,17 @@ export interface Scenario {
   T: number;
   /** Period length (h). */
   dtH: number;
-  /** 0-based index of the first hour of the horizon in the 24-h shapes (middle-T window). */
+  /** 0-based index of the first period of the horizon in the case's profiles (at the horizon's Δt). */
   startIndex: number;
-  /** Per period t = 0..T-1. */
-  loadMult: Float64Array;
-  pvMult: Float64Array;
-  priceUsdPerKwh: Float64Array;
+  loads: Load[];
+  capacitors: Capacitor[];
   pvs: PvUnit[];
   batteries: Battery[];
+  /** Price per period ($/kWh). */
+  priceUsdPerKwh: Float64Array;
+  /** The case's default load and PV multipliers on the horizon (for reports' input figures), length T. */
+  loadMult: Float64Array;
+  pvMult: Float64Array;
   objective: ObjectiveSpec;
   options: ScenarioOptions;
   /** Human-readable description of where the profiles and prices came from. */

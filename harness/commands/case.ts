@@ -1,101 +1,20 @@
+/**
+ * `mpopf case show NAME`: a study case's summary (the library's `summariseCase`); `mpopf case generate --buses N
+ * --seed S --out DIR`: a seeded synthetic radial feeder (models/generate.ts) written as a case folder in the
+ * project's format, atomically and only where mpopf may write (harness/run-dir.ts rules). Thin wrappers.
+ */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase, type StudyCase } from "../../models/case.ts";
-import { buildScenario } from "../../models/scenario.ts";
+import {
+  caseFiles,
+  formatCaseSummary,
+  generateFeeder,
+  loadCase,
+  RunDirWriter,
+  summariseCase,
+} from "../index.ts";
+import { numberOption, textOption } from "../options.ts";
 
-/** The summary printed by `mpopf case show`. Units in the keys. */
-export interface CaseSummary {
-  name: string;
-  description: string;
-  buses: number;
-  branches: number;
-  loadBuses: number;
-  totalLoadKw: number;
-  totalLoadKvar: number;
-  capacitorsKvar: number;
-  substationBus: string;
-  substationVPu: number;
-  sBaseKva: number;
-  vBaseKvLn: number;
-  zBaseOhm: number;
-  profilePoints: number;
-  pvPercent: number;
-  battPercent: number;
-  pvs: number;
-  pvRatedKw: number;
-  batteries: number;
-  batteryRatedKw: number;
-  batteryEnergyKwh: number;
-  partitions: Array<{ name: string; areas: number; boundaries: string[] }>;
-}
-
-/** Summarise a study case (DER counts at the given or default percentages). */
-export function summariseCase(c: StudyCase, pvPercent?: number, battPercent?: number): CaseSummary {
-  const n = c.network;
-  const s = buildScenario(c, { pvPercent, battPercent, horizon: 1 });
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  const id = (b: number) => n.buses[b]!.id;
-  return {
-    name: c.name,
-    description: c.spec.description ?? "",
-    buses: n.buses.length,
-    branches: n.branches.length,
-    loadBuses: n.buses.filter((b) => b.pLoadKw !== 0 || b.qLoadKvar !== 0).length,
-    totalLoadKw: sum(n.buses.map((b) => b.pLoadKw)),
-    totalLoadKvar: sum(n.buses.map((b) => b.qLoadKvar)),
-    capacitorsKvar: sum(n.buses.map((b) => b.qCapKvar)),
-    substationBus: id(n.substation),
-    substationVPu: n.vSubsPu,
-    sBaseKva: n.sBaseKva,
-    vBaseKvLn: n.vBaseKvLn,
-    zBaseOhm: n.zBaseOhm,
-    profilePoints: c.profiles.points,
-    pvPercent: pvPercent ?? c.spec.der.pvPercent,
-    battPercent: battPercent ?? c.spec.der.battPercent,
-    pvs: s.pvs.length,
-    pvRatedKw: sum(s.pvs.map((p) => p.pRatedKw)),
-    batteries: s.batteries.length,
-    batteryRatedKw: sum(s.batteries.map((b) => b.pRatedKw)),
-    batteryEnergyKwh: sum(s.batteries.map((b) => b.eRatedKwh)),
-    partitions: Object.values(c.partitions).map((p) => ({
-      name: p.name,
-      areas: p.areas.length,
-      boundaries: p.boundaries.map(
-        (b) =>
-          `${p.areas[b.parentArea]!.id}→${p.areas[b.childArea]!.id} (${id(b.parentBus)}→${id(b.childBus)})`,
-      ),
-    })),
-  };
-}
-
-/** Render a summary as an aligned two-column text table. */
-export function formatCaseSummary(s: CaseSummary): string {
-  const f = (v: number, d: number) => v.toFixed(d);
-  const rows: Array<[string, string]> = [
-    ["case", s.name],
-    ["buses", String(s.buses)],
-    ["branches", String(s.branches)],
-    ["load buses", String(s.loadBuses)],
-    ["total rated load", `${f(s.totalLoadKw, 3)} kW + ${f(s.totalLoadKvar, 3)} kVAr`],
-    ["capacitors", `${f(s.capacitorsKvar, 3)} kVAr`],
-    ["substation", `bus ${s.substationBus} at ${s.substationVPu} pu`],
-    ["bases", `${s.sBaseKva} kVA, ${f(s.vBaseKvLn, 6)} kV L-N, Z ${f(s.zBaseOhm, 5)} Ω`],
-    ["profile points", String(s.profilePoints)],
-    [`PVs (${s.pvPercent} %)`, `${s.pvs} (${f(s.pvRatedKw, 3)} kW rated)`],
-    [
-      `batteries (${s.battPercent} %)`,
-      `${s.batteries} (${f(s.batteryRatedKw, 3)} kW, ${f(s.batteryEnergyKwh, 3)} kWh)`,
-    ],
-  ];
-  for (const p of s.partitions) {
-    rows.push([`areas (${p.name})`, String(p.areas)]);
-    rows.push([`boundaries (${p.name})`, p.boundaries.join(", ")]);
-  }
-  const w = Math.max(...rows.map((r) => r[0].length));
-  return `${s.description ? `${s.description}\n\n` : ""}${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n`;
-}
-
-interface CaseArgs {
-  action: string;
+interface ShowArgs {
   name: string;
   json: boolean;
   pv?: number;
@@ -103,21 +22,111 @@ interface CaseArgs {
 }
 
 /** `mpopf case show NAME`: summary of a study case (built-in name or folder with case.json). */
-export const caseCommand: CommandModule<object, CaseArgs> = {
-  command: "case <action> <name>",
-  describe: "Inspect a study case: 'show' prints buses, branches, loads, DERs, areas and boundaries",
+const showCommand: CommandModule<object, ShowArgs> = {
+  command: "show <name>",
+  describe: "Print buses, branches, loads, DERs, zones, areas and boundaries of a case",
   builder: (y: Argv) =>
     y
-      .positional("action", { choices: ["show"] as const, describe: "what to do" })
-      .positional("name", { type: "string", describe: "built-in case (ieee123) or a folder with case.json" })
+      .positional("name", {
+        type: "string",
+        describe: "built-in case (ieee123, two-zone) or a folder with case.json",
+      })
       .option("json", { type: "boolean", default: false, describe: "print the summary as JSON" })
-      .option("pv", { type: "number", describe: "PV percentage of load buses (default: the case's)" })
-      .option("batt", {
-        type: "number",
-        describe: "battery percentage of load buses (default: the case's)",
-      }) as Argv<CaseArgs>,
-  handler: (argv: ArgumentsCamelCase<CaseArgs>) => {
+      .option(
+        "pv",
+        numberOption("pv", "PV percentage of load buses (default: the case's)", { min: 0, max: 100 }),
+      )
+      .option(
+        "batt",
+        numberOption("batt", "battery percentage of load buses (default: the case's)", { min: 0, max: 100 }),
+      ) as unknown as Argv<ShowArgs>,
+  handler: (argv: ArgumentsCamelCase<ShowArgs>) => {
     const summary = summariseCase(loadCase(argv.name), argv.pv, argv.batt);
     process.stdout.write(argv.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCaseSummary(summary));
   },
+};
+
+interface GenerateArgs {
+  buses: number;
+  seed: number;
+  out: string;
+  force: boolean;
+  kv?: number;
+  hours?: number;
+  step?: number;
+  pvShare?: number;
+  battShare?: number;
+}
+
+/** `mpopf case generate`: a seeded synthetic feeder into a case folder. */
+const generateCommand: CommandModule<object, GenerateArgs> = {
+  command: "generate",
+  describe:
+    "Write a seeded synthetic radial feeder (trunk, laterals, per-load profiles, PV, batteries) as a case folder",
+  builder: (y: Argv) =>
+    y
+      .option("buses", {
+        ...numberOption("buses", "number of buses", { integer: true, min: 10, max: 200000 }),
+        demandOption: true,
+      })
+      .option("seed", {
+        ...numberOption("seed", "random seed (same seed, same feeder)", { integer: true, min: 0 }),
+        default: 1,
+      })
+      .option("out", { ...textOption("out", "case folder to write"), demandOption: true })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "allow --out to be an existing empty folder",
+      })
+      .option("kv", numberOption("kv", "line-to-line voltage (kV), default 12.47", { min: 0.2, max: 69 }))
+      .option(
+        "hours",
+        numberOption("hours", "hours the profiles cover, default 24", { integer: true, min: 1, max: 8760 }),
+      )
+      .option("step", numberOption("step", "profile step in minutes, default 60", { min: 1, max: 60 }))
+      .option(
+        "pv-share",
+        numberOption("pv-share", "share of load buses with a PV (0..1), default 0.2", { min: 0, max: 1 }),
+      )
+      .option(
+        "batt-share",
+        numberOption("batt-share", "share of load buses with a battery (0..1), default 0.1", {
+          min: 0,
+          max: 1,
+        }),
+      ) as unknown as Argv<GenerateArgs>,
+  handler: (argv: ArgumentsCamelCase<GenerateArgs>) => {
+    const w = new RunDirWriter(argv.out, { kind: "case", force: argv.force });
+    try {
+      const feeder = generateFeeder({
+        buses: argv.buses,
+        seed: argv.seed,
+        ...(argv.kv !== undefined ? { kvLl: argv.kv } : {}),
+        ...(argv.hours !== undefined ? { hours: argv.hours } : {}),
+        ...(argv.step !== undefined ? { stepMinutes: argv.step } : {}),
+        ...(argv.pvShare !== undefined ? { pvShare: argv.pvShare } : {}),
+        ...(argv.battShare !== undefined ? { battShare: argv.battShare } : {}),
+      });
+      for (const [name, text] of caseFiles(feeder, { provenance: feeder.provenance[0]! }))
+        w.write(name, text);
+      w.commit();
+      process.stdout.write(`${feeder.description}\ncase folder: ${w.requested}\n`);
+    } finally {
+      w.abort();
+    }
+  },
+};
+
+/** `mpopf case <show|generate> …`: inspect a case, or generate a feeder into a case folder. */
+export const caseCommand: CommandModule = {
+  command: "case <action>",
+  describe: "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder",
+  builder: (y: Argv) =>
+    y
+      .command(showCommand)
+      .command(generateCommand)
+      .demandCommand(1, "Name an action: show or generate.")
+      .strict(),
+  handler: () => {},
 };

@@ -1,249 +1,129 @@
-import { readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
+/**
+ * `mpopf run`: the main job. A thin wrapper over the library (harness/index.ts `runStudy` with replays):
+ * solve the study case centralized (MPCOPF) and with ENApp (MPDOPF, areas in parallel worker threads),
+ * replay both solutions' set-points hour by hour in the OpenDSS-compatible engine (model-consistent and
+ * paper-style decks), check the regression thresholds, and write the run directory of the one layout
+ * (tables, replays, thresholds, report, manifest) atomically. A solve that does not succeed stops the run
+ * with exit code 1 and writes nothing; a broken threshold exits 1 after writing the run directory.
+ */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { loadCase } from "../../models/case.ts";
-import { buildScenario } from "../../models/scenario.ts";
-import type { Scenario } from "../../models/types.ts";
-import { buildReport, type ReportInput, runDirFiles } from "../../reports/index.ts";
-import type { EnappSolution } from "../../solvers/enapp/index.ts";
-import type { MpopfSolution } from "../../solvers/mpopf/solve.ts";
-import { solveMpopf } from "../../solvers/mpopf/solve.ts";
-import { enappReplayBound, enappResiduals, enappThresholds } from "../../validation/replay/enapp-bound.ts";
-import { powerFlowResultSet, type ReplayResult, replayRun } from "../../validation/replay/index.ts";
-import { checkThresholds, DEFAULT_THRESHOLDS, formatViolation } from "../../validation/replay/thresholds.ts";
-import type { DeckFlavour } from "../../validation/replay/types.ts";
+import { checkHorizon, type StudyCliArgs, scenarioCliOptions, scenarioRequest } from "../cli-args.ts";
 import { ExitError } from "../errors.ts";
-import { RunDirWriter } from "../run-dir.ts";
-import { formatCaseSummary, summariseCase } from "./case.ts";
-import { createSolver, type SolveArgs, scenarioCliOptions, scenarioRequest } from "./solve.ts";
-import { enappExtraFiles, enappHistory, pickPartition, resultSet, runEnapp } from "./solve-enapp.ts";
+import {
+  type DeckFlavour,
+  formatViolation,
+  loadThresholds,
+  replayProgress,
+  runStudy,
+  solverProgress,
+} from "../index.ts";
+import { numberOption, textOption } from "../options.ts";
 
 /** Arguments of `mpopf run`. */
-interface RunArgs extends Omit<SolveArgs, "out" | "json" | "quiet" | "ipopt"> {
+interface RunArgs extends StudyCliArgs {
+  force: boolean;
   out: string;
   method: "both" | "central";
   areas?: string;
   workers?: number;
   reportFlavour: DeckFlavour;
   report: boolean;
+  thresholds?: string;
 }
-
-/** The package version (package.json), recorded in manifests. */
-const PACKAGE_VERSION: string = JSON.parse(
-  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-).version;
 
 function progress(msg: string): void {
   process.stderr.write(`[run] ${msg}\n`);
 }
 
-/** A solve's record for the manifest: status, sizes, iterations, timings, solver identity and options. */
-function solveRecord(s: MpopfSolution) {
-  return {
-    ...s.summary,
-    options: s.result.options,
-    selfCheck: { maxResidualPu: s.check.maxResidualPu, maxViolationPu: s.check.maxViolationPu },
-  };
-}
-
-/** Describe the scenario for the report header and the manifest. */
-function scenarioMeta(caseName: string, s: Scenario): Array<[string, string]> {
-  const o = s.options;
-  return [
-    ["Case", caseName],
-    [
-      "Horizon",
-      `T = ${s.T} periods of ${s.dtH} h (profile points ${s.startIndex}–${s.startIndex + s.T - 1})`,
-    ],
-    ["Objective", `${s.objective.kind} (+ battery-loss term, α = ${s.objective.alphaScd})`],
-    ["DERs", `${s.pvs.length} PVs, ${s.batteries.length} batteries`],
-    ["Voltage band", `${o.vMinPu}–${o.vMaxPu} pu`],
-    ["Terminal SOC", o.terminal],
-    ["Reactive limits", o.limits],
-    [
-      "Substation",
-      `${o.peakCapKw === null ? "no peak cap" : `peak cap ${o.peakCapKw} kW`}, ${o.noBackfeed ? "no back-feed" : "back-feed allowed"}`,
-    ],
-  ];
-}
-
-/**
- * `mpopf run`: the main job. Solves the study case centralized (MPCOPF) and with ENApp (MPDOPF, areas in
- * parallel worker threads), replays both solutions' set-points hour by hour in the OpenDSS-compatible engine
- * (model-consistent and paper-style decks), writes the result tables, the exported decks, the discrepancy
- * tables, the thresholds used, the report and a manifest into one run directory, atomically. A solve that
- * does not succeed stops the run with exit code 1 and writes nothing.
- */
 export const runCommand: CommandModule<object, RunArgs> = {
   command: "run",
   describe: "Run the whole study (solve, replay in the OpenDSS engine, report) into a run directory",
   builder: (y: Argv) =>
     scenarioCliOptions(y)
-      .option("out", { type: "string", default: "runs/ieee123", describe: "run directory to (re)write" })
+      .option("out", {
+        ...textOption("out", "run directory to write (replaces only an earlier mpopf run there)"),
+        default: "runs/ieee123",
+      })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "allow --out to be an existing empty folder that mpopf did not write",
+      })
       .option("method", {
         choices: ["both", "central"] as const,
         default: "both" as const,
         describe: "solve centralized and ENApp (both), or centralized only",
       })
-      .option("areas", {
-        type: "string",
-        describe: "partition for ENApp (default: the case's first, ieee123-4)",
-      })
-      .option("workers", { type: "number", describe: "worker threads for the ENApp areas (default: CPUs)" })
+      .option("areas", textOption("areas", "partition for ENApp (default: the case's first, ieee123-4)"))
+      .option(
+        "workers",
+        numberOption("workers", "worker threads for the ENApp areas (default and cap: areas and CPUs)", {
+          integer: true,
+          min: 0,
+        }),
+      )
       .option("report-flavour", {
         choices: ["paper-style", "model-consistent"] as const,
         default: "paper-style" as const,
         describe: "which replay deck the report's power-flow columns show (both are always replayed)",
       })
+      .option(
+        "thresholds",
+        textOption(
+          "thresholds",
+          "regression thresholds JSON merged over the defaults (validation/replay/thresholds.default.json); a broken limit exits 1",
+        ),
+      )
       .option("report", {
         type: "boolean",
         default: true,
         describe: "render the report (--no-report skips it)",
       }) as unknown as Argv<RunArgs>,
   handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
-    const t0 = performance.now();
-    const timings: Record<string, number> = {};
-    const stage = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
-      progress(`${name} …`);
-      const s = performance.now();
-      const r = await f();
-      timings[name] = (performance.now() - s) / 1000;
-      return r;
-    };
-
-    const c = await stage("load case", () => loadCase(argv.case));
-    const scenario = buildScenario(c, scenarioRequest(argv));
-    progress(
-      `${scenario.name}: ${c.network.buses.length} buses, ${scenario.pvs.length} PVs, ${scenario.batteries.length} batteries`,
-    );
-    const solver = await stage("load solver", () => createSolver(argv.solver));
-    const cen = await stage("solve MPCOPF", () => solveMpopf({ scenario }, solver));
-    progress(
-      `MPCOPF: ${cen.summary.status}, ${cen.summary.iterations} iterations, ${cen.summary.solveSeconds.toFixed(3)} s; cost $${cen.summary.costUsd.toFixed(2)}, loss ${cen.summary.lossKw.toFixed(2)} kW`,
-    );
-    if (!cen.valid) {
+    const thresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
+    progress("load case …");
+    const c = loadCase(argv.case);
+    const request = scenarioRequest(argv);
+    checkHorizon(c, request);
+    const r = await runStudy(c, {
+      request,
+      method: argv.method,
+      ...(argv.areas !== undefined ? { areas: argv.areas } : {}),
+      ...(argv.workers !== undefined ? { workers: argv.workers } : {}),
+      solver: argv.solver,
+      replay: true,
+      reportFlavour: argv.reportFlavour,
+      thresholds,
+      out: argv.out,
+      force: argv.force,
+      report: argv.report,
+      progress,
+      solverProgress: solverProgress((m) => progress(`MPCOPF ${m}`)),
+      onReplayPeriod: replayProgress(progress),
+    });
+    if (!r.valid) {
+      const inv = r.invalid!;
       throw new ExitError(
-        `the centralized solve did not produce a valid result (${cen.summary.status}: ${cen.summary.message}); nothing written`,
+        inv.solution === "mpcopf"
+          ? `the centralized solve did not produce a valid result (${inv.status}: ${inv.message}); nothing written, ${argv.out} left as it was`
+          : `ENApp did not produce a valid result (${inv.status}: ${inv.message}); nothing written, ${argv.out} left as it was (--method central skips ENApp)`,
         1,
       );
     }
-
-    let enapp: EnappSolution | undefined;
-    if (argv.method === "both") {
-      const partition = pickPartition(c, argv.areas);
-      enapp = await stage("solve MPDOPF (ENApp)", () =>
-        runEnapp(scenario, partition, solver, argv.workers, {}, progress),
-      );
-      progress(`MPDOPF: ${enapp.summary.message}`);
-      if (!enapp.valid) {
-        throw new ExitError(
-          `ENApp did not produce a valid result (${enapp.summary.status}: ${enapp.summary.message}); nothing written (--method central skips ENApp)`,
-          1,
-        );
-      }
+    for (const v of r.verdicts) {
+      progress(`thresholds ${v.replay}: ${v.report.ok ? "pass" : "FAIL"}`);
+      for (const x of v.report.violations) progress(`  ${formatViolation(x)}`);
     }
-
-    const w = new RunDirWriter(argv.out);
-    try {
-      const replays: ReplayResult[] = await stage("replay MPCOPF", () =>
-        replayRun(w, { label: "mpcopf", network: c.network, scenario, tables: cen.tables }),
+    process.stdout.write(`run directory: ${r.runDir}\n`);
+    process.stdout.write(`total ${(r.timings.total ?? 0).toFixed(2)} s\n`);
+    const failed = r.verdicts.filter((v) => !v.report.ok);
+    if (failed.length > 0) {
+      const broken = failed.reduce((s, v) => s + v.report.violations.length, 0);
+      throw new ExitError(
+        `regression: ${broken} threshold(s) broken in ${failed.map((v) => v.replay).join(", ")} (the run directory was written; see thresholds.json and \`mpopf validate\`)`,
+        1,
       );
-      const shown = replays.find((r) => r.comparison.flavour === argv.reportFlavour) ?? replays[0]!;
-      const eRated = scenario.batteries.map((b) => b.eRatedKwh);
-      let enappReplays: ReplayResult[] = [];
-      let thresholds = DEFAULT_THRESHOLDS;
-      if (enapp) {
-        const e = enapp;
-        enappReplays = await stage("replay MPDOPF", () =>
-          replayRun(w, { label: "mpdopf", network: c.network, scenario, tables: e.tables }),
-        );
-        const residuals = enappResiduals(e.summary, c.network, scenario.options.vMaxPu);
-        const bound = enappReplayBound(c.network, e.decomposition.partition, residuals);
-        thresholds = enappThresholds("mpdopf", bound, scenario.priceUsdPerKwh, scenario.dtH);
-      }
-      const shownEnapp = enappReplays.find((r) => r.comparison.flavour === argv.reportFlavour);
-      const input: ReportInput = {
-        title: `${c.name}: T = ${scenario.T}, ${scenario.objective.kind} objective`,
-        meta: [
-          ...scenarioMeta(c.name, scenario),
-          ["Power flow", `${shown.engine.name} ${shown.engine.version}, ${shown.comparison.flavour} deck`],
-        ],
-        dtH: scenario.dtH,
-        mpcopf: resultSet("MPCOPF", cen.tables),
-        ...(enapp ? { mpdopf: resultSet("MPDOPF", enapp.tables) } : {}),
-        ...(enapp
-          ? {
-              enapp: enappHistory(enapp),
-            }
-          : {}),
-        replay: {
-          mpcopf: powerFlowResultSet(shown.comparison, "OpenDSS (MPCOPF)", eRated),
-          ...(shownEnapp
-            ? {
-                mpdopf: powerFlowResultSet(shownEnapp.comparison, "OpenDSS (MPDOPF)", eRated),
-              }
-            : {}),
-        },
-      };
-      for (const [p, d] of runDirFiles(input)) w.write(p, d);
-      w.writeJson("tables/mpcopf/summary.json", cen.summary);
-      if (enapp) {
-        w.writeJson("tables/mpdopf/summary.json", enapp.summary);
-        for (const [p, d] of enappExtraFiles(enapp)) w.write(p, d);
-      }
-      w.writeJson("thresholds.json", thresholds);
-
-      const verdicts = [...replays, ...enappReplays].map((r) => ({
-        replay: `${r.label}-${r.comparison.flavour}`,
-        report: checkThresholds(r.comparison, thresholds),
-      }));
-      if (argv.report) {
-        const rep = await stage("report", () => buildReport(input));
-        for (const [p, d] of rep.files) w.write(p, d);
-      }
-      const summary = summariseCase(c, argv.pv, argv.batt);
-      w.write("case-summary.txt", formatCaseSummary(summary));
-      timings.total = (performance.now() - t0) / 1000;
-      w.writeJson("manifest.json", {
-        tool: { name: "mpopf", version: PACKAGE_VERSION },
-        case: c.name,
-        caseDir: c.dir,
-        scenario: {
-          name: scenario.name,
-          request: scenarioRequest(argv),
-          options: scenario.options,
-          objective: scenario.objective,
-          T: scenario.T,
-          startIndex: scenario.startIndex,
-          provenance: scenario.provenance,
-        },
-        solves: {
-          mpcopf: solveRecord(cen),
-          ...(enapp ? { mpdopf: { ...enapp.summary, options: enapp.options } } : {}),
-        },
-        powerFlow: {
-          engine: shown.engine,
-          flavours: replays.map((r) => r.comparison.flavour),
-          thresholdsFile: "thresholds.json",
-          reportFlavour: shown.comparison.flavour,
-        },
-        thresholds: verdicts.map((v) => ({
-          replay: v.replay,
-          ok: v.report.ok,
-          violations: v.report.violations.length,
-        })),
-        timingsSeconds: timings,
-      });
-      w.commit();
-      for (const v of verdicts) {
-        progress(`thresholds ${v.replay}: ${v.report.ok ? "pass" : "FAIL"}`);
-        for (const x of v.report.violations) progress(`  ${formatViolation(x)}`);
-      }
-    } catch (e) {
-      w.abort();
-      throw e;
     }
-    process.stdout.write(`run directory: ${w.target}\n`);
-    process.stdout.write(`total ${timings.total.toFixed(2)} s\n`);
   },
 };

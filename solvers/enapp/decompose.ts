@@ -19,8 +19,8 @@
  * 117→54, 118→37 and 125→128 and nothing is duplicated.
  */
 import { InputError } from "../../models/errors.ts";
-import { buildNetwork } from "../../models/network.ts";
 import type { Partition } from "../../models/partition.ts";
+import { subNetwork } from "../../models/topology.ts";
 import type { Network, Scenario } from "../../models/types.ts";
 
 /** One boundary between a parent and a child area. */
@@ -157,50 +157,18 @@ export function decompose(
     const own = new Set(ar.buses);
     // Buses: [head copy of the parent-side bus (child areas only), own buses in the partition's order].
     const busGlobal: number[] = [];
-    const busSpecs = [];
-    let substationId: string;
     const branchGlobal: number[] = [];
+    // The head copy of the parent-side bus carries its id and zone, and no devices.
+    const headOf = isRoot ? net.substation : net.branches[ar.boundaryBranch].from;
     if (!isRoot) {
-      const pb = net.branches[ar.boundaryBranch].from;
       busGlobal.push(-1);
-      busSpecs.push({ id: net.buses[pb].id, pLoadKw: 0, qLoadKvar: 0, qCapKvar: 0 });
-      substationId = net.buses[pb].id;
       branchGlobal.push(ar.boundaryBranch);
-    } else {
-      substationId = net.buses[net.substation].id;
     }
-    for (const b of ar.buses) {
-      busGlobal.push(b);
-      busSpecs.push({ ...net.buses[b] });
-    }
+    for (const b of ar.buses) busGlobal.push(b);
     net.branches.forEach((br, q) => {
       if (own.has(br.from) && own.has(br.to)) branchGlobal.push(q);
     });
-    const sub = buildNetwork({
-      name: `${net.name} area ${ar.id}`,
-      sBaseKva: net.sBaseKva,
-      vBaseKvLn: net.vBaseKvLn,
-      substation: substationId,
-      vSubsPu: net.vSubsPu,
-      buses: busSpecs,
-      branches: branchGlobal.map((q) => {
-        const br = net.branches[q];
-        const spec = {
-          id: br.id,
-          // The boundary branch starts at the head copy, which carries the parent-side bus's id.
-          from: net.buses[br.from].id,
-          to: net.buses[br.to].id,
-          rOhm: br.rOhm,
-          xOhm: br.xOhm,
-        };
-        return br.iMaxA !== undefined ? { ...spec, iMaxA: br.iMaxA } : spec;
-      }),
-    });
-    // buildNetwork keeps the bus order given; check the map (a silent mismatch would scramble every result).
-    busGlobal.forEach((g, i) => {
-      if (sub.buses[i].id !== (g < 0 ? substationId : net.buses[g].id))
-        throw new Error(`internal: area ${ar.id} bus order changed while building its sub-network`);
-    });
+    const sub = subNetwork(net, `${net.name} area ${ar.id}`, busGlobal, branchGlobal, headOf);
     const localBus = new Map<number, number>();
     busGlobal.forEach((g, i) => {
       if (g >= 0) localBus.set(g, i);
@@ -217,6 +185,8 @@ export function decompose(
     };
     const pvs = ownUnits(scenario.pvs);
     const batteries = ownUnits(scenario.batteries);
+    const loads = ownUnits(scenario.loads);
+    const capacitors = ownUnits(scenario.capacitors);
     const options = isRoot
       ? { ...scenario.options }
       : { ...scenario.options, peakCapKw: null, noBackfeed: !opts.allowReverseFlow };
@@ -228,6 +198,8 @@ export function decompose(
       ...scenario,
       name: `${scenario.name} area ${ar.id}`,
       network: sub,
+      loads: loads.local,
+      capacitors: capacitors.local,
       pvs: pvs.local,
       batteries: batteries.local,
       objective,

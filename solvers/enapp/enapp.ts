@@ -9,18 +9,18 @@
  */
 import { type ColumnTable, from } from "arquero";
 import type { Partition } from "../../models/partition.ts";
+import { columnNames } from "../../models/results.ts";
 import type { Scenario } from "../../models/types.ts";
 import { type SelfCheck, selfCheck } from "../mpopf/check.ts";
 import { decodeMpopf, headPower, type MpopfTables, type MpopfTotals } from "../mpopf/decode.ts";
-import type { MpopfLayout } from "../mpopf/layout.ts";
-import { buildMpopfModel, type MpopfModel } from "../mpopf/model.ts";
+import { type MpopfLayout, type VariableKind, varIndex } from "../mpopf/layout.ts";
+import { buildMpopfModel, type ConstraintFamily, type MpopfModel } from "../mpopf/model.ts";
 import type { ExtraLoad, MpopfInput, ObjectiveTerms } from "../mpopf/params.ts";
 import {
   finishMpopf,
-  MPOPF_WARM_START_IPOPT_OPTIONS,
+  MPOPF_SETTINGS,
   type MpopfSolution,
   mpopfFactoryRef,
-  mpopfIpoptOptions,
   mpopfProblemFactory,
 } from "../mpopf/solve.ts";
 import type {
@@ -109,7 +109,7 @@ export interface EnappTimes {
   criticalPathSeconds: number;
 }
 
-/** One-object summary of an ENApp run (what `mpopf solve --method enapp --json` prints). Totals are horizon sums. */
+/** One-object summary of an ENApp run (what `mpopf solve --method enapp --json` prints). Totals are horizon energies. */
 export interface EnappSummary {
   scenario: string;
   partition: string;
@@ -125,11 +125,15 @@ export interface EnappSummary {
   areas: number;
   boundaries: number;
   macroIterations: number;
-  lossKw: number;
-  pSubsKw: number;
-  qSubsKvar: number;
+  /** Horizon totals of the composed solution: line loss (kWh), substation energy (kWh, kVArh), cost ($). */
+  lossKwh: number;
+  pSubsKwh: number;
+  qSubsKvarh: number;
   costUsd: number;
+  /** Largest substation import of a period (kW). */
   peakKw: number;
+  /** Period length Δt (h). */
+  dtH: number;
   /** Largest final boundary residuals (pu, kW, kVAr). */
   resVPu: number;
   resPKw: number;
@@ -208,7 +212,6 @@ function areaInput(
 function subtreeLoad(sc: Scenario, rootBus: number): { p: Float64Array; q: Float64Array } {
   const net = sc.network;
   const T = sc.T;
-  const S = net.sBaseKva;
   const p = new Float64Array(T);
   const q = new Float64Array(T);
   const stack = [rootBus];
@@ -216,16 +219,23 @@ function subtreeLoad(sc: Scenario, rootBus: number): { p: Float64Array; q: Float
   while (stack.length > 0) {
     const b = stack.pop()!;
     inTree[b] = 1;
-    const bus = net.buses[b];
-    for (let t = 0; t < T; t++) {
-      p[t] += (bus.pLoadKw * sc.loadMult[t]) / S;
-      q[t] += (bus.qLoadKvar * sc.loadMult[t] - bus.qCapKvar) / S;
-    }
     for (const c of net.children[b]) stack.push(c);
+  }
+  // Demand at 1 pu voltage; capacitors at 1 pu.
+  for (const ld of sc.loads) {
+    if (!inTree[ld.bus]) continue;
+    for (let t = 0; t < T; t++) {
+      p[t] += ld.pRatedPu * ld.mult[t];
+      q[t] += ld.qRatedPu * ld.mult[t];
+    }
+  }
+  for (const c of sc.capacitors) {
+    if (!inTree[c.bus]) continue;
+    for (let t = 0; t < T; t++) q[t] -= c.qPu;
   }
   for (const u of sc.pvs) {
     if (!inTree[u.bus]) continue;
-    for (let t = 0; t < T; t++) p[t] -= (u.pRatedKw * sc.pvMult[t]) / S;
+    for (let t = 0; t < T; t++) p[t] -= u.pAvailPu[t];
   }
   return { p, q };
 }
@@ -259,18 +269,11 @@ function solveArea(backend: AreaBackend, input: MpopfInput, options: NlpSolveOpt
   return Promise.resolve().then(() => backend.solver.solve(mpopfProblemFactory(input), options));
 }
 
-/** First row of a constraint family. */
-function familyStart(m: MpopfModel, name: string): number {
-  const f = m.families.find((g) => g.name === name);
-  if (!f) throw new Error(`internal: the model has no ${name} family`);
-  return f.start;
-}
-
-/** Row of bus j's real or reactive balance at period t (the head bus has none). */
-function balanceRow(m: MpopfModel, family: "realBalance" | "reactiveBalance", t: number, j: number): number {
-  const nb = m.layout.nBus;
-  const head = m.params.head;
-  return familyStart(m, family) + t * (nb - 1) + (j < head ? j : j - 1);
+/** The formulation's row of a family for (period, element); a missing row is an internal error here. */
+function rowOf(m: MpopfModel, family: ConstraintFamily, t: number, element: number): number {
+  const r = m.rows.row(family, t, element);
+  if (r < 0) throw new Error(`internal: the area model has no ${family} row for t=${t}, element ${element}`);
+  return r;
 }
 
 /** Prices exchanged by the "marginal" coupling, per boundary and period (objective units per pu). */
@@ -298,8 +301,8 @@ function headPowerPrices(
   const j = bd.parentLocalBus;
   if (j !== m.params.head) {
     for (let t = 0; t < T; t++) {
-      p[t] = -r.lambda[balanceRow(m, "realBalance", t, j)];
-      q[t] = -r.lambda[balanceRow(m, "reactiveBalance", t, j)];
+      p[t] = -r.lambda[rowOf(m, "realBalance", t, j)];
+      q[t] = -r.lambda[rowOf(m, "reactiveBalance", t, j)];
     }
     return { p, q };
   }
@@ -307,13 +310,12 @@ function headPowerPrices(
   const sc = m.input.scenario;
   const parentUp = d.areas[bd.parentArea].upBoundary;
   const L = m.layout;
-  const hpStart = familyStart(m, "headPower");
   for (let t = 0; t < T; t++) {
     if (sc.objective.kind === "cost")
       p[t] += sc.objective.weight * sc.network.sBaseKva * sc.dtH * sc.priceUsdPerKwh[t];
-    if (m.headPowerBound === "constraint") p[t] += r.lambda[hpStart + t];
+    if (m.headPowerBound === "constraint") p[t] += r.lambda[rowOf(m, "headPower", t, 0)];
     else if (m.headPowerBound === "variable-bound") {
-      const i = t * L.perT + L.offP + sc.network.childBranches[m.params.head][0];
+      const i = varIndex(L, "P", t, sc.network.childBranches[m.params.head][0]);
       p[t] += r.zU[i] - r.zL[i];
     }
     if (parentUp >= 0) {
@@ -341,17 +343,16 @@ function areaPriceTerms(
     const muP = prices.muP[ar.upBoundary];
     const muQ = prices.muQ[ar.upBoundary];
     for (let t = 0; t < L.T; t++) {
-      const base = t * L.perT;
       for (const k of net.childBranches[head]) {
-        idx.push(base + L.offP + k, base + L.offQ + k);
+        idx.push(varIndex(L, "P", t, k), varIndex(L, "Q", t, k));
         coef.push(muP[t], muQ[t]);
       }
       for (const bi of m.params.headBatts) {
-        idx.push(base + L.offPc + bi, base + L.offPd + bi, base + L.offQb + bi);
+        idx.push(varIndex(L, "Pc", t, bi), varIndex(L, "Pd", t, bi), varIndex(L, "qB", t, bi));
         coef.push(muP[t], -muP[t], -muQ[t]);
       }
       for (const di of m.params.headPvs) {
-        idx.push(base + L.offQd + di);
+        idx.push(varIndex(L, "qD", t, di));
         coef.push(-muQ[t]);
       }
     }
@@ -361,7 +362,7 @@ function areaPriceTerms(
     if (j === head) continue;
     const nu = prices.nu[b];
     for (let t = 0; t < L.T; t++) {
-      idx.push(t * L.perT + L.offV + j);
+      idx.push(varIndex(L, "v", t, j));
       coef.push(nu[t]);
     }
   }
@@ -384,8 +385,9 @@ function proximalTerms(
   const weight = new Float64Array(2 * T);
   const center = new Float64Array(2 * T);
   for (let t = 0; t < T; t++) {
-    index[2 * t] = t * L.perT + L.offP;
-    index[2 * t + 1] = t * L.perT + L.offQ;
+    // Local branch 0 of a child area is its boundary branch (decompose.ts puts it first).
+    index[2 * t] = varIndex(L, "P", t, 0);
+    index[2 * t + 1] = varIndex(L, "Q", t, 0);
     weight[2 * t] = weight[2 * t + 1] = 0.5 * proximal * rho[t];
     center[2 * t] = usedP[t];
     center[2 * t + 1] = usedQ[t];
@@ -406,25 +408,21 @@ export function composeSolution(
   d.areas.forEach((ar, a) => {
     const A = areaModels[a].layout;
     const xa = xs[a];
+    const copy = (kind: VariableKind, t: number, g: number, k: number) => {
+      x[varIndex(L, kind, t, g)] = xa[varIndex(A, kind, t, k)];
+    };
     for (let t = 0; t < L.T; t++) {
-      const gb = t * L.perT;
-      const lb = t * A.perT;
       ar.branchGlobal.forEach((g, k) => {
-        x[gb + L.offP + g] = xa[lb + A.offP + k];
-        x[gb + L.offQ + g] = xa[lb + A.offQ + k];
-        x[gb + L.offL + g] = xa[lb + A.offL + k];
+        for (const kind of ["P", "Q", "l"] as const) copy(kind, t, g, k);
       });
       ar.busGlobal.forEach((g, j) => {
-        if (g >= 0) x[gb + L.offV + g] = xa[lb + A.offV + j];
+        if (g >= 0) copy("v", t, g, j);
       });
       ar.pvGlobal.forEach((g, k) => {
-        x[gb + L.offQd + g] = xa[lb + A.offQd + k];
+        copy("qD", t, g, k);
       });
       ar.batteryGlobal.forEach((g, k) => {
-        x[gb + L.offPc + g] = xa[lb + A.offPc + k];
-        x[gb + L.offPd + g] = xa[lb + A.offPd + k];
-        x[gb + L.offQb + g] = xa[lb + A.offQb + k];
-        x[gb + L.offB + g] = xa[lb + A.offB + k];
+        for (const kind of ["Pc", "Pd", "qB", "B"] as const) copy(kind, t, g, k);
       });
     }
   });
@@ -532,9 +530,8 @@ export async function solveEnapp(
     for (const a of order) {
       const warm = opts.warmStart && !first && prev[a] !== undefined;
       const solveOptions: NlpSolveOptions = {
-        ipopt: mpopfIpoptOptions(
-          warm ? { ...MPOPF_WARM_START_IPOPT_OPTIONS, ...opts.warmIpopt, ...opts.ipopt } : opts.ipopt,
-        ),
+        settings: MPOPF_SETTINGS,
+        ipopt: warm ? { ...opts.warmIpopt, ...opts.ipopt } : { ...opts.ipopt },
       };
       if (warm) {
         const r = prev[a];
@@ -559,7 +556,7 @@ export async function solveEnapp(
       const pa = templates[bd.parentArea].layout;
       const xp = results[bd.parentArea].x;
       const vComp = Float64Array.from({ length: T }, (_, t) =>
-        Math.sqrt(Math.max(0, xp[t * pa.perT + pa.offV + bd.parentLocalBus])),
+        Math.sqrt(Math.max(0, xp[varIndex(pa, "v", t, bd.parentLocalBus)])),
       );
       const hp = headPower(templates[bd.childArea], results[bd.childArea].x);
       histV[b].push(vComp);
@@ -591,8 +588,11 @@ export async function solveEnapp(
           prices.muP,
           prices.muQ,
         );
-        const hv = familyStart(templates[bd.childArea], "headVoltage");
-        const nu = Float64Array.from({ length: T }, (_, t) => -results[bd.childArea].lambda[hv + t]);
+        const child = templates[bd.childArea];
+        const nu = Float64Array.from(
+          { length: T },
+          (_, t) => -results[bd.childArea].lambda[rowOf(child, "headVoltage", t, 0)],
+        );
         histMuP[b].push(hp.p);
         histMuQ[b].push(hp.q);
         histNu[b].push(nu);
@@ -620,7 +620,7 @@ export async function solveEnapp(
       const A = m.layout;
       for (let t = 0; t < T; t++)
         for (let q = 0; q < A.nBr; q++)
-          lossKwh += m.params.r[q] * r.x[t * A.perT + A.offL + q] * S * scenario.dtH;
+          lossKwh += m.params.r[q] * r.x[varIndex(A, "l", t, q)] * S * scenario.dtH;
     });
     const root = d.areas[0];
     const rootHp = headPower(templates[0], results[0].x);
@@ -728,11 +728,12 @@ export async function solveEnapp(
     areas: d.areas.length,
     boundaries: nB,
     macroIterations: history.length,
-    lossKw: totals.lossKw,
-    pSubsKw: totals.pSubsKw,
-    qSubsKvar: totals.qSubsKvar,
+    lossKwh: totals.lossKwh,
+    pSubsKwh: totals.pSubsKwh,
+    qSubsKvarh: totals.qSubsKvarh,
     costUsd: totals.costUsd,
     peakKw: totals.peakKw,
+    dtH: scenario.dtH,
     resVPu: last.resVPu,
     resPKw: last.resPKw,
     resQKvar: last.resQKvar,
@@ -767,19 +768,8 @@ export async function solveEnapp(
 
 /** Build the history tables from the macro-iteration records (columns named as in `EnappHistoryTables`). */
 export function historyTables(history: MacroIteration[]): EnappHistoryTables {
-  const iterations = from(history, [
-    "k",
-    "resVPu",
-    "resPKw",
-    "resQKvar",
-    "lossKwh",
-    "pSubsKwh",
-    "costUsd",
-    "seconds",
-    "sequentialSeconds",
-    "criticalPathSeconds",
-    "valuesExchanged",
-  ]);
+  // The column lists of the one schema (models/results.ts ENAPP_SCHEMA).
+  const iterations = from(history, columnNames("iterations"));
   const boundaryRows = history.flatMap((h) =>
     h.boundaries.flatMap((b) =>
       Array.from(b.pKw, (_, t) => ({
@@ -795,17 +785,7 @@ export function historyTables(history: MacroIteration[]): EnappHistoryTables {
       })),
     ),
   );
-  const boundaries = from(boundaryRows, [
-    "k",
-    "boundary",
-    "t",
-    "pKw",
-    "qKvar",
-    "vPu",
-    "usedPKw",
-    "usedQKvar",
-    "usedVPu",
-  ]);
+  const boundaries = from(boundaryRows, columnNames("boundaries"));
   const residuals = from(
     history.flatMap((h) => h.boundaries.map((b) => ({ ...b, k: h.k }))),
     ["k", "boundary", "resVPu", "resPKw", "resQKvar"],

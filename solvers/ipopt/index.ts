@@ -5,6 +5,9 @@
  * * `createNativeIpoptSolver()` — Debian's Ipopt 3.11.9 + MUMPS through koffi (cross-check backend).
  * The artifact is built by `node --import tsx solvers/ipopt/build.ts` (also triggered on demand).
  */
+
+// The solver-neutral NLP interface the solvers implement (for `mpopf/ipopt` users writing their own problems).
+export type * from "../nlp/types.ts";
 export {
   buildCommand,
   buildIpoptWasmIfNeeded,

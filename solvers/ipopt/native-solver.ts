@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { isMainThread } from "node:worker_threads";
 import type { NlpProblem, NlpResult, NlpSolveOptions, NlpSolver, NlpSolverIdentity } from "../nlp/types.ts";
 import { validateNlpProblem } from "../nlp/validate.ts";
-import { asError, finiteBounds, IPOPT_INTEGER_OPTIONS, prepareSolve } from "./options.ts";
+import { asError, finiteBounds, IPOPT_INTEGER_OPTIONS, prepareSolve, refusedOption } from "./options.ts";
 import { ipoptStatus, isSuccess } from "./status.ts";
 
 /** Identity reported by the native backend. */
@@ -40,6 +40,8 @@ interface NativeLib {
   setIntermediate: Fn;
   solve: Fn;
   view: (ptr: unknown, bytes: number) => ArrayBuffer;
+  /** Run `fn` with file descriptor 1 pointing at stderr (Ipopt's C code prints to stdout). */
+  toStderr: <T>(fn: () => T) => T;
   callbacks: { f: unknown; g: unknown; gradF: unknown; jac: unknown; hess: unknown; inter: unknown };
 }
 
@@ -49,6 +51,8 @@ interface Current {
   error: Error | null;
   iterations: number;
   views: Map<string, Float64Array | Int32Array>;
+  progress?: NlpSolveOptions["progress"];
+  t0: number;
 }
 let current: Current | null = null;
 let lib: NativeLib | null = null;
@@ -173,14 +177,50 @@ function loadLibrary(path: string): NativeLib {
         }),
       koffi.pointer(EvalH),
     ),
-    inter: koffi.register((_mode: number, iter: number) => {
-      const c = current;
-      if (!c) return 0;
-      c.iterations = iter;
-      return c.error ? 0 : 1;
-    }, koffi.pointer(Inter)),
+    inter: koffi.register(
+      (mode: number, iter: number, obj: number, infPr: number, infDu: number, mu: number) => {
+        const c = current;
+        if (!c) return 0;
+        c.iterations = iter;
+        if (c.progress && !c.error) {
+          const p = c.progress;
+          guarded(() =>
+            p({
+              iteration: iter,
+              objective: obj,
+              primalInfeasibility: infPr,
+              dualInfeasibility: infDu,
+              mu,
+              restoration: mode === 1,
+              elapsedSeconds: (performance.now() - c.t0) / 1000,
+            }),
+          );
+        }
+        return c.error ? 0 : 1;
+      },
+      koffi.pointer(Inter),
+    ),
+  };
+  const libc = koffi.load("libc.so.6");
+  const dup = libc.func("int dup(int)");
+  const dup2 = libc.func("int dup2(int, int)");
+  const close = libc.func("int close(int)");
+  const fflush = libc.func("int fflush(void *)");
+  const toStderr = <T>(fn: () => T): T => {
+    fflush(null);
+    const saved = dup(1);
+    if (saved < 0) return fn();
+    dup2(2, 1);
+    try {
+      return fn();
+    } finally {
+      fflush(null);
+      dup2(saved, 1);
+      close(saved);
+    }
   };
   return {
+    toStderr,
     create,
     free: ipopt.func("void FreeIpoptProblem(mpopf_IpoptProblem *p)"),
     addStr: ipopt.func("int AddIpoptStrOption(mpopf_IpoptProblem *p, const char *k, const char *v)"),
@@ -195,8 +235,55 @@ function loadLibrary(path: string): NativeLib {
   };
 }
 
+/** Pass options to an Ipopt problem (types from IPOPT_INTEGER_OPTIONS); the first rejected one, or null. */
+function applyOptions(
+  L: NativeLib,
+  handle: unknown,
+  options: Record<string, number | string>,
+): string | null {
+  for (const [k, v] of Object.entries(options)) {
+    const refused = refusedOption(k);
+    if (refused) return refused;
+    const ok =
+      typeof v === "string"
+        ? L.addStr(handle, k, v)
+        : IPOPT_INTEGER_OPTIONS.has(k)
+          ? L.addInt(handle, k, v)
+          : L.addNum(handle, k, v);
+    if (!ok) return `option ${k}: Ipopt rejected ${JSON.stringify(v)} (unknown option or bad value)`;
+  }
+  return null;
+}
+
 class NativeIpoptSolver implements NlpSolver {
   readonly identity = NATIVE_IDENTITY;
+
+  checkOptions(options: Record<string, number | string>): string | null {
+    const L = lib!;
+    const one = new Float64Array([0]);
+    const handle = L.create(
+      1,
+      one,
+      one,
+      0,
+      null,
+      null,
+      0,
+      0,
+      0,
+      L.callbacks.f,
+      L.callbacks.g,
+      L.callbacks.gradF,
+      L.callbacks.jac,
+      L.callbacks.hess,
+    );
+    if (!handle) return "CreateIpoptProblem failed";
+    try {
+      return L.toStderr(() => applyOptions(L, handle, options));
+    } finally {
+      L.free(handle);
+    }
+  }
 
   solve(problem: NlpProblem, options: NlpSolveOptions = {}): NlpResult {
     if (current)
@@ -223,18 +310,7 @@ class NativeIpoptSolver implements NlpSolver {
     );
     if (!handle) throw new Error("CreateIpoptProblem failed (invalid sizes)");
     try {
-      let optionError = prep.optionError;
-      for (const [k, v] of Object.entries(prep.options)) {
-        if (optionError) break;
-        const ok =
-          typeof v === "string"
-            ? L.addStr(handle, k, v)
-            : IPOPT_INTEGER_OPTIONS.has(k)
-              ? L.addInt(handle, k, v)
-              : L.addNum(handle, k, v);
-        if (!ok)
-          optionError = `option ${k}: Ipopt rejected ${JSON.stringify(v)} (unknown option or bad value)`;
-      }
+      const optionError = prep.optionError ?? L.toStderr(() => applyOptions(L, handle, prep.options));
       L.setIntermediate(handle, L.callbacks.inter);
       const x = Float64Array.from(prep.x0);
       const g = new Float64Array(m);
@@ -261,12 +337,19 @@ class NativeIpoptSolver implements NlpSolver {
           options: { ...prep.options },
         };
       }
-      const ctx: Current = { problem, error: null, iterations: 0, views: new Map() };
+      const ctx: Current = {
+        problem,
+        error: null,
+        iterations: 0,
+        views: new Map(),
+        progress: options.progress,
+        t0: performance.now(),
+      };
       current = ctx;
       const t0 = performance.now();
       let code: number;
       try {
-        code = L.solve(handle, x, g, obj, lambda, zL, zU, null);
+        code = L.toStderr(() => L.solve(handle, x, g, obj, lambda, zL, zU, null));
       } finally {
         current = null;
       }

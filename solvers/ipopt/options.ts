@@ -1,5 +1,5 @@
 /** Ipopt option handling shared by the wasm and native backends. */
-import type { NlpProblem, NlpSolveOptions } from "../nlp/types.ts";
+import type { NlpProblem, NlpSettings, NlpSolveOptions } from "../nlp/types.ts";
 import { validateWarmStart } from "../nlp/validate.ts";
 
 /**
@@ -35,6 +35,22 @@ export const IPOPT_INTEGER_OPTIONS: ReadonlySet<string> = new Set([
   "watchdog_trial_iter_max",
 ]);
 
+/**
+ * Options refused because they write or read files named by the caller (the tool never writes where the
+ * user did not ask for a run directory) or print documentation instead of solving.
+ */
+export const REFUSED_IPOPT_OPTIONS: Readonly<Record<string, string>> = {
+  output_file: "writes a file; Ipopt's console output (print_level > 0) goes to stderr instead",
+  option_file_name: "reads an options file; pass each option as key=value",
+  print_options_documentation: "prints the option documentation instead of solving",
+};
+
+/** The reason an option is refused, or null. */
+export function refusedOption(name: string): string | null {
+  const why = REFUSED_IPOPT_OPTIONS[name];
+  return why ? `option ${name} is not accepted: ${why}` : null;
+}
+
 /** Options every solve gets unless the caller sets them: quiet, no banner. */
 export const DEFAULT_IPOPT_OPTIONS: Readonly<Record<string, number | string>> = { print_level: 0, sb: "yes" };
 
@@ -52,12 +68,46 @@ export interface PreparedSolve {
   optionError: string | null;
 }
 
-/** Merge defaults, caller options and warm-start settings; check values. */
+/** Ipopt's names for the solver-neutral settings (the warm-start push only applies with multipliers). */
+export function ipoptOptionsOf(
+  settings: NlpSettings | undefined,
+  warmMultipliers: boolean,
+): Record<string, number | string> {
+  const o: Record<string, number | string> = {};
+  if (!settings) return o;
+  if (settings.tolerance !== undefined) o.tol = settings.tolerance;
+  if (settings.constraintTolerance !== undefined) o.constr_viol_tol = settings.constraintTolerance;
+  if (settings.barrier !== undefined) o.mu_strategy = settings.barrier;
+  if (settings.maxIterations !== undefined) o.max_iter = settings.maxIterations;
+  if (warmMultipliers && settings.warmStartPush !== undefined) {
+    const v = settings.warmStartPush;
+    o.warm_start_init_point = "yes";
+    o.mu_init = v;
+    for (const k of [
+      "warm_start_bound_push",
+      "warm_start_mult_bound_push",
+      "warm_start_slack_bound_push",
+      "warm_start_bound_frac",
+      "warm_start_slack_bound_frac",
+    ])
+      o[k] = v;
+  }
+  return o;
+}
+
+/** Merge defaults, the mapped settings, caller options and warm-start settings; check values. */
 export function prepareSolve(problem: NlpProblem, opts: NlpSolveOptions = {}): PreparedSolve {
-  const options: Record<string, number | string> = { ...DEFAULT_IPOPT_OPTIONS, ...(opts.ipopt ?? {}) };
+  const options: Record<string, number | string> = {
+    ...DEFAULT_IPOPT_OPTIONS,
+    ...ipoptOptionsOf(opts.settings, opts.warmStart?.lambda !== undefined),
+    ...(opts.ipopt ?? {}),
+  };
   let optionError: string | null = null;
   for (const [k, v] of Object.entries(options)) {
-    if (typeof v === "number" && !Number.isFinite(v)) optionError ??= `option ${k}: value ${v} is not finite`;
+    const refused = refusedOption(k);
+    if (refused) optionError ??= refused;
+    else if (typeof v === "number" && !Number.isFinite(v))
+      optionError ??= `option ${k}: value ${v} is not finite`;
     else if (typeof v === "number" && IPOPT_INTEGER_OPTIONS.has(k) && !Number.isInteger(v))
       optionError ??= `option ${k}: Ipopt expects an integer, got ${v}`;
     else if (typeof v !== "number" && typeof v !== "string")

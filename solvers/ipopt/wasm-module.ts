@@ -94,7 +94,7 @@ export function compiledIpoptModule(): CompiledWasm {
 
 /**
  * Instantiate a fresh Ipopt module. `precompiled` lets a worker reuse a module compiled elsewhere.
- * Ipopt's console output (print_level > 0) goes to `print` (default: process.stdout).
+ * Ipopt's console output (print_level > 0) goes to `print` (default: process.stderr).
  */
 export async function instantiateIpopt(
   opts: { precompiled?: CompiledWasm; print?: (line: string) => void } = {},
@@ -105,7 +105,8 @@ export async function instantiateIpopt(
     const require = createRequire(import.meta.url);
     factory = require(ipoptWasmStatus().jsPath) as Factory;
   }
-  const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Solver output never goes to stdout: that belongs to the caller's results (e.g. `mpopf solve --json`).
+  const print = opts.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   const instance = await factory({
     print,
     printErr: (line: string) => process.stderr.write(`${line}\n`),

@@ -2,7 +2,7 @@
 import type { NlpProblem, NlpResult, NlpSolveOptions, NlpSolver, NlpSolverIdentity } from "../nlp/types.ts";
 import { validateNlpProblem } from "../nlp/validate.ts";
 import { buildIpoptWasmIfNeeded } from "./artifact.ts";
-import { asError, finiteBounds, prepareSolve } from "./options.ts";
+import { asError, finiteBounds, prepareSolve, refusedOption } from "./options.ts";
 import { ipoptStatus, isSuccess } from "./status.ts";
 import { type CompiledWasm, type IpoptWasmModule, instantiateIpopt } from "./wasm-module.ts";
 
@@ -92,6 +92,7 @@ class WasmIpoptSolver implements NlpSolver {
     if (this.busy) throw new Error("this Ipopt wasm instance is already solving (solve() is not re-entrant)");
     validateNlpProblem(problem);
     const prep = prepareSolve(problem, options);
+    const progress = options.progress;
     const mod = this.mod;
     const { n, m } = problem;
     const nnzJ = problem.jacRows.length;
@@ -190,7 +191,22 @@ class WasmIpoptSolver implements NlpSolver {
           guard(() => problem.evalJac(f64(x, nn), f64(values, nnz))),
         evalH: (nn, x, _newX, objFactor, mm, lambda, _newLambda, nnz, values) =>
           guard(() => problem.evalHess(f64(x, nn), objFactor, f64(lambda, mm), f64(values, nnz))),
-        intermediate: () => 1,
+        intermediate: (mode, iter, obj, infPr, infDu, mu) => {
+          if (!progress) return 1;
+          return guard(() =>
+            progress({
+              iteration: iter,
+              objective: obj,
+              primalInfeasibility: infPr,
+              dualInfeasibility: infDu,
+              mu,
+              restoration: mode === 1,
+              elapsedSeconds: (performance.now() - t0) / 1000,
+            }),
+          ) === 1
+            ? 1
+            : 0;
+        },
       };
 
       const t0 = performance.now();
@@ -298,6 +314,21 @@ class WasmIpoptSolver implements NlpSolver {
     }
   }
 
+  /** Check options in a throw-away Ipopt session (names, types, ranges, refused options) without solving. */
+  checkOptions(options: Record<string, number | string>): string | null {
+    for (const k of Object.keys(options)) {
+      const refused = refusedOption(k);
+      if (refused) return refused;
+    }
+    const session = this.mod._mp_new();
+    try {
+      const e = this.setOptions(session, options);
+      return e ? withIpoptText(e, this.messages(session)) : null;
+    } finally {
+      this.mod._mp_delete(session);
+    }
+  }
+
   /** Ipopt's captured error-level output of this session. */
   private messages(session: number): string {
     return this.mod.UTF8ToString(this.mod._mp_messages(session));
@@ -387,7 +418,7 @@ export interface CreateIpoptSolverOptions {
   precompiled?: CompiledWasm;
   /** Run a few small solves first so V8 has optimised the hot wasm code (default true). */
   warmUp?: boolean;
-  /** Where Ipopt's console output goes when print_level > 0 (default process.stdout). */
+  /** Where Ipopt's console output goes when print_level > 0 (default process.stderr). */
   print?: (line: string) => void;
   /** Build the artifact first when it is missing or stale (default true; see solvers/ipopt/build.ts). */
   build?: boolean;

@@ -3,6 +3,7 @@
  * constraint callbacks): the largest residual of every constraint family, bound violations, and the
  * largest simultaneous charge and discharge. Reported with every solve.
  */
+import { branchBaseA } from "../../models/topology.ts";
 import type { ConstraintFamily, MpopfModel } from "./model.ts";
 
 /** Largest residuals and violations of a solution (per unit unless the name says otherwise). */
@@ -26,6 +27,13 @@ export interface SelfCheck {
   maxViolationPu: number;
   /** Largest min(P_c, P_d) over batteries and periods (kW): simultaneous charge and discharge. */
   maxSimultaneousKw: number;
+  /**
+   * SOC relaxation only: its tightness, the largest τ²·l·v − P² − Q² over branches and periods (pu²); 0 means
+   * the relaxation is exact at this point. Null for the exact formulation.
+   */
+  relaxationGapPu: number | null;
+  /** Where the largest gap is: branch id and period (1-based); null for the exact formulation. */
+  relaxationGapAt: { branch: string; t: number } | null;
   /** Tolerance used for `ok` (pu). */
   tolerancePu: number;
   /** True when every residual and violation is within the tolerance. */
@@ -74,6 +82,7 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
 
   // Extra injections per bus and period (ENApp equivalents), and device lists per bus.
   const nBus = net.buses.length;
+  const form = o.formulation;
   const extraP = new Float64Array(T * nBus);
   const extraQ = new Float64Array(T * nBus);
   for (const ld of input.extraLoads ?? []) {
@@ -82,25 +91,48 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
       extraQ[t * nBus + ld.bus] += ld.qPu[t];
     }
   }
-  const pvsAt: number[][] = Array.from({ length: nBus }, () => []);
-  sc.pvs.forEach((pv, d) => {
-    pvsAt[pv.bus].push(d);
-  });
-  const battsAt: number[][] = Array.from({ length: nBus }, () => []);
-  sc.batteries.forEach((b, k) => {
-    battsAt[b.bus].push(k);
-  });
+  const at_ = <U extends { bus: number }>(units: U[]) => {
+    const out: number[][] = Array.from({ length: nBus }, () => []);
+    units.forEach((u, d) => {
+      out[u.bus].push(d);
+    });
+    return out;
+  };
+  const pvsAt = at_(sc.pvs);
+  const battsAt = at_(sc.batteries);
+  const loadsAt = at_(sc.loads);
+  // Shunt susceptance per bus (line charging, half of each incident line) when modelled.
+  const bHalf = new Float64Array(nBus);
+  if (form.lineCharging) {
+    for (const br of net.branches) {
+      bHalf[br.from] += br.bPu / 2;
+      bHalf[br.to] += br.bPu / 2;
+    }
+  }
+  const capAt = new Float64Array(nBus);
+  for (const c of sc.capacitors) capAt[c.bus] += c.qPu;
 
   let maxSim = 0;
+  let maxGap = 0;
+  let gapAt: { branch: string; t: number } | null = null;
   for (let t = 0; t < T; t++) {
-    const mult = sc.loadMult[t];
+    const vHead = input.vHeadPu ? input.vHeadPu[t] : net.vSubsPu;
     // Balances at non-head buses, and the head power.
     for (let j = 0; j < nBus; j++) {
-      const bus = net.buses[j];
-      let pNet = (bus.pLoadKw * mult) / S + extraP[t * nBus + j];
-      let qNet = (bus.qLoadKvar * mult - bus.qCapKvar) / S + extraQ[t * nBus + j];
+      const v = j === head ? vHead * vHead : at(t, L.offV, j);
+      const sv = Math.sqrt(Math.max(v, 0));
+      let pNet = extraP[t * nBus + j];
+      let qNet = extraQ[t * nBus + j];
+      for (const e of loadsAt[j]) {
+        const ld = sc.loads[e];
+        const [zp, ip, pp] = form.loads === "case" ? ld.model.p : [0, 0, 1];
+        const [zq, iq, pq] = form.loads === "case" ? ld.model.q : [0, 0, 1];
+        pNet += ld.pRatedPu * ld.mult[t] * (pp + zp * v + ip * sv);
+        qNet += ld.qRatedPu * ld.mult[t] * (pq + zq * v + iq * sv);
+      }
+      qNet -= capAt[j] * (form.capacitors === "voltage" ? v : 1) + bHalf[j] * v;
       for (const d of pvsAt[j]) {
-        pNet -= (sc.pvs[d].pRatedKw * sc.pvMult[t]) / S;
+        pNet -= sc.pvs[d].pAvailPu[t];
         qNet -= at(t, L.offQd, d);
       }
       for (const k of battsAt[j]) {
@@ -126,20 +158,28 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
       bump("realBalance", at(t, L.offP, k) - br.rPu * l - pOut - pNet);
       bump("reactiveBalance", at(t, L.offQ, k) - br.xPu * l - qOut - qNet);
     }
-    // KVL and the branch-flow equality, current bounds.
+    // KVL and the branch-flow equation (or, relaxed, inequality), current bounds.
     net.branches.forEach((br, k) => {
       const P = at(t, L.offP, k);
       const Q = at(t, L.offQ, k);
       const l = at(t, L.offL, k);
+      const tau2 = br.tap * br.tap;
       const vi = at(t, L.offV, br.from);
       const vj = at(t, L.offV, br.to);
-      bump("kvl", vj - vi + 2 * (br.rPu * P + br.xPu * Q) - (br.rPu ** 2 + br.xPu ** 2) * l);
-      bump("branchFlow", l * vi - P * P - Q * Q);
+      bump("kvl", vj - tau2 * vi + 2 * (br.rPu * P + br.xPu * Q) - (br.rPu ** 2 + br.xPu ** 2) * l);
+      const gap = tau2 * l * vi - P * P - Q * Q;
+      if (form.physics === "soc") {
+        bump("branchFlow", Math.min(gap, 0));
+        if (gap > maxGap || gapAt === null) {
+          maxGap = Math.max(maxGap, gap);
+          gapAt = { branch: br.id, t: t + 1 };
+        }
+      } else bump("branchFlow", gap);
       vio("currentNonNegativePu", -l);
-      if (o.lineLimits && br.iMaxA !== undefined) vio("lineLimitPu", l - (br.iMaxA / net.iBaseA) ** 2);
+      if (o.lineLimits && br.iMaxA !== undefined)
+        vio("lineLimitPu", l - (br.iMaxA / branchBaseA(net, k)) ** 2);
     });
     // Voltages.
-    const vHead = input.vHeadPu ? input.vHeadPu[t] : net.vSubsPu;
     bump("headVoltage", at(t, L.offV, head) - vHead * vHead);
     for (let j = 0; j < nBus; j++) {
       if (j === head) continue;
@@ -148,23 +188,23 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
     }
     // PV reactive limits.
     sc.pvs.forEach((pv, d) => {
-      const sPu = pv.sRatedKva / S;
-      const pPu = (o.limits === "available" ? pv.pRatedKw * sc.pvMult[t] : pv.pRatedKw) / S;
+      const sPu = pv.sRatedPu;
+      const pPu = o.limits === "available" ? pv.pAvailPu[t] : pv.pRatedPu;
       const qMax = Math.sqrt(Math.max(0, sPu * sPu - pPu * pPu));
       vio("reactivePu", Math.abs(at(t, L.offQd, d)) - qMax);
     });
     // Batteries.
     sc.batteries.forEach((b, k) => {
-      const pMax = b.pRatedKw / S;
-      const sMax = b.sRatedKva / S;
+      const pMax = b.pRatedPu;
+      const sMax = b.sRatedPu;
       const pc = at(t, L.offPc, k);
       const pd = at(t, L.offPd, k);
       const qb = at(t, L.offQb, k);
       const B = at(t, L.offB, k);
-      const Bprev = t === 0 ? b.b0Kwh / S : at(t - 1, L.offB, k);
+      const Bprev = t === 0 ? b.b0PuH : at(t - 1, L.offB, k);
       bump("socDynamics", B - Bprev - sc.dtH * (b.etaCharge * pc - pd / b.etaDischarge));
       vio("chargeDischargePu", Math.max(over(pc, 0, pMax), over(pd, 0, pMax)));
-      vio("socBandPu", over(B, (b.socMin * b.eRatedKwh) / S, (b.socMax * b.eRatedKwh) / S));
+      vio("socBandPu", over(B, b.socMin * b.eRatedPuH, b.socMax * b.eRatedPuH));
       if (o.limits === "available") {
         vio("reactivePu", Math.abs(qb) - sMax);
         res.batteryApparent = Math.max(res.batteryApparent, Math.sqrt((pd - pc) ** 2 + qb * qb) - sMax);
@@ -172,7 +212,7 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
         vio("reactivePu", Math.abs(qb) - Math.sqrt(Math.max(0, sMax * sMax - pMax * pMax)));
       }
       maxSim = Math.max(maxSim, Math.min(pc, pd) * S);
-      if (t === T - 1 && o.terminal === "hard") bump("terminal", B - b.b0Kwh / S);
+      if (t === T - 1 && o.terminal === "hard") bump("terminal", B - b.b0PuH);
     });
   }
   res.headPower = viol.headPowerPu;
@@ -184,6 +224,8 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
     violations: viol,
     maxViolationPu,
     maxSimultaneousKw: maxSim,
+    relaxationGapPu: form.physics === "soc" ? maxGap : null,
+    relaxationGapAt: form.physics === "soc" ? gapAt : null,
     tolerancePu,
     ok: maxResidualPu <= tolerancePu && maxViolationPu <= tolerancePu,
   };

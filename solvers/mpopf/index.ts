@@ -19,14 +19,12 @@ export {
 } from "./model.ts";
 export type { ExtraLoad, MpopfInput, MpopfParams } from "./params.ts";
 export {
-  DEFAULT_MPOPF_IPOPT_OPTIONS,
   finishMpopf,
-  MPOPF_WARM_START_IPOPT_OPTIONS,
+  MPOPF_SETTINGS,
   type MpopfSolution,
   type MpopfSolveOptions,
   type MpopfSummary,
   mpopfFactoryRef,
-  mpopfIpoptOptions,
   mpopfProblemFactory,
   solveMpopf,
 } from "./solve.ts";

@@ -40,9 +40,11 @@ export function powerFlowInitialPoint(L: MpopfLayout, p: MpopfParams, net: Netwo
   const l = new Float64Array(nBr);
   const order = net.order;
   for (let t = 0; t < L.T; t++) {
+    // Demand at 1 pu voltage (voltage-dependent parts included), capacitors and charging at 1 pu.
     for (let j = 0; j < nBus; j++) {
-      pNet[j] = p.pLoad[t * nBus + j];
-      qNet[j] = p.qLoad[t * nBus + j];
+      const i = t * nBus + j;
+      pNet[j] = p.pConst[i] + p.pZ[i] + p.pI[i];
+      qNet[j] = p.qConst[i] + p.qZ[i] + p.qI[i] - p.qCapConst[j] - p.qShuntV[j];
     }
     for (let d = 0; d < L.nPv; d++) pNet[p.pvBus[d]] -= p.pPv[t * L.nPv + d];
     v.fill(p.vHeadSq[t]);
@@ -59,7 +61,7 @@ export function powerFlowInitialPoint(L: MpopfLayout, p: MpopfParams, net: Netwo
           pk += P[c];
           qk += Q[c];
         }
-        const vi = v[net.parent[j]];
+        const vi = p.tapSq[k] * v[net.parent[j]];
         const r = p.r[k];
         const x = p.x[k];
         let lk = l[k];
@@ -74,7 +76,9 @@ export function powerFlowInitialPoint(L: MpopfLayout, p: MpopfParams, net: Netwo
         const j = order[q];
         const k = net.parentBranch[j];
         const vj =
-          v[net.parent[j]] - 2 * (p.r[k] * P[k] + p.x[k] * Q[k]) + (p.r[k] ** 2 + p.x[k] ** 2) * l[k];
+          p.tapSq[k] * v[net.parent[j]] -
+          2 * (p.r[k] * P[k] + p.x[k] * Q[k]) +
+          (p.r[k] ** 2 + p.x[k] ** 2) * l[k];
         change = Math.max(change, Math.abs(vj - v[j]));
         v[j] = vj;
       }

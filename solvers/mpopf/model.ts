@@ -6,8 +6,9 @@
  * bus has a given per-period voltage (`MpopfInput.vHeadPu`) and fixed per-period extra loads
  * (`MpopfInput.extraLoads`); its "substation power" is the power entering its head bus.
  */
+
+import { NlpBuilder } from "../nlp/builder.ts";
 import type { NlpProblem } from "../nlp/types.ts";
-import { NlpBuilder } from "./builder.ts";
 import { codedInitialPoint, powerFlowInitialPoint } from "./initial.ts";
 import { describeVar, type MpopfLayout, makeLayout } from "./layout.ts";
 import { type MpopfInput, type MpopfParams, makeParams, type ObjectiveTerms } from "./params.ts";
@@ -40,12 +41,29 @@ export interface FamilyRange {
 /** How the head-bus power P_subs(t) is bounded (peak cap / no back-feed). */
 export type HeadPowerBound = "none" | "variable-bound" | "constraint";
 
+/**
+ * Rows by name: `row(family, t, element)` is the NLP row of a family's constraint for element `element`
+ * (bus for the balances, branch for kvl / branchFlow, battery for socDynamics / terminal / batteryApparent,
+ * 0 for headVoltage / headPower) in period t (0-based), or −1 when the family has no such row (the head bus
+ * has no balance rows; `terminal` exists only for t = T − 1 and a hard terminal condition).
+ *
+ * Multiplier sign convention (Ipopt's): the Lagrangian is f(x) + λᵀg(x), so for an equality row g(x) = c the
+ * sensitivity of the optimal objective to its right-hand side is d(f at the optimum)/dc = −λ. A balance row's right-hand side
+ * is the bus's demand: −λ of `realBalance` at bus j in period t is the marginal cost of real power there
+ * (objective units per pu of power).
+ */
+export interface RowMap {
+  row(family: ConstraintFamily, t: number, element: number): number;
+}
+
 /** A built instance: layout, parameters, row map and the NLP. */
 export interface MpopfModel {
   input: MpopfInput;
   layout: MpopfLayout;
   params: MpopfParams;
   families: FamilyRange[];
+  /** Rows by (family, period, element): see `RowMap`. */
+  rows: RowMap;
   /** How the head-power bounds were imposed. */
   headPowerBound: HeadPowerBound;
   /** Objective pieces: f = weight · main + alpha · scd (+ soft terminal). */
@@ -60,7 +78,10 @@ interface NonlinearPart {
   evalHess(x: Float64Array, lambda: Float64Array, vals: Float64Array): void;
 }
 
-/** l_ij · v_i − P_ij² − Q_ij² = 0 for every branch and period. */
+/**
+ * τ²·l_ij·v_i − P_ij² − Q_ij² = 0 for every branch and period (τ the branch's off-nominal ratio, 1 for lines);
+ * ≥ 0 for the SOC relaxation.
+ */
 class BranchFlowPart implements NonlinearPart {
   private readonly row: Int32Array;
   private readonly iP: Int32Array;
@@ -69,9 +90,18 @@ class BranchFlowPart implements NonlinearPart {
   private readonly iV: Int32Array;
   private readonly hJ: Int32Array; // 4 handles per entry: P, Q, l, v
   private readonly hH: Int32Array; // 3 handles per entry: PP, QQ, lv
+  /** τ² per entry. */
+  private readonly tau2: Float64Array;
   private jP!: Int32Array;
   private hP!: Int32Array;
-  constructor(b: NlpBuilder, L: MpopfLayout, from: Int32Array) {
+  constructor(
+    b: NlpBuilder,
+    L: MpopfLayout,
+    from: Int32Array,
+    tapSq: Float64Array,
+    relaxed: boolean,
+    rows: Int32Array,
+  ) {
     const ne = L.T * L.nBr;
     this.row = new Int32Array(ne);
     this.iP = new Int32Array(ne);
@@ -80,11 +110,14 @@ class BranchFlowPart implements NonlinearPart {
     this.iV = new Int32Array(ne);
     this.hJ = new Int32Array(4 * ne);
     this.hH = new Int32Array(3 * ne);
+    this.tau2 = new Float64Array(ne);
     let e = 0;
     for (let t = 0; t < L.T; t++) {
       const base = t * L.perT;
       for (let k = 0; k < L.nBr; k++, e++) {
-        const row = b.addRow(0, 0);
+        const row = b.addRow(0, relaxed ? Infinity : 0);
+        rows[e] = row;
+        this.tau2[e] = tapSq[k];
         const iP = base + L.offP + k;
         const iQ = base + L.offQ + k;
         const iL = base + L.offL + k;
@@ -110,29 +143,75 @@ class BranchFlowPart implements NonlinearPart {
     this.hP = this.hH.map((h) => hessPos[h]);
   }
   evalG(x: Float64Array, g: Float64Array): void {
-    const { row, iP, iQ, iL, iV } = this;
+    const { row, iP, iQ, iL, iV, tau2 } = this;
     for (let e = 0; e < row.length; e++) {
       const P = x[iP[e]];
       const Q = x[iQ[e]];
-      g[row[e]] += x[iL[e]] * x[iV[e]] - P * P - Q * Q;
+      g[row[e]] += tau2[e] * x[iL[e]] * x[iV[e]] - P * P - Q * Q;
     }
   }
   evalJac(x: Float64Array, vals: Float64Array): void {
-    const { jP, iP, iQ, iL, iV } = this;
+    const { jP, iP, iQ, iL, iV, tau2 } = this;
     for (let e = 0; e < iP.length; e++) {
       vals[jP[4 * e]] += -2 * x[iP[e]];
       vals[jP[4 * e + 1]] += -2 * x[iQ[e]];
-      vals[jP[4 * e + 2]] += x[iV[e]];
-      vals[jP[4 * e + 3]] += x[iL[e]];
+      vals[jP[4 * e + 2]] += tau2[e] * x[iV[e]];
+      vals[jP[4 * e + 3]] += tau2[e] * x[iL[e]];
     }
   }
   evalHess(_x: Float64Array, lambda: Float64Array, vals: Float64Array): void {
-    const { hP, row } = this;
+    const { hP, row, tau2 } = this;
     for (let e = 0; e < row.length; e++) {
       const lam = lambda[row[e]];
       vals[hP[3 * e]] -= 2 * lam;
       vals[hP[3 * e + 1]] -= 2 * lam;
-      vals[hP[3 * e + 2]] += lam;
+      vals[hP[3 * e + 2]] += tau2[e] * lam;
+    }
+  }
+}
+
+/**
+ * Constant-current loads: −a·√v_j added to a balance row (a = the bus's constant-current demand in pu at
+ * 1 pu voltage; v_j ≥ v_min² > 0 on every non-head bus).
+ */
+class CurrentLoadPart implements NonlinearPart {
+  private readonly row: Int32Array;
+  private readonly iV: Int32Array;
+  private readonly a: Float64Array;
+  private readonly hJ: Int32Array;
+  private readonly hH: Int32Array;
+  private jP!: Int32Array;
+  private hP!: Int32Array;
+  constructor(b: NlpBuilder, entries: Array<{ row: number; iV: number; a: number }>) {
+    const ne = entries.length;
+    this.row = Int32Array.from(entries, (e) => e.row);
+    this.iV = Int32Array.from(entries, (e) => e.iV);
+    this.a = Float64Array.from(entries, (e) => e.a);
+    this.hJ = new Int32Array(ne);
+    this.hH = new Int32Array(ne);
+    for (let e = 0; e < ne; e++) {
+      this.hJ[e] = b.addNonlinearJac(this.row[e], this.iV[e]);
+      this.hH[e] = b.addHess(this.iV[e], this.iV[e]);
+    }
+  }
+  resolve(nlJacPos: Int32Array, hessPos: Int32Array): void {
+    this.jP = this.hJ.map((h) => nlJacPos[h]);
+    this.hP = this.hH.map((h) => hessPos[h]);
+  }
+  evalG(x: Float64Array, g: Float64Array): void {
+    for (let e = 0; e < this.row.length; e++)
+      g[this.row[e]] -= this.a[e] * Math.sqrt(Math.max(x[this.iV[e]], 0));
+  }
+  evalJac(x: Float64Array, vals: Float64Array): void {
+    for (let e = 0; e < this.row.length; e++) {
+      const s = Math.sqrt(Math.max(x[this.iV[e]], 1e-12));
+      vals[this.jP[e]] -= this.a[e] / (2 * s);
+    }
+  }
+  evalHess(x: Float64Array, lambda: Float64Array, vals: Float64Array): void {
+    for (let e = 0; e < this.row.length; e++) {
+      const v = Math.max(x[this.iV[e]], 1e-12);
+      vals[this.hP[e]] += (lambda[this.row[e]] * this.a[e]) / (4 * v * Math.sqrt(v));
     }
   }
 }
@@ -152,7 +231,7 @@ class BatteryApparentPart implements NonlinearPart {
   private readonly hH: Int32Array; // PcPc, PdPd, PdPc, qBqB
   private jP!: Int32Array;
   private hP!: Int32Array;
-  constructor(b: NlpBuilder, L: MpopfLayout, sMax: Float64Array) {
+  constructor(b: NlpBuilder, L: MpopfLayout, sMax: Float64Array, rows: Int32Array) {
     const ne = L.T * L.nBatt;
     this.row = new Int32Array(ne);
     this.iPc = new Int32Array(ne);
@@ -166,6 +245,7 @@ class BatteryApparentPart implements NonlinearPart {
       const base = t * L.perT;
       for (let k = 0; k < L.nBatt; k++, e++) {
         const row = b.addRow(-Infinity, sMax[k]);
+        rows[e] = row;
         const iPc = base + L.offPc + k;
         const iPd = base + L.offPd + k;
         const iQb = base + L.offQb + k;
@@ -243,6 +323,24 @@ function addObjectiveTerms(b: NlpBuilder, n: number, terms: ObjectiveTerms | und
   }
 }
 
+/** Number of elements per period of each family's rows (for the row map). */
+function familyWidth(L: MpopfLayout, name: ConstraintFamily): number {
+  switch (name) {
+    case "realBalance":
+    case "reactiveBalance":
+      return L.nBus;
+    case "kvl":
+    case "branchFlow":
+      return L.nBr;
+    case "socDynamics":
+    case "terminal":
+    case "batteryApparent":
+      return L.nBatt;
+    default:
+      return 1;
+  }
+}
+
 /** Build the MPOPF instance for a scenario (and optional area equivalents). Throws `InputError` on bad input. */
 export function buildMpopfModel(input: MpopfInput): MpopfModel {
   const sc = input.scenario;
@@ -255,27 +353,34 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
   const nBatt = sc.batteries.length;
   const L = makeLayout(T, nBus, nBr, nPv, nBatt);
   const head = p.head;
+  const form = sc.options.formulation;
   const from = Int32Array.from(net.branches, (br) => br.from);
   const b = new NlpBuilder(L.n);
   const families: FamilyRange[] = [];
-  const family = (name: ConstraintFamily, add: () => void) => {
+  const rowIndex = {} as Record<ConstraintFamily, Int32Array>;
+  for (const f of CONSTRAINT_FAMILIES) rowIndex[f] = new Int32Array(T * familyWidth(L, f)).fill(-1);
+  const family = (name: ConstraintFamily, add: (rows: Int32Array) => void) => {
     const start = b.m;
-    add();
+    add(rowIndex[name]);
     families.push({ name, start, count: b.m - start });
   };
   const ix = (t: number, off: number, k: number) => t * L.perT + off + k;
+  const currentLoads: Array<{ row: number; iV: number; a: number }> = [];
 
   // Power balance at every non-head bus j with parent branch (i, j):
-  //   P_ij − r l_ij − Σ_k P_jk + Σ_B (P_d − P_c) = p_L − p_D        (real)
-  //   Q_ij − x l_ij − Σ_k Q_jk + Σ_D q_D + Σ_B q_B = q_L − q_C       (reactive)
-  family("realBalance", () => {
+  //   P_ij − r l_ij − Σ_k P_jk + Σ_B (P_d − P_c) − p_Z v_j − p_I √v_j = p_const − p_D                       (real)
+  //   Q_ij − x l_ij − Σ_k Q_jk + Σ_D q_D + Σ_B q_B + (q_C,v + b/2) v_j − q_Z v_j − q_I √v_j = q_const − q_C    (reactive)
+  // (Z and I parts only with voltage-dependent loads; q_C,v and b/2 only with those modelling options.)
+  family("realBalance", (rows) => {
     for (let t = 0; t < T; t++) {
       for (let j = 0; j < nBus; j++) {
         if (j === head) continue;
         const k = net.parentBranch[j];
-        let rhs = p.pLoad[t * nBus + j];
+        const i = t * nBus + j;
+        let rhs = p.pConst[i];
         for (let q = p.pvAtBusPtr[j]; q < p.pvAtBusPtr[j + 1]; q++) rhs -= p.pPv[t * nPv + p.pvAtBus[q]];
         const row = b.addRow(rhs, rhs);
+        rows[i] = row;
         b.addLinear(row, ix(t, L.offP, k), 1);
         b.addLinear(row, ix(t, L.offL, k), -p.r[k]);
         for (const c of net.childBranches[j]) b.addLinear(row, ix(t, L.offP, c), -1);
@@ -284,16 +389,20 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
           b.addLinear(row, ix(t, L.offPd, bi), 1);
           b.addLinear(row, ix(t, L.offPc, bi), -1);
         }
+        if (p.pZ[i] !== 0) b.addLinear(row, ix(t, L.offV, j), -p.pZ[i]);
+        if (p.pI[i] !== 0) currentLoads.push({ row, iV: ix(t, L.offV, j), a: p.pI[i] });
       }
     }
   });
-  family("reactiveBalance", () => {
+  family("reactiveBalance", (rows) => {
     for (let t = 0; t < T; t++) {
       for (let j = 0; j < nBus; j++) {
         if (j === head) continue;
         const k = net.parentBranch[j];
-        const rhs = p.qLoad[t * nBus + j];
+        const i = t * nBus + j;
+        const rhs = p.qConst[i] - p.qCapConst[j];
         const row = b.addRow(rhs, rhs);
+        rows[i] = row;
         b.addLinear(row, ix(t, L.offQ, k), 1);
         b.addLinear(row, ix(t, L.offL, k), -p.x[k]);
         for (const c of net.childBranches[j]) b.addLinear(row, ix(t, L.offQ, c), -1);
@@ -301,17 +410,21 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
           b.addLinear(row, ix(t, L.offQd, p.pvAtBus[q]), 1);
         for (let q = p.battAtBusPtr[j]; q < p.battAtBusPtr[j + 1]; q++)
           b.addLinear(row, ix(t, L.offQb, p.battAtBus[q]), 1);
+        const vCoef = p.qShuntV[j] - p.qZ[i];
+        if (vCoef !== 0) b.addLinear(row, ix(t, L.offV, j), vCoef);
+        if (p.qI[i] !== 0) currentLoads.push({ row, iV: ix(t, L.offV, j), a: p.qI[i] });
       }
     }
   });
-  // KVL along every branch: v_j − v_i + 2(r P + x Q) − (r² + x²) l = 0.
-  family("kvl", () => {
+  // KVL along every branch: v_j − τ² v_i + 2(r P + x Q) − (r² + x²) l = 0.
+  family("kvl", (rows) => {
     for (let t = 0; t < T; t++) {
       for (let k = 0; k < nBr; k++) {
         const br = net.branches[k];
         const row = b.addRow(0, 0);
+        rows[t * nBr + k] = row;
         b.addLinear(row, ix(t, L.offV, br.to), 1);
-        b.addLinear(row, ix(t, L.offV, br.from), -1);
+        b.addLinear(row, ix(t, L.offV, br.from), -p.tapSq[k]);
         b.addLinear(row, ix(t, L.offP, k), 2 * p.r[k]);
         b.addLinear(row, ix(t, L.offQ, k), 2 * p.x[k]);
         b.addLinear(row, ix(t, L.offL, k), -(p.r[k] * p.r[k] + p.x[k] * p.x[k]));
@@ -319,22 +432,24 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
     }
   });
   let branchFlow!: BranchFlowPart;
-  family("branchFlow", () => {
-    branchFlow = new BranchFlowPart(b, L, from);
+  family("branchFlow", (rows) => {
+    branchFlow = new BranchFlowPart(b, L, from, p.tapSq, form.physics === "soc", rows);
   });
   // Head-bus voltage: v_head(t) = V_head(t)².
-  family("headVoltage", () => {
+  family("headVoltage", (rows) => {
     for (let t = 0; t < T; t++) {
       const row = b.addRow(p.vHeadSq[t], p.vHeadSq[t]);
+      rows[t] = row;
       b.addLinear(row, ix(t, L.offV, head), 1);
     }
   });
   // SOC dynamics: B(t) − B(t−1) − Δt η_c P_c + Δt / η_d P_d = 0, with B(−1) = B0 (a parameter).
-  family("socDynamics", () => {
+  family("socDynamics", (rows) => {
     for (let t = 0; t < T; t++) {
       for (let k = 0; k < nBatt; k++) {
         const rhs = t === 0 ? p.battB0[k] : 0;
         const row = b.addRow(rhs, rhs);
+        rows[t * nBatt + k] = row;
         b.addLinear(row, ix(t, L.offB, k), 1);
         if (t > 0) b.addLinear(row, ix(t - 1, L.offB, k), -1);
         b.addLinear(row, ix(t, L.offPc, k), -p.dtH * p.etaC[k]);
@@ -343,10 +458,11 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
     }
   });
   const opts = sc.options;
-  family("terminal", () => {
+  family("terminal", (rows) => {
     if (opts.terminal !== "hard") return;
     for (let k = 0; k < nBatt; k++) {
       const row = b.addRow(p.battB0[k], p.battB0[k]);
+      rows[(T - 1) * nBatt + k] = row;
       b.addLinear(row, ix(T - 1, L.offB, k), 1);
     }
   });
@@ -385,7 +501,7 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
   const hi = opts.peakCapKw !== null ? opts.peakCapKw / p.sBaseKva : Infinity;
   const headBranches = net.childBranches[head];
   let headPowerBound: HeadPowerBound = "none";
-  family("headPower", () => {
+  family("headPower", (rows) => {
     if (lo === -Infinity && hi === Infinity) return;
     if (headBranches.length === 1 && p.headBatts.length === 0) {
       headPowerBound = "variable-bound";
@@ -399,6 +515,7 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
     headPowerBound = "constraint";
     for (let t = 0; t < T; t++) {
       const row = b.addRow(lo - p.headConstP[t], hi - p.headConstP[t]);
+      rows[t] = row;
       for (const k of headBranches) b.addLinear(row, ix(t, L.offP, k), 1);
       for (const bi of p.headBatts) {
         b.addLinear(row, ix(t, L.offPc, bi), 1);
@@ -407,11 +524,12 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
     }
   });
   let battApparent: BatteryApparentPart | null = null;
-  family("batteryApparent", () => {
-    if (opts.limits === "available" && nBatt > 0) battApparent = new BatteryApparentPart(b, L, p.battSMax);
+  family("batteryApparent", (rows) => {
+    if (opts.limits === "available" && nBatt > 0)
+      battApparent = new BatteryApparentPart(b, L, p.battSMax, rows);
   });
 
-  // Objective (reporting units: $ for cost, kWh for loss and for the battery-loss term).
+  // Objective (reporting units: $ for cost, kWh for loss and for the battery-loss term, $ for throughput).
   const obj = sc.objective;
   const kWh = p.sBaseKva * p.dtH;
   let objConst = 0;
@@ -433,6 +551,11 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
         b.addObjectiveLinear(ix(t, L.offPd, k), obj.alphaScd * kWh * (1 / p.etaD[k] - 1));
       }
     }
+    for (let k = 0; k < nBatt; k++) {
+      if (p.battThroughput[k] === 0) continue;
+      b.addObjectiveQuadratic(ix(t, L.offPc, k), p.battThroughput[k], 0);
+      b.addObjectiveQuadratic(ix(t, L.offPd, k), p.battThroughput[k], 0);
+    }
   }
   if (opts.terminal === "soft" && opts.terminalGamma > 0) {
     for (let k = 0; k < nBatt; k++)
@@ -451,6 +574,7 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
     x0.set(input.x0);
   }
 
+  const currentPart = currentLoads.length > 0 ? new CurrentLoadPart(b, currentLoads) : null;
   const s = b.finish();
   const parts: NonlinearPart[] = [branchFlow];
   branchFlow.resolve(s.nlJacPos, s.hessPos);
@@ -459,8 +583,19 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
     ba.resolve(s.nlJacPos, s.hessPos);
     parts.push(ba);
   }
+  if (currentPart) {
+    currentPart.resolve(s.nlJacPos, s.hessPos);
+    parts.push(currentPart);
+  }
   const problem = makeProblem(s, parts, xL, xU, x0, objConst, L, families);
-  return { input, layout: L, params: p, families, headPowerBound, objectiveKind: obj.kind, problem };
+  const rows: RowMap = {
+    row(f, t, e) {
+      const w = familyWidth(L, f);
+      if (!(t >= 0 && t < T && e >= 0 && e < w)) return -1;
+      return rowIndex[f][t * w + e];
+    },
+  };
+  return { input, layout: L, params: p, families, rows, headPowerBound, objectiveKind: obj.kind, problem };
 }
 
 function makeProblem(

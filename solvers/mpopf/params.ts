@@ -3,6 +3,7 @@
  * ENApp area, its boundary equivalents). Everything is a flat t-major typed array.
  */
 import { InputError } from "../../models/errors.ts";
+import { branchBaseA } from "../../models/topology.ts";
 import type { Network, Scenario } from "../../models/types.ts";
 import type { InitialPointKind } from "./initial.ts";
 
@@ -49,10 +50,29 @@ export interface MpopfParams {
   dtH: number;
   sBaseKva: number;
   head: number;
-  /** Net real demand per bus and period (pu): P_L·mult + extra (t-major, T·nBus). */
+  /**
+   * Demand per bus and period at 1 pu voltage (pu, t-major T·nBus): every load's P (or Q) plus the fixed extra
+   * loads. With voltage-dependent loads the demand at voltage v is pConst + pZ·v + pI·√v (v = |V|²).
+   */
   pLoad: Float64Array;
-  /** Net reactive demand per bus and period (pu): Q_L·mult − Q_C + extra. */
   qLoad: Float64Array;
+  /** Constant-power part of the demand (pu), extra loads included. */
+  pConst: Float64Array;
+  qConst: Float64Array;
+  /** Constant-impedance part (coefficient of v) and constant-current part (coefficient of √v), pu. */
+  pZ: Float64Array;
+  qZ: Float64Array;
+  pI: Float64Array;
+  qI: Float64Array;
+  /** Whether any load has a constant-current part (then the balances carry a √v term). */
+  hasCurrentLoads: boolean;
+  /** Capacitor output modelled as constant (pu per bus, capacitors "constant"). */
+  qCapConst: Float64Array;
+  /**
+   * Reactive generation proportional to v per bus (pu): capacitors "voltage" (Q_C·v) plus line charging
+   * (half of each incident line's susceptance).
+   */
+  qShuntV: Float64Array;
   /** PV real output per unit and period (pu), T·nPv. */
   pPv: Float64Array;
   /** PV reactive limit per unit and period (pu), T·nPv (|q_D| ≤ this). */
@@ -68,6 +88,8 @@ export interface MpopfParams {
   battB0: Float64Array;
   etaC: Float64Array;
   etaD: Float64Array;
+  /** Quadratic throughput cost weight per battery ($ per pu² of charge or discharge power, per period). */
+  battThroughput: Float64Array;
   /** Squared head voltage per period (pu²). */
   vHeadSq: Float64Array;
   /** Squared voltage band (pu²). */
@@ -76,11 +98,14 @@ export interface MpopfParams {
   /** Branch resistance / reactance (pu). */
   r: Float64Array;
   x: Float64Array;
+  /** Squared off-nominal ratio τ² per branch (1 for lines). */
+  tapSq: Float64Array;
   /** Upper bound on l per branch (pu²), Infinity for none. */
   lMax: Float64Array;
   /** Price per period ($/kWh). */
   price: Float64Array;
-  /** Head-bus real / reactive demand minus PV real output (pu), per period: the constant part of P_subs. */
+  /** The head bus's own net demand (pu) at its fixed voltage, minus its PVs' real output, per period: the
+   * constant part of P_subs (and of Q_subs). */
   headConstP: Float64Array;
   headConstQ: Float64Array;
   /** Batteries and PVs hosted at the head bus. */
@@ -135,28 +160,33 @@ function checkFinite(v: number, element: string, field: string, min = -Infinity)
   }
 }
 
+function checkBus(bus: number, nBus: number, element: string): void {
+  if (!Number.isInteger(bus) || bus < 0 || bus >= nBus) {
+    throw new InputError("unknown-bus", `bus index ${bus} is not in the network (0..${nBus - 1})`, {
+      element,
+      field: "bus",
+    });
+  }
+}
+
 /** Validate an instance's input and derive its per-unit parameters. Throws `InputError` for bad input. */
 export function makeParams(input: MpopfInput): MpopfParams {
   const sc = input.scenario;
   const net: Network = sc.network;
   const T = sc.T;
+  const el = `scenario ${sc.name}`;
   if (!Number.isInteger(T) || T < 1) {
     throw new InputError("bad-horizon", `horizon must be a positive integer, got ${T}`, {
-      element: `scenario ${sc.name}`,
+      element: el,
       field: "T",
     });
   }
-  checkFinite(sc.dtH, `scenario ${sc.name}`, "dtH", 0);
+  checkFinite(sc.dtH, el, "dtH", 0);
   if (!(sc.dtH > 0))
-    throw new InputError("bad-number", "period length must be positive", {
-      element: `scenario ${sc.name}`,
-      field: "dtH",
-    });
-  const el = `scenario ${sc.name}`;
-  checkSeries(sc.loadMult, T, el, "loadMult");
-  checkSeries(sc.pvMult, T, el, "pvMult");
+    throw new InputError("bad-number", "period length must be positive", { element: el, field: "dtH" });
   checkSeries(sc.priceUsdPerKwh, T, el, "priceUsdPerKwh");
   const o = sc.options;
+  const form = o.formulation;
   if (!(o.vMinPu > 0) || !(o.vMaxPu >= o.vMinPu)) {
     throw new InputError(
       "bad-option",
@@ -182,29 +212,65 @@ export function makeParams(input: MpopfInput): MpopfParams {
   const S = net.sBaseKva;
   const head = net.substation;
 
-  const pLoad = new Float64Array(T * nBus);
-  const qLoad = new Float64Array(T * nBus);
-  for (let t = 0; t < T; t++) {
-    const mult = sc.loadMult[t];
-    for (let j = 0; j < nBus; j++) {
-      const b = net.buses[j];
-      pLoad[t * nBus + j] = (b.pLoadKw * mult) / S;
-      qLoad[t * nBus + j] = (b.qLoadKvar * mult - b.qCapKvar) / S;
+  const N = T * nBus;
+  const pLoad = new Float64Array(N);
+  const qLoad = new Float64Array(N);
+  const pConst = new Float64Array(N);
+  const qConst = new Float64Array(N);
+  const pZ = new Float64Array(N);
+  const qZ = new Float64Array(N);
+  const pI = new Float64Array(N);
+  const qI = new Float64Array(N);
+  let hasCurrentLoads = false;
+  const voltageLoads = form.loads === "case";
+  for (const ld of sc.loads) {
+    const where = `load ${ld.id}`;
+    checkBus(ld.bus, nBus, where);
+    checkFinite(ld.pRatedPu, where, "pRatedPu");
+    checkFinite(ld.qRatedPu, where, "qRatedPu");
+    checkSeries(ld.mult, T, where, "mult");
+    const [zp, ip, pp] = voltageLoads ? ld.model.p : [0, 0, 1];
+    const [zq, iq, pq] = voltageLoads ? ld.model.q : [0, 0, 1];
+    if (ip !== 0 || iq !== 0) hasCurrentLoads = true;
+    for (let t = 0; t < T; t++) {
+      const i = t * nBus + ld.bus;
+      const P = ld.pRatedPu * ld.mult[t];
+      const Q = ld.qRatedPu * ld.mult[t];
+      pLoad[i] += P;
+      qLoad[i] += Q;
+      pConst[i] += pp * P;
+      qConst[i] += pq * Q;
+      pZ[i] += zp * P;
+      qZ[i] += zq * Q;
+      pI[i] += ip * P;
+      qI[i] += iq * Q;
     }
   }
   for (const [e, ld] of (input.extraLoads ?? []).entries()) {
     const where = `extra load ${e + 1}`;
-    if (!Number.isInteger(ld.bus) || ld.bus < 0 || ld.bus >= nBus) {
-      throw new InputError("unknown-bus", `bus index ${ld.bus} is not in the network (0..${nBus - 1})`, {
-        element: where,
-        field: "bus",
-      });
-    }
+    checkBus(ld.bus, nBus, where);
     checkSeries(ld.pPu, T, where, "pPu");
     checkSeries(ld.qPu, T, where, "qPu");
     for (let t = 0; t < T; t++) {
-      pLoad[t * nBus + ld.bus] += ld.pPu[t];
-      qLoad[t * nBus + ld.bus] += ld.qPu[t];
+      const i = t * nBus + ld.bus;
+      pLoad[i] += ld.pPu[t];
+      qLoad[i] += ld.qPu[t];
+      pConst[i] += ld.pPu[t];
+      qConst[i] += ld.qPu[t];
+    }
+  }
+  const qCapConst = new Float64Array(nBus);
+  const qShuntV = new Float64Array(nBus);
+  for (const c of sc.capacitors) {
+    checkBus(c.bus, nBus, `capacitor ${c.id}`);
+    checkFinite(c.qPu, `capacitor ${c.id}`, "qPu");
+    if (form.capacitors === "voltage") qShuntV[c.bus] += c.qPu;
+    else qCapConst[c.bus] += c.qPu;
+  }
+  if (form.lineCharging) {
+    for (const br of net.branches) {
+      qShuntV[br.from] += br.bPu / 2;
+      qShuntV[br.to] += br.bPu / 2;
     }
   }
 
@@ -214,20 +280,16 @@ export function makeParams(input: MpopfInput): MpopfParams {
   const qPvMax = new Float64Array(T * nPv);
   sc.pvs.forEach((pv, d) => {
     const where = `pv ${pv.id}`;
-    if (!Number.isInteger(pv.bus) || pv.bus < 0 || pv.bus >= nBus)
-      throw new InputError("unknown-bus", `bus index ${pv.bus} is not in the network`, {
-        element: where,
-        field: "bus",
-      });
-    checkFinite(pv.pRatedKw, where, "pRatedKw", 0);
-    checkFinite(pv.sRatedKva, where, "sRatedKva", 0);
+    checkBus(pv.bus, nBus, where);
+    checkFinite(pv.pRatedPu, where, "pRatedPu", 0);
+    checkFinite(pv.sRatedPu, where, "sRatedPu", 0);
+    checkSeries(pv.pAvailPu, T, where, "pAvailPu");
     pvBus[d] = pv.bus;
-    const sPu = pv.sRatedKva / S;
-    const pRatedPu = pv.pRatedKw / S;
+    const sPu = pv.sRatedPu;
     for (let t = 0; t < T; t++) {
-      const p = pRatedPu * sc.pvMult[t];
+      const p = pv.pAvailPu[t];
       pPv[t * nPv + d] = p;
-      const pLim = o.limits === "available" ? p : pRatedPu;
+      const pLim = o.limits === "available" ? p : pv.pRatedPu;
       qPvMax[t * nPv + d] = Math.sqrt(Math.max(0, sPu * sPu - pLim * pLim));
     }
   });
@@ -242,14 +304,12 @@ export function makeParams(input: MpopfInput): MpopfParams {
   const battB0 = new Float64Array(nBatt);
   const etaC = new Float64Array(nBatt);
   const etaD = new Float64Array(nBatt);
+  const battThroughput = new Float64Array(nBatt);
   sc.batteries.forEach((b, k) => {
     const where = `battery ${b.id}`;
-    if (!Number.isInteger(b.bus) || b.bus < 0 || b.bus >= nBus)
-      throw new InputError("unknown-bus", `bus index ${b.bus} is not in the network`, {
-        element: where,
-        field: "bus",
-      });
-    for (const f of ["pRatedKw", "sRatedKva", "eRatedKwh", "b0Kwh"] as const) checkFinite(b[f], where, f, 0);
+    checkBus(b.bus, nBus, where);
+    for (const f of ["pRatedPu", "sRatedPu", "eRatedPuH", "b0PuH", "throughputCostUsdPerKwh"] as const)
+      checkFinite(b[f], where, f, 0);
     for (const f of ["etaCharge", "etaDischarge"] as const) {
       if (!(b[f] > 0 && b[f] <= 1))
         throw new InputError("bad-number", `efficiency must be in (0, 1], got ${b[f]}`, {
@@ -268,15 +328,20 @@ export function makeParams(input: MpopfInput): MpopfParams {
       );
     }
     battBus[k] = b.bus;
-    battPMax[k] = b.pRatedKw / S;
-    battSMax[k] = b.sRatedKva / S;
+    battPMax[k] = b.pRatedPu;
+    battSMax[k] = b.sRatedPu;
     battQMax[k] =
       o.limits === "available" ? battSMax[k] : Math.sqrt(Math.max(0, battSMax[k] ** 2 - battPMax[k] ** 2));
-    battBMin[k] = (b.socMin * b.eRatedKwh) / S;
-    battBMax[k] = (b.socMax * b.eRatedKwh) / S;
-    battB0[k] = b.b0Kwh / S;
+    battBMin[k] = b.socMin * b.eRatedPuH;
+    battBMax[k] = b.socMax * b.eRatedPuH;
+    battB0[k] = b.b0PuH;
     etaC[k] = b.etaCharge;
     etaD[k] = b.etaDischarge;
+    // c [$/kWh] · (P_c² + P_d²)·Δt / P_rated in kW → per unit: c · S · Δt / P_rated,pu per pu².
+    battThroughput[k] =
+      b.throughputCostUsdPerKwh > 0 && b.pRatedPu > 0
+        ? (b.throughputCostUsdPerKwh * S * sc.dtH) / b.pRatedPu
+        : 0;
   });
 
   const vHeadSq = new Float64Array(T);
@@ -297,11 +362,13 @@ export function makeParams(input: MpopfInput): MpopfParams {
 
   const r = new Float64Array(nBr);
   const x = new Float64Array(nBr);
+  const tapSq = new Float64Array(nBr);
   const lMax = new Float64Array(nBr).fill(Infinity);
   net.branches.forEach((br, k) => {
     r[k] = br.rPu;
     x[k] = br.xPu;
-    if (o.lineLimits && br.iMaxA !== undefined) lMax[k] = (br.iMaxA / net.iBaseA) ** 2;
+    tapSq[k] = br.tap * br.tap;
+    if (o.lineLimits && br.iMaxA !== undefined) lMax[k] = (br.iMaxA / branchBaseA(net, k)) ** 2;
   });
 
   const pv = csrByBus(nBus, pvBus);
@@ -311,8 +378,10 @@ export function makeParams(input: MpopfInput): MpopfParams {
   const headPvs = Array.from(pv.idx.subarray(pv.ptr[head], pv.ptr[head + 1]));
   const headBatts = Array.from(bt.idx.subarray(bt.ptr[head], bt.ptr[head + 1]));
   for (let t = 0; t < T; t++) {
-    headConstP[t] = pLoad[t * nBus + head];
-    headConstQ[t] = qLoad[t * nBus + head];
+    const i = t * nBus + head;
+    const vh = vHeadSq[t];
+    headConstP[t] = pConst[i] + pZ[i] * vh + pI[i] * Math.sqrt(vh);
+    headConstQ[t] = qConst[i] - qCapConst[head] + qZ[i] * vh + qI[i] * Math.sqrt(vh) - qShuntV[head] * vh;
     for (const d of headPvs) headConstP[t] -= pPv[t * nPv + d];
   }
 
@@ -323,6 +392,15 @@ export function makeParams(input: MpopfInput): MpopfParams {
     head,
     pLoad,
     qLoad,
+    pConst,
+    qConst,
+    pZ,
+    qZ,
+    pI,
+    qI,
+    hasCurrentLoads,
+    qCapConst,
+    qShuntV,
     pPv,
     qPvMax,
     pvBus,
@@ -335,11 +413,13 @@ export function makeParams(input: MpopfInput): MpopfParams {
     battB0,
     etaC,
     etaD,
+    battThroughput,
     vHeadSq,
     vMinSq: o.vMinPu ** 2,
     vMaxSq: o.vMaxPu ** 2,
     r,
     x,
+    tapSq,
     lMax,
     price: Float64Array.from(sc.priceUsdPerKwh),
     headConstP,
@@ -351,4 +431,17 @@ export function makeParams(input: MpopfInput): MpopfParams {
     battAtBusPtr: bt.ptr,
     battAtBus: bt.idx,
   };
+}
+
+/** Real and reactive demand of bus j in period t at squared voltage v (pu): constant + Z·v + I·√v. */
+export function demandAt(
+  p: MpopfParams,
+  t: number,
+  j: number,
+  v: number,
+  nBus: number,
+): { p: number; q: number } {
+  const i = t * nBus + j;
+  const s = Math.sqrt(Math.max(v, 0));
+  return { p: p.pConst[i] + p.pZ[i] * v + p.pI[i] * s, q: p.qConst[i] + p.qZ[i] * v + p.qI[i] * s };
 }

@@ -4,6 +4,7 @@
  */
 import type {
   NlpResult,
+  NlpSettings,
   NlpSolveOptions,
   NlpSolver,
   NlpSolverIdentity,
@@ -16,45 +17,40 @@ import { buildMpopfModel, type MpopfModel } from "./model.ts";
 import type { MpopfInput } from "./params.ts";
 
 /**
- * Default Ipopt options for the MPOPF: tight enough that the self-check residuals stay far below 1e-6 pu
- * (≈ 2e-8 pu on IEEE-123, set by Ipopt's bound_relax_factor 1e-8). Measured on IEEE-123, T = 5..24:
- * mu_strategy "adaptive" saves 0–3 iterations but costs 20–40 % more time per solve than Ipopt's default
- * "monotone", so the default stays.
+ * The MPOPF's solver settings (solver-neutral; the backend maps them): tight enough that the self-check
+ * residuals stay far below 1e-6 pu (≈ 2e-8 pu on IEEE-123, set by Ipopt's bound relaxation 1e-8). Measured on
+ * IEEE-123, T = 5..24: the adaptive barrier update saves 0–3 iterations but costs 20–40 % more time per solve
+ * than the monotone one, so monotone stays.
  */
-export const DEFAULT_MPOPF_IPOPT_OPTIONS: Readonly<Record<string, number | string>> = Object.freeze({
-  tol: 1e-8,
-  constr_viol_tol: 1e-8,
-  mu_strategy: "monotone",
-  max_iter: 3000,
-  print_level: 0,
-});
-
-/**
- * Ipopt options added when a warm start carries multipliers (unless the caller sets them): start close to
- * the central path. Measured on IEEE-123 T = 24 after a 1 % load change: 28 → 14 iterations (cost),
- * 20 → 14 (loss); a primal-only warm start saves almost nothing.
- */
-export const MPOPF_WARM_START_IPOPT_OPTIONS: Readonly<Record<string, number | string>> = Object.freeze({
-  warm_start_init_point: "yes",
-  mu_init: 1e-6,
-  warm_start_bound_push: 1e-6,
-  warm_start_mult_bound_push: 1e-6,
-  warm_start_slack_bound_push: 1e-6,
-  warm_start_bound_frac: 1e-6,
-  warm_start_slack_bound_frac: 1e-6,
+export const MPOPF_SETTINGS: Readonly<NlpSettings> = Object.freeze({
+  tolerance: 1e-8,
+  constraintTolerance: 1e-8,
+  barrier: "monotone",
+  maxIterations: 3000,
+  /**
+   * With a warm start that carries multipliers: start close to the central path. Measured on IEEE-123 T = 24
+   * after a 1 % load change: 28 → 14 iterations (cost), 20 → 14 (loss); a primal-only warm start saves almost
+   * nothing.
+   */
+  warmStartPush: 1e-6,
 });
 
 /** Options of one MPOPF solve. */
 export interface MpopfSolveOptions {
-  /** Ipopt options, merged over `DEFAULT_MPOPF_IPOPT_OPTIONS`. */
+  /** Raw Ipopt options, applied over the solver's mapping of `MPOPF_SETTINGS`. */
   ipopt?: Record<string, number | string>;
   /** Warm start (primal point and optionally multipliers) from a previous solve of the same structure. */
   warmStart?: NlpWarmStart;
   /** Self-check tolerance (pu); default 1e-6. */
   checkTolerancePu?: number;
+  /** Per-iteration progress of the solver (see NlpSolveOptions.progress). */
+  progress?: NlpSolveOptions["progress"];
 }
 
-/** One-object summary of a solve (what `mpopf solve --json` prints). Totals are sums over the horizon's periods. */
+/**
+ * One-object summary of a solve (what `mpopf solve --json` prints). Totals are over the horizon: energies
+ * Σ_t value·Δt (kWh, kVArh), cost ($); the peak is the largest substation import of a period (kW).
+ */
 export interface MpopfSummary {
   scenario: string;
   status: string;
@@ -68,17 +64,29 @@ export interface MpopfSummary {
   T: number;
   variables: number;
   constraints: number;
-  lossKw: number;
-  pSubsKw: number;
-  qSubsKvar: number;
+  /** Horizon line loss (kWh). */
+  lossKwh: number;
+  /** Horizon substation energy (kWh) and reactive energy (kVArh). */
+  pSubsKwh: number;
+  qSubsKvarh: number;
+  /** Horizon substation cost ($). */
   costUsd: number;
+  /** Largest substation import of a period (kW). */
   peakKw: number;
+  /** Period length Δt (h). */
+  dtH: number;
   iterations: number;
   solveSeconds: number;
   buildSeconds: number;
   maxResidualPu: number;
   maxViolationPu: number;
   maxSimultaneousKw: number;
+  /** Branch-flow physics of the formulation. */
+  physics: "exact" | "soc";
+  /** SOC relaxation only: the largest τ²·l·v − P² − Q² at the solution (pu²; 0 = the relaxation is exact). */
+  relaxationGapPu: number | null;
+  /** Branch id and period (1-based) of the largest gap; null for the exact formulation. */
+  relaxationGapAt: { branch: string; t: number } | null;
   solver: NlpSolverIdentity;
 }
 
@@ -92,14 +100,6 @@ export interface MpopfSolution {
   summary: MpopfSummary;
   /** Solver success and self-check passed. */
   valid: boolean;
-}
-
-/** Merge the caller's Ipopt options over the defaults (and the warm-start defaults when `warm` is true). */
-export function mpopfIpoptOptions(
-  over: Record<string, number | string> = {},
-  warm = false,
-): Record<string, number | string> {
-  return { ...DEFAULT_MPOPF_IPOPT_OPTIONS, ...(warm ? MPOPF_WARM_START_IPOPT_OPTIONS : {}), ...over };
 }
 
 /** Check and decode a solver result for a model (also used when the solve ran in a worker). */
@@ -128,17 +128,21 @@ export function finishMpopf(
     T: sc.T,
     variables: model.problem.n,
     constraints: model.problem.m,
-    lossKw: totals.lossKw,
-    pSubsKw: totals.pSubsKw,
-    qSubsKvar: totals.qSubsKvar,
+    lossKwh: totals.lossKwh,
+    pSubsKwh: totals.pSubsKwh,
+    qSubsKvarh: totals.qSubsKvarh,
     costUsd: totals.costUsd,
     peakKw: totals.peakKw,
+    dtH: sc.dtH,
     iterations: result.iterations,
     solveSeconds: result.solveSeconds,
     buildSeconds,
     maxResidualPu: check.maxResidualPu,
     maxViolationPu: check.maxViolationPu,
     maxSimultaneousKw: check.maxSimultaneousKw,
+    physics: sc.options.formulation.physics,
+    relaxationGapPu: check.relaxationGapPu,
+    relaxationGapAt: check.relaxationGapAt,
     solver: result.solver,
   };
   return { model, result, check, tables, totals, summary, valid };
@@ -153,10 +157,9 @@ export function solveMpopf(
   const t0 = performance.now();
   const model = buildMpopfModel(input);
   const buildSeconds = (performance.now() - t0) / 1000;
-  const solveOptions: NlpSolveOptions = {
-    ipopt: mpopfIpoptOptions(options.ipopt, options.warmStart?.lambda !== undefined),
-  };
+  const solveOptions: NlpSolveOptions = { settings: MPOPF_SETTINGS, ipopt: { ...options.ipopt } };
   if (options.warmStart) solveOptions.warmStart = options.warmStart;
+  if (options.progress) solveOptions.progress = options.progress;
   const result = solver.solve(model.problem, solveOptions);
   return finishMpopf(model, result, buildSeconds, options.checkTolerancePu);
 }

@@ -4,7 +4,7 @@
  * A missing sparsity entry or a wrong value shows up as a large error.
  */
 
-import { mulberry32 } from "./random.ts";
+import { mulberry32 } from "../../models/random.ts";
 import type { NlpProblem } from "./types.ts";
 
 /** Largest relative errors found (|exact − fd| / max(1, |fd|), maximum over directions and components). */

@@ -81,8 +81,43 @@ export interface NlpWarmStart {
 
 /** Options for one solve. `ipopt` passes straight through to Ipopt's option list. */
 export interface NlpSolveOptions {
+  /** Solver-neutral settings; each backend maps them to its own options. */
+  settings?: NlpSettings;
+  /** Raw Ipopt options (the escape hatch), applied over the mapped settings. */
   ipopt?: Record<string, number | string>;
   warmStart?: NlpWarmStart;
+  /** Called after every iteration (not across threads: a worker pool ignores it). */
+  progress?: (p: NlpProgress) => void;
+}
+
+/** One interior-point iteration, as reported to `NlpSolveOptions.progress`. */
+export interface NlpProgress {
+  iteration: number;
+  objective: number;
+  /** Largest constraint violation and dual infeasibility of the iterate (scaled, as the solver reports them). */
+  primalInfeasibility: number;
+  dualInfeasibility: number;
+  /** Barrier parameter. */
+  mu: number;
+  /** In the restoration phase (looking for a feasible point). */
+  restoration: boolean;
+  elapsedSeconds: number;
+}
+
+/** Solver-neutral settings of a solve (a formulation states these, never a backend's option names). */
+export interface NlpSettings {
+  /** Convergence tolerance (scaled NLP error). */
+  tolerance?: number;
+  /** Largest constraint violation accepted at convergence (unscaled). */
+  constraintTolerance?: number;
+  maxIterations?: number;
+  /** Interior-point barrier update: monotone (Fiacco–McCormick) or adaptive. */
+  barrier?: "monotone" | "adaptive";
+  /**
+   * With a warm start that carries multipliers: how close to the boundary the starting point may be (initial
+   * barrier parameter and bound pushes); small values keep a near-optimal start near the central path.
+   */
+  warmStartPush?: number;
 }
 
 /** Who solved a problem. */
@@ -129,6 +164,11 @@ export interface NlpResult {
 export interface NlpSolver {
   readonly identity: NlpSolverIdentity;
   solve(problem: NlpProblem, options?: NlpSolveOptions): NlpResult;
+  /**
+   * Check solver options without solving (unknown names, wrong types, values out of range, options the
+   * backend refuses): a message naming the first bad option, or null when all are accepted.
+   */
+  checkOptions?(options: Record<string, number | string>): string | null;
 }
 
 /**

@@ -39,36 +39,36 @@ describe("mpopf CLI: case show, errors, exit codes", () => {
   });
 
   it("reports bad input with exit code 1 and usage errors with 2, without a stack trace", () => {
+    // An option value out of its range is a usage error (exit 2) since the strict CLI values of the reliability issue.
     const bad = mpopf("case", "show", "ieee123", "--pv", "150");
-    expect(bad.code).toBe(1);
-    expect(bad.err).toBe(
-      "mpopf: error: scenario: field 'pvPercent': must be a percentage in 0..100 (got 150)\n",
-    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^mpopf: --pv: must be <= 100, got 150\n/);
     const missing = mpopf("case", "show", "no-such-case");
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/no study case 'no-such-case'/);
     const usage = mpopf("case", "frobnicate", "ieee123");
     expect(usage.code).toBe(2);
-    expect(usage.err).toMatch(/Invalid values/);
-    expect(mpopf("--help").out).toMatch(/mpopf case <action> <name>/);
+    expect(usage.err).toMatch(/Unknown argument/);
+    expect(mpopf("--help").out).toMatch(/mpopf case <action>/);
+    expect(mpopf("case", "--help").out).toMatch(/mpopf case show <name>[\s\S]*mpopf case generate/);
   });
 });
 
 describe("run directories are written atomically", () => {
   it("leaves the previous run untouched when a run fails, and replaces it on commit", () => {
     const target = join(tmp, "run");
-    const a = new RunDirWriter(target);
+    const a = new RunDirWriter(target, { kind: "test" });
     a.write("a.txt", "first");
     a.commit();
-    const b = new RunDirWriter(target);
+    const b = new RunDirWriter(target, { kind: "test" });
     b.write("b.txt", "second");
     expect(readFileSync(join(target, "a.txt"), "utf8")).toBe("first");
     b.abort();
     expect(readdirSync(tmp).filter((f) => f.includes(".tmp-"))).toEqual([]);
     expect(existsSync(join(target, "b.txt"))).toBe(false);
-    const c = new RunDirWriter(target);
+    const c = new RunDirWriter(target, { kind: "test" });
     c.write("c.txt", "third");
     c.commit();
-    expect(readdirSync(target)).toEqual(["c.txt"]);
+    expect(readdirSync(target).sort()).toEqual([".mpopf-run.json", "c.txt"]);
   });
 });

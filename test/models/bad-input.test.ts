@@ -152,7 +152,7 @@ describe("bad input gives a clear error naming file, line, element and field", (
     const dir = mutated("case.json", (t) => t.replace('"branches.csv"', '"nope.csv"'));
     expect(inputErrorOf(() => loadCase(dir)).message).toMatch(/nope\.csv: CSV file not found/);
     const dir2 = mutated("case.json", (t) => t.replace("{", "{,"));
-    expect(inputErrorOf(() => loadCase(dir2)).message).toMatch(/case\.json: invalid JSON/);
+    expect(inputErrorOf(() => loadCase(dir2)).message).toMatch(/case\.json:1: invalid JSON at column 2/);
     expect(inputErrorOf(() => loadCase("/no/such/case")).message).toMatch(/no study case '\/no\/such\/case'/);
   });
 });

@@ -3,23 +3,25 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCase } from "../../models/case.ts";
 import { buildScenario, windowStart } from "../../models/scenario.ts";
+import { batteryRatings, pvRatings } from "../../models/units.ts";
 import { referenceDir } from "../helpers/reference.ts";
 
 const c = loadCase("ieee123");
 const net = c.network;
+const feeder = c.feeder;
 const ids = (xs: number[]) => xs.map((b) => net.buses[b]!.id);
 
 describe("IEEE-123 study case as data", () => {
   it("has the reference network figures", () => {
     expect(net.buses).toHaveLength(128);
     expect(net.branches).toHaveLength(127);
-    const loads = net.buses.filter((b) => b.pLoadKw !== 0 || b.qLoadKvar !== 0);
+    const loads = feeder.loads.filter((l) => l.kw !== 0 || l.kvar !== 0);
     expect(loads).toHaveLength(85);
-    const p = net.buses.reduce((s, b) => s + b.pLoadKw, 0);
-    const q = net.buses.reduce((s, b) => s + b.qLoadKvar, 0);
+    const p = feeder.loads.reduce((s, l) => s + l.kw, 0);
+    const q = feeder.loads.reduce((s, l) => s + l.kvar, 0);
     expect(p).toBeCloseTo(1163.197, 6);
     expect(q).toBeCloseTo(640.012, 6);
-    const caps = net.buses.filter((b) => b.qCapKvar !== 0).map((b) => [b.id, b.qCapKvar]);
+    const caps = feeder.capacitors.map((cp) => [cp.bus, cp.kvar]);
     expect(caps).toEqual([
       ["85", 200],
       ["90", 50],
@@ -28,20 +30,20 @@ describe("IEEE-123 study case as data", () => {
     ]);
     expect(net.buses[net.substation]!.id).toBe("1");
     expect(net.vSubsPu).toBe(1.03);
-    expect(net.zBaseOhm).toBeCloseTo(5.76853, 5);
+    expect(net.zones[0]!.zBaseOhm).toBeCloseTo(5.76853, 5);
   });
 
   it("is a tree oriented away from the substation, with per-unit impedances", () => {
-    for (const br of net.branches) {
+    net.branches.forEach((br, k) => {
       expect(net.parent[br.to]).toBe(br.from);
-      expect(br.rPu).toBeCloseTo(br.rOhm / net.zBaseOhm, 15);
-    }
+      expect(br.rPu).toBeCloseTo(feeder.lines[k]!.rOhm / net.zones[0]!.zBaseOhm, 15);
+    });
     const seen = new Set<number>();
     for (const b of net.order) {
       if (b !== net.substation) expect(seen.has(net.parent[b]!)).toBe(true);
       seen.add(b);
     }
-    expect(net.branches[net.branchIndex["2"]!]).toMatchObject({ rOhm: 0.0232, xOhm: 0.0475 });
+    expect(feeder.lines[net.branchIndex["2"]!]).toMatchObject({ rOhm: 0.0232, xOhm: 0.0475 });
   });
 
   it("places DERs by the authors' rule (20 % PV / 30 % batteries and 10 % / 15 %)", () => {
@@ -60,13 +62,16 @@ describe("IEEE-123 study case as data", () => {
 
   it("rates the battery at bus 3 as in the paper (0.35·P_L, S = 1.2 P, E = 4 h, B0 = 0.625 E)", () => {
     const s = buildScenario(c, { horizon: 5 });
-    const b3 = s.batteries.find((b) => b.id === "Battery3")!;
+    const battery3 = s.batteries.find((b) => b.id === "Battery3")!;
+    const r3 = batteryRatings(s, battery3);
+    const b3 = { ...battery3, pRatedKw: r3.kw, sRatedKva: r3.kva, eRatedKwh: r3.kwh, b0Kwh: r3.b0Kwh };
     expect(b3.pRatedKw).toBeCloseTo(4.6655, 10);
     expect(b3.sRatedKva).toBeCloseTo(5.5986, 10);
     expect(b3.eRatedKwh).toBeCloseTo(18.662, 10);
     expect(b3.b0Kwh).toBeCloseTo(11.664, 3);
     expect(b3).toMatchObject({ etaCharge: 0.95, etaDischarge: 0.95, socMin: 0.3, socMax: 0.95 });
-    const pv3 = s.pvs.find((p) => p.id === "PV3")!;
+    const unit3 = s.pvs.find((p) => p.id === "PV3")!;
+    const pv3 = { pRatedKw: pvRatings(s, unit3).pmppKw, sRatedKva: pvRatings(s, unit3).kva };
     expect(pv3.pRatedKw).toBeCloseTo(4.6655, 10);
     expect(pv3.sRatedKva).toBeCloseTo(5.5986, 10);
     expect(s.objective.alphaScd).toBe(1e-3);
@@ -142,7 +147,7 @@ describe("a user's own feeder in the same format", () => {
     expect(n.buses.map((b) => b.id)).toEqual(["sourcebus", "n1", "n2", "n3", "n4", "n5"]);
     const l2 = n.branches[n.branchIndex.L2!]!;
     expect([n.buses[l2.from]!.id, n.buses[l2.to]!.id]).toEqual(["n1", "n2"]);
-    expect(n.zBaseOhm).toBeCloseTo((7.2 * 7.2 * 1000) / 100, 12);
+    expect(n.zones[0]!.zBaseOhm).toBeCloseTo((7.2 * 7.2 * 1000) / 100, 12);
     expect(n.branches[n.branchIndex.L1!]!.iMaxA).toBe(60);
     expect(n.branches[n.branchIndex.L3!]!.iMaxA).toBeUndefined();
   });
@@ -153,7 +158,8 @@ describe("a user's own feeder in the same format", () => {
     expect(Array.from(s.priceUsdPerKwh)).toEqual([0.08, 0.12, 0.2]);
     expect(s.pvs.map((p) => p.id)).toEqual(["PVn3", "PVn5"]);
     expect(s.batteries).toHaveLength(1);
-    expect(s.batteries[0]).toMatchObject({ id: "Batteryn4", pRatedKw: 12.5, eRatedKwh: 25, b0Kwh: 12.5 });
+    expect(s.batteries[0]!.id).toBe("Batteryn4");
+    expect(batteryRatings(s, s.batteries[0]!)).toMatchObject({ kw: 12.5, kwh: 25, b0Kwh: 12.5 });
     expect(s.options).toMatchObject({ vMinPu: 0.9, vMaxPu: 1.1, lineLimits: true, noBackfeed: false });
     expect(() => buildScenario(u, { horizon: 6 })).toThrow(/horizon must be an integer in 1\.\.5/);
   });

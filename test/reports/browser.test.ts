@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeReportFiles } from "../../harness/commands/report.ts";
+import { writeReportFiles } from "../../harness/study/report.ts";
 import { buildReport } from "../../reports/report.ts";
 import { readRunDir } from "../../reports/run-files.ts";
 import { REPO_ROOT } from "../helpers/reference.ts";
@@ -32,7 +32,7 @@ describe.skipIf(!available)("report.html in headless Chromium", () => {
   it("shows every table and figure, with no console errors and no external requests", async () => {
     const run = join(OUT, "synthetic-run");
     rmSync(run, { recursive: true, force: true });
-    mkdirSync(run, { recursive: true });
+    mkdirSync(OUT, { recursive: true });
     writeSyntheticRunDir(run);
     const report = await buildReport(readRunDir(run));
     writeReportFiles(run, report);

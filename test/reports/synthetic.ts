@@ -3,9 +3,9 @@
  * 3 macro-iterations, and a replay with known discrepancies. The numbers are hand-picked fixture data
  * (not physics) so the expected table cells can be worked out by hand in the tests.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+
 import { table } from "arquero";
+import { RunDirWriter } from "../../harness/run-dir.ts";
 import type { ReportInput, ResultSet } from "../../reports/contract.ts";
 import { runDirFiles } from "../../reports/run-files.ts";
 
@@ -218,13 +218,8 @@ export function syntheticInput(): ReportInput {
 
 /** Write the synthetic case as a run directory (the files `mpopf report` reads). */
 export function writeSyntheticRunDir(dir: string, input: ReportInput = syntheticInput()): void {
-  for (const [rel, text] of runDirFiles(input)) {
-    const p = join(dir, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, text);
-  }
-  writeFileSync(
-    join(dir, "manifest.json"),
-    `${JSON.stringify({ tool: "mpopf", case: "synthetic-6bus" }, null, 2)}\n`,
-  );
+  const w = new RunDirWriter(dir, { kind: "test" });
+  for (const [rel, text] of runDirFiles(input)) w.write(rel, text);
+  w.writeJson("manifest.json", { tool: "mpopf", case: "synthetic-6bus" });
+  w.commit();
 }

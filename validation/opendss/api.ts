@@ -19,6 +19,7 @@ import {
   elementPowersKw,
   elementResult,
   elementTotalPowersKw,
+  modeId,
   type RegControlResult,
   regControlResults,
   type SnapshotResult,
@@ -264,7 +265,7 @@ export class OpenDSS {
     /** Control iterations of the last solution. */
     controlIterations: (): number => this.sol().controlIteration,
     /** "Snap" or "Daily". */
-    mode: (): "Snap" | "Daily" => (this.sol().mode === "daily" ? "Daily" : "Snap"),
+    mode: (): "Snap" | "Daily" | "Direct" => modeId(this.sol().mode),
     /** Present hour and seconds. */
     hour: (): number => this.sol().intHour,
     seconds: (): number => this.sol().t,

@@ -12,6 +12,7 @@ import { parseBusSpec } from "./elements/base.ts";
 import type { PCElement } from "./elements/pc.ts";
 import type { Vsource } from "./elements/vsource.ts";
 import { DssError } from "./errors.ts";
+import { allocI32 } from "./pool.ts";
 import { type SparseLU, SparseSymbolic } from "./sparse.ts";
 import { ValueError } from "./values.ts";
 
@@ -27,6 +28,8 @@ export interface Bus {
   /** Line-to-neutral voltage base (kV); 0 when not set. */
   kvBase: number;
 }
+
+const NO_SCATTER = new Int32Array(0);
 
 /** OpenDSS's default list of legal voltage bases (kV line-to-line). */
 export const DEFAULT_VOLTAGE_BASES = [0.208, 0.48, 12.47, 24.9, 34.5, 115.0, 230.0];
@@ -50,7 +53,7 @@ export class Circuit {
   /** Some primitive Y changed: rebuild the system Y before the next solution. */
   systemYChanged = true;
   /** Where each bus name was first used (for messages). */
-  readonly busFirstUse = new Map<string, string>();
+  private readonly busFirstElement = new Map<string, CktElement>();
   // assembly structures (valid after renumber())
   sym: SparseSymbolic | null = null;
   /** Per element (by index in `elements`): slot of each Yprim entry, -1 for ground rows/columns. */
@@ -58,6 +61,13 @@ export class Circuit {
 
   constructor(name: string) {
     this.name = name.toLowerCase();
+  }
+
+  /** Where a bus name was first used: "file:line (Class.name)" of the element, for messages. */
+  busFirstUse(bus: string): string | undefined {
+    const el = this.busFirstElement.get(bus);
+    if (!el) return undefined;
+    return el.definedAt ? `${el.definedAt.file}:${el.definedAt.line} (${el.fullName})` : el.fullName;
   }
 
   /** Add an element (creation order matters for node numbering). */
@@ -74,8 +84,11 @@ export class Circuit {
     el.onYPrimInvalid = () => {
       this.systemYChanged = true;
     };
-    this.busesChanged = true;
-    this.systemYChanged = true;
+    // an element without terminals (a control or a meter) changes no bus, node or Y entry
+    if (el.nTerms > 0) {
+      this.busesChanged = true;
+      this.systemYChanged = true;
+    }
   }
 
   /** Find an element by class (case-insensitive) and name. */
@@ -144,10 +157,11 @@ export class Circuit {
     for (const el of this.elements) {
       el.ensureSized();
       if (!el.enabled) continue;
+      const nc = el.nConds;
       for (let t = 0; t < el.nTerms; t++) {
         let parsed: { bus: string; nodes: number[] };
         try {
-          parsed = parseBusSpec(el.busSpec[t]!, el.nPhases, el.nConds);
+          parsed = parseBusSpec(el.busSpec[t]!, el.nPhases, nc);
         } catch (e) {
           if (e instanceof ValueError) {
             throw new DssError("bad-value", `${el.fullName}: ${e.message}`, {
@@ -169,60 +183,70 @@ export class Circuit {
           };
           this.busMap.set(parsed.bus, bus);
           this.buses.push(bus);
-          if (!this.busFirstUse.has(parsed.bus)) {
-            this.busFirstUse.set(
-              parsed.bus,
-              el.definedAt ? `${el.definedAt.file}:${el.definedAt.line} (${el.fullName})` : el.fullName,
-            );
-          }
+          if (!this.busFirstElement.has(parsed.bus)) this.busFirstElement.set(parsed.bus, el);
         }
-        for (let c = 0; c < el.nConds; c++) {
-          const nn = parsed.nodes[c]!;
-          let ref = 0;
+        const nodes = parsed.nodes;
+        const ref = el.nodeRef;
+        for (let c = 0; c < nc; c++) {
+          const nn = nodes[c]!;
+          let r = 0;
           if (nn !== 0) {
             const k = bus.nodes.indexOf(nn);
-            if (k >= 0) ref = bus.refs[k]!;
+            if (k >= 0) r = bus.refs[k]!;
             else {
-              ref = nodeBus.length;
+              r = nodeBus.length;
               bus.nodes.push(nn);
-              bus.refs.push(ref);
+              bus.refs.push(r);
               nodeBus.push(bus.index);
               nodeNum.push(nn);
             }
           }
-          el.nodeRef[t * el.nConds + c] = ref;
+          ref[t * nc + c] = r;
         }
       }
     }
     this.numNodes = nodeBus.length - 1;
     this.nodeBus = Int32Array.from(nodeBus);
     this.nodeNum = Int32Array.from(nodeNum);
-    // sparse pattern from every enabled element's node pairs
-    const edges: [number, number][] = [];
+    // sparse pattern from every enabled element's node pairs (flat [i, j, i, j, ...], 0-based)
+    let ne = 0;
+    for (const el of this.elements) {
+      if (!el.enabled) continue;
+      const m = el.nodeRef.length;
+      ne += (m * (m - 1)) / 2;
+    }
+    const edges = new Int32Array(2 * ne);
+    let q = 0;
     for (const el of this.elements) {
       if (!el.enabled) continue;
       const ref = el.nodeRef;
       for (let a = 0; a < ref.length; a++) {
+        const i = ref[a]!;
+        if (i === 0) continue;
         for (let b = a + 1; b < ref.length; b++) {
-          const i = ref[a]!;
           const j = ref[b]!;
-          if (i !== 0 && j !== 0 && i !== j) edges.push([i - 1, j - 1]);
+          if (j !== 0 && i !== j) {
+            edges[q++] = i - 1;
+            edges[q++] = j - 1;
+          }
         }
       }
     }
-    this.checkIslands(edges);
-    this.sym = new SparseSymbolic(this.numNodes, edges);
+    const pairs = edges.subarray(0, q);
+    this.checkIslands(pairs);
+    this.sym = new SparseSymbolic(this.numNodes, pairs);
+    const sym = this.sym;
     this.scatter = this.elements.map((el) => {
       const ref = el.nodeRef;
       const n = ref.length;
-      const s = new Int32Array(n * n).fill(-1);
-      if (el.enabled) {
-        for (let a = 0; a < n; a++) {
-          for (let b = 0; b < n; b++) {
-            const i = ref[a]!;
-            const j = ref[b]!;
-            if (i !== 0 && j !== 0) s[a * n + b] = this.sym!.slot(i - 1, j - 1);
-          }
+      if (n === 0 || !el.enabled) return NO_SCATTER;
+      const s = allocI32(n * n).fill(-1);
+      for (let a = 0; a < n; a++) {
+        const i = ref[a]!;
+        if (i === 0) continue;
+        for (let b = 0; b < n; b++) {
+          const j = ref[b]!;
+          if (j !== 0) s[a * n + b] = sym.slot(i - 1, j - 1);
         }
       }
       return s;
@@ -232,13 +256,13 @@ export class Circuit {
   }
 
   /** Nodes that cannot reach a voltage source through element couplings form an island: an error. */
-  private checkIslands(edges: [number, number][]): void {
+  private checkIslands(edges: Int32Array): void {
     const n = this.numNodes;
     if (n === 0) return;
     const adj: number[][] = Array.from({ length: n }, () => []);
-    for (const [a, b] of edges) {
-      adj[a]!.push(b);
-      adj[b]!.push(a);
+    for (let e = 0; e < edges.length; e += 2) {
+      adj[edges[e]!]!.push(edges[e + 1]!);
+      adj[edges[e + 1]!]!.push(edges[e]!);
     }
     const seen = new Uint8Array(n);
     const stack: number[] = [];
@@ -264,7 +288,7 @@ export class Circuit {
     for (let i = 0; i < n; i++) if (!seen[i]) dead.add(this.buses[this.nodeBus[i + 1]!]!.name);
     if (dead.size > 0) {
       const list = [...dead];
-      const first = this.busFirstUse.get(list[0]!) ?? "";
+      const first = this.busFirstUse(list[0]!) ?? "";
       throw new DssError(
         "island",
         `island: ${list.length} bus(es) have no path to a voltage source: ${list.slice(0, 10).join(", ")}${list.length > 10 ? ", ..." : ""}` +
@@ -281,8 +305,9 @@ export class Circuit {
     for (let e = 0; e < this.elements.length; e++) {
       const el = this.elements[e]!;
       if (!el.enabled) continue;
+      const s = this.scatter[e];
+      if (s === undefined) continue; // added since the last renumbering: has no terminals
       const y = series ? el.yprimSeries : el.yprim;
-      const s = this.scatter[e]!;
       for (let k = 0; k < s.length; k++) {
         const slot = s[k]!;
         if (slot < 0) continue;

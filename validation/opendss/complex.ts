@@ -87,3 +87,35 @@ export function invertInPlace(a: Float64Array, n: number): boolean {
   }
   return true;
 }
+
+/** Kron-reduce a complex n×n matrix by eliminating row/column k (0-based). */
+export function kronReduce(m: Float64Array, n: number, k: number): Float64Array {
+  const out = new Float64Array(2 * (n - 1) * (n - 1));
+  const kr = m[2 * (k * n + k)]!;
+  const ki = m[2 * (k * n + k) + 1]!;
+  const d = kr * kr + ki * ki;
+  const ir = kr / d;
+  const ii = -ki / d;
+  let r2 = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === k) continue;
+    let c2 = 0;
+    for (let j = 0; j < n; j++) {
+      if (j === k) continue;
+      const ar = m[2 * (i * n + k)]!;
+      const ai = m[2 * (i * n + k) + 1]!;
+      const br = m[2 * (k * n + j)]!;
+      const bi = m[2 * (k * n + j) + 1]!;
+      // a * inv(kk) * b
+      const tr = ar * ir - ai * ii;
+      const ti = ar * ii + ai * ir;
+      const pr = tr * br - ti * bi;
+      const pi = tr * bi + ti * br;
+      out[2 * (r2 * (n - 1) + c2)] = m[2 * (i * n + j)]! - pr;
+      out[2 * (r2 * (n - 1) + c2) + 1] = m[2 * (i * n + j) + 1]! - pi;
+      c2++;
+    }
+    r2++;
+  }
+  return out;
+}

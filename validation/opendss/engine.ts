@@ -5,25 +5,41 @@
  * line of the command; commands that only produce OpenDSS reports or plots are accepted and noted
  * in `warnings`.
  */
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { InputError, showToken } from "../../models/errors.ts";
+import { readInputBytes, readInputFile } from "../../models/files.ts";
 import { Circuit } from "./circuit.ts";
 import type { CktElement, DssObject, PropContext } from "./elements/base.ts";
 import { Capacitor } from "./elements/capacitor.ts";
+import { CapControl } from "./elements/capcontrol.ts";
+import { ConductorData, LineGeometry, LineSpacing } from "./elements/conductors.ts";
 import { EnergyMeter } from "./elements/energymeter.ts";
+import { Fault } from "./elements/fault.ts";
 import { Generator } from "./elements/generator.ts";
-import { Line, LineCode } from "./elements/line.ts";
+import { IGNORED_CLASSES, IgnoredObject } from "./elements/ignored.ts";
+import { Line, LineCode, toEarthModel } from "./elements/line.ts";
 import { checkLoad, Load } from "./elements/load.ts";
 import { LoadShape } from "./elements/loadshape.ts";
+import { PCElement } from "./elements/pc.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
+import { Reactor } from "./elements/reactor.ts";
 import { RegControl } from "./elements/regcontrol.ts";
 import { Storage } from "./elements/storage.ts";
 import { Transformer } from "./elements/transformer.ts";
 import { Vsource } from "./elements/vsource.ts";
+import { XfmrCode } from "./elements/xfmrcode.ts";
 import { DssError, type ScriptLocation } from "./errors.ts";
 import { LexError, type Param, stripComment, tokenize, type ValueToken } from "./lexer.ts";
+import type { EarthModel } from "./lineconstants.ts";
 import { type ControlMode, Solution, type SolveMode } from "./solution.ts";
 import { toBool, toInt, toNumber, toNumberArray, toSeconds, ValueError } from "./values.ts";
+
+/** Why a file could not be read, in a few words (the reader's own detail when it is an InputError). */
+function readCause(e: unknown): string {
+  if (e instanceof InputError) return e.detail;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code ?? "unreadable";
+}
 
 /** How the engine reads script and data files (a virtual file system may be supplied). */
 export interface DssEngineOptions {
@@ -31,11 +47,14 @@ export interface DssEngineOptions {
   readFile?: (path: string) => string;
   /** Directory relative paths start from. Default: process.cwd(). */
   cwd?: string;
+  /** Read a file (absolute path) as bytes, for binary data files (sngfile, dblfile). Default: node:fs. */
+  readBytes?: (path: string) => Uint8Array;
 }
 
 interface ClassInfo {
   name: string;
-  kind: "element" | "general";
+  /** Circuit element, general object (LoadShape, LineCode), or a class accepted and ignored. */
+  kind: "element" | "general" | "ignored";
   create: (name: string, baseFrequency: number) => DssObject;
 }
 
@@ -49,45 +68,39 @@ const CLASSES: ClassInfo[] = [
   { name: "Storage", kind: "element", create: (n, f) => new Storage(n, f) },
   { name: "Transformer", kind: "element", create: (n, f) => new Transformer(n, f) },
   { name: "RegControl", kind: "element", create: (n, f) => new RegControl(n, f) },
+  { name: "Reactor", kind: "element", create: (n, f) => new Reactor(n, f) },
+  { name: "CapControl", kind: "element", create: (n, f) => new CapControl(n, f) },
   { name: "EnergyMeter", kind: "element", create: (n, f) => new EnergyMeter(n, f) },
+  { name: "Fault", kind: "element", create: (n, f) => new Fault(n, f) },
   { name: "LineCode", kind: "general", create: (n, f) => new LineCode(n, f) },
   { name: "LoadShape", kind: "general", create: (n) => new LoadShape(n) },
+  { name: "XfmrCode", kind: "general", create: (n, f) => new XfmrCode(n, f) },
+  { name: "WireData", kind: "general", create: (n) => new ConductorData(n, "wire") },
+  { name: "CNData", kind: "general", create: (n) => new ConductorData(n, "cn") },
+  { name: "TSData", kind: "general", create: (n) => new ConductorData(n, "ts") },
+  { name: "LineSpacing", kind: "general", create: (n) => new LineSpacing(n) },
+  { name: "LineGeometry", kind: "general", create: (n) => new LineGeometry(n) },
 ];
+
+for (const cls of IGNORED_CLASSES) {
+  CLASSES.push({ name: cls, kind: "ignored", create: (n) => new IgnoredObject(cls, n) });
+}
 
 const CLASS_BY_NAME = new Map(CLASSES.map((c) => [c.name.toLowerCase(), c]));
 
 /** OpenDSS classes this engine does not model (a clear error instead of "unknown class"). */
 const UNSUPPORTED_CLASSES = [
-  "capcontrol",
-  "monitor",
-  "reactor",
-  "xycurve",
-  "tshape",
-  "growthshape",
-  "priceshape",
-  "spectrum",
   "invcontrol",
   "expcontrol",
   "storagecontroller",
   "isource",
-  "fault",
-  "fuse",
-  "recloser",
-  "relay",
   "swtcontrol",
-  "wiredata",
-  "linegeometry",
-  "linespacing",
-  "cndata",
-  "tsdata",
-  "xfmrcode",
   "autotrans",
   "upfc",
   "vccs",
   "windgen",
   "gicline",
   "gictransformer",
-  "sensor",
   "gicsource",
   "indmach012",
   "vsconverter",
@@ -195,8 +208,8 @@ const { names: COMMANDS, reportOnly: REPORT_COMMANDS } = namesAndReportOnly([
  * affect reports, plots or meters (accepted, no effect on the solution).
  */
 const { names: OPTIONS, reportOnly: REPORT_OPTIONS } = namesAndReportOnly([
-  "type",
-  "element",
+  "type*",
+  "element*",
   "hour",
   "sec",
   "year",
@@ -206,9 +219,9 @@ const { names: OPTIONS, reportOnly: REPORT_OPTIONS } = namesAndReportOnly([
   "random",
   "number",
   "time",
-  "class",
-  "object",
-  "circuit",
+  "class*",
+  "object*",
+  "circuit*",
   "editor*",
   "tolerance",
   "maxiterations",
@@ -276,9 +289,44 @@ const { names: OPTIONS, reportOnly: REPORT_OPTIONS } = namesAndReportOnly([
   "transmarkersize*",
   "loadshapeclass",
   "earthmodel",
-  "queryloglevel*",
-  "markercode*",
+  "querylog*",
+  "markcapacitors*",
+  "markregulators*",
+  "markpvsystems*",
+  "markstorage*",
+  "capmarkercode*",
+  "regmarkercode*",
+  "pvmarkercode*",
+  "storemarkercode*",
+  "capmarkersize*",
+  "regmarkersize*",
+  "pvmarkersize*",
+  "storemarkersize*",
+  "neglectloady*",
+  "markfuses*",
+  "fusemarkercode*",
+  "fusemarkersize*",
+  "markreclosers*",
+  "reclosermarkercode*",
+  "reclosermarkersize*",
+  "registryupdate*",
+  "markrelays*",
+  "relaymarkercode*",
+  "relaymarkersize*",
+  "processtime*",
+  "totaltime*",
+  "steptime*",
+  "sampleenergymeters*",
   "miniterations",
+  "dssvisualizationtool*",
+  "keepload*",
+  "zmag*",
+  "seasonrating*",
+  "seasonsignal*",
+  "linetypes*",
+  "eventlogdefault*",
+  "longlinecorrection",
+  "showreports*",
 ]);
 
 /**
@@ -311,6 +359,43 @@ const SOLUTION_NUMBER_OPTIONS = new Map<
   ["genmult", { field: "genMult", int: false }],
 ]);
 
+/** OpenDSS's solution-mode names in the order abbreviations resolve (exact name first). */
+const SOLVE_MODE_NAMES: [string, SolveMode | null][] = [
+  ["snap", "snapshot"],
+  ["daily", "daily"],
+  ["yearly", null],
+  ["m1", null],
+  ["ld1", null],
+  ["peakday", null],
+  ["dutycycle", null],
+  ["direct", "direct"],
+  ["mf", null],
+  ["faultstudy", null],
+  ["m2", null],
+  ["m3", null],
+  ["ld2", null],
+  ["autoadd", null],
+  ["dynamic", null],
+  ["harmonic", null],
+  ["time", null],
+  ["harmonict", null],
+  ["snapshot", "snapshot"],
+  ["dynamics", null],
+  ["harmonics", null],
+];
+
+/** A solution mode from its OpenDSS name or abbreviation (at least 2 letters, first match). */
+export function parseSolveMode(text: string): SolveMode {
+  const t = text.trim().toLowerCase();
+  const hit =
+    SOLVE_MODE_NAMES.find(([n]) => n === t) ??
+    (t.length >= 2 ? SOLVE_MODE_NAMES.find(([n]) => n.startsWith(t)) : undefined) ??
+    (t === "s" ? SOLVE_MODE_NAMES[0] : undefined);
+  if (!hit) throw new ValueError(`'${text}' is not a solution mode`);
+  if (hit[1] === null) throw new ValueError(`mode '${hit[0]}' is not supported (Snap, Daily and Direct are)`);
+  return hit[1];
+}
+
 function findIn(list: readonly string[], word: string): string | undefined {
   const w = word.toLowerCase();
   if (list.includes(w)) return w;
@@ -326,8 +411,13 @@ export class DssEngine {
   /** Notes about accepted commands that had no effect (reports, plots). */
   readonly warnings: string[] = [];
   defaultBaseFrequency = 60;
+  /** Earth model given to lines created from now on (Set EarthModel; Deri after Clear). */
+  defaultEarthModel: EarthModel = "deri";
+  /** OpenDSS's ActiveEarthModel: not reset by Clear (see YPrimContext.earth). */
+  private readonly earthState: { active: EarthModel } = { active: "deri" };
   cwd: string;
   private readonly readFileImpl: (path: string) => string;
+  private readonly readBytesImpl: (path: string) => Uint8Array;
   private lastEdited: DssObject | null = null;
   /** Location of the command being executed. */
   private loc: ScriptLocation = { file: "<text>", line: 1 };
@@ -335,7 +425,8 @@ export class DssEngine {
   private depth = 0;
 
   constructor(options: DssEngineOptions = {}) {
-    this.readFileImpl = options.readFile ?? ((p) => readFileSync(p, "utf8"));
+    this.readFileImpl = options.readFile ?? ((p) => readInputFile(p, "OpenDSS"));
+    this.readBytesImpl = options.readBytes ?? ((p) => new Uint8Array(readInputBytes(p, "OpenDSS data")));
     this.cwd = options.cwd ?? process.cwd();
   }
 
@@ -345,27 +436,49 @@ export class DssEngine {
    */
   text(commands: string, where = "<text>"): string {
     let result = "";
+    // a command (block) from outside starts with no aborted solution (OpenDSS Text.Command)
+    if (this.depth === 0) this.solutionAbort = false;
     this.runLines(commands.split(/\r?\n/), where, (r) => {
       result = r;
     });
     return result;
   }
 
-  /** Run script text whose first line is line `firstLine` of `file` (for messages). */
+  /**
+   * Run script text whose first line is line `firstLine` of `file` (for messages), each line as
+   * its own command from outside (as a caller that sends a commands file line by line: a solve
+   * aborted at MaxControlIter does not skip the next line).
+   */
   runText(text: string, file: string, firstLine = 1): void {
-    const lines = text.split(/\r?\n/);
-    const pad: string[] = new Array(Math.max(0, firstLine - 1)).fill("");
-    this.runLines(pad.concat(lines), file);
+    text.split(/\r?\n/).forEach((line, k) => {
+      if (this.depth === 0) this.solutionAbort = false;
+      this.runLines([line], file, undefined, firstLine + k);
+    });
   }
+
+  /**
+   * OpenDSS SolutionAbort: set when a solve ends at MaxControlIter with control actions pending.
+   * Until the next command from outside, the rest of the script being read is skipped (every
+   * enclosing Redirect/Compile), a daily run stops at that step, and a further Solve does nothing.
+   */
+  solutionAbort = false;
 
   /** Compile a deck: run the file and make its directory the current directory. */
   compile(path: string): void {
     this.text(`Compile "${path}"`, "<compile>");
   }
 
-  private runLines(lines: string[], file: string, onResult?: (r: string) => void): void {
+  private runLines(lines: string[], file: string, onResult?: (r: string) => void, firstLine = 1): void {
     let inBlock = false;
     for (let i = 0; i < lines.length; i++) {
+      if (this.solutionAbort) {
+        const rest = lines.slice(i).filter((l) => stripComment(l).trim() !== "").length;
+        if (rest > 0)
+          this.warnings.push(
+            `${file}:${i + firstLine}: solution aborted (MaxControlIter exceeded): the remaining ${rest} command line(s) of this file are skipped, as OpenDSS does`,
+          );
+        return;
+      }
       let line = lines[i]!;
       const trimmed = line.trim();
       if (inBlock) {
@@ -378,7 +491,7 @@ export class DssEngine {
       }
       line = stripComment(line).trim();
       if (line === "") continue;
-      this.loc = { file, line: i + 1 };
+      this.loc = { file, line: i + firstLine };
       const r = this.executeLine(line);
       if (r !== undefined) onResult?.(r);
     }
@@ -407,7 +520,7 @@ export class DssEngine {
       // Class.Name.Property=value
       const parts = first.name.split(".");
       if (parts.length < 3)
-        throw this.error("unknown-command", `unknown command '${first.name}=${first.value.text}'`);
+        throw this.error("unknown-command", `unknown command ${showToken(first.name)} (value not shown)`);
       const prop = parts.pop()!;
       const cls = parts.shift()!;
       const obj = this.findForEdit(`${cls}.${parts.join(".")}`);
@@ -416,7 +529,7 @@ export class DssEngine {
     }
     const verbText = first.value.text;
     const verb = findIn(COMMANDS, verbText);
-    if (verb === undefined) throw this.error("unknown-command", `unknown command '${verbText}'`);
+    if (verb === undefined) throw this.error("unknown-command", `unknown command ${showToken(verbText)}`);
     const rest = params.slice(1);
     switch (verb) {
       case "new":
@@ -461,8 +574,15 @@ export class DssEngine {
         ]);
         return undefined;
       }
+      case "open":
+      case "close":
+        this.cmdOpenClose(rest, verb === "close");
+        return undefined;
       case "get":
         return this.cmdGet(rest);
+      case "batchedit":
+        this.cmdBatchEdit(rest);
+        return undefined;
       case "buildy": {
         const sol = this.requireSolution();
         this.guard(() => sol.buildYMatrix(false, true));
@@ -486,10 +606,12 @@ export class DssEngine {
 
   /** Remove the circuit and all objects. */
   clear(): void {
+    this.defaultEarthModel = "deri";
     this.circuit = null;
     this.solution = null;
     this.objects.clear();
     this.lastEdited = null;
+    this.ignored.clear();
   }
 
   private cachedContext: PropContext | null = null;
@@ -517,9 +639,20 @@ export class DssEngine {
         const abs = isAbsolute(path) ? path : resolve(this.cwd, path);
         try {
           return this.readFileImpl(abs);
+        } catch (e) {
+          throw new ValueError(`cannot read data file '${path}' (${abs}): ${readCause(e)}`);
+        }
+      },
+      readDataBytes: (path) => {
+        const abs = isAbsolute(path) ? path : resolve(this.cwd, path);
+        try {
+          return this.readBytesImpl(abs);
         } catch {
           throw new ValueError(`cannot read data file '${path}' (${abs})`);
         }
+      },
+      warn: (message) => {
+        this.warnings.push(`${this.loc.file}:${this.loc.line}: ${message}`);
       },
     };
     return this.cachedContext;
@@ -553,7 +686,7 @@ export class DssEngine {
       this.clearCircuitOnly();
       const circuit = new Circuit(name);
       this.circuit = circuit;
-      this.solution = new Solution(circuit, this.defaultBaseFrequency);
+      this.solution = new Solution(circuit, this.defaultBaseFrequency, this.earthState);
       const src = new Vsource("source", this.defaultBaseFrequency);
       src.definedAt = { ...this.loc };
       circuit.add(src);
@@ -573,10 +706,12 @@ export class DssEngine {
       }
       const el = info.create(name, this.defaultBaseFrequency) as CktElement;
       el.definedAt = { ...this.loc };
+      if (el instanceof Line) el.earthModel = this.defaultEarthModel;
       c.add(el);
       this.lastEdited = el;
       this.applyParams(el, rest);
     } else {
+      if (info.kind === "ignored") this.noteIgnored(info.name, name);
       const key = info.name.toLowerCase();
       let m = this.objects.get(key);
       if (!m) {
@@ -630,6 +765,64 @@ export class DssEngine {
     return obj;
   }
 
+  /**
+   * BatchEdit Class.pattern prop=value …: edit every object of the class whose name matches the
+   * regular expression (case-insensitive, anywhere in the name, as OpenDSS's TRegExpr.Exec).
+   */
+  private cmdBatchEdit(params: Param[]): void {
+    const p0 = params[0];
+    if (!p0 || p0.name !== null) throw this.error("syntax", "BatchEdit needs Class.pattern");
+    const spec = p0.value.text;
+    const dot = spec.indexOf(".");
+    if (dot <= 0) throw this.error("syntax", `BatchEdit: expected Class.pattern, got '${spec}'`);
+    const cls = spec.slice(0, dot);
+    if (cls.toLowerCase() === "circuit") return;
+    const info = this.classInfo(cls);
+    let re: RegExp;
+    try {
+      re = new RegExp(spec.slice(dot + 1), "i");
+    } catch (e) {
+      throw this.error(
+        "bad-value",
+        `BatchEdit: bad pattern '${spec.slice(dot + 1)}' (${(e as Error).message})`,
+      );
+    }
+    const objs: DssObject[] =
+      info.kind === "element"
+        ? this.requireCircuit().ofClass(info.name)
+        : [...(this.objects.get(info.name.toLowerCase())?.values() ?? [])];
+    const rest = params.slice(1);
+    for (const obj of objs) {
+      if (!re.test(obj.name)) continue;
+      this.lastEdited = obj;
+      this.applyParams(obj, rest);
+    }
+  }
+
+  /** Objects of ignored classes by class name (for the run's warnings). */
+  readonly ignored = new Map<string, Set<string>>();
+
+  private noteIgnored(cls: string, name: string): void {
+    let set = this.ignored.get(cls);
+    if (!set) {
+      set = new Set();
+      this.ignored.set(cls, set);
+    }
+    set.add(name.toLowerCase());
+  }
+
+  /**
+   * One line per ignored class, e.g. "ignored (no effect on a power flow): 8 Monitor (subvi, …)",
+   * or an empty list.
+   */
+  ignoredSummary(): string[] {
+    return [...this.ignored].map(([cls, names]) => {
+      const list = [...names];
+      const shown = list.slice(0, 5).join(", ") + (list.length > 5 ? ", …" : "");
+      return `ignored (no effect on a power flow): ${list.length} ${cls} (${shown})`;
+    });
+  }
+
   private cmdEdit(params: Param[]): void {
     const p0 = params[0];
     if (!p0 || (p0.name !== null && !/^(object|element)$/i.test(p0.name))) {
@@ -642,6 +835,15 @@ export class DssEngine {
 
   /** Set properties of an object from command parameters, then finish the edit. */
   applyParams(obj: DssObject, params: Param[]): void {
+    if (obj instanceof IgnoredObject) {
+      for (const p of params) {
+        if (p.name !== null && p.name.length >= 2 && "like".startsWith(p.name.toLowerCase())) {
+          const other = this.objects.get(obj.className.toLowerCase())?.get(p.value.text.toLowerCase());
+          if (other instanceof IgnoredObject) obj.params.push(...other.params);
+        } else obj.params.push(p);
+      }
+      return;
+    }
     const cx = this.propContext();
     for (const p of params) {
       let idx: number;
@@ -681,10 +883,10 @@ export class DssEngine {
   }
 
   private applyLike(obj: DssObject, otherName: string): void {
-    const other =
-      obj instanceof LoadShape || obj instanceof LineCode
-        ? this.objects.get(obj.className.toLowerCase())?.get(otherName.toLowerCase())
-        : this.circuit?.find(obj.className, otherName);
+    const general = CLASS_BY_NAME.get(obj.className.toLowerCase())?.kind === "general";
+    const other = general
+      ? this.objects.get(obj.className.toLowerCase())?.get(otherName.toLowerCase())
+      : this.circuit?.find(obj.className, otherName);
     if (!other)
       throw this.error(
         "missing-element",
@@ -701,8 +903,19 @@ export class DssEngine {
     }
     for (const a of other.history) {
       const name = other.propDefs[a.index]!.name.toLowerCase();
-      if (name === "bus1" || name === "bus2") continue;
+      // the buses are not copied, and a copy of a circuit element is enabled (OpenDSS MakeLike)
+      if (name === "bus1" || name === "bus2" || name === "enabled") continue;
       obj.setProp(a.index, a.value, cx);
+    }
+    // OpenDSS MakeLike copies the other's derived state (a load's power factor from kW and kvar,
+    // …), which properties given after like= then build on: derive it now, as the other did
+    if (obj instanceof PCElement) {
+      try {
+        obj.endEdit(cx);
+      } catch (e) {
+        if (e instanceof ValueError) throw this.error(e.kind, e.message, obj.fullName);
+        throw e;
+      }
     }
   }
 
@@ -713,8 +926,8 @@ export class DssEngine {
     let text: string;
     try {
       text = this.readFileImpl(abs);
-    } catch {
-      throw this.error("missing-file", `cannot read file '${name}' (${abs})`);
+    } catch (e) {
+      throw this.error("missing-file", `cannot read file '${name}' (${abs}): ${readCause(e)}`);
     }
     if (this.depth > 50)
       throw this.error("syntax", "Redirect/Compile nested too deeply (a file includes itself?)");
@@ -781,15 +994,24 @@ export class DssEngine {
       case "h":
         sol().h = toSeconds(v);
         return;
-      case "mode": {
-        const t = v.text.trim().toLowerCase();
-        let m: SolveMode;
-        if ("snapshot".startsWith(t) || t.startsWith("snap")) m = "snapshot";
-        else if ("daily".startsWith(t) && t.length > 0) m = "daily";
-        else throw new ValueError(`mode '${v.text}' is not supported (snapshot and daily are)`);
-        sol().setMode(m);
+      case "mode":
+        sol().setMode(parseSolveMode(v.text));
+        return;
+      case "allocationfactors":
+      case "cfactors": {
+        const x = toNumber(v);
+        if (!(x > 0)) throw new ValueError(`${opt} must be greater than zero`);
+        // every load of the circuit, as OpenDSS DoSetAllocationFactors / DoSetCFactors
+        const prop = opt === "allocationfactors" ? "allocationfactor" : "cfactor";
+        for (const load of this.requireCircuit().ofClass("Load")) {
+          this.applyParams(load, [{ name: prop, value: { text: v.text, bracket: v.bracket } }]);
+        }
         return;
       }
+      case "longlinecorrection":
+        if (toBool(v))
+          throw new ValueError("the long-line correction of positive-sequence lines is not supported");
+        return;
       case "loadmult":
         sol().loadMult = toNumber(v);
         this.requireCircuit().systemYChanged = true;
@@ -803,10 +1025,14 @@ export class DssEngine {
         if (!v.text.trim().toLowerCase().startsWith("n"))
           throw new ValueError("only algorithm=normal is supported");
         return;
-      case "loadmodel":
-        if (!v.text.trim().toLowerCase().startsWith("p"))
-          throw new ValueError("only loadmodel=powerflow is supported");
+      case "loadmodel": {
+        const t = v.text.trim().toLowerCase();
+        if (t.startsWith("p")) sol().loadModel = "powerflow";
+        else if (t.startsWith("a")) sol().loadModel = "admittance";
+        else throw new ValueError(`load model '${v.text}' is not PowerFlow or Admittance`);
+        this.requireCircuit().systemYChanged = true;
         return;
+      }
       case "controlmode": {
         const t = v.text.trim().toLowerCase();
         let m: ControlMode;
@@ -824,6 +1050,9 @@ export class DssEngine {
         return;
       case "trapezoidal":
         if (toBool(v)) throw new ValueError("trapezoidal integration is not supported");
+        return;
+      case "earthmodel":
+        this.defaultEarthModel = toEarthModel(v);
         return;
       case "allowduplicates":
         if (toBool(v)) throw new ValueError("allowduplicates=yes is not supported");
@@ -886,6 +1115,12 @@ export class DssEngine {
 
   private cmdSolve(): void {
     const sol = this.requireSolution();
+    if (this.solutionAbort) {
+      this.warnings.push(
+        `${this.loc.file}:${this.loc.line}: Solve skipped: the solution was aborted (MaxControlIter exceeded) earlier in this command`,
+      );
+      return;
+    }
     const c = sol.circuit;
     if (c.vsources.length === 0) throw this.error("no-circuit", "no enabled voltage source");
     this.guard(() => {
@@ -893,7 +1128,7 @@ export class DssEngine {
     });
     for (const b of c.buses) {
       if (b.refs.length > 0 && !(b.kvBase > 0)) {
-        const first = c.busFirstUse.get(b.name);
+        const first = c.busFirstUse(b.name);
         throw this.error(
           "no-voltage-base",
           `bus '${b.name}' has no voltage base${first ? ` (first used at ${first})` : ""}: set VoltageBases and run CalcVoltageBases (or SetkVBase) before Solve`,
@@ -904,6 +1139,7 @@ export class DssEngine {
     }
     this.guard(() => sol.solve());
     if (sol.converged && sol.controlIterationsExceeded) {
+      this.solutionAbort = true;
       this.warnings.push(
         `${this.loc.file}:${this.loc.line}: maximum control iterations (${sol.maxControlIterations}) exceeded; control actions still pending`,
       );
@@ -913,6 +1149,42 @@ export class DssEngine {
         `${this.loc.file}:${this.loc.line}: solution did not converge in ${sol.maxIterations} iterations (max error ${sol.maxError})`,
       );
     }
+  }
+
+  /** `Open|Close Class.Name [term [cond]]`: open or close a conductor (cond 0 or none: every phase). */
+  private cmdOpenClose(params: Param[], close: boolean): void {
+    const verb = close ? "Close" : "Open";
+    const spec = params[0]?.value.text;
+    if (!spec) throw this.error("syntax", `${verb} needs Class.Name`);
+    const obj = this.findForEdit(spec);
+    if (!("setConductorClosed" in obj))
+      throw this.error("syntax", `${verb}: ${obj.fullName} is not a circuit element`);
+    const el = obj as CktElement;
+    if (el.role === "PC" || el.role === "source")
+      throw this.error(
+        "unsupported",
+        `${verb}: opening conductors of ${el.fullName} is not supported (only power-delivery elements)`,
+        el.fullName,
+      );
+    const num = (i: number, what: string): number => {
+      const p = params[i];
+      if (!p || p.value.text.trim() === "") return 0;
+      try {
+        return toInt(p.value);
+      } catch (e) {
+        if (e instanceof ValueError)
+          throw this.error(e.kind, `${verb}: ${what} '${p.value.text}': ${e.message}`);
+        throw e;
+      }
+    };
+    const term = num(1, "terminal");
+    const cond = num(2, "conductor");
+    if (!el.setConductorClosed(term === 0 ? 1 : term, cond, close))
+      throw this.error(
+        "bad-value",
+        `${verb}: ${el.fullName} has no terminal ${term} conductor ${cond}`,
+        el.fullName,
+      );
   }
 
   private cmdGet(params: Param[]): string {

@@ -1,12 +1,17 @@
 /**
- * Tokenizer for one OpenDSS command line, following OpenDSS's parser rules: parameters are
- * separated by blanks or commas, `name=value` pairs and positional values may be mixed, and a
- * value may be quoted with "..", '..', (..), [..] or {..} (the brackets are removed; which one
- * was used is kept, because `(..)` around a single number means in-line RPN arithmetic).
- * Comments start with `!` or `//` outside quotes.
+ * Tokenizer for one OpenDSS command line, following OpenDSS's parser (TDSSParser) rule by rule:
+ * * parameters are separated by blanks (space, tab), `,` or `=`; `name=value` pairs and positional
+ *   values may be mixed, with blanks allowed around `=`;
+ * * a value that STARTS with one of ( " ' [ { is quoted up to the first matching closing
+ *   character ) " ' ] } — quotes do not nest, a quote character inside a token is an ordinary
+ *   character, and a missing closing character quotes to the end of the line; which quote was
+ *   used is kept, because any quoted scalar is evaluated as in-line RPN arithmetic;
+ * * outside quotes, `!` or `//` ends the line (a comment);
+ * * the parameter list ends at the first empty value (OpenDSS's edit loops stop there, so
+ *   `a=1, , b=2` never sets b).
  */
 
-/** Opening bracket of a quoted value ("" when unquoted). */
+/** Opening quote of a value ("" when unquoted). */
 export type Bracket = "" | '"' | "'" | "(" | "[" | "{";
 
 /** One value as written, with its quote style. */
@@ -21,113 +26,116 @@ export interface Param {
   value: ValueToken;
 }
 
-function closeOf(c: string): string | undefined {
-  switch (c) {
-    case '"':
-      return '"';
-    case "'":
-      return "'";
-    case "(":
-      return ")";
-    case "[":
-      return "]";
-    case "{":
-      return "}";
-    default:
-      return undefined;
-  }
+const BEGIN_QUOTES = "(\"'[{";
+const END_QUOTES = ")\"']}";
+
+function isWhite(c: string | undefined): boolean {
+  return c === " " || c === "\t" || c === "\r";
 }
 
-function isBlank(c: string): boolean {
-  return c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\f";
+function isDelimChar(c: string | undefined): boolean {
+  return c === "," || c === "=";
+}
+
+function isCommentAt(line: string, i: number): boolean {
+  const c = line[i];
+  return c === "!" || (c === "/" && line[i + 1] === "/");
+}
+
+/** Scanner state: position, the delimiter that ended the last token, and where a comment began. */
+interface Scan {
+  line: string;
+  pos: number;
+  lastDelim: string;
+  comment: number;
+}
+
+/** OpenDSS GetToken: read one (possibly quoted) token and step over its delimiter. */
+function getToken(s: Scan): ValueToken {
+  const line = s.line;
+  const n = line.length;
+  if (s.pos >= n) return { text: "", bracket: "" };
+  let tok: ValueToken;
+  const q = BEGIN_QUOTES.indexOf(line[s.pos]!);
+  if (q >= 0) {
+    const end = END_QUOTES[q]!;
+    const start = s.pos + 1;
+    let i = start;
+    while (i < n && line[i] !== end) i++;
+    tok = { text: line.slice(start, i), bracket: BEGIN_QUOTES[q] as Bracket };
+    s.pos = i < n ? i + 1 : n;
+  } else {
+    const start = s.pos;
+    let i = start;
+    while (i < n) {
+      if (isCommentAt(line, i)) {
+        s.lastDelim = "!";
+        break;
+      }
+      const c = line[i]!;
+      if (isDelimChar(c)) {
+        s.lastDelim = c;
+        break;
+      }
+      if (isWhite(c)) {
+        s.lastDelim = " ";
+        break;
+      }
+      i++;
+    }
+    tok = { text: line.slice(start, i), bracket: "" };
+    s.pos = i;
+  }
+  if (s.lastDelim === "!") {
+    if (s.comment < 0) s.comment = s.pos;
+    s.pos = n;
+    return tok;
+  }
+  if (s.lastDelim === " ") while (isWhite(line[s.pos])) s.pos++;
+  if (isDelimChar(line[s.pos])) {
+    s.lastDelim = line[s.pos]!;
+    s.pos++;
+  }
+  while (isWhite(line[s.pos])) s.pos++;
+  if (s.pos < n && isCommentAt(line, s.pos)) {
+    if (s.comment < 0) s.comment = s.pos;
+    s.pos = n;
+  }
+  return tok;
+}
+
+function scanLine(line: string): { params: Param[]; comment: number } {
+  const s: Scan = { line, pos: 0, lastDelim: " ", comment: -1 };
+  while (isWhite(line[s.pos])) s.pos++;
+  if (isCommentAt(line, s.pos)) return { params: [], comment: s.pos };
+  const out: Param[] = [];
+  while (s.pos < line.length) {
+    s.lastDelim = " ";
+    const first = getToken(s);
+    let p: Param;
+    if (s.lastDelim === "=") p = { name: first.text, value: getToken(s) };
+    else p = { name: null, value: first };
+    if (p.value.text === "" && p.value.bracket === "" && p.name === null) break;
+    if (p.value.text === "") break;
+    out.push(p);
+  }
+  return { params: out, comment: s.comment };
 }
 
 /** Remove a trailing `!` or `//` comment (outside quotes) from a line. */
 export function stripComment(line: string): string {
   if (line.indexOf("!") < 0 && line.indexOf("//") < 0) return line;
-  let depth = 0;
-  let open = "";
-  let close = "";
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (depth > 0) {
-      if (c === close && (open !== close || depth === 1)) depth--;
-      else if (c === open && open !== close) depth++;
-      continue;
-    }
-    if (c === "!") return line.slice(0, i);
-    if (c === "/" && line[i + 1] === "/") return line.slice(0, i);
-    const cl = closeOf(c);
-    if (cl !== undefined) {
-      open = c;
-      close = cl;
-      depth = 1;
-    }
-  }
-  return line;
+  const { comment } = scanLine(line);
+  return comment < 0 ? line : line.slice(0, comment);
 }
 
 /** Error raised by the tokenizer (the caller adds file and line). */
 export class LexError extends Error {}
 
-/** Read one value starting at `i`; returns the index after it. */
-function readValue(line: string, i: number, out: { v: ValueToken }): number {
-  const n = line.length;
-  const c = line[i]!;
-  const close = closeOf(c);
-  if (close !== undefined) {
-    const start = i + 1;
-    let depth = 1;
-    i++;
-    while (i < n) {
-      const d = line[i]!;
-      if (d === close) {
-        depth--;
-        if (depth === 0) break;
-      } else if (d === c && c !== close) depth++;
-      i++;
-    }
-    if (i >= n) throw new LexError(`unterminated quote ${c}…${close}`);
-    out.v = { text: line.slice(start, i), bracket: c as Bracket };
-    return i + 1;
-  }
-  const start = i;
-  while (i < n) {
-    const d = line[i]!;
-    if (isBlank(d) || d === "," || d === "=") break;
-    i++;
-  }
-  out.v = { text: line.slice(start, i), bracket: "" };
-  return i;
-}
-
 /**
- * Split a command line (comment already removed) into parameters. The first parameter is
- * normally the command verb. Throws LexError on an unterminated quote.
+ * Split a command line into parameters (a comment is dropped). The first parameter is normally
+ * the command verb.
  */
 export function tokenize(line: string): Param[] {
-  const out: Param[] = [];
-  const n = line.length;
-  const holder = { v: { text: "", bracket: "" } as ValueToken };
-  let i = 0;
-  for (;;) {
-    while (i < n && (isBlank(line[i]!) || line[i] === ",")) i++;
-    if (i >= n) break;
-    i = readValue(line, i, holder);
-    const first = holder.v;
-    while (i < n && isBlank(line[i]!)) i++;
-    if (i < n && line[i] === "=" && first.bracket === "") {
-      i++;
-      while (i < n && isBlank(line[i]!)) i++;
-      if (i >= n || line[i] === ",") {
-        out.push({ name: first.text, value: { text: "", bracket: "" } });
-        continue;
-      }
-      i = readValue(line, i, holder);
-      out.push({ name: first.text, value: holder.v });
-    } else {
-      out.push({ name: null, value: first });
-    }
-  }
-  return out;
+  return scanLine(line).params;
 }

@@ -12,6 +12,7 @@ import { Line } from "./elements/line.ts";
 import { Load } from "./elements/load.ts";
 import { PCElement } from "./elements/pc.ts";
 import { PVSystem } from "./elements/pvsystem.ts";
+import { Reactor } from "./elements/reactor.ts";
 import { RegControl } from "./elements/regcontrol.ts";
 import { STORE_CHARGING, STORE_DISCHARGING, Storage } from "./elements/storage.ts";
 import { Transformer } from "./elements/transformer.ts";
@@ -61,7 +62,7 @@ export interface SnapshotResult {
   iterations: number;
   control_iterations: number;
   most_iterations_done: number;
-  mode: "Snap" | "Daily";
+  mode: "Snap" | "Daily" | "Direct";
   hour: number;
   seconds: number;
   circuit: string;
@@ -129,11 +130,17 @@ const ELEMENT_CLASSES = [
 /**
  * Terminal currents (A, interleaved, per conductor) of an element at the present voltages:
  * Yprim·V for delivery elements, Yprim·V − injection for sources, the last model currents for
- * power-conversion elements (recomputed when stale, as OpenDSS does).
+ * power-conversion elements (recomputed when stale, as OpenDSS does; Yprim·V after a direct solve).
  */
 export function elementCurrents(el: CktElement, sol: Solution): Float64Array {
   const n = el.yorder;
   const V = sol.V;
+  if (el instanceof PCElement && sol.lastSolveKind === "direct") {
+    // after a direct solve the model is entirely in Y (OpenDSS LastSolutionWasDirect)
+    const out = new Float64Array(2 * n);
+    elementYV(el, V, out);
+    return out;
+  }
   if (el instanceof PCElement) {
     if (el.itermSolutionCount !== sol.solutionCount) {
       const scratch = new Float64Array(sol.I.length);
@@ -223,7 +230,7 @@ export function sourcePowerKw(circuit: Circuit, sol: Solution): [number, number]
   return [tp / 1000, tq / 1000];
 }
 
-/** Losses (kW, kvar) of all delivery elements except shunt capacitors, of the lines, and of sub=yes transformers. */
+/** Losses (kW, kvar) of all delivery elements except shunt capacitors and reactors, of the lines, and of sub=yes transformers. */
 export function circuitLossesKw(
   circuit: Circuit,
   sol: Solution,
@@ -243,7 +250,7 @@ export function circuitLossesKw(
   let slq = 0;
   for (const el of circuit.elements) {
     if (!el.enabled || el.role !== "PD") continue;
-    if (el instanceof Capacitor && el.isShunt) continue;
+    if ((el instanceof Capacitor || el instanceof Reactor) && el.isShunt) continue;
     const [p, q] = elementLossesW(el, sol);
     lp += p;
     lq += q;
@@ -385,7 +392,13 @@ export function elementResult(el: CktElement, sol: Solution): ElementResult {
     kw: terminals[0]!.kw_total,
     kvar: terminals[0]!.kvar_total,
   };
-  if (el instanceof Vsource || el instanceof Line || el instanceof Capacitor || el instanceof Transformer) {
+  if (
+    el instanceof Vsource ||
+    el instanceof Line ||
+    el instanceof Capacitor ||
+    el instanceof Transformer ||
+    el instanceof Reactor
+  ) {
     r.losses_kw = terminals.reduce((s, t) => s + t.kw_total, 0);
     r.losses_kvar = terminals.reduce((s, t) => s + t.kvar_total, 0);
   }
@@ -421,6 +434,11 @@ export function elementResult(el: CktElement, sol: Solution): ElementResult {
   return r;
 }
 
+/** OpenDSS's name of a solution mode (Solution.ModeID). */
+export function modeId(mode: Solution["mode"]): "Snap" | "Daily" | "Direct" {
+  return mode === "daily" ? "Daily" : mode === "direct" ? "Direct" : "Snap";
+}
+
 /** A full snapshot of the present solution (elements included when `detail` is "full"). */
 export function snapshot(
   circuit: Circuit,
@@ -441,7 +459,7 @@ export function snapshot(
     iterations: sol.iteration,
     control_iterations: sol.controlIteration,
     most_iterations_done: sol.mostIterationsDone,
-    mode: sol.mode === "daily" ? "Daily" : "Snap",
+    mode: modeId(sol.mode),
     hour: sol.intHour,
     seconds: sol.t,
     circuit: circuit.name,

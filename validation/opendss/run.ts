@@ -3,9 +3,9 @@
  * then either solve once or run each block of a steps file (blocks separated by a line `---`,
  * each ending with its own Solve) and collect results in the layout of `expected.json`.
  */
-import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { InputError } from "../../models/errors.ts";
+import { readInputFile } from "../../models/files.ts";
 import { DssEngine } from "./engine.ts";
 import { ENGINE_NAME } from "./identity.ts";
 
@@ -26,6 +26,10 @@ export interface RunOptions {
   detail?: "full" | "summary";
   /** File reader (default node:fs). */
   readFile?: (path: string) => string;
+  /** Binary file reader (default node:fs). */
+  readBytes?: (path: string) => Uint8Array;
+  /** Called with the engine once the deck is compiled (to inspect it after the run). */
+  onEngine?: (engine: DssEngine) => void;
 }
 
 /** One step of a stepped run. */
@@ -78,13 +82,16 @@ export function splitSteps(text: string): StepBlock[] {
 /** Compile, run commands, solve or step, and report. Throws DssError on bad input. */
 export function runDeck(opts: RunOptions): RunReport {
   const t0 = performance.now();
-  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, "utf8"));
+  const readFile = opts.readFile ?? ((p: string) => readInputFile(p, "OpenDSS"));
   const deck = resolve(opts.deck);
-  const engine = new DssEngine({ cwd: dirname(deck), readFile });
+  // binary data files (sngfile/dblfile) are read from disk unless a reader was given
+  const engine = new DssEngine({ cwd: dirname(deck), readFile, readBytes: opts.readBytes });
+  opts.onEngine?.(engine);
   engine.text(`Compile "${deck}"`, "<command line>");
   const given = opts.commands ?? [];
+  // each line is its own command, as the reference's dss-run sends a commands file
   given.forEach((c, i) => {
-    engine.text(c, `--cmd ${i + 1}`);
+    engine.runText(c, `--cmd ${i + 1}`);
   });
   // comment-only and blank commands are not listed (as the reference's commands file reader)
   const commands = given.filter((c) => stripComment(c).trim() !== "");
@@ -128,6 +135,7 @@ export function runDeck(opts: RunOptions): RunReport {
     } else if (engine.circuit?.busesChanged) engine.circuit.renumber();
     report.result = snapshot(circuit(), engine.solution!, opts.detail ?? "full");
   }
+  engine.warnings.push(...engine.ignoredSummary());
   report.elapsed_s = (performance.now() - t0) / 1000;
   return report;
 }

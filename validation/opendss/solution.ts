@@ -18,12 +18,13 @@ import type { PCElement } from "./elements/pc.ts";
 import { Storage } from "./elements/storage.ts";
 import type { Vsource } from "./elements/vsource.ts";
 import { DssError } from "./errors.ts";
+import type { EarthModel } from "./lineconstants.ts";
 import { SingularMatrixError, SparseLU } from "./sparse.ts";
 
 const SQRT3 = Math.sqrt(3);
 
-/** Solution modes supported. */
-export type SolveMode = "snapshot" | "daily";
+/** Solution modes supported: snapshot power flow, daily time series, and a direct (admittance-only) solve. */
+export type SolveMode = "snapshot" | "daily" | "direct";
 
 /** Control modes supported: STATIC (OpenDSS's default) and OFF. */
 export type ControlMode = "static" | "off";
@@ -54,6 +55,8 @@ export class Solution implements YPrimContext, ControlContext {
   controlIterationsExceeded = false;
   loadMult = 1;
   genMult = 1;
+  /** PowerFlow: the iterative solution; Admittance: every solve is one direct solve of Y. */
+  loadModel: "powerflow" | "admittance" = "powerflow";
   intervalHrs = 1;
   /** Node voltages (V), interleaved, index = node (0 = ground). */
   V: Float64Array = new Float64Array(2);
@@ -79,11 +82,15 @@ export class Solution implements YPrimContext, ControlContext {
   private res: Float64Array = new Float64Array(0);
   private elScratch: Float64Array = new Float64Array(64);
   /** What produced the present voltages: a power flow, the zero-load snapshot, or nothing yet. */
-  lastSolveKind: "none" | "zeroload" | "pflow" = "none";
+  lastSolveKind: "none" | "zeroload" | "pflow" | "direct" = "none";
 
-  constructor(circuit: Circuit, frequency: number) {
+  /** The engine's active earth model (OpenDSS ActiveEarthModel), shared across circuits. */
+  readonly earth: { active: EarthModel };
+
+  constructor(circuit: Circuit, frequency: number, earth: { active: EarthModel } = { active: "deri" }) {
     this.circuit = circuit;
     this.frequency = frequency;
+    this.earth = earth;
   }
 
   /** Hours since the start (intHour + t/3600). */
@@ -130,7 +137,7 @@ export class Solution implements YPrimContext, ControlContext {
       allocateVI = true;
     }
     for (const el of c.elements) {
-      if (el.yprimInvalid || el.recalcAlways) el.calcYPrim(this);
+      if (el.yprimInvalid || el.recalcAlways) el.updateYPrim(this);
     }
     const lu = series ? this.Yseries! : this.Y!;
     c.assemble(lu, series);
@@ -411,6 +418,10 @@ export class Solution implements YPrimContext, ControlContext {
   }
 
   private solveCircuit(): void {
+    if (this.loadModel === "admittance") {
+      this.solveDirect();
+      return;
+    }
     if (this.circuit.systemYChanged || this.circuit.busesChanged) this.buildYMatrix(false, true);
     this.doPflowSolution();
   }
@@ -479,6 +490,8 @@ export class Solution implements YPrimContext, ControlContext {
       this.incrementTime();
       this.solveSnap();
       this.endOfTimeStepCleanup();
+      // OpenDSS SolutionAbort: a step that ends at MaxControlIter stops the run at that step
+      if (this.converged && this.controlIterationsExceeded) break;
     }
   }
 
@@ -492,9 +505,29 @@ export class Solution implements YPrimContext, ControlContext {
     }
   }
 
+  /**
+   * OpenDSS SolveDirect (mode=Direct): one solution of the whole Y with the source injections only,
+   * every power-conversion element acting through its admittance; one iteration, converged.
+   * The control loop is not run (the control iteration count keeps its last value).
+   */
+  solveDirect(): void {
+    this.loadsNeedUpdating = true;
+    this.solutionCount++;
+    if (this.circuit.systemYChanged || this.circuit.busesChanged) this.buildYMatrix(false, true);
+    if (this.voltageBaseChanged) this.initializeNodeVbase();
+    this.zeroInjCurr();
+    this.getSourceInjCurrents();
+    this.solveSystem();
+    this.converged = true;
+    this.isSolved = true;
+    this.iteration = 1;
+    this.lastSolveKind = "direct";
+  }
+
   /** Solve in the present mode. */
   solve(): void {
     if (this.mode === "daily") this.solveDaily();
+    else if (this.mode === "direct") this.solveDirect();
     else this.solveSnap();
   }
 }

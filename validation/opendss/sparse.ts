@@ -2,8 +2,9 @@
  * Complex sparse LU for the nodal admittance matrix.
  *
  * The system Y of a network is structurally symmetric, so the factorisation works on an
- * undirected pattern: a minimum-degree ordering (ties broken by lowest index) is computed once
- * per topology, the fill pattern and an update plan are precomputed, and each numeric
+ * undirected pattern: a minimum-degree ordering (explicit elimination graph with degree buckets,
+ * near-linear on power networks) is computed once per topology, and with it the fill pattern
+ * and an update plan, and each numeric
  * factorisation is a flat loop over typed arrays with no allocation. Pivots are taken on the
  * diagonal in that order (nodal admittance matrices of power networks are safe for this); a
  * pivot below 1e-12 of its row's largest entry is reported as singular.
@@ -18,6 +19,94 @@ export class SingularMatrixError extends Error {
   constructor(readonly node: number) {
     super(`singular admittance matrix at node index ${node}`);
   }
+}
+
+/**
+ * Minimum-degree ordering of an undirected graph given in compressed form (neighbours of node i
+ * in adj[xadj[i]..xadj[i+1]), no self loops needed). The elimination graph is kept explicitly:
+ * eliminating a node joins its neighbours into a clique, and the degrees are kept in bucket
+ * lists, so each step costs about the square of the eliminated node's degree (power networks
+ * are near-trees with small cliques, so the whole ordering is near-linear). Returns the order
+ * (new → original) and, for step k, the neighbours the eliminated node still had (its pattern in
+ * the factors, original indices) in patIdx[patPtr[k]..patPtr[k+1]).
+ */
+export function minimumDegreeOrder(
+  n: number,
+  xadj: Int32Array,
+  adj: Int32Array,
+): { perm: Int32Array; patPtr: Int32Array; patIdx: Int32Array } {
+  const g: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const row: number[] = [];
+    for (let p = xadj[i]!; p < xadj[i + 1]!; p++) if (adj[p] !== i) row.push(adj[p]!);
+    g[i] = row;
+  }
+  // degree buckets (doubly linked)
+  const head = new Int32Array(n + 1).fill(-1);
+  const next = new Int32Array(n).fill(-1);
+  const prev = new Int32Array(n).fill(-1);
+  const deg = new Int32Array(n);
+  const insert = (v: number, d: number): void => {
+    deg[v] = d;
+    prev[v] = -1;
+    next[v] = head[d]!;
+    if (head[d]! >= 0) prev[head[d]!] = v;
+    head[d] = v;
+  };
+  const remove = (v: number): void => {
+    const d = deg[v]!;
+    if (prev[v]! >= 0) next[prev[v]!] = next[v]!;
+    else head[d] = next[v]!;
+    if (next[v]! >= 0) prev[next[v]!] = prev[v]!;
+  };
+  for (let i = n - 1; i >= 0; i--) insert(i, Math.min(g[i]!.length, n));
+  const mark = new Int32Array(n);
+  let stamp = 0;
+  let minDeg = 0;
+  const perm = new Int32Array(n);
+  const patPtr = new Int32Array(n + 1);
+  let patIdx = new Int32Array(Math.max(16, 2 * xadj[n]!));
+  for (let k = 0; k < n; k++) {
+    while (head[minDeg]! < 0) minDeg++;
+    const v = head[minDeg]!;
+    remove(v);
+    perm[k] = v;
+    const nb = g[v]!;
+    const p0 = patPtr[k]!;
+    if (p0 + nb.length > patIdx.length) {
+      const bigger = new Int32Array(2 * (p0 + nb.length));
+      bigger.set(patIdx);
+      patIdx = bigger;
+    }
+    for (let i = 0; i < nb.length; i++) patIdx[p0 + i] = nb[i]!;
+    patPtr[k + 1] = p0 + nb.length;
+    // drop v from its neighbours' lists
+    for (const a of nb) {
+      const ra = g[a]!;
+      const i = ra.indexOf(v);
+      ra[i] = ra[ra.length - 1]!;
+      ra.pop();
+    }
+    // the neighbours become a clique
+    for (const a of nb) {
+      const ra = g[a]!;
+      stamp++;
+      mark[a] = stamp;
+      for (const b of ra) mark[b] = stamp;
+      for (const b of nb) {
+        if (mark[b] !== stamp) {
+          mark[b] = stamp;
+          ra.push(b);
+        }
+      }
+      remove(a);
+      const d = ra.length;
+      insert(a, d);
+      if (d < minDeg) minDeg = d;
+    }
+    g[v] = [];
+  }
+  return { perm, patPtr, patIdx: patIdx.subarray(0, patPtr[n]!) };
 }
 
 /** The symbolic part (ordering, fill pattern, update plan); shared by several numeric matrices. */
@@ -35,69 +124,71 @@ export class SparseSymbolic {
   /** For each pivot k and each (a, b) in pattern(k)²: target slot of the update. */
   readonly planPtr: Int32Array;
   readonly plan: Int32Array;
-  private readonly slotMap: Map<number, number>;
 
   /**
-   * Build from the number of nodes and the undirected off-diagonal connections (pairs of
-   * 0-based original indices; duplicates and self-pairs are ignored).
+   * Build from the number of nodes and the undirected off-diagonal connections: pairs of
+   * 0-based original indices, as a flat Int32Array [i0, j0, i1, j1, …] or an iterable of pairs
+   * (duplicates and self-pairs are ignored).
    */
-  constructor(n: number, edges: Iterable<readonly [number, number]>) {
+  constructor(n: number, edges: Iterable<readonly [number, number]> | Int32Array) {
     this.n = n;
-    const adj: Set<number>[] = [];
-    for (let i = 0; i < n; i++) adj.push(new Set());
-    for (const [a, b] of edges) {
-      if (a === b) continue;
-      adj[a]!.add(b);
-      adj[b]!.add(a);
+    let flat: Int32Array;
+    if (edges instanceof Int32Array) flat = edges;
+    else {
+      const list: number[] = [];
+      for (const [a, b] of edges) list.push(a, b);
+      flat = Int32Array.from(list);
     }
-    // minimum-degree elimination on the graph (with fill)
-    const perm = new Int32Array(n);
-    const iperm = new Int32Array(n).fill(-1);
-    const patternsOrig: number[][] = [];
-    const eliminated = new Uint8Array(n);
-    const deg = new Int32Array(n);
-    for (let i = 0; i < n; i++) deg[i] = adj[i]!.size;
-    for (let step = 0; step < n; step++) {
-      let best = -1;
-      let bestDeg = Number.MAX_SAFE_INTEGER;
-      for (let i = 0; i < n; i++) {
-        if (!eliminated[i] && deg[i]! < bestDeg) {
-          bestDeg = deg[i]!;
-          best = i;
-          if (bestDeg === 0) break;
+    // compressed adjacency (both directions)
+    const count = new Int32Array(n + 1);
+    for (let e = 0; e < flat.length; e += 2) {
+      const a = flat[e]!;
+      const b = flat[e + 1]!;
+      if (a === b) continue;
+      count[a + 1]!++;
+      count[b + 1]!++;
+    }
+    for (let i = 0; i < n; i++) count[i + 1]! += count[i]!;
+    const xadj = Int32Array.from(count);
+    const adj = new Int32Array(count[n]!);
+    const fill = count.subarray(0, n).slice();
+    for (let e = 0; e < flat.length; e += 2) {
+      const a = flat[e]!;
+      const b = flat[e + 1]!;
+      if (a === b) continue;
+      adj[fill[a]!++] = b;
+      adj[fill[b]!++] = a;
+    }
+    // duplicates are harmless for the ordering except in degree counts: remove them
+    const mark = new Int32Array(n).fill(-1);
+    const xd = new Int32Array(n + 1);
+    const ad = new Int32Array(adj.length);
+    let q = 0;
+    for (let i = 0; i < n; i++) {
+      xd[i] = q;
+      for (let p = xadj[i]!; p < xadj[i + 1]!; p++) {
+        const j = adj[p]!;
+        if (mark[j] !== i) {
+          mark[j] = i;
+          ad[q++] = j;
         }
       }
-      const v = best;
-      eliminated[v] = 1;
-      perm[step] = v;
-      iperm[v] = step;
-      const nb = [...adj[v]!];
-      patternsOrig.push(nb);
-      for (const a of nb) {
-        adj[a]!.delete(v);
-        for (const b of nb) if (a !== b) adj[a]!.add(b);
-        deg[a] = adj[a]!.size;
-      }
-      adj[v]!.clear();
     }
+    xd[n] = q;
+    const { perm, patPtr, patIdx } = minimumDegreeOrder(n, xd, ad.subarray(0, q));
+    const iperm = new Int32Array(n);
+    for (let k = 0; k < n; k++) iperm[perm[k]!] = k;
     this.perm = perm;
     this.iperm = iperm;
-    const ptr = new Int32Array(n + 1);
-    for (let k = 0; k < n; k++) ptr[k + 1] = ptr[k]! + patternsOrig[k]!.length;
-    const idx = new Int32Array(ptr[n]!);
-    const slotMap = new Map<number, number>();
+    const ptr = patPtr;
+    const idx = patIdx;
     for (let k = 0; k < n; k++) {
-      const pat = patternsOrig[k]!.map((o) => iperm[o]!).sort((x, y) => x - y);
-      for (let q = 0; q < pat.length; q++) {
-        const p = ptr[k]! + q;
-        idx[p] = pat[q]!;
-        slotMap.set(k * n + pat[q]!, p);
-      }
+      for (let p = ptr[k]!; p < ptr[k + 1]!; p++) idx[p] = iperm[idx[p]!]!;
+      idx.subarray(ptr[k]!, ptr[k + 1]!).sort();
     }
     this.ptr = ptr;
     this.idx = idx;
     this.nOff = ptr[n]!;
-    this.slotMap = slotMap;
     // update plan: slot indices in the unified layout [D | U | L]
     let planLen = 0;
     for (let k = 0; k < n; k++) {
@@ -111,10 +202,7 @@ export class SparseSymbolic {
       planPtr[k] = c;
       for (let pa = ptr[k]!; pa < ptr[k + 1]!; pa++) {
         const a = idx[pa]!;
-        for (let pb = ptr[k]!; pb < ptr[k + 1]!; pb++) {
-          const b = idx[pb]!;
-          plan[c++] = this.slotNew(a, b);
-        }
+        for (let pb = ptr[k]!; pb < ptr[k + 1]!; pb++) plan[c++] = this.slotNew(a, idx[pb]!);
       }
     }
     planPtr[n] = c;
@@ -122,16 +210,31 @@ export class SparseSymbolic {
     this.plan = plan;
   }
 
+  /** Position of later pivot b in pattern(a) (binary search), or -1. */
+  private find(a: number, b: number): number {
+    let lo = this.ptr[a]!;
+    let hi = this.ptr[a + 1]! - 1;
+    const idx = this.idx;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = idx[mid]!;
+      if (v === b) return mid;
+      if (v < b) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
   /** Slot (in [D | U | L] layout) of entry (a, b), new indices; throws if not in the pattern. */
   private slotNew(a: number, b: number): number {
     if (a === b) return a;
     if (a < b) {
-      const p = this.slotMap.get(a * this.n + b);
-      if (p === undefined) throw new Error(`entry (${a},${b}) outside the symbolic pattern`);
+      const p = this.find(a, b);
+      if (p < 0) throw new Error(`entry (${a},${b}) outside the symbolic pattern`);
       return this.n + p;
     }
-    const p = this.slotMap.get(b * this.n + a);
-    if (p === undefined) throw new Error(`entry (${a},${b}) outside the symbolic pattern`);
+    const p = this.find(b, a);
+    if (p < 0) throw new Error(`entry (${a},${b}) outside the symbolic pattern`);
     return this.n + this.nOff + p;
   }
 

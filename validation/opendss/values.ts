@@ -22,110 +22,159 @@ const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$/;
 export function parsePlainNumber(text: string): number {
   const t = text.trim();
   if (!NUMBER_RE.test(t)) throw new ValueError(`'${text}' is not a number`, "bad-number");
-  return Number(t.replace(/[dD]/, "e"));
+  // Fortran-style exponents (1.5d3) need the letter changed; the common case needs no copy
+  return t.indexOf("d") < 0 && t.indexOf("D") < 0 ? Number(t) : Number(t.replace(/[dD]/, "e"));
 }
 
-const DEG = Math.PI / 180;
+/** Separators of a number list: blanks, commas, `|` (matrix rows read as a flat list). */
+function isListSep(c: number): boolean {
+  return c === 32 || c === 44 || c === 124 || c === 9 || c === 10 || c === 13;
+}
 
-/** Evaluate an OpenDSS in-line RPN expression such as `12.47 3 sqrt /`. */
+/** π as OpenDSS's RPN calculator writes it (RPN.pas), for its degree conversions. */
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: OpenDSS's own rounded π, kept for identical results
+const DSS_PI = 3.14159265359;
+const DEG_TO_RAD = DSS_PI / 180.0;
+const RAD_TO_DEG = 180.0 / DSS_PI;
+/** Registers of OpenDSS's RPN calculator (an HP-style stack: X, Y, Z, …). */
+const RPN_STACK = 10;
+
+/** Split an RPN expression into tokens the way OpenDSS's parser reads them (blanks, `,`, `=`). */
+function rpnTokens(text: string): string[] {
+  return text.split(/[\s,=]+/).filter((s) => s.length > 0);
+}
+
+/**
+ * Evaluate an OpenDSS in-line RPN expression such as `12.47 3 sqrt /` the way its calculator does
+ * (RPN.pas): a 10-register stack that starts at zeros, a number lifts the stack into X, binary
+ * operators combine Y and X and drop the stack, unary ones replace X; trigonometry is in degrees;
+ * the result is X. An unknown word is an error (OpenDSS: "Invalid inline math entry").
+ */
 export function evalRpn(text: string): number {
-  const stack: number[] = [];
-  const pop = (): number => {
-    const v = stack.pop();
-    if (v === undefined) throw new ValueError(`RPN expression '${text}': stack underflow`, "bad-number");
-    return v;
+  const st = new Float64Array(RPN_STACK);
+  const rollUp = (): void => {
+    for (let i = RPN_STACK - 1; i >= 1; i--) st[i] = st[i - 1]!;
   };
-  for (const tok of text.split(/[\s,]+/).filter((s) => s.length > 0)) {
-    const t = tok.toLowerCase();
-    switch (t) {
+  const rollDn = (): void => {
+    for (let i = 1; i < RPN_STACK; i++) st[i - 1] = st[i]!;
+  };
+  const binary = (f: (y: number, x: number) => number): void => {
+    st[1] = f(st[1]!, st[0]!);
+    rollDn();
+  };
+  const tokens = rpnTokens(text);
+  if (tokens.length === 0) throw new ValueError(`empty expression '(${text})'`, "bad-number");
+  for (const tok of tokens) {
+    if (NUMBER_RE.test(tok)) {
+      rollUp();
+      st[0] = Number(tok.replace(/[dD]/, "e"));
+      continue;
+    }
+    switch (tok.toLowerCase()) {
       case "+":
-        stack.push(pop() + pop());
+        binary((y, x) => y + x);
         break;
-      case "-": {
-        const b = pop();
-        stack.push(pop() - b);
+      case "-":
+        binary((y, x) => y - x);
         break;
-      }
       case "*":
-        stack.push(pop() * pop());
+        binary((y, x) => y * x);
         break;
-      case "/": {
-        const b = pop();
-        stack.push(pop() / b);
+      case "/":
+        binary((y, x) => y / x);
         break;
-      }
-      case "^": {
-        const b = pop();
-        stack.push(pop() ** b);
+      case "^":
+        binary((y, x) => y ** x);
         break;
-      }
+      case "atan2":
+        binary((y, x) => RAD_TO_DEG * Math.atan2(y, x));
+        break;
       case "sqrt":
-        stack.push(Math.sqrt(pop()));
+        st[0] = Math.sqrt(st[0]!);
         break;
-      case "sqr": {
-        const a = pop();
-        stack.push(a * a);
+      case "sqr":
+        st[0] = st[0]! * st[0]!;
         break;
-      }
       case "inv":
-        stack.push(1 / pop());
+        st[0] = 1 / st[0]!;
         break;
       case "ln":
-        stack.push(Math.log(pop()));
+        st[0] = Math.log(st[0]!);
         break;
       case "log10":
-        stack.push(Math.log10(pop()));
+        st[0] = Math.log10(st[0]!);
         break;
       case "exp":
-        stack.push(Math.exp(pop()));
+        st[0] = Math.exp(st[0]!);
         break;
       case "pi":
-        stack.push(Math.PI);
+        rollUp();
+        st[0] = Math.PI;
         break;
       case "sin":
-        stack.push(Math.sin(pop() * DEG));
+        st[0] = Math.sin(DEG_TO_RAD * st[0]!);
         break;
       case "cos":
-        stack.push(Math.cos(pop() * DEG));
+        st[0] = Math.cos(DEG_TO_RAD * st[0]!);
         break;
       case "tan":
-        stack.push(Math.tan(pop() * DEG));
+        st[0] = Math.tan(DEG_TO_RAD * st[0]!);
         break;
       case "asin":
-        stack.push(Math.asin(pop()) / DEG);
+        st[0] = RAD_TO_DEG * Math.asin(st[0]!);
         break;
       case "acos":
-        stack.push(Math.acos(pop()) / DEG);
+        st[0] = RAD_TO_DEG * Math.acos(st[0]!);
         break;
       case "atan":
-        stack.push(Math.atan(pop()) / DEG);
+        st[0] = RAD_TO_DEG * Math.atan(st[0]!);
         break;
       case "swap": {
-        const b = pop();
-        const a = pop();
-        stack.push(b, a);
+        const x = st[0]!;
+        st[0] = st[1]!;
+        st[1] = x;
         break;
       }
+      case "rollup":
+        rollUp();
+        break;
+      case "rolldn":
+        rollDn();
+        break;
       default:
-        stack.push(parsePlainNumber(tok));
+        throw new ValueError(`invalid in-line math entry '${tok}' in '(${text})'`, "bad-number");
     }
   }
-  if (stack.length === 0) throw new ValueError(`empty expression '(${text})'`, "bad-number");
-  return stack[stack.length - 1]!;
+  return st[0]!;
 }
 
-/** A scalar number: plain, or RPN when written in parentheses. Must be finite. */
+/**
+ * A scalar number. A quoted value — in any of ( ) [ ] { } " " ' ' — is in-line RPN arithmetic
+ * (`(12.47 3 sqrt /)`, `{202 1.25 *}`, `[580 1.25 *]`), as in OpenDSS; otherwise a plain number.
+ * Must be finite.
+ */
 export function toNumber(v: ValueToken): number {
-  const x = v.bracket === "(" ? evalRpn(v.text) : parsePlainNumber(v.text);
+  const x = v.bracket !== "" ? evalRpn(v.text) : parsePlainNumber(v.text);
   if (!Number.isFinite(x)) throw new ValueError(`'${v.text}' is not a finite number`, "bad-number");
   return x;
 }
 
-/** An integer (a real value must be integral). */
+/** Pascal Round(): half to even. */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * An integer as OpenDSS reads one: quoted values are RPN and rounded, a plain decimal value
+ * (`3.0`) is rounded too (Pascal Round, half to even).
+ */
 export function toInt(v: ValueToken): number {
   const x = toNumber(v);
-  if (!Number.isInteger(x)) throw new ValueError(`'${v.text}' is not an integer`, "bad-number");
-  return x;
+  return Number.isInteger(x) ? x : roundHalfEven(x);
 }
 
 /** OpenDSS booleans: yes/no, true/false, y/n, t/f (first letter decides). */
@@ -138,11 +187,18 @@ export function toBool(v: ValueToken): boolean {
 
 /** A list of numbers ("[1 2 3]", "(1,2,3)", or a single unbracketed number). */
 export function toNumberArray(v: ValueToken): number[] {
-  const parts = v.text
-    .replace(/\|/g, " ")
-    .split(/[\s,]+/)
-    .filter((s) => s.length > 0);
-  return parts.map(parsePlainNumber);
+  const s = v.text;
+  const n = s.length;
+  const out: number[] = [];
+  let i = 0;
+  while (i < n) {
+    while (i < n && isListSep(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isListSep(s.charCodeAt(i))) i++;
+    out.push(parsePlainNumber(s.slice(start, i)));
+  }
+  return out;
 }
 
 /** A list of strings (blank or comma separated). */

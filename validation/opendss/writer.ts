@@ -75,7 +75,7 @@ export function writeScript(engine: DssEngine, options: WriteOptions = {}): stri
       out.push("Set Mode=Daily");
       out.push(`Set StepSize=${formatDssNumber(sol.h)}s Number=${sol.number}`);
       out.push(`Set Hour=${sol.intHour} Sec=${formatDssNumber(sol.t)}`);
-    }
+    } else if (sol.mode === "direct") out.push("Set Mode=Direct");
   }
   return `${out.join("\n")}\n`;
 }

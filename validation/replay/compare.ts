@@ -6,8 +6,9 @@
  * Hours whose power flow did not converge (or whose commands failed) are reported and never used:
  * they are left out of every maximum and of both sides of every horizon total.
  */
-import { InputError } from "../../models/errors.ts";
+import { InputError, jsonErrorLocation } from "../../models/errors.ts";
 import type { Network, Scenario } from "../../models/types.ts";
+import { batteryRatings, pvRatings } from "../../models/units.ts";
 import {
   checkSetpoints,
   DEFAULT_SETPOINT_TOLERANCES,
@@ -72,6 +73,26 @@ export interface ReplayComparison {
   /** Paper-style only: estimated line charging (kvar) from OpenDSS's default line capacitance at the power-flow voltages. */
   lineChargingKvar: number[];
   findings: Finding[];
+  /**
+   * The horizon's inputs, for the power flow's result tables (`powerFlowResultSet`): start of each period (h
+   * after the first profile point), the case's default load and PV multipliers, each battery's rated energy
+   * (kWh). Absent in comparisons written by earlier versions.
+   */
+  inputs?: { hour: number[]; loadMult: number[]; pvMult: number[]; eRatedKwh: number[] };
+  /**
+   * The power flow per branch (network order) and period: P, Q sent into the branch at its from end, current
+   * (A, to-end side) and series loss, [t][branch]; NaN where the engine gives none (the source impedance).
+   * Absent in comparisons written by earlier versions.
+   */
+  branches?: {
+    ids: string[];
+    from: string[];
+    to: string[];
+    pKw: number[][];
+    qKvar: number[][];
+    iA: number[][];
+    lossKw: number[][];
+  };
 }
 
 /** Tolerances of the post-replay findings. */
@@ -117,21 +138,29 @@ export function compareReplay(input: CompareInput): ReplayComparison {
   const T = sc.T;
   const dtH = sc.dtH;
 
+  // The optimizer's own load and capacitor totals at its voltages, as its formulation models them.
   const loadKwOpt: number[] = [];
   const loadKvarOpt: number[] = [];
   const capOpt: number[] = [];
-  let capTotal = 0;
-  let pL = 0;
-  let qL = 0;
-  for (const b of net.buses) {
-    capTotal += b.qCapKvar;
-    pL += b.pLoadKw;
-    qL += b.qLoadKvar;
-  }
+  const S = net.sBaseKva;
+  const nBus = net.buses.length;
+  const form = sc.options.formulation;
   for (let t = 0; t < T; t++) {
-    loadKwOpt.push(pL * sc.loadMult[t]!);
-    loadKvarOpt.push(qL * sc.loadMult[t]!);
-    capOpt.push(capTotal);
+    const vAt = (bus: number) => dp.vPu[t * nBus + bus]!;
+    let pL = 0;
+    let qL = 0;
+    for (const ld of sc.loads) {
+      const v = vAt(ld.bus);
+      const [zp, ip, pp] = form.loads === "case" ? ld.model.p : [0, 0, 1];
+      const [zq, iq, pq] = form.loads === "case" ? ld.model.q : [0, 0, 1];
+      pL += ld.pRatedPu * ld.mult[t]! * (zp * v * v + ip * v + pp) * S;
+      qL += ld.qRatedPu * ld.mult[t]! * (zq * v * v + iq * v + pq) * S;
+    }
+    let cq = 0;
+    for (const c of sc.capacitors) cq += c.qPu * S * (form.capacitors === "voltage" ? vAt(c.bus) ** 2 : 1);
+    loadKwOpt.push(pL);
+    loadKvarOpt.push(qL);
+    capOpt.push(cq);
   }
   const optimizer: ReplaySeries = {
     pSubsKw: Array.from(dp.pSubsKw),
@@ -166,11 +195,16 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     battSocKwh: [],
   };
   const hours: ReplayComparison["hours"] = [];
+  const branchFlows = {
+    pKw: [] as number[][],
+    qKvar: [] as number[][],
+    iA: [] as number[][],
+    lossKw: [] as number[][],
+  };
   const battState: number[][] = [];
   const lineCharging: number[] = [];
   const findings: Finding[] = [];
   const omega = 2 * Math.PI * deck.options.baseFrequencyHz;
-  const vBaseV = 1000 * net.vBaseKvLn;
 
   for (let t = 1; t <= T; t++) {
     const o = get(t);
@@ -195,14 +229,19 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     powerFlow.battQKvar.push(o ? Array.from(o.battQKvar) : nan(sc.batteries.length));
     powerFlow.battSocKwh.push(o ? Array.from(o.battKwh) : nan(sc.batteries.length));
     battState.push(o ? Array.from(o.battState) : Array.from({ length: sc.batteries.length }, () => 0));
+    const nBr = net.branches.length;
+    branchFlows.pKw.push(o ? Array.from(o.branchPKw) : nan(nBr));
+    branchFlows.qKvar.push(o ? Array.from(o.branchQKvar) : nan(nBr));
+    branchFlows.iA.push(o ? Array.from(o.branchIA) : nan(nBr));
+    branchFlows.lossKw.push(o ? Array.from(o.branchLossKw) : nan(nBr));
 
     // Line charging estimate (paper-style): Σ ω C (V_i² + V_j²)/2 at the power-flow voltages.
     let qc = 0;
     if (deck.flavour === "paper-style" && o) {
       const c = OPENDSS_DEFAULT_C1_NF * 1e-9;
       for (const br of net.branches) {
-        const vi = o.vPu[br.from]! * vBaseV;
-        const vj = o.vPu[br.to]! * vBaseV;
+        const vi = o.vPu[br.from]! * 1000 * deck.vBaseKvLn[br.from]!;
+        const vj = o.vPu[br.to]! * 1000 * deck.vBaseKvLn[br.to]!;
         qc += (omega * c * (vi * vi + vj * vj)) / 2 / 1000;
       }
     }
@@ -261,6 +300,18 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     battState,
     lineChargingKvar: lineCharging,
     findings,
+    inputs: {
+      hour: Array.from({ length: T }, (_, t) => (sc.startIndex + t) * dtH),
+      loadMult: Array.from(sc.loadMult),
+      pvMult: Array.from(sc.pvMult),
+      eRatedKwh: sc.batteries.map((b) => batteryRatings(sc, b).kwh),
+    },
+    branches: {
+      ids: net.branches.map((b) => b.id),
+      from: net.branches.map((b) => net.buses[b.from]!.id),
+      to: net.branches.map((b) => net.buses[b.to]!.id),
+      ...branchFlows,
+    },
   };
 }
 
@@ -293,9 +344,10 @@ function deviceFindings(
     }
     if (Math.abs(pPf - p) > tol.deviceKw || Math.abs(qPf - q) > tol.deviceKw) {
       const s = Math.hypot(p, q);
+      const kva = pvRatings(sc, u).kva;
       const cause =
-        s > u.sRatedKva + tol.powerKw
-          ? `inverter kVA limit: asked ${fmt(s)} kVA > ${fmt(u.sRatedKva)} kVA`
+        s > kva + tol.powerKw
+          ? `inverter kVA limit: asked ${fmt(s)} kVA > ${fmt(kva)} kVA`
           : "engine output differs from the set-point";
       out.push({
         kind: "device",
@@ -325,18 +377,19 @@ function deviceFindings(
       });
       return;
     }
-    const reserve = b.socMin * b.eRatedKwh;
+    const rb = batteryRatings(sc, b);
+    const reserve = b.socMin * rb.kwh;
     const state = o.battState[k]!;
     const stateText = state > 0 ? "discharging" : state < 0 ? "charging" : "idling";
     const cause = (): string => {
-      if (Math.hypot(p, q) > b.sRatedKva + tol.powerKw) {
-        return `inverter kVA limit: asked ${fmt(Math.hypot(p, q))} kVA > ${fmt(b.sRatedKva)} kVA`;
+      if (Math.hypot(p, q) > rb.kva + tol.powerKw) {
+        return `inverter kVA limit: asked ${fmt(Math.hypot(p, q))} kVA > ${fmt(rb.kva)} kVA`;
       }
       if (p > tol.deviceKw && e <= reserve + tol.socKwh) {
         return `discharging into the reserve (${fmt(reserve)} kWh = ${100 * b.socMin} %): OpenDSS clamps the stored energy there and stops discharging (state ${stateText})`;
       }
-      if (p < -tol.deviceKw && e >= b.eRatedKwh - tol.socKwh) {
-        return `charging a full battery (${fmt(b.eRatedKwh)} kWh): OpenDSS clamps the stored energy there and stops charging (state ${stateText})`;
+      if (p < -tol.deviceKw && e >= rb.kwh - tol.socKwh) {
+        return `charging a full battery (${fmt(rb.kwh)} kWh): OpenDSS clamps the stored energy there and stops charging (state ${stateText})`;
       }
       if (Math.min(dp.battPcKw[i]!, dp.battPdKw[i]!) > tol.deviceKw) {
         return "simultaneous charge and discharge in the optimizer: OpenDSS integrates only the net power";
@@ -435,13 +488,96 @@ export function comparisonToJson(c: ReplayComparison): string {
   return `${JSON.stringify(c, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1)}\n`;
 }
 
+/** Per-period series of a ReplaySeries, and the id list each per-element series is indexed by. */
+const SERIES_SHAPE: Record<keyof ReplaySeries, keyof ReplayComparison["ids"] | null> = {
+  pSubsKw: null,
+  qSubsKvar: null,
+  lossKw: null,
+  costUsd: null,
+  loadKw: null,
+  loadKvar: null,
+  capQKvar: null,
+  vPu: "buses",
+  pvPKw: "pvs",
+  pvQKvar: "pvs",
+  battPKw: "batteries",
+  battQKvar: "batteries",
+  battSocKwh: "batteries",
+};
+
+/**
+ * Check that a parsed comparison is complete and consistent: T periods in every per-period series, one value
+ * per bus / PV / battery in every per-element row. Throws an InputError naming the first field that is not.
+ */
+const ONE = {
+  buses: "bus",
+  pvs: "PV",
+  pvBuses: "PV",
+  batteries: "battery",
+  batteryBuses: "battery",
+} as const;
+
+function checkComparisonShape(c: ReplayComparison, file: string): void {
+  const bad = (field: string, detail: string) =>
+    new InputError("schema", `incomplete replay comparison: ${detail}`, { file, field });
+  if (!(Number.isInteger(c.T) && c.T >= 1))
+    throw bad("T", `T must be a whole number >= 1 (got ${String(c.T)})`);
+  const T = c.T;
+  const ids = c.ids;
+  if (typeof ids !== "object" || ids === null) throw bad("ids", "missing");
+  for (const k of ["buses", "pvs", "batteries"] as const) {
+    if (!Array.isArray(ids[k])) throw bad(`ids.${k}`, "missing");
+  }
+  const len = (v: unknown, n: number, field: string, what: string) => {
+    if (!Array.isArray(v)) throw bad(field, "missing");
+    if (v.length !== n) throw bad(field, `expected ${n} ${what}, found ${v.length}`);
+  };
+  len(c.hours, T, "hours", "periods (T)");
+  len(c.priceUsdPerKwh, T, "priceUsdPerKwh", "periods (T)");
+  for (const side of ["optimizer", "powerFlow"] as const) {
+    const s = c[side];
+    if (typeof s !== "object" || s === null) throw bad(side, "missing");
+    for (const [key, per] of Object.entries(SERIES_SHAPE) as Array<
+      [keyof ReplaySeries, keyof ReplayComparison["ids"] | null]
+    >) {
+      const v = s[key] as unknown[];
+      len(v, T, `${side}.${key}`, "periods (T)");
+      if (per) {
+        v.forEach((row, t) => {
+          len(row, ids[per].length, `${side}.${key}[${t}]`, `values (one per ${ONE[per]})`);
+        });
+      }
+    }
+  }
+  if (c.inputs !== undefined) {
+    for (const k of ["hour", "loadMult", "pvMult"] as const)
+      len(c.inputs[k], T, `inputs.${k}`, "periods (T)");
+    len(c.inputs.eRatedKwh, ids.batteries.length, "inputs.eRatedKwh", "values (one per battery)");
+  }
+  if (c.branches !== undefined) {
+    const b = c.branches;
+    if (!Array.isArray(b.ids)) throw bad("branches.ids", "missing");
+    len(b.from, b.ids.length, "branches.from", "values (one per branch)");
+    len(b.to, b.ids.length, "branches.to", "values (one per branch)");
+    for (const k of BRANCH_SERIES) {
+      len(b[k], T, `branches.${k}`, "periods (T)");
+      b[k].forEach((row, t) => {
+        len(row, b.ids.length, `branches.${k}[${t}]`, "values (one per branch)");
+      });
+    }
+  }
+}
+
+const BRANCH_SERIES = ["pKw", "qKvar", "iA", "lossKw"] as const;
+
 /** Parse a comparison written by `comparisonToJson` (null → NaN in the numeric series). */
 export function comparisonFromJson(text: string, file = "comparison.json"): ReplayComparison {
   let c: ReplayComparison;
   try {
     c = JSON.parse(text) as ReplayComparison;
   } catch (e) {
-    throw new InputError("parse", `not JSON: ${(e as Error).message}`, { file });
+    const loc = jsonErrorLocation(text, e);
+    throw new InputError("parse", loc.detail, { file, line: loc.line });
   }
   if (c?.format !== "mpopf-replay-comparison/1") {
     throw new InputError("schema", `not a replay comparison (format '${String(c?.format)}')`, {
@@ -449,6 +585,7 @@ export function comparisonFromJson(text: string, file = "comparison.json"): Repl
       field: "format",
     });
   }
+  checkComparisonShape(c, file);
   const fix = (s: ReplaySeries) => {
     for (const key of Object.keys(s) as Array<keyof ReplaySeries>) {
       const v = s[key] as unknown[];
@@ -460,5 +597,10 @@ export function comparisonFromJson(text: string, file = "comparison.json"): Repl
   fix(c.optimizer);
   fix(c.powerFlow);
   c.lineChargingKvar = c.lineChargingKvar.map((x) => (x === null ? Number.NaN : x));
+  if (c.branches) {
+    for (const k of BRANCH_SERIES) {
+      c.branches[k] = c.branches[k].map((row) => row.map((y) => (y === null ? Number.NaN : y)));
+    }
+  }
   return c;
 }

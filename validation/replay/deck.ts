@@ -26,8 +26,8 @@
  *   moves on its own.
  */
 import { InputError } from "../../models/errors.ts";
-import { loadBuses } from "../../models/scenario.ts";
 import type { Network, Scenario } from "../../models/types.ts";
+import { batteryRatings } from "../../models/units.ts";
 import { dssNumber, sanitizeDssName, uniqueDssNames } from "./names.ts";
 import type {
   CapacitorModel,
@@ -153,12 +153,15 @@ export function buildDeck(
   }
   const o = resolveDeckOptions(options);
   const mc = o.flavour === "model-consistent";
+  const form = scenario.options.formulation;
   const [wlo, whi] = o.wideBandPu;
   const T = scenario.T;
   const dtH = scenario.dtH;
-  const kv = network.vBaseKvLn;
+  const S = network.sBaseKva;
   const n = (v: number, element: string, field: string, file: string) => dssNumber(v, element, field, file);
-  const kvText = n(kv, "network", "vBaseKvLn", DECK_FILES.master);
+  /** A bus's line-to-neutral base (kV) as deck text: the element kV of 1-phase elements at that bus. */
+  const kvAt = (bus: number, element: string, file: string) =>
+    n(network.zones[network.buses[bus]!.zone]!.vBaseKvLn, element, "kV (zone base)", file);
 
   const busNames = uniqueDssNames(network.buses.map((b) => b.id));
   const node = (bus: number) => `${busNames[bus]}.1`;
@@ -169,58 +172,110 @@ export function buildDeck(
     ...describeFlavour(o).map((l) => `! ${l}`),
   ];
 
-  // Lines
-  const lineNames = uniqueDssNames(
-    network.branches.map((b) => b.id),
+  // Lines and transformers (the source impedance, if any, is the Vsource's own).
+  const branches = network.branches.map((br, k) => ({ br, k })).filter(({ br }) => br.kind !== "source");
+  // Lines keep the "L" prefix (ids are often bare numbers); transformers keep their ids.
+  const lineIds = uniqueDssNames(
+    branches.map(({ br }) => br.id),
     "L",
   );
+  const trIds = uniqueDssNames(branches.map(({ br }) => br.id));
+  const lineNames = branches.map(({ br }, i) => (br.kind === "transformer" ? trIds[i]! : lineIds[i]!));
   const lines: string[] = [
-    ...header("Lines: one per branch of the optimizer's network; r, x in ohm (length=1, units=none)."),
+    ...header(
+      "Lines: one per branch of the optimizer's network; r, x in ohm (length=1, units=none). Transformers: 1-phase, kVA = S_base, kV = the zone bases, %R and XHL from the per-unit impedance.",
+    ),
   ];
-  network.branches.forEach((br, k) => {
-    const el = `Line.${lineNames[k]}`;
+  const omega = 2 * Math.PI * o.baseFrequencyHz;
+  const lineElements: string[] = [];
+  const branchElements: Array<string | null> = network.branches.map(() => null);
+  branches.forEach(({ br, k }, i) => {
     const f = DECK_FILES.lines;
-    const r = n(br.rOhm, el, "rOhm", f);
-    const x = n(br.xOhm, el, "xOhm", f);
+    const z = network.zones[network.buses[br.to]!.zone]!;
+    if (br.kind === "transformer") {
+      // The optimizer's transformer: an ideal ratio τ at the primary, then the series impedance on the
+      // secondary base. OpenDSS's winding impedance sits before a secondary tap, so its per-unit value is z/τ².
+      const el = `Transformer.${lineNames[i]}`;
+      const tau2 = br.tap * br.tap;
+      const pz = network.zones[network.buses[br.from]!.zone]!;
+      lines.push(
+        `New ${el} phases=1 windings=2 buses=[${node(br.from)} ${node(br.to)}] conns=[wye wye] kVs=[${n(pz.vBaseKvLn, el, "kV primary", f)} ${n(z.vBaseKvLn, el, "kV secondary", f)}] kVAs=[${n(S, el, "kVA", f)} ${n(S, el, "kVA", f)}] %Rs=[${n((50 * br.rPu) / tau2, el, "rPu", f)} ${n((50 * br.rPu) / tau2, el, "rPu", f)}] XHL=${n((100 * br.xPu) / tau2, el, "xPu", f)} taps=[1 ${n(br.tap, el, "tap", f)}] %noloadloss=0 %imag=0 ppm_antifloat=0`,
+      );
+      lineElements.push(el);
+      branchElements[k] = el;
+      return;
+    }
+    const el = `Line.${lineNames[i]}`;
+    const r = n(br.rPu * z.zBaseOhm, el, "rOhm", f);
+    const x = n(br.xPu * z.zBaseOhm, el, "xOhm", f);
+    // Line charging: C1 (nF, length 1) from the total susceptance when the formulation models it.
+    const charging =
+      form.lineCharging && br.bPu > 0
+        ? ` C1=${n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f)} C0=${n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f)}`
+        : " C1=0 C0=0";
     lines.push(
-      `New ${el} phases=1 bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? " C1=0 C0=0" : ""}`,
+      `New ${el} phases=1 bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? charging : ""}`,
+    );
+    lineElements.push(el);
+    branchElements[k] = el;
+  });
+
+  // Load shapes: one per profile the loads use (the horizon's multipliers, point t = period t).
+  const profiles = [...new Set(scenario.loads.map((l) => l.profile))];
+  // One shape per profile; the first (the case's default profile in the usual case) keeps the name LoadMult.
+  const shapeNames = uniqueDssNames(profiles.map((p, i) => (i === 0 ? LOAD_SHAPE : `Shape${p}`)));
+  const shapeOf = new Map(profiles.map((p, i) => [p, shapeNames[i]!]));
+  const loadShape = [
+    ...header("Daily load multipliers of the horizon, one shape per load profile: point t = period t."),
+  ];
+  profiles.forEach((prof, i) => {
+    const mult = scenario.loads.find((l) => l.profile === prof)!.mult;
+    const el = `LoadShape.${shapeNames[i]}`;
+    const values = Array.from(mult, (m, t) => n(m, el, `mult[${t + 1}]`, DECK_FILES.loadShape));
+    loadShape.push(
+      `New ${el} npts=${T} interval=${n(dtH, "scenario", "dtH", DECK_FILES.loadShape)} mult=[${values.join(" ")}]`,
     );
   });
 
-  // Load shape
-  const mults = Array.from(scenario.loadMult, (m, t) =>
-    n(m, `LoadShape.${LOAD_SHAPE}`, `loadMult[${t + 1}]`, DECK_FILES.loadShape),
-  );
-  const loadShape = [
-    ...header("Daily load multipliers of the horizon: point t = period t."),
-    `New LoadShape.${LOAD_SHAPE} npts=${T} interval=${n(dtH, "scenario", "dtH", DECK_FILES.loadShape)} mult=[${mults.join(" ")}]`,
-  ];
-
-  // Loads
+  // Loads: one element per load, with its voltage dependence when the formulation models it.
   const loadBand = mc ? band(wlo, whi, true) : band(...OPENDSS_DEFAULT_BANDS.Load, false);
-  const loadBusList = loadBuses(network);
   const loadNames = uniqueDssNames(
-    loadBusList.map((b) => network.buses[b]!.id),
+    scenario.loads.map((l) => l.id),
     "Load",
   );
   const loads: DeckElement[] = [];
-  const loadText = [...header("Loads: constant PQ (model=1) at rated kW/kvar, scaled by the daily shape.")];
-  loadBusList.forEach((b, i) => {
-    const bus = network.buses[b]!;
+  const loadText = [
+    ...header(
+      "Loads: rated kW/kvar scaled by their daily shape; constant PQ (model=1) unless the formulation models voltage dependence (model=2 Z, 5 I, 8 ZIP).",
+    ),
+  ];
+  scenario.loads.forEach((ld, i) => {
     const el = `Load.${loadNames[i]}`;
     const f = DECK_FILES.loads;
     const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
+    const m = ld.model;
+    const isPq = form.loads !== "case" || (m.p[2] === 1 && m.q[2] === 1);
+    const isZ = m.p[0] === 1 && m.q[0] === 1;
+    const isI = m.p[1] === 1 && m.q[1] === 1;
+    const modelText = isPq
+      ? "model=1"
+      : isZ
+        ? "model=2"
+        : isI
+          ? "model=5"
+          : `model=8 ZIPV=[${[...m.p, ...m.q].map((v) => n(v, el, "zip", f)).join(" ")} 0]`;
     loadText.push(
-      `New ${el} bus1=${node(b)} phases=1 model=1 kV=${kvText} kW=${n(bus.pLoadKw, el, "pLoadKw", f)} kvar=${n(bus.qLoadKvar, el, "qLoadKvar", f)} daily=${LOAD_SHAPE}${bandText}`,
+      `New ${el} bus1=${node(ld.bus)} phases=1 ${modelText} kV=${kvAt(ld.bus, el, f)} kW=${n(ld.pRatedPu * S, el, "pRatedPu", f)} kvar=${n(ld.qRatedPu * S, el, "qRatedPu", f)} daily=${shapeOf.get(ld.profile)}${bandText}`,
     );
-    loads.push({ fullName: el, bus: b, band: loadBand });
+    loads.push({ fullName: el, bus: ld.bus, band: loadBand });
   });
 
-  // Capacitors
-  const capModel: CapacitorModel = o.capacitorModel;
-  const capBuses = network.buses.map((b, i) => (b.qCapKvar !== 0 ? i : -1)).filter((i) => i >= 0);
+  // Capacitors: constant kvar (Generator) or kvar·V² (Capacitor), as the formulation models them, unless the
+  // deck options say otherwise.
+  const capModel: CapacitorModel =
+    options.capacitorModel ?? (form.capacitors === "voltage" ? "capacitor" : o.capacitorModel);
   const capNames = uniqueDssNames(
-    capBuses.map((b) => network.buses[b]!.id),
+    scenario.capacitors.map((c) => c.id),
     capModel === "generator" ? "CapGen" : "C",
   );
   const capBand =
@@ -237,21 +292,28 @@ export function buildDeck(
         : "Fixed capacitors as OpenDSS Capacitor elements (wye, Q = kvar·(V/kV)²).",
     ),
   ];
-  capBuses.forEach((b, i) => {
-    const q = network.buses[b]!.qCapKvar;
+  scenario.capacitors.forEach((c, i) => {
+    const q = c.qPu * S;
     const f = DECK_FILES.capacitors;
     if (capModel === "generator") {
       const el = `Generator.${capNames[i]}`;
       const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
       capText.push(
-        `New ${el} bus1=${node(b)} phases=1 kV=${kvText} model=1 kW=1e-6 kvar=${n(q, el, "qCapKvar", f)}${bandText}`,
+        `New ${el} bus1=${node(c.bus)} phases=1 kV=${kvAt(c.bus, el, f)} model=1 kW=1e-6 kvar=${n(q, el, "qPu", f)}${bandText}`,
       );
-      capacitors.push({ fullName: el, bus: b, band: capBand, kvar: q, model: capModel });
     } else {
       const el = `Capacitor.${capNames[i]}`;
-      capText.push(`New ${el} bus1=${node(b)} phases=1 kV=${kvText} kvar=${n(q, el, "qCapKvar", f)}`);
-      capacitors.push({ fullName: el, bus: b, band: capBand, kvar: q, model: capModel });
+      capText.push(
+        `New ${el} bus1=${node(c.bus)} phases=1 kV=${kvAt(c.bus, el, f)} kvar=${n(q, el, "qPu", f)}`,
+      );
     }
+    capacitors.push({
+      fullName: `${capModel === "generator" ? "Generator" : "Capacitor"}.${capNames[i]}`,
+      bus: c.bus,
+      band: capBand,
+      kvar: q,
+      model: capModel,
+    });
   });
 
   // PV
@@ -268,7 +330,7 @@ export function buildDeck(
     const f = DECK_FILES.pvs;
     const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
     pvText.push(
-      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvText} kVA=${n(u.sRatedKva, el, "sRatedKva", f)} Pmpp=${n(u.pRatedKw, el, "pRatedKw", f)} irradiance=1 %cutin=0.001 %cutout=0.001${bandText}`,
+      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(u.sRatedPu * S, el, "sRatedPu", f)} Pmpp=${n(u.pRatedPu * S, el, "pRatedPu", f)} irradiance=1 %cutin=0.001 %cutout=0.001${bandText}`,
     );
     pvs.push({ fullName: el, bus: u.bus, band: pvBand });
   });
@@ -285,17 +347,32 @@ export function buildDeck(
   scenario.batteries.forEach((u, k) => {
     const el = `Storage.${stNames[k]}`;
     const f = DECK_FILES.storage;
+    const r = batteryRatings(scenario, u);
     stText.push(
-      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvText} kVA=${n(u.sRatedKva, el, "sRatedKva", f)} kWrated=${n(u.pRatedKw, el, "pRatedKw", f)} kWhrated=${n(u.eRatedKwh, el, "eRatedKwh", f)} %stored=${n((100 * u.b0Kwh) / u.eRatedKwh, el, "b0Kwh", f)} %reserve=${n(100 * u.socMin, el, "socMin", f)} %EffCharge=${n(100 * u.etaCharge, el, "etaCharge", f)} %EffDischarge=${n(100 * u.etaDischarge, el, "etaDischarge", f)} %IdlingkW=0 Vminpu=${n(stBand.vMinPu, el, "vminpu", f)} Vmaxpu=${n(stBand.vMaxPu, el, "vmaxpu", f)} DispMode=External`,
+      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(r.kva, el, "sRatedPu", f)} kWrated=${n(r.kw, el, "pRatedPu", f)} kWhrated=${n(r.kwh, el, "eRatedPuH", f)} %stored=${n((100 * r.b0Kwh) / r.kwh, el, "b0PuH", f)} %reserve=${n(100 * u.socMin, el, "socMin", f)} %EffCharge=${n(100 * u.etaCharge, el, "etaCharge", f)} %EffDischarge=${n(100 * u.etaDischarge, el, "etaDischarge", f)} %IdlingkW=0 Vminpu=${n(stBand.vMinPu, el, "vminpu", f)} Vmaxpu=${n(stBand.vMaxPu, el, "vmaxpu", f)} DispMode=External`,
     );
     batteries.push({ fullName: el, bus: u.bus, band: stBand });
   });
 
   // Master
-  const vsrc = `New Circuit.${circuit} phases=1 bus1=${node(network.substation)} basekv=${kvText} pu=${n(network.vSubsPu, "network", "vSubsPu", DECK_FILES.master)} angle=0 R1=0 X1=1e-8 R0=0 X0=1e-8`;
+  // The Vsource sits at the substation bus; a source impedance (the "source" branch) is its R1/X1.
+  const srcBranch = network.branches.find((b) => b.kind === "source");
+  const srcBus = srcBranch ? srcBranch.to : network.substation;
+  const srcZone = network.zones[network.buses[srcBus]!.zone]!;
+  const kvText = n(srcZone.vBaseKvLn, "network", "vBaseKvLn", DECK_FILES.master);
+  const rs = srcBranch
+    ? n(srcBranch.rPu * srcZone.zBaseOhm, "network", "source rOhm", DECK_FILES.master)
+    : "0";
+  const xs = srcBranch
+    ? n(srcBranch.xPu * srcZone.zBaseOhm, "network", "source xOhm", DECK_FILES.master)
+    : "1e-8";
+  const vsrc = `New Circuit.${circuit} phases=1 bus1=${node(srcBus)} basekv=${kvText} pu=${n(network.vSubsPu, "network", "vSubsPu", DECK_FILES.master)} angle=0 R1=${rs} X1=${xs} R0=${rs} X0=${xs}`;
+  const bases = network.zones.map((z, i) =>
+    n(Math.sqrt(3) * z.vBaseKvLn, "network", `zone ${i} base`, DECK_FILES.master),
+  );
   const master = [
     ...header("Master: the circuit (compile once; no solve here). Run.dss runs every hour."),
-    `! Voltage base: ${kvText} kV line-to-neutral on every bus = the optimizer's base, so OpenDSS pu = optimizer pu.`,
+    `! Voltage bases: ${network.zones.map((z) => `${z.vBaseKvLn} kV`).join(", ")} line-to-neutral, one per zone = the optimizer's bases, so OpenDSS pu = optimizer pu.`,
     "Clear",
     `Set DefaultBaseFrequency=${n(o.baseFrequencyHz, "replay", "baseFrequencyHz", DECK_FILES.master)}`,
     vsrc,
@@ -305,7 +382,7 @@ export function buildDeck(
     `Redirect ${DECK_FILES.capacitors}`,
     `Redirect ${DECK_FILES.pvs}`,
     `Redirect ${DECK_FILES.storage}`,
-    `Set VoltageBases=[${n(Math.sqrt(3) * kv, "network", "vBaseKvLn", DECK_FILES.master)}]`,
+    `Set VoltageBases=[${bases.join(" ")}]`,
     "CalcVoltageBases",
     `Set Tolerance=${n(o.tolerance, "replay", "tolerance", DECK_FILES.master)}`,
     `Set MaxIterations=${n(o.maxIterations, "replay", "maxIterations", DECK_FILES.master)}`,
@@ -366,9 +443,9 @@ export function buildDeck(
     "| file | content |",
     "|---|---|",
     `| \`${DECK_FILES.master}\` | circuit (Vsource basekv = ${kvText} kV L-N), redirects, voltage bases, tolerance, daily mode |`,
-    `| \`${DECK_FILES.lines}\` | ${network.branches.length} lines (ohms) |`,
-    `| \`${DECK_FILES.loadShape}\` | daily load multipliers of the ${T} periods |`,
-    `| \`${DECK_FILES.loads}\` | ${loads.length} constant-PQ loads |`,
+    `| \`${DECK_FILES.lines}\` | ${lineElements.length} lines (ohms) and transformers |`,
+    `| \`${DECK_FILES.loadShape}\` | daily load multipliers of the ${T} periods (${profiles.length} shape${profiles.length === 1 ? "" : "s"}) |`,
+    `| \`${DECK_FILES.loads}\` | ${loads.length} loads |`,
     `| \`${DECK_FILES.capacitors}\` | ${capacitors.length} fixed capacitors (${capModel}) |`,
     `| \`${DECK_FILES.pvs}\` | ${pvs.length} PVSystems |`,
     `| \`${DECK_FILES.storage}\` | ${batteries.length} Storage elements |`,
@@ -402,7 +479,8 @@ export function buildDeck(
     elements: {
       circuit,
       busNames,
-      lines: lineNames.map((l) => `Line.${l}`),
+      lines: lineElements,
+      branchElements,
       loads,
       capacitors,
       pvs,
@@ -410,7 +488,7 @@ export function buildDeck(
     },
     T,
     dtH,
-    vBaseKvLn: kv,
+    vBaseKvLn: network.buses.map((b) => network.zones[b.zone]!.vBaseKvLn),
   };
 }
 

@@ -19,7 +19,7 @@
  * bound falls below the model-consistent thresholds (0.01 kW, 1e-5 pu).
  */
 import type { Partition } from "../../models/partition.ts";
-import type { Network } from "../../models/types.ts";
+import type { Network, Scenario } from "../../models/types.ts";
 import { DEFAULT_THRESHOLDS, type MetricLimits, type Thresholds } from "./thresholds.ts";
 
 /** Final boundary residuals of an ENApp solve (largest over boundaries and hours), per unit. */
@@ -51,19 +51,20 @@ export interface EnappReplayBound {
  * path; by default the feeder's total rated apparent load (an upper bound on any flow without back-feed).
  */
 export function enappReplayBound(
-  network: Network,
+  scenario: Pick<Scenario, "network" | "loads">,
   partition: Partition,
   residuals: EnappResiduals,
   options: { vMinPu?: number; pathFlowPu?: number[] } = {},
 ): EnappReplayBound {
+  const network = scenario.network;
   const vMin = (options.vMinPu ?? 0.95) ** 2;
   let pL = 0;
   let qL = 0;
-  for (const b of network.buses) {
-    pL += b.pLoadKw;
-    qL += Math.max(0, b.qLoadKvar);
+  for (const l of scenario.loads) {
+    pL += l.pRatedPu;
+    qL += Math.max(0, l.qRatedPu);
   }
-  const sDefault = Math.hypot(pL, qL) / network.sBaseKva;
+  const sDefault = Math.hypot(pL, qL);
   const { vSqPu: ev, pPu: ep, qPu: eq } = residuals;
   const out: EnappReplayBound = {
     voltagePu: ev / (2 * Math.sqrt(vMin)),

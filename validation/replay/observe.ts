@@ -2,7 +2,8 @@
  * Reading one solved hour back from the engine into the optimizer's conventions (see types.ts):
  * substation P/Q = −Circuit.TotalPower (power the source delivers into the feeder, read at the source
  * terminal, never from a named line), losses = Circuit.Losses, |V| divided by the optimizer's base,
- * device outputs = −(power into the element), Storage energy as the engine integrated it.
+ * device outputs = −(power into the element), Storage energy as the engine integrated it, branch flows =
+ * power into a line's (transformer's) first terminal, its loss = power into both terminals.
  */
 import type { Network } from "../../models/types.ts";
 import type { Deck, HourObservation, HourStatus, SolvedCircuit } from "./types.ts";
@@ -40,6 +41,10 @@ export function emptyObservation(
     loadKw: Number.NaN,
     loadKvar: Number.NaN,
     capQKvar: Number.NaN,
+    branchPKw: nan(e.branchElements.length),
+    branchQKvar: nan(e.branchElements.length),
+    branchIA: nan(e.branchElements.length),
+    branchLossKw: nan(e.branchElements.length),
     solveMs: 0,
   };
 }
@@ -50,7 +55,7 @@ export function emptyObservation(
  */
 export function observeHour(
   deck: Deck,
-  network: Network,
+  _network: Network,
   circuit: SolvedCircuit,
   t: number,
 ): HourObservation {
@@ -65,10 +70,9 @@ export function observeHour(
   obs.lossKvar = lossKvar;
 
   const volts = circuit.nodeVoltagesV();
-  const vBaseV = 1000 * network.vBaseKvLn;
   e.busNames.forEach((b, j) => {
     const v = volts.get(`${b.toLowerCase()}.1`);
-    obs.vPu[j] = v === undefined ? Number.NaN : v / vBaseV;
+    obs.vPu[j] = v === undefined ? Number.NaN : v / (1000 * deck.vBaseKvLn[j]!);
   });
 
   const power = (name: string): [number, number] => circuit.elementPower(name) ?? [Number.NaN, Number.NaN];
@@ -97,5 +101,16 @@ export function observeHour(
   let cq = 0;
   for (const el of e.capacitors) cq -= power(el.fullName)[1];
   obs.capQKvar = cq;
+  // Branch flows (when the engine reports them): sent into terminal 1, loss = power into both terminals.
+  if (circuit.branchFlow) {
+    e.branchElements.forEach((el, k) => {
+      const f = el === null ? undefined : circuit.branchFlow!(el);
+      if (!f) return;
+      obs.branchPKw[k] = f.p1Kw;
+      obs.branchQKvar[k] = f.q1Kvar;
+      obs.branchIA[k] = f.i2A;
+      obs.branchLossKw[k] = f.p1Kw + f.p2Kw;
+    });
+  }
   return obs;
 }

@@ -6,8 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ResultTables } from "../../models/results.ts";
+import { REPLAY_DIR } from "../../models/run-layout.ts";
 import type { Network, Scenario } from "../../models/types.ts";
-import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import {
   compareReplay,
   comparisonFromJson,
@@ -52,7 +53,12 @@ export interface DeckRun {
 }
 
 /** Run a deck in an engine: compile, then every hour (see the module comment). */
-export function runDeck(deck: Deck, network: Network, engine: ReplayEngine): DeckRun {
+export function runDeck(
+  deck: Deck,
+  network: Network,
+  engine: ReplayEngine,
+  onHour?: (t: number, T: number, elapsedMs: number) => void,
+): DeckRun {
   const t0 = performance.now();
   const { compile, hours } = deckCommands(deck);
   for (const cmd of compile) {
@@ -87,6 +93,7 @@ export function runDeck(deck: Deck, network: Network, engine: ReplayEngine): Dec
     const obs = observeHour(deck, network, engine, t);
     obs.solveMs = performance.now() - h0; // commands, solve and read-back
     observations.push(obs);
+    onHour?.(t, hours.length, performance.now() - t0);
   });
   return { observations, compileMs, totalMs: performance.now() - t0 };
 }
@@ -103,6 +110,8 @@ export interface ReplayOptions {
   tolerances?: Partial<FindingTolerances>;
   /** Where the tables came from, for error messages. */
   source?: string;
+  /** Called after each period's solve (progress of long replays). */
+  onHour?: (t: number, T: number, elapsedMs: number, flavour: DeckFlavour) => void;
 }
 
 /** Everything a replay produced. */
@@ -130,7 +139,7 @@ async function resolveEngine(e: ReplayOptions["engine"]): Promise<ReplayEngine> 
 export async function replayDispatch(
   network: Network,
   scenario: Scenario,
-  tables: MpopfTables,
+  tables: ResultTables,
   flavour: DeckFlavour,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
@@ -138,7 +147,8 @@ export async function replayDispatch(
   const dispatch = dispatchFromTables(scenario, tables, options.source ?? label);
   const deck = buildDeck(network, scenario, dispatch, { ...options.deck, flavour });
   const engine = await resolveEngine(options.engine);
-  const run = runDeck(deck, network, engine);
+  const onHour = options.onHour;
+  const run = runDeck(deck, network, engine, onHour && ((t, T, ms) => onHour(t, T, ms, flavour)));
   const comparison = compareReplay({
     label,
     network,
@@ -161,8 +171,8 @@ export async function replayDispatch(
   };
 }
 
-/** Where a run directory keeps its replays. */
-export const REPLAY_DIR = "replay";
+/** Where a run directory keeps its replays (models/run-layout.ts). */
+export { REPLAY_DIR };
 
 /** Folder (relative to the run directory) of one replay: replay/<label>-<flavour>. */
 export function replayFolder(label: string, flavour: DeckFlavour): string {
@@ -202,7 +212,7 @@ export interface ReplayRunInput {
   label: string;
   network: Network;
   scenario: Scenario;
-  tables: MpopfTables;
+  tables: ResultTables;
   /** Default: both flavours. */
   flavours?: DeckFlavour[];
   options?: Omit<ReplayOptions, "label">;

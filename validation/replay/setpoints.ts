@@ -4,6 +4,7 @@
  * reported, never a crash).
  */
 import type { Scenario } from "../../models/types.ts";
+import { batteryRatings, pvRatings } from "../../models/units.ts";
 import type { Dispatch, Finding } from "./types.ts";
 
 /** Tolerances of the set-point checks. */
@@ -41,30 +42,32 @@ export function checkSetpoints(
   const push = (t: number, element: string, message: string, severity: Finding["severity"] = "error") =>
     out.push({ kind: "setpoint", severity, t, element, message });
 
-  scenario.pvs.forEach((u, d) => {
-    const el = names?.pvs[d] ?? `PVSystem.${u.id}`;
+  scenario.pvs.forEach((unit, d) => {
+    const el = names?.pvs[d] ?? `PVSystem.${unit.id}`;
+    const r = pvRatings(scenario, unit);
     for (let t = 1; t <= T; t++) {
       const p = dispatch.pvPKw[(t - 1) * nPv + d]!;
       const q = dispatch.pvQKvar[(t - 1) * nPv + d]!;
       if (p < -tol.powerKw) push(t, el, `PV real power set-point ${f(p)} kW is negative`);
-      if (p > u.pRatedKw + tol.powerKw) {
-        push(t, el, `PV real power set-point ${f(p)} kW exceeds its rating Pmpp ${f(u.pRatedKw)} kW`);
+      if (p > r.pmppKw + tol.powerKw) {
+        push(t, el, `PV real power set-point ${f(p)} kW exceeds its rating Pmpp ${f(r.pmppKw)} kW`);
       }
       const s = Math.hypot(p, q);
-      if (s > u.sRatedKva + tol.powerKw) {
+      if (s > r.kva + tol.powerKw) {
         push(
           t,
           el,
-          `PV asks for ${f(p)} kW + ${f(q)} kvar = ${f(s)} kVA > inverter rating ${f(u.sRatedKva)} kVA: OpenDSS limits the output (|kvar| ≤ kvarMax = kVA, then P cut to √(kVA² − kvar²))`,
+          `PV asks for ${f(p)} kW + ${f(q)} kvar = ${f(s)} kVA > inverter rating ${f(r.kva)} kVA: OpenDSS limits the output (|kvar| ≤ kvarMax = kVA, then P cut to √(kVA² − kvar²))`,
         );
       }
     }
   });
 
-  scenario.batteries.forEach((b, k) => {
-    const el = names?.batteries[k] ?? `Storage.${b.id}`;
-    const eMin = b.socMin * b.eRatedKwh;
-    const eMax = b.socMax * b.eRatedKwh;
+  scenario.batteries.forEach((unit, k) => {
+    const el = names?.batteries[k] ?? `Storage.${unit.id}`;
+    const b = { ...unit, ...batteryRatings(scenario, unit) };
+    const eMin = b.socMin * b.kwh;
+    const eMax = b.socMax * b.kwh;
     let e = b.b0Kwh;
     for (let t = 1; t <= T; t++) {
       const i = (t - 1) * nB + k;
@@ -75,18 +78,18 @@ export function checkSetpoints(
       if (pc < -tol.powerKw || pd < -tol.powerKw) {
         push(t, el, `negative charge/discharge set-point (P_c ${f(pc)} kW, P_d ${f(pd)} kW)`);
       }
-      if (pc > b.pRatedKw + tol.powerKw || pd > b.pRatedKw + tol.powerKw) {
-        push(t, el, `charge/discharge ${f(Math.max(pc, pd))} kW exceeds the rating ${f(b.pRatedKw)} kW`);
+      if (pc > b.kw + tol.powerKw || pd > b.kw + tol.powerKw) {
+        push(t, el, `charge/discharge ${f(Math.max(pc, pd))} kW exceeds the rating ${f(b.kw)} kW`);
       }
       if (Math.abs(pn - (pd - pc)) > tol.powerKw) {
         push(t, el, `net power ${f(pn)} kW is not P_d − P_c = ${f(pd - pc)} kW`);
       }
       const s = Math.hypot(pn, q);
-      if (s > b.sRatedKva + tol.powerKw) {
+      if (s > b.kva + tol.powerKw) {
         push(
           t,
           el,
-          `battery asks for ${f(pn)} kW + ${f(q)} kvar = ${f(s)} kVA > inverter rating ${f(b.sRatedKva)} kVA: OpenDSS limits the output`,
+          `battery asks for ${f(pn)} kW + ${f(q)} kvar = ${f(s)} kVA > inverter rating ${f(b.kva)} kVA: OpenDSS limits the output`,
         );
       }
       const both = Math.min(pc, pd);
@@ -111,7 +114,7 @@ export function checkSetpoints(
         push(
           t,
           el,
-          `set-points charge above the SOC limit: energy ${f(e)} kWh > ${f(eMax)} kWh (SOC max ${b.socMax})${e > b.eRatedKwh ? "; OpenDSS stops charging when full" : ""}`,
+          `set-points charge above the SOC limit: energy ${f(e)} kWh > ${f(eMax)} kWh (SOC max ${b.socMax})${e > b.kwh ? "; OpenDSS stops charging when full" : ""}`,
         );
       }
       const soc = dispatch.battSocKwh[i]!;

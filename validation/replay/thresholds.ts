@@ -9,10 +9,10 @@
  * A metric set to null in a file is not checked. A file is merged over `DEFAULT_THRESHOLDS` metric by
  * metric; `labels.<label>.<flavour>` overrides apply to the replays of that solution only (e.g. ENApp).
  */
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { InputError } from "../../models/errors.ts";
+import { readJsonFile } from "../../models/files.ts";
 import type { ReplayComparison } from "./compare.ts";
 import { METRIC_NAMES, METRICS, type MetricEntry, type MetricName, metricEntries } from "./metrics.ts";
 import type { DeckFlavour } from "./types.ts";
@@ -81,19 +81,7 @@ export function parseThresholds(json: unknown, file = "thresholds"): Thresholds 
 
 /** Read and validate a thresholds JSON file. */
 export function loadThresholds(file: string): Thresholds {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new InputError("missing-file", `cannot read thresholds file: ${(e as Error).message}`, { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new InputError("parse", `not valid JSON: ${(e as Error).message}`, { file });
-  }
-  return parseThresholds(json, file);
+  return parseThresholds(readJsonFile(file, "thresholds"), file);
 }
 
 /**
@@ -111,6 +99,24 @@ export function loadThresholds(file: string): Thresholds {
 export const DEFAULT_THRESHOLDS: Thresholds = loadThresholds(
   fileURLToPath(new URL("./thresholds.default.json", import.meta.url)),
 );
+
+/** `over` merged over `base`, metric by metric, per flavour and per label (as `mpopf validate` applies a file). */
+export function mergeThresholds(base: Thresholds, over: Thresholds): Thresholds {
+  const flavours: Thresholds["flavours"] = { ...base.flavours };
+  for (const [f, l] of Object.entries(over.flavours) as Array<[DeckFlavour, MetricLimits]>) {
+    flavours[f] = { ...base.flavours[f], ...l };
+  }
+  const labels: NonNullable<Thresholds["labels"]> = { ...base.labels };
+  for (const [label, per] of Object.entries(over.labels ?? {})) {
+    const merged = { ...labels[label] };
+    for (const [f, l] of Object.entries(per) as Array<[DeckFlavour, MetricLimits]>) {
+      merged[f] = { ...merged[f], ...l };
+    }
+    labels[label] = merged;
+  }
+  const description = [base.description, over.description].filter(Boolean).join("; ");
+  return { ...(description ? { description } : {}), flavours, labels };
+}
 
 /** The limits that apply to one replay: defaults ← file flavour limits ← file label overrides. */
 export function effectiveLimits(

@@ -2,6 +2,7 @@
  * The verdict of `mpopf validate RUN_DIR`: every replay stored in a run directory checked against the
  * thresholds, as report objects and printable lines.
  */
+import { basename, dirname } from "node:path";
 import { InputError } from "../../models/errors.ts";
 import { convergedHours } from "./compare.ts";
 import { metricMaxima } from "./metrics.ts";
@@ -19,9 +20,36 @@ export interface RunValidation {
 const g = (v: number) =>
   Number.isNaN(v) ? "missing" : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(4);
 
-/** Check every replay of a run directory (thresholds null = the documented defaults). */
-export function validateRunDir(runDir: string, thresholds: Thresholds | null): RunValidation {
+/**
+ * Check every replay of a run directory (thresholds null = the documented defaults). With `expected`, every
+ * listed replay (`<solution>-<flavour>`) must be present and every comparison must cover T periods.
+ */
+export function validateRunDir(
+  runDir: string,
+  thresholds: Thresholds | null,
+  expected?: { replays: string[]; T: number },
+): RunValidation {
   const found = readRunComparisons(runDir);
+  if (expected) {
+    const have = new Set(found.map((f) => basename(dirname(f.file))));
+    const missing = expected.replays.filter((r) => !have.has(r));
+    if (missing.length > 0) {
+      throw new InputError(
+        "bad-run-dir",
+        `incomplete run: replay${missing.length > 1 ? "s" : ""} ${missing.join(", ")} listed in manifest.json ${missing.length > 1 ? "are" : "is"} missing (expected ${REPLAY_DIR}/<replay>/comparison.json)`,
+        { file: runDir },
+      );
+    }
+    for (const { file, comparison } of found) {
+      if (comparison.T !== expected.T) {
+        throw new InputError(
+          "bad-run-dir",
+          `inconsistent run: the comparison covers T = ${comparison.T} periods, the manifest's scenario T = ${expected.T}`,
+          { file, field: "T" },
+        );
+      }
+    }
+  }
   if (found.length === 0) {
     throw new InputError(
       "missing-file",

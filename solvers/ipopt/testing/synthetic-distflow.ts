@@ -12,7 +12,7 @@
  * Bounds: v ∈ [0.95², 1.05²], ℓ ≥ 0, |b| ≤ bMax, soc ∈ [socMin, socMax].
  */
 
-import { mulberry32 } from "../../nlp/random.ts";
+import { mulberry32 } from "../../../models/random.ts";
 import type { NlpProblem } from "../../nlp/types.ts";
 
 /** Parameters of the synthetic problem (plain data, structured-clone safe). */

@@ -50,7 +50,8 @@ describe("decompose: IEEE-123, 4 areas", () => {
         } else {
           // The head copy: same id as the parent-side bus, no load, no capacitor, the sub-network's substation.
           const bd = d.boundaries[ar.upBoundary]!;
-          expect(sub.buses[j]).toEqual({ id: ids(bd.parentBus), pLoadKw: 0, qLoadKvar: 0, qCapKvar: 0 });
+          expect(sub.buses[j]).toEqual({ id: ids(bd.parentBus), zone: net.buses[bd.parentBus]!.zone });
+          for (const dev of [...ar.scenario.loads, ...ar.scenario.capacitors]) expect(dev.bus).not.toBe(j);
           expect(sub.substation).toBe(j);
         }
       });

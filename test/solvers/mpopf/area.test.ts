@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCase, type StudyCase } from "../../../models/case.ts";
-import { buildNetwork } from "../../../models/network.ts";
 import type { Partition } from "../../../models/partition.ts";
 import { buildScenario } from "../../../models/scenario.ts";
+import { subNetwork } from "../../../models/topology.ts";
 import type { Scenario } from "../../../models/types.ts";
 import { createIpoptSolver, createSolverPool } from "../../../solvers/ipopt/index.ts";
 import { selfCheck } from "../../../solvers/mpopf/check.ts";
@@ -43,32 +43,19 @@ function areaInput(areaIdx: number): { input: MpopfInput; busMap: number[]; bran
   const area = partition.areas[areaIdx]!;
   const inArea = new Set(area.buses);
   const branchMap = net.branches.flatMap((br, k) => (inArea.has(br.from) && inArea.has(br.to) ? [k] : []));
-  const sub = buildNetwork({
-    name: `area ${area.id}`,
-    sBaseKva: net.sBaseKva,
-    vBaseKvLn: net.vBaseKvLn,
-    substation: net.buses[area.head]!.id,
-    vSubsPu: net.vSubsPu,
-    buses: area.buses.map((b) => net.buses[b]!),
-    branches: branchMap.map((k) => {
-      const br = net.branches[k]!;
-      return {
-        id: br.id,
-        from: net.buses[br.from]!.id,
-        to: net.buses[br.to]!.id,
-        rOhm: br.rOhm,
-        xOhm: br.xOhm,
-      };
-    }),
-  });
+  const sub = subNetwork(net, `area ${area.id}`, area.buses, branchMap, area.head);
   const busMap = sub.buses.map((b) => net.busIndex[b.id]!);
   const local = (b: number) => sub.busIndex[net.buses[b]!.id]!;
+  const own = <U extends { bus: number }>(units: U[]) =>
+    units.filter((u) => inArea.has(u.bus)).map((u) => ({ ...u, bus: local(u.bus) }));
   const sc: Scenario = {
     ...scenario,
     name: `${scenario.name} area ${area.id}`,
     network: sub,
-    pvs: scenario.pvs.filter((u) => inArea.has(u.bus)).map((u) => ({ ...u, bus: local(u.bus) })),
-    batteries: scenario.batteries.filter((u) => inArea.has(u.bus)).map((u) => ({ ...u, bus: local(u.bus) })),
+    loads: own(scenario.loads),
+    capacitors: own(scenario.capacitors),
+    pvs: own(scenario.pvs),
+    batteries: own(scenario.batteries),
   };
   const L = central.model.layout;
   const x = central.result.x;

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { buildNetwork } from "../../../models/network.ts";
+import { mulberry32 } from "../../../models/random.ts";
 import type { Scenario } from "../../../models/types.ts";
 import { varIndex } from "../../../solvers/mpopf/layout.ts";
 import { buildMpopfModel } from "../../../solvers/mpopf/model.ts";
 import type { MpopfInput } from "../../../solvers/mpopf/params.ts";
-import { mulberry32 } from "../../../solvers/nlp/random.ts";
 import type { NlpProblem } from "../../../solvers/nlp/types.ts";
-import { battery, smallNetwork, smallScenario } from "./fixtures.ts";
+import { battery, smallFeeder, smallScenario } from "./fixtures.ts";
 
 function randomPoint(p: NlpProblem, seed: number): Float64Array {
   const r = mulberry32(seed);
@@ -119,24 +118,9 @@ function checkDerivatives(p: NlpProblem, seed: number): void {
 
 /** The same feeder with the substation at bus 2 (three head branches, a load and a battery at the head). */
 function multiHeadScenario(T: number): Scenario {
-  const base = smallNetwork();
-  const net = buildNetwork({
-    name: "small7-head2",
-    sBaseKva: base.sBaseKva,
-    vBaseKvLn: base.vBaseKvLn,
-    substation: "2",
-    vSubsPu: 1.02,
-    buses: base.buses,
-    branches: base.branches.map((br) => ({
-      from: base.buses[br.from]!.id,
-      to: base.buses[br.to]!.id,
-      rOhm: br.rOhm,
-      xOhm: br.xOhm,
-    })),
-  });
-  const sc = smallScenario(T, "cost", { noBackfeed: true, peakCapKw: 500 }, net);
-  sc.batteries.push(battery(net, "2", 15));
-  return sc;
+  const f = smallFeeder({ name: "small7-head2", substation: "2", vSubsPu: 1.02 });
+  const feeder = { ...f, batteries: [...f.batteries, battery("2", 15)] };
+  return smallScenario(T, "cost", { noBackfeed: true, peakCapKw: 500 }, feeder);
 }
 
 describe("MPOPF exact derivatives vs finite differences", () => {

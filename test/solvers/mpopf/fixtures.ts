@@ -1,12 +1,13 @@
 /** Small synthetic feeders and scenarios for the MPOPF tests (no reference data needed). */
-import { buildNetwork } from "../../../models/network.ts";
-import type { Battery, Network, PvUnit, Scenario, ScenarioOptions } from "../../../models/types.ts";
+import { buildFeeder, type FeederSpec, networkOf, scenarioFromSeries } from "../../../models/build.ts";
+import type { BatteryRow, Feeder, PvRow } from "../../../models/feeder.ts";
+import type { Network, Scenario, ScenarioOptions } from "../../../models/types.ts";
 
 /**
  * A 7-bus feeder with a branching point:  1 → 2 → 3 → 4,  3 → 5 → 6,  2 → 7.
  * Loads of tens of kW on a 1 MVA / 2.4018 kV base.
  */
-export function smallNetwork(): Network {
+export function smallSpec(over: Partial<FeederSpec> = {}): FeederSpec {
   const loads: Array<[string, number, number, number]> = [
     ["1", 0, 0, 0],
     ["2", 20, 10, 0],
@@ -24,7 +25,7 @@ export function smallNetwork(): Network {
     ["5", "6", 0.15, 0.12],
     ["2", "7", 0.3, 0.25],
   ];
-  return buildNetwork({
+  return {
     name: "small7",
     sBaseKva: 1000,
     vBaseKvLn: 4.16 / Math.sqrt(3),
@@ -32,32 +33,47 @@ export function smallNetwork(): Network {
     vSubsPu: 1.03,
     buses: loads.map(([id, p, q, c]) => ({ id, pLoadKw: p, qLoadKvar: q, qCapKvar: c })),
     branches: lines.map(([from, to, rOhm, xOhm]) => ({ from, to, rOhm, xOhm, iMaxA: 200 })),
+    ...over,
+  };
+}
+
+/** The small feeder (engineering model) with its two PVs and two batteries. */
+export function smallFeeder(over: Partial<FeederSpec> = {}): Feeder {
+  return buildFeeder({
+    pvs: [pv("4", 30), pv("6", 20)],
+    batteries: [battery("4", 20), battery("7", 10)],
+    ...smallSpec(over),
   });
 }
 
-/** A battery at a bus with the study case's rules (P = 0.35·load-ish, S = 1.2 P, E = 4 h). */
-export function battery(net: Network, busId: string, pKw: number): Battery {
+/** The small feeder's per-unit network. */
+export function smallNetwork(): Network {
+  return networkOf(smallFeeder());
+}
+
+/** A battery at a bus with the study case's rules (P = 0.35·load-ish, S = 1.2 P, E = 4 h, SOC0 0.625). */
+export function battery(busId: string, pKw: number, soc0 = 0.625): BatteryRow {
   return {
     id: `B${busId}`,
-    bus: net.busIndex[busId]!,
-    pRatedKw: pKw,
-    sRatedKva: 1.2 * pKw,
-    eRatedKwh: 4 * pKw,
+    bus: busId,
+    kw: pKw,
+    kva: 1.2 * pKw,
+    kwh: 4 * pKw,
     etaCharge: 0.95,
     etaDischarge: 0.95,
     socMin: 0.3,
     socMax: 0.95,
-    b0Kwh: 0.625 * 4 * pKw,
+    soc0,
   };
 }
 
 /** A PV unit at a bus. */
-export function pv(net: Network, busId: string, pKw: number): PvUnit {
-  return { id: `PV${busId}`, bus: net.busIndex[busId]!, pRatedKw: pKw, sRatedKva: 1.2 * pKw };
+export function pv(busId: string, pKw: number): PvRow {
+  return { id: `PV${busId}`, bus: busId, pmppKw: pKw, kva: 1.2 * pKw };
 }
 
 /** Default options as coded by the authors. */
-export function defaultOptions(over: Partial<ScenarioOptions> = {}): ScenarioOptions {
+export function defaultOptions(over: Partial<ScenarioOptions> = {}): Omit<ScenarioOptions, "formulation"> {
   return {
     vMinPu: 0.95,
     vMaxPu: 1.05,
@@ -71,28 +87,23 @@ export function defaultOptions(over: Partial<ScenarioOptions> = {}): ScenarioOpt
   };
 }
 
-/** A T-period scenario on the small feeder with 2 PVs and 2 batteries. */
+/** A T-period scenario on a feeder (default: the small feeder with 2 PVs and 2 batteries). */
 export function smallScenario(
   T: number,
   kind: "cost" | "loss",
   over: Partial<ScenarioOptions> = {},
-  net: Network = smallNetwork(),
+  feeder: Feeder = smallFeeder(),
 ): Scenario {
   const load = [0.7, 0.8, 0.95, 1, 0.9, 0.75];
   const pvm = [0.2, 0.8, 1, 0.6, 0.1, 0];
   const price = [0.05, 0.05, 0.3, 0.3, 0.05, 0.05];
-  return {
-    name: `small7-T${T}-${kind}`,
-    network: net,
+  return scenarioFromSeries(feeder, {
+    name: `${feeder.name}-T${T}-${kind}`,
     T,
-    dtH: 1,
-    startIndex: 0,
-    loadMult: Float64Array.from({ length: T }, (_, t) => load[t % load.length]!),
-    pvMult: Float64Array.from({ length: T }, (_, t) => pvm[t % pvm.length]!),
-    priceUsdPerKwh: Float64Array.from({ length: T }, (_, t) => price[t % price.length]!),
-    pvs: [pv(net, "4", 30), pv(net, "6", 20)],
-    batteries: [battery(net, "4", 20), battery(net, "7", 10)],
+    loadMult: Array.from({ length: T }, (_, t) => load[t % load.length]!),
+    pvMult: Array.from({ length: T }, (_, t) => pvm[t % pvm.length]!),
+    priceUsdPerKwh: Array.from({ length: T }, (_, t) => price[t % price.length]!),
     objective: { kind, alphaScd: 1e-3, weight: 1 },
     options: defaultOptions(over),
-  };
+  });
 }

@@ -16,31 +16,31 @@ function sweepPoint(model: MpopfModel, input: MpopfInput): Float64Array {
   const sc: Scenario = input.scenario;
   const net = sc.network;
   const L = model.layout;
-  const S = net.sBaseKva;
   const x = new Float64Array(L.n);
   const nBus = net.buses.length;
-  const B = sc.batteries.map((b) => b.b0Kwh / S);
+  const B = sc.batteries.map((b) => b.b0PuH);
   for (let t = 0; t < sc.T; t++) {
     const pNet = new Float64Array(nBus);
     const qNet = new Float64Array(nBus);
-    net.buses.forEach((b, j) => {
-      pNet[j] = (b.pLoadKw * sc.loadMult[t]!) / S;
-      qNet[j] = (b.qLoadKvar * sc.loadMult[t]! - b.qCapKvar) / S;
-    });
+    for (const ld of sc.loads) {
+      pNet[ld.bus]! += ld.pRatedPu * ld.mult[t]!;
+      qNet[ld.bus]! += ld.qRatedPu * ld.mult[t]!;
+    }
+    for (const c of sc.capacitors) qNet[c.bus]! -= c.qPu;
     for (const ld of input.extraLoads ?? []) {
       pNet[ld.bus]! += ld.pPu[t]!;
       qNet[ld.bus]! += ld.qPu[t]!;
     }
     sc.pvs.forEach((pv, d) => {
-      const q = (0.3 * pv.pRatedKw * (d % 2 ? -1 : 1)) / S;
-      pNet[pv.bus]! -= (pv.pRatedKw * sc.pvMult[t]!) / S;
+      const q = 0.3 * pv.pRatedPu * (d % 2 ? -1 : 1);
+      pNet[pv.bus]! -= pv.pAvailPu[t]!;
       qNet[pv.bus]! -= q;
       x[varIndex(L, "qD", t, d)] = q;
     });
     sc.batteries.forEach((b, k) => {
-      const pc = t % 2 === 0 ? (0.4 * b.pRatedKw) / S : 0;
-      const pd = t % 2 === 1 ? (0.3 * b.pRatedKw) / S : 0;
-      const qb = (0.2 * b.pRatedKw) / S;
+      const pc = t % 2 === 0 ? 0.4 * b.pRatedPu : 0;
+      const pd = t % 2 === 1 ? 0.3 * b.pRatedPu : 0;
+      const qb = 0.2 * b.pRatedPu;
       pNet[b.bus]! += pc - pd;
       qNet[b.bus]! -= qb;
       B[k]! += sc.dtH * (b.etaCharge * pc - pd / b.etaDischarge);
@@ -132,13 +132,13 @@ describe("MPOPF constraints against an independent power-flow sweep", () => {
       expect(chk.maxResidualPu).toBeLessThan(1e-12);
       // Substation power = load + losses − PV − battery output.
       const { totals } = decodeMpopf(model, x);
-      expect(totals.pSubsKw).toBeCloseTo(
-        totals.loadKw + totals.extraLoadKw + totals.lossKw - totals.pvKw - totals.battNetKw,
+      expect(totals.pSubsKwh).toBeCloseTo(
+        totals.loadKwh + totals.extraLoadKwh + totals.lossKwh - totals.pvKwh - totals.battKwh,
         6,
       );
-      expect(totals.lossKw).toBeGreaterThan(0);
+      expect(totals.lossKwh).toBeGreaterThan(0);
       const extra = (input.extraLoads ?? []).reduce((s, e) => s + e.pPu.reduce((a, b) => a + b, 0), 0);
-      expect(totals.extraLoadKw).toBeCloseTo(extra * 1000, 9);
+      expect(totals.extraLoadKwh).toBeCloseTo(extra * 1000, 9);
     });
   }
 

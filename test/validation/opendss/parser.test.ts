@@ -147,7 +147,8 @@ describe("bad scripts give errors with file:line", () => {
   it("unknown command, class and option", () => {
     expect(run("Frobnicate now\n").kind).toBe("unknown-command");
     expect(run("New Widget.w\n").kind).toBe("unknown-class");
-    expect(run("New Monitor.m\n").kind).toBe("unsupported");
+    // Monitor is accepted and ignored (issue 15); a class that changes a power flow and is not modelled is refused
+    expect(run("New InvControl.m\n").kind).toBe("unsupported");
     const e = run("Set nosuchoption=1\n");
     expect(e.kind).toBe("unknown-option");
     expect(e.message).toContain("/b/bad.dss:3");

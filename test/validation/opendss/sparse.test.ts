@@ -1,7 +1,12 @@
 /** Complex sparse LU and small dense complex inversion. */
 import { describe, expect, it } from "vitest";
 import { invertInPlace } from "../../../validation/opendss/complex.ts";
-import { SingularMatrixError, SparseLU, SparseSymbolic } from "../../../validation/opendss/sparse.ts";
+import {
+  minimumDegreeOrder,
+  SingularMatrixError,
+  SparseLU,
+  SparseSymbolic,
+} from "../../../validation/opendss/sparse.ts";
 
 /** Deterministic pseudo-random numbers (LCG) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -110,5 +115,43 @@ describe("sparse LU", () => {
       }
     }
     expect(invertInPlace(new Float64Array([1, 0, 2, 0, 2, 0, 4, 0]), 2)).toBe(false);
+  });
+
+  it("orders a tree (a radial feeder) without fill, and a grid with little", () => {
+    // a random tree of 2000 nodes: minimum degree eliminates leaves first, so no fill at all
+    const r = rng(11);
+    const n = 2000;
+    const edges: number[] = [];
+    for (let i = 1; i < n; i++) edges.push(i, Math.floor((r() + 0.5) * i));
+    const tree = new SparseSymbolic(n, Int32Array.from(edges));
+    expect(tree.nOff).toBe(n - 1);
+    // a 30×30 grid (a meshed network): fill stays within a small multiple of the edges
+    const g = 30;
+    const ge: number[] = [];
+    for (let i = 0; i < g; i++)
+      for (let j = 0; j < g; j++) {
+        if (i + 1 < g) ge.push(i * g + j, (i + 1) * g + j);
+        if (j + 1 < g) ge.push(i * g + j, i * g + j + 1);
+      }
+    const grid = new SparseSymbolic(g * g, Int32Array.from(ge));
+    const edgesCount = ge.length / 2;
+    expect(grid.nOff).toBeGreaterThan(edgesCount);
+    expect(grid.nOff).toBeLessThan(6 * edgesCount);
+    // the ordering is a permutation and each pattern holds only later pivots
+    const seen = new Uint8Array(g * g);
+    for (const v of grid.perm) seen[v] = 1;
+    expect(seen.every((x) => x === 1)).toBe(true);
+    for (let k = 0; k < g * g; k++)
+      for (let p = grid.ptr[k]!; p < grid.ptr[k + 1]!; p++) expect(grid.idx[p]!).toBeGreaterThan(k);
+  });
+
+  it("minimum degree picks a least-connected node first and reports its neighbours", () => {
+    // star: centre 0 with 5 leaves, plus an edge 1–2; leaves 3, 4, 5 have degree 1
+    const xadj = Int32Array.from([0, 5, 7, 9, 10, 11, 12]);
+    const adj = Int32Array.from([1, 2, 3, 4, 5, 0, 2, 0, 1, 0, 0, 0]);
+    const { perm, patPtr, patIdx } = minimumDegreeOrder(6, xadj, adj);
+    expect([3, 4, 5]).toContain(perm[0]);
+    expect(Array.from(patIdx.subarray(patPtr[0]!, patPtr[1]!))).toEqual([0]);
+    expect(new Set(perm).size).toBe(6);
   });
 });

@@ -9,54 +9,43 @@
  */
 import { table } from "arquero";
 import { describe, expect, it } from "vitest";
-import { buildNetwork } from "../../../models/network.ts";
+import { buildFeeder, scenarioFromSeries } from "../../../models/build.ts";
 import type { Scenario } from "../../../models/types.ts";
+import { batteryRatings } from "../../../models/units.ts";
 import type { MpopfTables } from "../../../solvers/mpopf/decode.ts";
 import { defaultEngineAvailable } from "../../../validation/replay/engine.ts";
 import { metricEntries } from "../../../validation/replay/metrics.ts";
 import { replayDispatch } from "../../../validation/replay/replay.ts";
 import { checkThresholds } from "../../../validation/replay/thresholds.ts";
-import { battery, defaultOptions, pv, smallNetwork } from "../../solvers/mpopf/fixtures.ts";
+import { battery, defaultOptions, pv, smallSpec } from "../../solvers/mpopf/fixtures.ts";
 
 const engine = await defaultEngineAvailable();
 if (!engine.available) process.stderr.write(`\n*** SKIPPING replay band tests: ${engine.reason} ***\n\n`);
 
 function weakScenario(T: number): Scenario {
-  const base = smallNetwork();
-  const net = buildNetwork({
-    name: "weak7",
-    sBaseKva: base.sBaseKva,
-    vBaseKvLn: base.vBaseKvLn,
-    substation: "1",
-    vSubsPu: 1.0,
-    buses: base.buses.map((b) => ({ ...b })),
-    branches: base.branches.map((b) => ({
-      from: base.buses[b.from]!.id,
-      to: base.buses[b.to]!.id,
-      rOhm: 6 * b.rOhm,
-      xOhm: 6 * b.xOhm,
-    })),
+  const spec = smallSpec({ name: "weak7", vSubsPu: 1.0 });
+  const feeder = buildFeeder({
+    ...spec,
+    branches: spec.branches.map((b) => ({ ...b, iMaxA: undefined, rOhm: 6 * b.rOhm, xOhm: 6 * b.xOhm })),
+    pvs: [pv("6", 20)],
+    batteries: [battery("7", 10, 0.9)],
   });
-  return {
+  return scenarioFromSeries(feeder, {
     name: "weak7",
-    network: net,
     T,
-    dtH: 1,
-    startIndex: 0,
-    loadMult: Float64Array.from({ length: T }, () => 1),
+    loadMult: Array.from({ length: T }, () => 1),
     pvMult: new Float64Array(T),
-    priceUsdPerKwh: Float64Array.from({ length: T }, () => 0.1),
-    pvs: [pv(net, "6", 20)],
-    batteries: [{ ...battery(net, "7", 10), b0Kwh: 0.9 * 40 }],
+    priceUsdPerKwh: Array.from({ length: T }, () => 0.1),
     objective: { kind: "cost", alphaScd: 0, weight: 1 },
     options: defaultOptions(),
-  };
+  });
 }
 
 /** Synthetic tables: no PV output, the battery charging at its rating every hour (its SOC as the plan says). */
 function tables(sc: Scenario): MpopfTables {
   const T = sc.T;
-  const b = sc.batteries[0]!;
+  const unit = sc.batteries[0]!;
+  const b = { ...unit, ...batteryRatings(sc, unit), pRatedKw: batteryRatings(sc, unit).kw };
   const ts = Array.from({ length: T }, (_, i) => i + 1);
   const soc = ts.map((t) => b.b0Kwh + t * b.etaCharge * b.pRatedKw);
   return {
@@ -95,8 +84,9 @@ describe.skipIf(!engine.available)("voltage bands and battery limits in the engi
     const c = r.comparison;
     const vmin = Math.min(...c.powerFlow.vPu[0]!);
     expect(vmin).toBeLessThan(0.95);
+    const loaded = new Set(sc.loads.filter((l) => l.pRatedPu > 0).map((l) => l.bus));
     const low = sc.network.buses
-      .filter((b, j) => b.pLoadKw > 0 && c.powerFlow.vPu[0]![j]! <= 0.95)
+      .filter((_b, j) => loaded.has(j) && c.powerFlow.vPu[0]![j]! <= 0.95)
       .map((b) => b.id);
     expect(low.length).toBeGreaterThan(0);
     const sw = c.findings.filter((f) => f.kind === "load-model" && f.element?.startsWith("Load."));
@@ -133,7 +123,7 @@ describe.skipIf(!engine.available)("voltage bands and battery limits in the engi
   it("a battery charged past full is clamped by the engine and reported with the cause", async () => {
     const r = await replayDispatch(sc.network, sc, tables(sc), "model-consistent");
     const c = r.comparison;
-    const b = sc.batteries[0]!;
+    const b = { ...sc.batteries[0]!, eRatedKwh: batteryRatings(sc, sc.batteries[0]!).kwh };
     // 36 kWh + 9.5 kWh would exceed the 40 kWh rating in hour 1.
     expect(c.powerFlow.battSocKwh[0]![0]).toBeCloseTo(b.eRatedKwh, 9);
     const soc = c.findings.filter((f) => f.kind === "soc");

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { batteryRatings, pvRatings } from "../../../models/units.ts";
 import {
   comparisonFromJson,
   comparisonToJson,
@@ -62,8 +63,8 @@ describe.skipIf(!available)("comparison vs the reference's own per-hour numbers 
     expectMatchesReference(cmp, refRows("compare_authors.json"));
     for (let i = 0; i < 5; i++) {
       let q = 0;
-      for (const b of c.network.buses)
-        if (b.qCapKvar) q += b.qCapKvar * cmp.powerFlow.vPu[i]![c.network.busIndex[b.id]!]! ** 2;
+      for (const cap of c.feeder.capacitors)
+        q += cap.kvar * cmp.powerFlow.vPu[i]![c.network.busIndex[cap.bus]!]! ** 2;
       expect(cmp.powerFlow.capQKvar[i]!).toBeCloseTo(q, 6);
       const dq = cmp.powerFlow.qSubsKvar[i]! - cmp.optimizer.qSubsKvar[i]!;
       expect(dq).toBeLessThan(-11);
@@ -118,7 +119,7 @@ describe.skipIf(!available)("wrong set-points are reported and attributed, not a
     const nB = scenario.batteries.length;
     const nPv = scenario.pvs.length;
     // Battery3 (index 0): discharge at rated power in hours 3, 4 and 5 (the plan charges in hour 5).
-    const b = scenario.batteries[0]!;
+    const b = { pRatedKw: batteryRatings(scenario, scenario.batteries[0]!).kw };
     for (const t of [3, 4, 5]) {
       const i = (t - 1) * nB;
       d.battPcKw[i] = 0;
@@ -126,7 +127,7 @@ describe.skipIf(!available)("wrong set-points are reported and attributed, not a
       d.battPNetKw[i] = b.pRatedKw;
     }
     // PV67 (index 9) asks for 1.5 × its kVA as kvar in hour 2.
-    const pv = scenario.pvs[9]!;
+    const pv = { id: scenario.pvs[9]!.id, sRatedKva: pvRatings(scenario, scenario.pvs[9]!).kva };
     d.pvQKvar[1 * nPv + 9] = 1.5 * pv.sRatedKva;
     const f = checkSetpoints(scenario, d);
     const reserve = f.filter((x) => /below the reserve/.test(x.message));

@@ -186,7 +186,7 @@ describe("deck flavours on IEEE-123 (model's own voltage base)", () => {
   const ps = buildDeck(c.network, scenario, dispatch, { flavour: "paper-style" });
 
   it("uses the optimizer's base: basekv = kV = vBaseKvLn, VoltageBases = √3·vBaseKvLn", () => {
-    const kv = c.network.vBaseKvLn;
+    const kv = c.network.zones[0]!.vBaseKvLn;
     expect(kv).toBeCloseTo(4.16 / Math.sqrt(3), 14);
     for (const d of [mc, ps]) {
       const m = fileText(d, "Master.dss");

@@ -16,6 +16,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadCase } from "../../../models/case.ts";
 import { buildScenario } from "../../../models/scenario.ts";
 import type { Scenario } from "../../../models/types.ts";
+import { batteryRatings, pvRatings } from "../../../models/units.ts";
 import type { MpopfTables } from "../../../solvers/mpopf/decode.ts";
 import { readSolutionTables } from "../../../validation/replay/dispatch.ts";
 import { defaultEngineAvailable } from "../../../validation/replay/engine.ts";
@@ -215,8 +216,10 @@ function editTables(
 describe.skipIf(!engine.available || !refAvailable)("deliberately wrong set-points", () => {
   it("a battery discharged below its reserve and a PV asked for more kvar than its kVA: reported and attributed", async () => {
     const { c, scenario } = authorsScenario();
-    const b0 = scenario.batteries[0]!; // Battery3
-    const pv = scenario.pvs[9]!; // PV67
+    const unit0 = scenario.batteries[0]!; // Battery3
+    const r0 = batteryRatings(scenario, unit0);
+    const b0 = { ...unit0, pRatedKw: r0.kw, eRatedKwh: r0.kwh, b0Kwh: r0.b0Kwh };
+    const pv = { id: scenario.pvs[9]!.id, sRatedKva: pvRatings(scenario, scenario.pvs[9]!).kva }; // PV67
     // Battery3 discharges at its rating from hour 3 on, and the file's SOC column follows (a wrong
     // optimizer): 17.73 → 12.82 → 7.91 → 3.00 kWh, below the 5.60 kWh reserve in hour 5.
     let soc = b0.b0Kwh;

@@ -42,7 +42,7 @@ async function replayEnapp(T: number, tolerances?: { vPu: number; pKw: number; q
   const r = await replayDispatch(c.network, scenario, enapp.tables, "model-consistent");
   const max = new Map(metricMaxima(r.comparison).map((m) => [m.metric, Math.abs(m.diff)]));
   const s = enapp.summary;
-  const bound = enappReplayBound(c.network, partition, enappResiduals(s, c.network, scenario.options.vMaxPu));
+  const bound = enappReplayBound(scenario, partition, enappResiduals(s, c.network, scenario.options.vMaxPu));
   process.stderr.write(
     `[enapp replay] T=${T} ${tolerances ? "tight" : "default"} tolerance: ${s.macroIterations} macro-its, residuals ${s.resVPu.toExponential(2)} pu / ${s.resPKw.toExponential(2)} kW / ${s.resQKvar.toExponential(2)} kVAr; ` +
       `max |ΔV| ${max.get("voltagePu")!.toExponential(2)} pu (bound ${bound.voltagePu.toExponential(2)}), ` +

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { table } from "arquero";
 import { parse } from "csv-parse/sync";
 import { loadCase, type StudyCase } from "../../../models/case.ts";
-import { buildNetwork } from "../../../models/network.ts";
 import { buildScenario } from "../../../models/scenario.ts";
-import type { Network, Scenario } from "../../../models/types.ts";
+import { buildMathNetwork } from "../../../models/topology.ts";
+import type { Scenario } from "../../../models/types.ts";
 import type { MpopfTables } from "../../../solvers/mpopf/decode.ts";
 import { compareReplay } from "../../../validation/replay/compare.ts";
 import { buildDeck } from "../../../validation/replay/deck.ts";
@@ -21,29 +21,16 @@ import { referenceDir } from "../../helpers/reference.ts";
 export const decoded = referenceDir("authors/derived/decoded_solutions/MPCOPF_T5_genCost_pv20_batt30");
 export const v2 = referenceDir("opendss/ieee123-balanced-daily-T5");
 
-/** A copy of a network with another line-to-neutral voltage base (the reference decks use 2.4018 kV). */
-export function withVoltageBase(net: Network, vBaseKvLn: number): Network {
-  return buildNetwork({
-    name: net.name,
-    sBaseKva: net.sBaseKva,
-    vBaseKvLn,
-    substation: net.buses[net.substation]!.id,
-    vSubsPu: net.vSubsPu,
-    buses: net.buses.map((b) => ({ ...b })),
-    branches: net.branches.map((b) => ({
-      id: b.id,
-      from: net.buses[b.from]!.id,
-      to: net.buses[b.to]!.id,
-      rOhm: b.rOhm,
-      xOhm: b.xOhm,
-    })),
-  });
+/** A copy of a case with another line-to-neutral voltage base (the reference decks use 2.4018 kV); same ohms. */
+export function withVoltageBase(c: StudyCase, vBaseKvLn: number): StudyCase {
+  const feeder = { ...c.feeder, source: { ...c.feeder.source, kvBaseLn: vBaseKvLn } };
+  return { ...c, feeder, network: buildMathNetwork(feeder) };
 }
 
 /** The authors' T=5 genCost pv20/batt30 scenario on IEEE-123 (optionally with another voltage base). */
 export function authorsScenario(vBaseKvLn?: number): { c: StudyCase; scenario: Scenario } {
   const c0 = loadCase("ieee123");
-  const c = vBaseKvLn === undefined ? c0 : { ...c0, network: withVoltageBase(c0.network, vBaseKvLn) };
+  const c = vBaseKvLn === undefined ? c0 : withVoltageBase(c0, vBaseKvLn);
   return { c, scenario: buildScenario(c, { horizon: 5, objective: "cost", pvPercent: 20, battPercent: 30 }) };
 }
 

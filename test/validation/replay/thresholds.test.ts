@@ -136,7 +136,12 @@ describe.skipIf(!available)("mpopf validate RUN_DIR --thresholds FILE", () => {
   const run = join(tmp, "run");
   if (available) {
     const r = recordedReplay("expected_capgen.json", "generator");
-    const w = new RunDirWriter(run);
+    const w = new RunDirWriter(run, { kind: "test" });
+    w.writeJson("manifest.json", {
+      tool: { name: "mpopf" },
+      replays: [`mpcopf-${r.deck.flavour}`],
+      scenario: { T: r.cmp.T },
+    });
     writeReplay(w, {
       label: "MPCOPF",
       deck: r.deck,
@@ -195,6 +200,6 @@ describe.skipIf(!available)("mpopf validate RUN_DIR --thresholds FILE", () => {
     expect(r.err).toMatch(/broken\.json/);
     const empty = mpopf("validate", tmp);
     expect(empty.code).toBe(1);
-    expect(empty.err).toMatch(/no replay results/);
+    expect(empty.err).toMatch(/not a complete mpopf run directory/);
   });
 });

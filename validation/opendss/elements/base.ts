@@ -9,6 +9,8 @@
  */
 import { DssError, type ScriptLocation } from "../errors.ts";
 import type { ValueToken } from "../lexer.ts";
+import type { EarthModel } from "../lineconstants.ts";
+import { allocF64, allocI32 } from "../pool.ts";
 import { toBool, toInt, toNumber, ValueError } from "../values.ts";
 
 /** What property setters may need from the engine. */
@@ -22,6 +24,10 @@ export interface PropContext {
   busesChanged(): void;
   /** Read a data file (relative to the current script directory); throws ValueError if missing. */
   readDataFile(path: string): string;
+  /** Read a binary data file (relative to the current script directory); throws ValueError if missing. */
+  readDataBytes(path: string): Uint8Array;
+  /** Note something accepted that a user should know about (listed in the run's warnings). */
+  warn?(message: string): void;
   /** Find a circuit element by class and name (controls and meters resolve their targets). */
   findElement?(className: string, name: string): CktElement | undefined;
 }
@@ -167,7 +173,7 @@ export abstract class DssObject {
 }
 
 /** Role of a circuit element in the solution. */
-export type ElementRole = "PD" | "PC" | "source" | "control" | "meter";
+export type ElementRole = "PD" | "PC" | "source" | "control" | "meter" | "fault";
 
 /** Shared zero-length arrays for elements not yet sized (never written). */
 export const EMPTY_F64 = new Float64Array(0);
@@ -222,6 +228,12 @@ export abstract class CktElement extends DssObject {
   iTerm: Float64Array = EMPTY_F64;
   /** Bus the element was created with, for messages: script location of the defining command. */
   definedAt: ScriptLocation | undefined;
+  /**
+   * Open conductors (Open/Close commands), by terminal·nConds + conductor; null when all are
+   * closed. An open conductor carries no current: its row is Kron-eliminated from the
+   * primitive Y (OpenDSS DoYprimCalcs).
+   */
+  openConductors: Uint8Array | null = null;
 
   constructor(name: string, baseFrequency: number) {
     super(name);
@@ -256,12 +268,12 @@ export abstract class CktElement extends DssObject {
   /** Allocate the per-conductor arrays for the present yorder (no-op when already sized). */
   ensureSized(): void {
     const n = this.yorder;
-    if (this.nodeRef.length !== n) this.nodeRef = new Int32Array(n);
+    if (this.nodeRef.length !== n) this.nodeRef = allocI32(n);
     if (this.yprim.length !== 2 * n * n) {
-      this.yprim = new Float64Array(2 * n * n);
-      this.yprimSeries = new Float64Array(2 * n * n);
+      this.yprim = allocF64(2 * n * n);
+      this.yprimSeries = allocF64(2 * n * n);
     }
-    if (this.iTerm.length !== 2 * n) this.iTerm = new Float64Array(2 * n);
+    if (this.iTerm.length !== 2 * n) this.iTerm = allocF64(2 * n);
   }
 
   /** Set the bus of terminal `t` (0-based). */
@@ -272,6 +284,41 @@ export abstract class CktElement extends DssObject {
 
   /** Recompute primitive Y matrices (full and series). */
   abstract calcYPrim(ctx: YPrimContext): void;
+
+  /**
+   * Open (closed=false) or close conductor `cond` (1-based; 0 = every phase conductor) of
+   * terminal `term` (1-based). Returns false when the terminal or conductor does not exist.
+   */
+  setConductorClosed(term: number, cond: number, closed: boolean): boolean {
+    if (term < 1 || term > this.nTerms) return false;
+    if (cond < 0 || cond > this.nConds) return false;
+    const n = this.nTerms * this.nConds;
+    if (!this.openConductors || this.openConductors.length !== n) {
+      if (closed) return true;
+      this.openConductors = new Uint8Array(n);
+    }
+    const base = (term - 1) * this.nConds;
+    if (cond === 0) for (let c = 0; c < this.nPhases; c++) this.openConductors[base + c] = closed ? 0 : 1;
+    else this.openConductors[base + cond - 1] = closed ? 0 : 1;
+    if (!this.openConductors.some((x) => x !== 0)) this.openConductors = null;
+    this.yprimInvalid = true;
+    return true;
+  }
+
+  /** True when some conductor is open (currents then come from the reduced primitive Y). */
+  get anyOpen(): boolean {
+    return this.openConductors !== null && this.openConductors.length === this.yorder;
+  }
+
+  /** Recompute the primitive Y and account for open conductors. */
+  updateYPrim(ctx: YPrimContext): void {
+    this.calcYPrim(ctx);
+    if (this.anyOpen) {
+      eliminateOpenConductors(this.yprim, this.yorder, this.openConductors!);
+      eliminateOpenConductors(this.yprimSeries, this.yorder, this.openConductors!);
+      this.branch = null;
+    }
+  }
 
   /** Yprim·V evaluated by the element (only called when hasOwnYV). */
   ownYV(_V: Float64Array, _out: Float64Array): void {}
@@ -292,16 +339,69 @@ export abstract class DetachedElement extends CktElement {
   }
 }
 
+const Y_EPSILON = 1e-12;
+
+/**
+ * Kron-eliminate the rows of open conductors from an n×n interleaved matrix, zero them and put
+ * a tiny conductance on their diagonal; the other diagonals get the same tiny conductance (so a
+ * bus left hanging stays solvable), as OpenDSS DoYprimCalcs.
+ */
+export function eliminateOpenConductors(y: Float64Array, n: number, open: Uint8Array): void {
+  const gone = new Uint8Array(n);
+  for (let e = 0; e < n; e++) {
+    if (!open[e]) continue;
+    let nr = y[2 * (e * n + e)]!;
+    const ni = y[2 * (e * n + e) + 1]!;
+    if (nr === 0 && ni === 0) nr = Y_EPSILON;
+    gone[e] = 1;
+    const d = nr * nr + ni * ni;
+    for (let i = 0; i < n; i++) {
+      if (gone[i]) continue;
+      const ar = y[2 * (i * n + e)]!;
+      const ai = y[2 * (i * n + e) + 1]!;
+      for (let j = i; j < n; j++) {
+        if (gone[j]) continue;
+        const br = y[2 * (e * n + j)]!;
+        const bi = y[2 * (e * n + j) + 1]!;
+        const pr = ar * br - ai * bi;
+        const pi = ar * bi + ai * br;
+        const qr = (pr * nr + pi * ni) / d;
+        const qi = (pi * nr - pr * ni) / d;
+        const vr = y[2 * (i * n + j)]! - qr;
+        const vi = y[2 * (i * n + j) + 1]! - qi;
+        y[2 * (i * n + j)] = vr;
+        y[2 * (i * n + j) + 1] = vi;
+        y[2 * (j * n + i)] = vr;
+        y[2 * (j * n + i) + 1] = vi;
+      }
+    }
+    for (let k = 0; k < n; k++) {
+      y[2 * (e * n + k)] = 0;
+      y[2 * (e * n + k) + 1] = 0;
+      y[2 * (k * n + e)] = 0;
+      y[2 * (k * n + e) + 1] = 0;
+    }
+    y[2 * (e * n + e)] = Y_EPSILON;
+  }
+  for (let i = 0; i < n; i++) if (!gone[i]) y[2 * (i * n + i)] = y[2 * (i * n + i)]! + Y_EPSILON;
+}
+
 /** What primitive-Y calculations need from the solution. */
 export interface YPrimContext {
   /** Solution frequency (Hz). */
   frequency: number;
   /** Solution mode. */
-  mode: "snapshot" | "daily";
+  mode: "snapshot" | "daily" | "direct";
   /** Present time (hours since start of the day/simulation). */
   dblHour: number;
   loadMult: number;
   genMult: number;
+  /**
+   * OpenDSS's ActiveEarthModel: the earth model of the last line whose impedances were computed
+   * from a geometry or spacing, kept by the engine across circuits (Deri at start). A spacing
+   * line computes its constants with it before setting its own (see elements/line.ts).
+   */
+  earth?: { active: EarthModel };
 }
 
 /** Write a diagonal-only copy of `full` scaled by `s` into `series` (OpenDSS's dummy series Y of shunt elements). */
@@ -324,15 +424,33 @@ export function parseBusSpec(
   nPhases: number,
   nConds: number,
 ): { bus: string; nodes: number[] } {
-  const parts = spec.split(".");
-  const bus = parts[0]!;
-  const nodes: number[] = [];
-  for (let i = 0; i < nConds; i++) nodes.push(i < nPhases ? i + 1 : 0);
-  for (let i = 1; i < parts.length && i - 1 < nConds; i++) {
-    const t = parts[i]!.trim();
-    if (t === "") continue;
-    if (!/^\d+$/.test(t)) throw new ValueError(`bad node number '${t}' in bus '${spec}'`);
-    nodes[i - 1] = Number(t);
+  const dot = spec.indexOf(".");
+  const bus = dot < 0 ? spec : spec.slice(0, dot);
+  const nodes: number[] = new Array(nConds);
+  for (let i = 0; i < nConds; i++) nodes[i] = i < nPhases ? i + 1 : 0;
+  if (dot < 0) return { bus, nodes };
+  // node numbers after the name: digits, blanks around them allowed, an empty one keeps the default
+  let k = 0;
+  let i = dot + 1;
+  const n = spec.length;
+  while (k < nConds && i <= n) {
+    let j = i;
+    while (j < n && spec.charCodeAt(j) !== 46) j++;
+    let a = i;
+    let b = j;
+    while (a < b && spec.charCodeAt(a) === 32) a++;
+    while (b > a && spec.charCodeAt(b - 1) === 32) b--;
+    if (b > a) {
+      let v = 0;
+      for (let c = a; c < b; c++) {
+        const d = spec.charCodeAt(c) - 48;
+        if (d < 0 || d > 9) throw new ValueError(`bad node number '${spec.slice(a, b)}' in bus '${spec}'`);
+        v = v * 10 + d;
+      }
+      nodes[k] = v;
+    }
+    k++;
+    i = j + 1;
   }
   return { bus, nodes };
 }
@@ -365,7 +483,7 @@ export function terminalPowerW(
  * A·(V1 − V2) + S1·V1 when it has one (see `branch`), else as the plain product.
  */
 export function elementYV(el: CktElement, V: Float64Array, out: Float64Array): void {
-  if (el.hasOwnYV) {
+  if (el.hasOwnYV && !el.anyOpen) {
     el.ownYV(V, out);
     return;
   }

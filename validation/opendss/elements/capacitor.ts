@@ -43,6 +43,10 @@ export class Capacitor extends CktElement {
   isShunt = true;
   bus2Defined = false;
   doHarmonicRecalc = false;
+  /** Highest step in service (1-based; 0 = none), as OpenDSS keeps it for CapControl. */
+  lastStepInService = 1;
+  /** OpenDSS's FTotalkvar: set only when the bank is split from one step into several (else 0). */
+  totalKvar = 0;
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
@@ -60,6 +64,7 @@ export class Capacitor extends CktElement {
     if (k <= 0 || k === this.numSteps) return;
     const prev = this.numSteps;
     const total = this.kvar[0]!;
+    if (prev === 1) this.totalKvar = total;
     const rStep = this.r[0]! * k;
     const xlStep = this.xl[0]! * k;
     this.numSteps = k;
@@ -89,9 +94,57 @@ export class Capacitor extends CktElement {
         }
       }
       for (let i = 0; i < k; i++) this.states[i] = 1;
+      this.lastStepInService = k;
       for (let i = 1; i < k; i++) this.harm[i] = this.harm[0]!;
     }
     this.yprimInvalid = true;
+  }
+
+  /** OpenDSS FindLastStepInService: the highest step that is on. */
+  findLastStepInService(): void {
+    this.lastStepInService = 0;
+    for (let i = this.numSteps; i >= 1; i--) {
+      if (this.states[i - 1] === 1) {
+        this.lastStepInService = i;
+        break;
+      }
+    }
+  }
+
+  /** Steps that can still be switched in. */
+  get availableSteps(): number {
+    return this.numSteps - this.lastStepInService;
+  }
+
+  /** Switch in the next step; false when all are in. */
+  addStep(): boolean {
+    if (this.lastStepInService === this.numSteps) return false;
+    this.lastStepInService++;
+    this.setState(this.lastStepInService, 1);
+    return true;
+  }
+
+  /** Switch out the last step in service; false when none is left in service afterwards. */
+  subtractStep(): boolean {
+    if (this.lastStepInService === 0) return false;
+    this.setState(this.lastStepInService, 0);
+    this.lastStepInService--;
+    return this.lastStepInService !== 0;
+  }
+
+  private setState(step: number, v: number): void {
+    if (this.states[step - 1] !== v) {
+      this.states[step - 1] = v;
+      this.yprimInvalid = true;
+    }
+  }
+
+  /** True when every phase conductor of terminal `term` (1-based) is closed. */
+  terminalClosed(term: number): boolean {
+    const o = this.openConductors;
+    if (!o || o.length !== this.yorder) return true;
+    for (let c = 0; c < this.nPhases; c++) if (o[(term - 1) * this.nConds + c]) return false;
+    return true;
   }
 
   /** OpenDSS RecalcElementData: capacitance per step. */
@@ -218,10 +271,13 @@ export class Capacitor extends CktElement {
   }
 }
 
+/**
+ * A per-step array property: one value per step of the present `numsteps` (extra values are
+ * ignored, missing ones are 0), as OpenDSS reads it; set `numsteps` first for a multi-step bank.
+ */
 function stepArray(o: Capacitor, vals: number[]): number[] {
-  if (vals.length > 1 && vals.length !== o.numSteps) o.setNumSteps(vals.length);
   const out = vals.slice(0, o.numSteps);
-  while (out.length < o.numSteps) out.push(vals[vals.length - 1] ?? 0);
+  while (out.length < o.numSteps) out.push(0);
   return out;
 }
 
@@ -305,6 +361,7 @@ const CAPACITOR_PROPS: PropDef<Capacitor>[] = [
     const s = stepArray(o, toNumberArray(v));
     for (const x of s) if (x !== 0 && x !== 1) throw new ValueError("states must be 0 or 1");
     o.states = s;
+    o.findLastStepInService();
     o.yprimInvalid = true;
   }),
   ...pdRatingProps(),

@@ -6,8 +6,10 @@
  * 1.6 nF (C0) per unit length; OpenDSS treats those defaults as "per kft" and rescales them to the
  * line's length units when they were not given.
  */
-import { invertInPlace } from "../complex.ts";
+import { invertInPlace, kronReduce } from "../complex.ts";
 import type { ValueToken } from "../lexer.ts";
+import type { EarthModel, LineMatrices } from "../lineconstants.ts";
+import { allocF64, reuseF64 } from "../pool.ts";
 import {
   convertLineUnits,
   type LengthUnit,
@@ -15,6 +17,7 @@ import {
   toInt,
   toLengthUnit,
   toNumber,
+  toStringArray,
   toSymMatrix,
   ValueError,
 } from "../values.ts";
@@ -23,50 +26,26 @@ import {
   cktElementProps,
   DssObject,
   type ElementRole,
+  EMPTY_F64,
   inert,
   type PropContext,
   type PropDef,
   pdRatingProps,
   prop,
-  unsupported,
   type YPrimContext,
 } from "./base.ts";
+import {
+  type ConductorData,
+  constantsOf,
+  type LineGeometry,
+  type LineSpacing,
+  spacingFamily,
+  toMeters,
+} from "./conductors.ts";
 
 const TWO_PI = 2 * Math.PI;
 /** OpenDSS CAP_EPSILON: 5 kvar of capacitive reactance at 345 kV, added to the series Y of lines only. */
 export const CAP_EPSILON_SIEMENS = 4.2e-8;
-
-/** Kron-reduce a complex n×n matrix by eliminating row/column k (0-based). */
-export function kronReduce(m: Float64Array, n: number, k: number): Float64Array {
-  const out = new Float64Array(2 * (n - 1) * (n - 1));
-  const kr = m[2 * (k * n + k)]!;
-  const ki = m[2 * (k * n + k) + 1]!;
-  const d = kr * kr + ki * ki;
-  const ir = kr / d;
-  const ii = -ki / d;
-  let r2 = 0;
-  for (let i = 0; i < n; i++) {
-    if (i === k) continue;
-    let c2 = 0;
-    for (let j = 0; j < n; j++) {
-      if (j === k) continue;
-      const ar = m[2 * (i * n + k)]!;
-      const ai = m[2 * (i * n + k) + 1]!;
-      const br = m[2 * (k * n + j)]!;
-      const bi = m[2 * (k * n + j) + 1]!;
-      // a * inv(kk) * b
-      const tr = ar * ir - ai * ii;
-      const ti = ar * ii + ai * ir;
-      const pr = tr * br - ti * bi;
-      const pi = tr * bi + ti * br;
-      out[2 * (r2 * (n - 1) + c2)] = m[2 * (i * n + j)]! - pr;
-      out[2 * (r2 * (n - 1) + c2) + 1] = m[2 * (i * n + j) + 1]! - pi;
-      c2++;
-    }
-    r2++;
-  }
-  return out;
-}
 
 function setMatrixPart(
   target: Float64Array,
@@ -308,6 +287,31 @@ export class Line extends CktElement {
   /** Series Z and shunt Yc per unit length at base frequency (interleaved n×n). */
   z: Float64Array = new Float64Array(0);
   yc: Float64Array = new Float64Array(0);
+  /** Construction (geometry=), or spacing with its conductors (spacing= + wires=/cncables=/tscables=). */
+  geometry: LineGeometry | null = null;
+  spacing: LineSpacing | null = null;
+  /** Conductor per spacing position (null until given). */
+  wireData: (ConductorData | null)[] | null = null;
+  /** Conductor family set by cncables=/tscables= ("unknown" until then). */
+  phaseChoice: "unknown" | "oh" | "cn" | "ts" = "unknown";
+  /** Earth model of the line-constants calculation (the engine's default when created). */
+  earthModel: EarthModel = "deri";
+  rhoSpecified = false;
+  /**
+   * Total Z and Yc (length included) of a geometry or spacing line, and the frequency they were
+   * computed for. Like OpenDSS, only a new construction clears it: a later length or units
+   * change does not recompute them.
+   */
+  private zTotal: { f: number; m: LineMatrices; k: number } | null = null;
+  private zinvBuf: Float64Array = EMPTY_F64;
+  private shuntBuf: Float64Array = EMPTY_F64;
+
+  /** The branch form [A + S, −A; −A, A + S] of the primitive Y (A = Z⁻¹, S = half the shunt). */
+  private setBranch(a: Float64Array, s: Float64Array): void {
+    const b = this.branch;
+    if (b && b.a === a && b.s1 === s) return;
+    this.branch = { a, s1: s, s2: s };
+  }
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
@@ -330,8 +334,8 @@ export class Line extends CktElement {
       this.c0 = this.c1;
     }
     if (this.z.length !== 2 * n * n) {
-      this.z = new Float64Array(2 * n * n);
-      this.yc = new Float64Array(2 * n * n);
+      this.z = allocF64(2 * n * n);
+      this.yc = allocF64(2 * n * n);
     }
     fillFromSequence(this, n, this.z, this.yc, false);
     this.symComponentsChanged = false;
@@ -341,13 +345,140 @@ export class Line extends CktElement {
     if (n < 1) throw new ValueError("phases must be >= 1");
     if (n === this.nPhases) return;
     if (!this.symComponentsModel)
-      throw new ValueError("cannot change the number of phases of a matrix-defined line");
+      throw new ValueError(
+        "cannot change the number of phases of a line defined by matrices, a geometry or a spacing",
+      );
     this.setLayout(n, n);
     this.recalcElementData();
   }
 
+  /** True when the impedances come from a spacing and its conductors. */
+  get spacingSpecified(): boolean {
+    return this.spacing !== null && this.wireData !== null;
+  }
+
+  /** Forget a geometry (OpenDSS KillGeometrySpecified). */
+  killGeometry(): void {
+    if (!this.geometry) return;
+    this.geometry = null;
+    this.zTotal = null;
+  }
+
+  /** Forget a spacing and its conductors (OpenDSS KillSpacingSpecified). */
+  killSpacing(): void {
+    if (!this.spacingSpecified) return;
+    this.spacing = null;
+    this.wireData = null;
+    this.phaseChoice = "unknown";
+    this.zTotal = null;
+  }
+
+  /** geometry=: the line takes the construction's conductors (phases = its conductor count). */
+  fetchGeometry(g: LineGeometry): void {
+    if (g.nConds < 1 || g.nPhases < 1)
+      throw new ValueError(`LineGeometry.${g.name} has no conductors (set nconds and nphases)`);
+    this.lineCode = null;
+    this.killSpacing();
+    this.geometry = g;
+    this.zTotal = null;
+    if (this.rhoSpecified) g.rho = this.rho;
+    this.setLayout(g.lineConds, g.lineConds);
+    this.symComponentsModel = false;
+    this.symComponentsChanged = false;
+  }
+
+  /** spacing=: positions for the conductors given next by wires=/cncables=/tscables=. */
+  fetchSpacing(s: LineSpacing): void {
+    this.lineCode = null;
+    this.killGeometry();
+    this.spacing = s;
+    this.wireData = new Array(s.nConds).fill(null);
+    this.setLayout(s.nPhases, s.nPhases);
+    this.symComponentsModel = false;
+    this.symComponentsChanged = false;
+  }
+
+  /** wires= (bare conductors): all positions, or the neutrals after cncables=/tscables=. */
+  setWires(list: ConductorData[]): void {
+    const s = this.spacing;
+    if (!s || !this.wireData) throw new ValueError("set spacing= before wires=");
+    let start = 0;
+    if (this.phaseChoice === "unknown") {
+      this.lineCode = null;
+      this.killGeometry();
+    } else start = s.nPhases;
+    if (list.length !== s.nConds - start)
+      throw new ValueError(`${list.length} wires given; LineSpacing.${s.name} expects ${s.nConds - start}`);
+    list.forEach((w, i) => {
+      this.wireData![start + i] = w;
+    });
+    this.yprimInvalid = true;
+  }
+
+  /** cncables=/tscables=: cables at the first positions. */
+  setCables(list: ConductorData[], kind: "cn" | "ts"): void {
+    if (!this.spacing || !this.wireData) throw new ValueError("set spacing= before the cables");
+    if (list.length > this.wireData.length)
+      throw new ValueError(
+        `${list.length} cables given; LineSpacing.${this.spacing.name} has ${this.wireData.length} positions`,
+      );
+    list.forEach((w, i) => {
+      this.wireData![i] = w;
+    });
+    this.lineCode = null;
+    this.killGeometry();
+    this.phaseChoice = kind;
+    this.yprimInvalid = true;
+  }
+
+  /**
+   * Z and Yc per metre of a geometry or spacing line at frequency f, and the length factor
+   * (metres) to apply, cached per frequency.
+   */
+  private constructionMatrices(
+    f: number,
+    earth: { active: EarthModel } = { active: this.earthModel },
+  ): { m: LineMatrices; k: number } {
+    if (this.zTotal && this.zTotal.f === f) return this.zTotal;
+    let m: LineMatrices;
+    if (this.geometry) {
+      earth.active = this.earthModel;
+      m = this.geometry.constants(f, this.earthModel);
+    } else {
+      const s = this.spacing!;
+      const wires = this.wireData!;
+      const units = wires.map(() => s.units);
+      m = constantsOf(
+        this.fullName,
+        wires,
+        s.x,
+        s.h,
+        units,
+        s.nPhases,
+        spacingFamily(wires),
+        s.nConds > s.nPhases,
+        f,
+        this.rhoSpecified ? this.rho : 100,
+        // OpenDSS computes a spacing line's constants when it loads the conductors, with the
+        // earth model the previous geometry or spacing line left active; only an earth
+        // resistivity other than 100 Ω·m makes it compute them again with the line's own model.
+        this.rhoSpecified && this.rho !== 100 ? this.earthModel : earth.active,
+      );
+      earth.active = this.earthModel;
+    }
+    if (m.n !== this.nPhases)
+      throw new ValueError(
+        `${this.fullName}: the construction gives ${m.n} conductors; the line has ${this.nPhases}`,
+      );
+    const k = toMeters(this.lengthUnits === "none" ? null : this.lengthUnits) * this.len;
+    this.zTotal = { f, m, k };
+    return this.zTotal;
+  }
+
   /** Impedances given directly: forget the line code and assume the length units match. */
   sequenceChanged(): void {
+    this.killGeometry();
+    this.killSpacing();
     this.lineCode = null;
     this.unitsConvert = 1;
     this.lengthUnits = "none";
@@ -357,6 +488,8 @@ export class Line extends CktElement {
   }
 
   fetchLineCode(code: LineCode): void {
+    this.killSpacing();
+    this.killGeometry();
     this.lineCode = code;
     this.baseFrequency = code.baseFrequency;
     if (code.symComponents) {
@@ -378,8 +511,10 @@ export class Line extends CktElement {
     this.nConds = this.nPhases;
     this.resize();
     if (!code.symComponents) {
-      this.z = new Float64Array(code.z);
-      this.yc = new Float64Array(code.yc);
+      this.z = allocF64(code.z.length);
+      this.z.set(code.z);
+      this.yc = allocF64(code.yc.length);
+      this.yc.set(code.yc);
     } else {
       this.recalcElementData();
     }
@@ -396,13 +531,17 @@ export class Line extends CktElement {
       }
       this.recalcElementData();
     }
+    if (this.geometry || this.spacingSpecified) {
+      this.calcYPrimConstruction(ctx);
+      return;
+    }
     const n = this.nPhases;
     const m = this.yorder;
     const lm = this.len / this.unitsConvert;
     const fm = ctx.frequency / this.baseFrequency;
     const kxg = this.xg / Math.log(658.5 * Math.sqrt(this.rho / this.baseFrequency));
     const xgmod = this.xg !== 0 ? 0.5 * kxg * Math.log(fm) : 0;
-    const zinv = new Float64Array(2 * n * n);
+    const zinv = (this.zinvBuf = reuseF64(this.zinvBuf, 2 * n * n));
     for (let k = 0; k < n * n; k++) {
       zinv[2 * k] = (this.z[2 * k]! + this.rg * (fm - 1)) * lm;
       zinv[2 * k + 1] = (this.z[2 * k + 1]! - xgmod) * lm * fm;
@@ -431,7 +570,7 @@ export class Line extends CktElement {
     }
     y.set(ys);
     for (let i = 0; i < m; i++) put(ys, i, i, 0, CAP_EPSILON_SIEMENS);
-    const shunt = new Float64Array(2 * n * n);
+    const shunt = (this.shuntBuf = reuseF64(this.shuntBuf, 2 * n * n));
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         const b = (this.yc[2 * (i * n + j) + 1]! * lm * fm) / 2;
@@ -440,9 +579,79 @@ export class Line extends CktElement {
         shunt[2 * (i * n + j) + 1] = b;
       }
     }
-    this.branch = { a: zinv, s1: shunt, s2: shunt };
+    this.setBranch(zinv, shunt);
     this.yprimInvalid = false;
   }
+
+  /** Primitive Y of a geometry or spacing line: Z and Yc are totals at the solution frequency. */
+  private calcYPrimConstruction(ctx: YPrimContext): void {
+    const { m: mats, k: len } = this.constructionMatrices(ctx.frequency, ctx.earth);
+    const n = this.nPhases;
+    const m = this.yorder;
+    const zinv = (this.zinvBuf = reuseF64(this.zinvBuf, mats.z.length));
+    for (let i = 0; i < zinv.length; i++) zinv[i] = mats.z[i]! * len;
+    if (!invertInPlace(zinv, n)) {
+      zinv.fill(0);
+      for (let i = 0; i < n; i++) zinv[2 * (i * n + i)] = 1e-10;
+    }
+    const y = this.yprim;
+    const ys = this.yprimSeries;
+    y.fill(0);
+    ys.fill(0);
+    const put = (a: Float64Array, r: number, c: number, re: number, im: number): void => {
+      a[2 * (r * m + c)] = a[2 * (r * m + c)]! + re;
+      a[2 * (r * m + c) + 1] = a[2 * (r * m + c) + 1]! + im;
+    };
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const re = zinv[2 * (i * n + j)]!;
+        const im = zinv[2 * (i * n + j) + 1]!;
+        put(ys, i, j, re, im);
+        put(ys, i + n, j + n, re, im);
+        put(ys, i, j + n, -re, -im);
+        put(ys, j + n, i, -re, -im);
+      }
+    }
+    y.set(ys);
+    for (let i = 0; i < m; i++) put(ys, i, i, 0, CAP_EPSILON_SIEMENS);
+    const shunt = (this.shuntBuf = reuseF64(this.shuntBuf, 2 * n * n));
+    for (let k = 0; k < n * n; k++) {
+      shunt[2 * k] = (mats.yc[2 * k]! * len) / 2;
+      shunt[2 * k + 1] = (mats.yc[2 * k + 1]! * len) / 2;
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const re = shunt[2 * (i * n + j)]!;
+        const im = shunt[2 * (i * n + j) + 1]!;
+        put(y, i, j, re, im);
+        put(y, i + n, j + n, re, im);
+      }
+    }
+    this.setBranch(zinv, shunt);
+    this.yprimInvalid = false;
+  }
+}
+
+/** Conductor objects named in a list value (`[a b c]`). */
+function conductorList(
+  v: ValueToken,
+  cx: PropContext,
+  cls: "WireData" | "CNData" | "TSData",
+): ConductorData[] {
+  return toStringArray(v).map((n) => {
+    const w = cx.findObject(cls, n);
+    if (!w) throw new ValueError(`${cls}.${n} is not defined`);
+    return w as ConductorData;
+  });
+}
+
+/** An earth model name (Carson, FullCarson, Deri; OpenDSS accepts unique prefixes). */
+export function toEarthModel(v: ValueToken): EarthModel {
+  const t = v.text.trim().toLowerCase();
+  if (t.length > 0 && "carson".startsWith(t)) return "carson";
+  if (t.length > 0 && "fullcarson".startsWith(t)) return "fullcarson";
+  if (t.length > 0 && "deri".startsWith(t)) return "deri";
+  throw new ValueError(`'${v.text}' is not an earth model (Carson, FullCarson, Deri)`);
 }
 
 function lineSeq(o: Line): void {
@@ -462,6 +671,8 @@ function setLineMatrix(o: Line, v: ValueToken, part: 0 | 1, target: "z" | "yc"):
   const scale = target === "yc" ? TWO_PI * o.baseFrequency * 1e-9 : 1;
   setMatrixPart(target === "z" ? o.z : o.yc, n, vals, part, scale);
   o.lineCode = null;
+  o.killGeometry();
+  o.killSpacing();
   o.symComponentsModel = false;
   o.symComponentsChanged = false;
   o.unitsConvert = 1;
@@ -512,7 +723,7 @@ const LINE_PROPS: PropDef<Line>[] = [
       o.c1 = 1.1e-9;
       o.c0 = 1e-9;
       o.len = 0.001;
-      o.capSpecified = true;
+      // OpenDSS does not mark the capacitance as given: a later units= rescales it from per kft
       lineSeq(o);
     }
   }),
@@ -526,9 +737,16 @@ const LINE_PROPS: PropDef<Line>[] = [
   }),
   prop("rho", (o, v) => {
     o.rho = toNumber(v);
+    o.rhoSpecified = true;
+    if (o.geometry) o.geometry.rho = o.rho;
     o.yprimInvalid = true;
   }),
-  unsupported("geometry", "not implemented by this engine (use linecode or impedances)"),
+  prop("geometry", (o, v, cx) => {
+    const g = cx.findObject("LineGeometry", v.text.trim());
+    if (!g) throw new ValueError(`LineGeometry '${v.text}' is not defined`);
+    o.fetchGeometry(g as LineGeometry);
+    cx.busesChanged();
+  }),
   prop("units", (o, v) => {
     const prev = o.lengthUnits;
     o.lengthUnits = toLengthUnit(v);
@@ -536,11 +754,18 @@ const LINE_PROPS: PropDef<Line>[] = [
     else o.unitsConvert = o.unitsConvert * convertLineUnits(prev, o.lengthUnits);
     o.yprimInvalid = true;
   }),
-  unsupported("spacing", "not implemented by this engine (use linecode or impedances)"),
-  unsupported("wires", "not implemented by this engine (use linecode or impedances)"),
-  inert("EarthModel"),
-  unsupported("cncables"),
-  unsupported("tscables"),
+  prop("spacing", (o, v, cx) => {
+    const sp = cx.findObject("LineSpacing", v.text.trim());
+    if (!sp) throw new ValueError(`LineSpacing '${v.text}' is not defined`);
+    o.fetchSpacing(sp as LineSpacing);
+    cx.busesChanged();
+  }),
+  prop("wires", (o, v, cx) => o.setWires(conductorList(v, cx, "WireData"))),
+  prop("EarthModel", (o, v) => {
+    o.earthModel = toEarthModel(v);
+  }),
+  prop("cncables", (o, v, cx) => o.setCables(conductorList(v, cx, "CNData"), "cn")),
+  prop("tscables", (o, v, cx) => o.setCables(conductorList(v, cx, "TSData"), "ts")),
   sequenceProp("B1", lineCapSeq),
   sequenceProp("B0", lineCapSeq),
   inert("Seasons", "int"),

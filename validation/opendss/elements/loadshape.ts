@@ -5,7 +5,8 @@
  * is interpolated linearly. Q multipliers default to the P multipliers (0 when UseActual).
  */
 import type { ValueToken } from "../lexer.ts";
-import { parsePlainNumber, toBool, toInt, toNumber, toNumberArray, ValueError } from "../values.ts";
+import { tokenize } from "../lexer.ts";
+import { toBool, toInt, toNumber, toNumberArray, ValueError } from "../values.ts";
 import { DssObject, inert, type PropContext, type PropDef, prop, unsupported } from "./base.ts";
 
 /** Pascal Round(): round half to even. */
@@ -17,23 +18,111 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-function readValues(v: ValueToken, cx: PropContext): number[] {
-  const m = /^\s*(file|csvfile)\s*=\s*(\S+)(.*)$/i.exec(v.text);
-  if (!m) return toNumberArray(v);
-  const path = m[2]!;
-  const text = cx.readDataFile(path);
-  const colMatch = /col\s*=\s*(\d+)/i.exec(m[3] ?? "");
-  const col = colMatch ? Number(colMatch[1]) - 1 : 0;
+/**
+ * Read one value per line from a text data file as OpenDSS's InterpretDblArray does: the
+ * `column`-th blank- or comma-separated field of each line (a blank line reads as 0), after an
+ * optional header line, up to `max` values.
+ */
+function readColumn(text: string, path: string, column: number, header: boolean, max: number): number[] {
+  const lines = text.split(/\r?\n/);
+  // OpenDSS stops when at most one byte (the final newline) is left: a trailing empty line is no value
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   const out: number[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    const t = line.trim();
-    if (t === "") continue;
-    const cells = t.split(/[\s,]+/);
-    const cell = cells[col];
-    if (cell === undefined) throw new ValueError(`data file '${path}' has no column ${col + 1}`);
-    out.push(parsePlainNumber(cell));
+  for (let i = header ? 1 : 0; i < lines.length && out.length < max; i++) {
+    const params = tokenize(lines[i]!);
+    const p = params[column - 1];
+    if (p === undefined) {
+      out.push(0);
+      continue;
+    }
+    try {
+      out.push(toNumber(p.value));
+    } catch (e) {
+      if (e instanceof ValueError)
+        throw new ValueError(`data file '${path}' line ${i + 1}: ${e.message}`, "bad-number");
+      throw e;
+    }
   }
   return out;
+}
+
+/** Values of a binary file of float32 (`sngfile`) or float64 (`dblfile`) numbers, up to `max`. */
+function readBinary(bytes: Uint8Array, single: boolean, max: number): number[] {
+  const size = single ? 4 : 8;
+  const n = Math.min(Math.floor(bytes.byteLength / size), max);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = new Array(n);
+  for (let i = 0; i < n; i++)
+    out[i] = single ? view.getFloat32(i * size, true) : view.getFloat64(i * size, true);
+  return out;
+}
+
+/** OpenDSS CompareTextShortest: equal over the length of the shorter text (case-insensitive). */
+function shortestMatch(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  return n > 0 && a.slice(0, n).toLowerCase() === b.slice(0, n).toLowerCase();
+}
+
+/**
+ * An array property of numbers (OpenDSS InterpretDblArray): a list `[1 2 3]`, or a file given
+ * inside the value — `(file=name.txt)` with options `column=` and `header=`, `(dblfile=…)` or
+ * `(sngfile=…)` — read up to `max` values.
+ */
+export function readDblArray(v: ValueToken, cx: PropContext, max = Number.POSITIVE_INFINITY): number[] {
+  const params = tokenize(v.text);
+  const first = params[0];
+  const name = first?.name?.toLowerCase() ?? "";
+  if (first && name === "file") {
+    let column = 1;
+    let header = false;
+    for (const p of params.slice(1)) {
+      const n = p.name ?? "";
+      if (shortestMatch(n, "column")) column = toInt(p.value);
+      else if (shortestMatch(n, "header")) header = toBool(p.value);
+    }
+    const path = first.value.text;
+    return readColumn(cx.readDataFile(path), path, column, header, max);
+  }
+  if (first && name.length > 0 && (shortestMatch(name, "dblfile") || shortestMatch(name, "sngfile"))) {
+    return readBinary(cx.readDataBytes(first.value.text), shortestMatch(name, "sngfile"), max);
+  }
+  const a = toNumberArray(v);
+  return Number.isFinite(max) ? a.slice(0, max) : a;
+}
+
+/**
+ * A LoadShape's own data-file properties (csvfile, sngfile, dblfile): one multiplier per line or
+ * value, or (hour, multiplier) pairs when the shape has explicit hours (interval=0); up to npts
+ * points, and npts drops to the number read.
+ */
+function readShapeFile(o: LoadShape, v: ValueToken, cx: PropContext, kind: "csv" | "sng" | "dbl"): void {
+  const max = o.npts;
+  const hours = o.interval === 0;
+  const h: number[] = [];
+  const m: number[] = [];
+  if (kind === "csv") {
+    const lines = cx.readDataFile(v.text).split(/\r?\n/);
+    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    for (let i = 0; i < lines.length && m.length < max; i++) {
+      const p = tokenize(lines[i]!);
+      const at = (k: number): number => (p[k] ? toNumber(p[k]!.value) : 0);
+      if (hours) {
+        h.push(at(0));
+        m.push(at(1));
+      } else m.push(at(0));
+    }
+  } else {
+    const all = readBinary(cx.readDataBytes(v.text), kind === "sng", Number.POSITIVE_INFINITY);
+    if (hours) {
+      for (let i = 0; i + 1 < all.length && m.length < max; i += 2) {
+        h.push(all[i]!);
+        m.push(all[i + 1]!);
+      }
+    } else m.push(...all.slice(0, max));
+  }
+  o.pmult = m;
+  if (hours) o.hours = h;
+  o.npts = m.length;
 }
 
 /** A LoadShape object. */
@@ -49,9 +138,17 @@ export class LoadShape extends DssObject {
   private lastIndex = 0;
   private nptsSet = false;
 
-  /** Number of points in use. */
+  /** True once npts has been given. */
+  get nptsGiven(): boolean {
+    return this.nptsSet;
+  }
+
+  /**
+   * Number of points in use: npts (OpenDSS reads at most npts multipliers, so a shape whose mult
+   * comes before npts has no points and multiplies by 1).
+   */
   get numPoints(): number {
-    return this.nptsSet ? this.npts : this.pmult.length;
+    return this.npts;
   }
 
   get propDefs(): readonly PropDef<DssObject>[] {
@@ -59,9 +156,10 @@ export class LoadShape extends DssObject {
   }
 
   override endEdit(_cx: PropContext): void {
-    if (this.nptsSet && this.pmult.length > 0 && this.pmult.length < this.npts) {
+    if (this.pmult.length < this.npts) {
       throw new ValueError(
-        `LoadShape.${this.name}: npts=${this.npts} but only ${this.pmult.length} multipliers`,
+        `LoadShape.${this.name}: npts=${this.npts} but only ${this.pmult.length} multipliers` +
+          (this.pmult.length === 0 ? " (give npts before mult: OpenDSS reads at most npts values)" : ""),
       );
     }
   }
@@ -140,7 +238,14 @@ export class LoadShape extends DssObject {
 }
 
 const setMult = (o: LoadShape, v: ValueToken, cx: PropContext): void => {
-  o.pmult = readValues(v, cx);
+  const file = v.bracket !== "" && /^\s*\w+\s*=/.test(v.text);
+  if (!o.nptsGiven)
+    cx.warn?.(
+      `LoadShape.${o.name}: mult given before npts; OpenDSS reads no points (the shape multiplies by 1)`,
+    );
+  o.pmult = readDblArray(v, cx, o.npts);
+  // a file with fewer values than npts lowers npts (OpenDSS)
+  if (file && o.pmult.length < o.npts) o.npts = o.pmult.length;
 };
 
 const LOADSHAPE_PROPS: PropDef<LoadShape>[] = [
@@ -153,23 +258,21 @@ const LOADSHAPE_PROPS: PropDef<LoadShape>[] = [
   }),
   prop("mult", setMult),
   prop("hour", (o, v, cx) => {
-    o.hours = readValues(v, cx);
+    o.hours = readDblArray(v, cx, o.npts);
     o.interval = 0;
   }),
   inert("mean", "number"),
   inert("stddev", "number"),
-  prop("csvfile", (o, v, cx) => {
-    o.pmult = readValues({ text: `file=${v.text}`, bracket: "(" }, cx);
-  }),
-  unsupported("sngfile"),
-  unsupported("dblfile"),
+  prop("csvfile", (o, v, cx) => readShapeFile(o, v, cx, "csv")),
+  prop("sngfile", (o, v, cx) => readShapeFile(o, v, cx, "sng")),
+  prop("dblfile", (o, v, cx) => readShapeFile(o, v, cx, "dbl")),
   prop("action", (o, v) => {
     const t = v.text.toLowerCase();
     if (t.startsWith("n")) o.normalize();
     else throw new ValueError(`action '${v.text}' not supported (only Normalize)`);
   }),
   prop("qmult", (o, v, cx) => {
-    o.qmult = readValues(v, cx);
+    o.qmult = readDblArray(v, cx, o.npts);
   }),
   prop("UseActual", (o, v) => {
     o.useActual = toBool(v);
@@ -177,10 +280,10 @@ const LOADSHAPE_PROPS: PropDef<LoadShape>[] = [
   inert("Pmax", "number"),
   inert("Qmax", "number"),
   prop("sinterval", (o, v) => {
-    o.interval = toNumber(v) / 3600;
+    o.interval = toNumber(v) * (1 / 3600);
   }),
   prop("minterval", (o, v) => {
-    o.interval = toNumber(v) / 60;
+    o.interval = toNumber(v) * (1 / 60);
   }),
   inert("Pbase", "number"),
   inert("Qbase", "number"),

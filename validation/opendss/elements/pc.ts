@@ -5,7 +5,9 @@
  * present voltage. All models are written in load convention (current into the element), phase
  * by phase, for wye (phase to neutral conductor) or delta (phase to next phase) connection.
  */
+
 import type { ValueToken } from "../lexer.ts";
+import { allocF64 } from "../pool.ts";
 import { toInt, toNumber, ValueError } from "../values.ts";
 import {
   CktElement,
@@ -24,8 +26,19 @@ export type Connection = "wye" | "delta";
 /** Parse OpenDSS connection names (wye, y, ln, delta, d, ll). */
 export function toConnection(v: ValueToken): Connection {
   const t = v.text.trim().toLowerCase();
-  if (t === "wye" || t === "y" || t === "ln" || t === "star") return "wye";
-  if (t === "delta" || t === "d" || t === "ll") return "delta";
+  if (t === "star") return "wye";
+  // OpenDSS's connection names; an abbreviation must name one connection
+  const names: [string, Connection][] = [
+    ["wye", "wye"],
+    ["delta", "delta"],
+    ["y", "wye"],
+    ["ln", "wye"],
+    ["ll", "delta"],
+  ];
+  const exact = names.find(([n]) => n === t);
+  if (exact) return exact[1];
+  const hits = new Set(names.filter(([n]) => t.length > 0 && n.startsWith(t)).map(([, c]) => c));
+  if (hits.size === 1) return [...hits][0]!;
   throw new ValueError(`'${v.text}' is not a connection (wye or delta)`);
 }
 
@@ -98,8 +111,8 @@ export abstract class PCElement extends CktElement {
     super.ensureSized();
     const n = this.yorder;
     if (this.injCurrent.length !== 2 * n) {
-      this.injCurrent = new Float64Array(2 * n);
-      this.vTerm = new Float64Array(2 * n);
+      this.injCurrent = allocF64(2 * n);
+      this.vTerm = allocF64(2 * n);
     }
   }
 

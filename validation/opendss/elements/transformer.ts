@@ -14,6 +14,7 @@
  */
 import { invertInPlace } from "../complex.ts";
 import type { ValueToken } from "../lexer.ts";
+import { allocI32, reuseF64 } from "../pool.ts";
 import { toBool, toInt, toNumber, toNumberArray, toStringArray, ValueError } from "../values.ts";
 import {
   CktElement,
@@ -118,6 +119,7 @@ export class Transformer extends CktElement {
   private cw: Float64Array = new Float64Array(0);
   /** Neutral admittance added at each wye winding's neutral conductor (interleaved per winding). */
   private yNeut: Float64Array = new Float64Array(0);
+  private zbBuf: Float64Array = new Float64Array(0);
 
   constructor(name: string, baseFrequency: number) {
     super(name, baseFrequency);
@@ -206,7 +208,7 @@ export class Transformer extends CktElement {
   private setTermRef(): void {
     const W = this.numWindings;
     const nc = this.nConds;
-    const tr = new Int32Array(2 * W * this.nPhases);
+    const tr = this.termRef.length === 2 * W * this.nPhases ? this.termRef : allocI32(2 * W * this.nPhases);
     let k = 0;
     if (this.nPhases === 1) {
       for (let j = 0; j < W; j++) {
@@ -237,7 +239,7 @@ export class Transformer extends CktElement {
     const rMult = this.xrConst ? fm : 1;
     const zBase = 1 / (this.vaBase / this.nPhases);
     const m = W - 1;
-    const zb = new Float64Array(2 * m * m);
+    const zb = (this.zbBuf = reuseF64(this.zbBuf, 2 * m * m));
     for (let i = 0; i < m; i++) {
       zb[2 * (i * m + i)] = rMult * (w[0]!.rPu + w[i + 1]!.rPu) * zBase;
       zb[2 * (i * m + i) + 1] = fm * this.xsc[i]! * zBase;
@@ -261,7 +263,7 @@ export class Transformer extends CktElement {
       for (let i = 0; i < m; i++) zb[2 * (i * m + i)] = 1e-12;
     }
     // Y_1volt = Bᵀ·ZB⁻¹·B with B[r][0] = −1 and B[r][r+1] = 1
-    const y1 = new Float64Array(2 * W * W);
+    const y1 = reuseF64(this.y1, 2 * W * W);
     const b = (r: number, c: number): number => (c === 0 ? -1 : c === r + 1 ? 1 : 0);
     for (let i = 0; i < W; i++) {
       for (let j = 0; j < W; j++) {
@@ -282,16 +284,16 @@ export class Transformer extends CktElement {
       }
     }
     const n2 = 2 * W;
-    const yt = new Float64Array(2 * n2 * n2);
-    const ytNL = new Float64Array(2 * n2 * n2);
-    const c = new Float64Array(W);
+    const yt = reuseF64(this.yTerm, 2 * n2 * n2);
+    const ytNL = reuseF64(this.yTermNL, 2 * n2 * n2);
+    const c = reuseF64(this.cw, W);
     for (let i = 0; i < W; i++) {
       const tap = w[i]!.puTap === 0 ? 0.0001 : w[i]!.puTap;
       c[i] = 1 / (w[i]!.vBase * tap);
     }
     const nlRe = this.pctNoLoadLoss / 100 / zBase;
     const nlIm = -this.pctImag / 100 / zBase / fm;
-    const y1NL = new Float64Array(2 * W * W);
+    const y1NL = reuseF64(this.y1NL, 2 * W * W);
     y1NL[2 * (1 * W + 1)] = nlRe;
     y1NL[2 * (1 * W + 1) + 1] = nlIm;
     this.y1 = y1;
@@ -354,7 +356,7 @@ export class Transformer extends CktElement {
     this.scatterTerm(ys, this.yTerm);
     // neutral impedances of wye windings (series part); open neutrals get the anti-float adder
     const m = this.yorder;
-    const yn = new Float64Array(2 * this.numWindings);
+    const yn = (this.yNeut = reuseF64(this.yNeut, 2 * this.numWindings));
     for (let i = 0; i < this.numWindings; i++) {
       const wd = this.windings[i]!;
       if (wd.connection !== "wye") continue;
@@ -493,6 +495,30 @@ export class Transformer extends CktElement {
       out[2 * (i - 1)] = V[2 * a]! - V[2 * b]!;
       out[2 * (i - 1) + 1] = V[2 * a + 1]! - V[2 * b + 1]!;
     }
+  }
+
+  /**
+   * Copy a transformer code's definition (OpenDSS FetchXfmrCode): phases, windings with all their
+   * data, pair reactances, losses, ratings and the anti-float factor; the buses stay.
+   */
+  fetchXfmrCode(code: Transformer): void {
+    this.nPhases = code.nPhases;
+    this.setNumWindings(code.numWindings);
+    this.windings = code.windings.map((w) => ({ ...w }));
+    this.xhl = code.xhl;
+    this.xht = code.xht;
+    this.xlt = code.xlt;
+    this.xsc = [...code.xsc];
+    this.xhlChanged = false;
+    this.pctLoadLoss = code.pctLoadLoss;
+    this.pctNoLoadLoss = code.pctNoLoadLoss;
+    this.pctImag = code.pctImag;
+    this.normMaxHkVA = code.normMaxHkVA;
+    this.emergMaxHkVA = code.emergMaxHkVA;
+    this.ppmFloatFactor = code.ppmFloatFactor;
+    this.nConds = this.nPhases + 1;
+    this.resize();
+    this.recalc();
   }
 
   /** Copy another transformer's definition (OpenDSS MakeLike). */
@@ -645,6 +671,7 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
     a.forEach((b, i) => {
       o.setBus(i, b, cx);
     });
+    o.activeWinding = o.numWindings;
   }),
   prop("conns", (o, v, cx) => {
     const a = toStringArray(v);
@@ -653,12 +680,14 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
     a.forEach((c, i) => {
       o.windings[i]!.connection = toConnection({ text: c, bracket: "" });
     });
+    o.activeWinding = o.numWindings;
     cx.busesChanged();
   }),
   prop("kVs", (o, v) => {
     arrayFor(o, v).forEach((x, i) => {
       o.windings[i]!.kVLL = x;
     });
+    o.activeWinding = o.numWindings;
   }),
   prop("kVAs", (o, v) => {
     arrayFor(o, v).forEach((x, i) => {
@@ -666,11 +695,13 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
     });
     o.normMaxHkVA = 1.1 * o.windings[0]!.kVA;
     o.emergMaxHkVA = 1.5 * o.windings[0]!.kVA;
+    o.activeWinding = o.numWindings;
   }),
   prop("taps", (o, v) => {
     arrayFor(o, v).forEach((x, i) => {
       o.windings[i]!.puTap = x;
     });
+    o.activeWinding = o.numWindings;
   }),
   pairReactanceProp("XHL", "xhl"),
   pairReactanceProp("XHT", "xht"),
@@ -727,12 +758,18 @@ const TRANSFORMER_PROPS: PropDef<Transformer>[] = [
     arrayFor(o, v).forEach((x, i) => {
       o.windings[i]!.rPu = x * 0.01;
     });
+    o.activeWinding = o.numWindings;
     o.pctLoadLoss = (o.windings[0]!.rPu + o.windings[1]!.rPu) * 100;
   }),
   prop("bank", (o, v) => {
     o.bank = v.text;
   }),
-  unsupported("XfmrCode", "not implemented by this engine (give the winding data directly)"),
+  prop("XfmrCode", (o, v, cx) => {
+    const code = cx.findObject("XfmrCode", v.text) as unknown as { template?: Transformer } | undefined;
+    if (!code?.template) throw new ValueError(`XfmrCode.${v.text} is not defined`);
+    o.fetchXfmrCode(code.template);
+    cx.busesChanged();
+  }),
   prop("XRConst", (o, v) => {
     o.xrConst = toBool(v);
   }),

@@ -158,6 +158,10 @@ export class Vsource extends CktElement {
         4 * (this.r1 + this.x1 * this.x0r0),
         4 * (this.r1 * this.r1 + this.x1 * this.x1) - t * t,
       );
+      if (Number.isNaN(this.r0))
+        throw new ValueError(
+          `${this.fullName}: cannot calculate a real-valued R0 (the single-phase short-circuit level is too high for the three-phase one and X0/R0); check the Vsource/Circuit definitions`,
+        );
       this.x0 = this.r0 * this.x0r0;
       xs = (2 * this.x1 + this.x0) / 3;
       rs = (2 * this.r1 + this.r0) / 3;

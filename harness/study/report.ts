@@ -1,0 +1,54 @@
+/**
+ * `renderRunReport`: regenerate a run directory's report (report.html, report.md, report/) from its
+ * tables, without re-solving — on any run directory of the one layout. The new `report/` folder is swapped
+ * in atomically, the two pages are each written to a temporary file and renamed, and the marker's inventory
+ * is refreshed, so a failed rendering never leaves a half-written report and the run stays complete.
+ */
+import { renameSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  buildReport,
+  REPORT_DIR,
+  type ReportOptions,
+  type ReportOutput,
+  readRunDir,
+} from "../../reports/index.ts";
+import { AtomicDir, checkRunDir, updateRunMarker } from "../run-dir.ts";
+
+/** Files of a run directory that a report (re)writes. */
+export const isReportFile = (rel: string) =>
+  rel === "report.html" || rel === "report.md" || rel.startsWith(`${REPORT_DIR}/`);
+
+/** Write a report's files into a run directory, replacing any previous report (see the module comment). */
+export function writeReportFiles(runDir: string, out: ReportOutput): void {
+  const dir = resolve(runDir);
+  const w = new AtomicDir(join(dir, REPORT_DIR));
+  const top: Array<[string, string | Uint8Array]> = [];
+  try {
+    for (const [rel, data] of out.files) {
+      if (rel.startsWith(`${REPORT_DIR}/`)) w.write(rel.slice(REPORT_DIR.length + 1), data);
+      else top.push([rel, data]);
+    }
+    w.commit();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+  for (const [rel, data] of top) {
+    const p = join(dir, rel);
+    writeFileSync(`${p}.tmp`, data);
+    renameSync(`${p}.tmp`, p);
+  }
+  updateRunMarker(dir, isReportFile, [...out.files.keys()]);
+}
+
+/**
+ * Re-render the report of a complete run directory (its report files aside, which are rewritten) and
+ * write it in place. Returns what was made and what was skipped (and why).
+ */
+export async function renderRunReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutput> {
+  checkRunDir(runDir, isReportFile);
+  const out = await buildReport(readRunDir(runDir), opts);
+  writeReportFiles(runDir, out);
+  return out;
+}
