@@ -104,6 +104,7 @@ class WasmIpoptSolver implements NlpSolver {
         prep,
         -102,
         `${tooLarge(n, m, nnzJ + nnzH, need, this.memoryLimitBytes)} Nothing was solved.`,
+        "Not solved: too large for the wasm backend.",
       );
     }
 
@@ -380,13 +381,14 @@ class WasmIpoptSolver implements NlpSolver {
     prep: ReturnType<typeof prepareSolve>,
     code: number,
     reason: string,
+    headline = ipoptStatus(code).message,
   ): NlpResult {
     const info = ipoptStatus(code);
     return {
       status: info.status,
       statusCode: code,
       success: false,
-      message: `${info.message} ${reason}`,
+      message: `${headline} ${reason}`,
       x: Float64Array.from(prep.x0),
       objective: Number.NaN,
       g: new Float64Array(problem.m).fill(Number.NaN),

@@ -70,6 +70,7 @@ describe("wasm Ipopt: problems beyond the WebAssembly memory limit", () => {
     expect(r.success).toBe(false);
     expect(r.iterations).toBe(0);
     expect(p.evaluated()).toBe(false);
+    expect(r.message).toMatch(/^Not solved: too large for the wasm backend\./);
     expect(r.message).toMatch(/4\.0 GB \(32-bit WebAssembly/);
     expect(r.message).toMatch(/4846176 variables, 4136352 constraints/);
     expect(r.message).toMatch(/--method enapp/);
