@@ -294,7 +294,6 @@ void SparseLdl::solve(double* b) {
   rhs_.assign(b, b + n);
   solveFactored(b);
   const double t1 = nowSeconds();
-  const double eps = std::numeric_limits<double>::epsilon();
   double prevErr = std::numeric_limits<double>::infinity();
   for (int step = 0;; step++) {
     const double err = residual(b, rhs_.data());
@@ -302,8 +301,8 @@ void SparseLdl::solve(double* b) {
       for (int i = 0; i < n; i++) b[i] = xprev_[i];
       break;
     }
-    if (err <= 2.0 * eps || step >= maxRefinementSteps || err > 0.5 * prevErr) break;
-    const bool last = step > 0 && err * (err / prevErr) <= 0.5 * eps;
+    if (err <= refinementTarget || step >= maxRefinementSteps || err > 0.5 * prevErr) break;
+    const bool last = step > 0 && err * (err / prevErr) <= 0.25 * refinementTarget;
     prevErr = err;
     refineSteps_++;
     stats_.refinementSteps++;
