@@ -18,6 +18,7 @@ import type {
 } from "../models/types.ts";
 import type { Coupling, EnappOptions, InitialGuess } from "../solvers/enapp/index.ts";
 import type { NlpSolver } from "../solvers/nlp/types.ts";
+import { type DssCliArgs, dssCliOptions } from "./dss-args.ts";
 import { ExitError } from "./errors.ts";
 import { numberOption, textOption } from "./options.ts";
 import { createSolver, ipoptOptionProblem } from "./study/solver.ts";
@@ -40,8 +41,8 @@ export interface EnappCliArgs {
   workers?: number;
 }
 
-/** The study arguments (scenario, solver). */
-export interface StudyCliArgs {
+/** The study arguments (scenario, solver; `--dss` and its import options instead of `--case`). */
+export interface StudyCliArgs extends DssCliArgs {
   case: string;
   horizon?: number;
   objective?: ObjectiveKind;
@@ -159,8 +160,11 @@ export function checkHorizon(c: StudyCase, req: ScenarioRequest): void {
 
 /** The options that describe a study (case, horizon, objective, DERs, limits, prices) and the solver backend. */
 export function scenarioCliOptions<T>(y: Argv<T>) {
-  return y
-    .option("case", { ...textOption("case", "built-in case or folder with case.json"), default: "ieee123" })
+  return dssCliOptions(y)
+    .option("case", {
+      ...textOption("case", "built-in case or folder with case.json (--dss reads an OpenDSS deck instead)"),
+      default: "ieee123",
+    })
     .option(
       "horizon",
       numberOption("horizon", "horizon T (periods; the middle T of the case's profile points)", {

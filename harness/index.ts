@@ -72,6 +72,15 @@ export type {
   NlpSolverIdentity,
   NlpStatus,
 } from "../solvers/nlp/types.ts";
+// an OpenDSS deck in: the engineering model (exact per phase, or a balanced equivalent) and the deck's record
+export {
+  type DssDeckInfo,
+  type DssImport,
+  type DssImportOptions,
+  importDss,
+  type PriceSource,
+  readDeckInfo,
+} from "../validation/dss-import/import.ts";
 // --- validation/ -----------------------------------------------------------------------------------------
 export {
   powerFlowResultSet,
@@ -81,6 +90,12 @@ export {
   type ReplayTables,
   replayDispatch,
 } from "../validation/replay/index.ts";
+export {
+  type OriginalDeckOptions,
+  type OriginalDeckResult,
+  phaseSummary,
+  replayOriginalDeck,
+} from "../validation/replay/original-deck.ts";
 export {
   checkThresholds,
   DEFAULT_THRESHOLDS,
@@ -95,6 +110,7 @@ export {
 export { DECK_FLAVOURS, type DeckFlavour } from "../validation/replay/types.ts";
 // --- the pipeline (harness/) -----------------------------------------------------------------------------
 export { checkRunDir, isRunDir, RUN_MARKER, RunDirWriter } from "./run-dir.ts";
+export { importCase, type LoadedCase, loadStudyCase } from "./study/case-source.ts";
 export { type CaseSummary, formatCaseSummary, summariseCase } from "./study/case-summary.ts";
 export { pickPartition, type RunEnappOptions, runEnapp } from "./study/enapp.ts";
 export {

@@ -27,6 +27,8 @@ export const MANIFEST_FORMAT = "mpopf-run/2";
 /** Files at the top of a run directory. */
 export const RUN_FILES = {
   manifest: "manifest.json",
+  /** Bus coordinates of the case (bus, x, y), when it has them: for the report's feeder map. */
+  coordinates: "tables/network/coordinates.csv",
   reportInput: "report-input.json",
   caseSummary: "case-summary.txt",
   thresholds: "thresholds.json",
@@ -93,6 +95,8 @@ export interface RunManifest {
   method: RunMethod;
   case: string;
   caseDir: string;
+  /** What the case's model approximates (an imported three-phase deck's balanced equivalent); absent for none. */
+  approximations?: string[];
   scenario: {
     name: string;
     /** The request the scenario was built from (models/scenario.ts ScenarioRequest). */

@@ -16,6 +16,7 @@ import {
   SCHEMA,
   type SchemaTableName,
 } from "../models/results.ts";
+import type { ReportTable } from "./table-render.ts";
 
 export type { ResultSet };
 
@@ -56,6 +57,10 @@ export interface ReportInput {
   replay?: { mpcopf?: ResultSet; mpdopf?: ResultSet };
   /** ENApp history. */
   enapp?: EnappHistory;
+  /** Tables built elsewhere and rendered after the standard ones (e.g. the original-deck replay's). */
+  extraTables?: ReportTable[];
+  /** Bus coordinates (columns bus, x, y), when the case has them: the feeder map. */
+  coordinates?: ColumnTable;
 }
 
 /** A kind of input table (a table of the one schema). */

@@ -5,9 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { ColumnTable } from "arquero";
+import { type ColumnTable, fromCSV, table } from "arquero";
 import { InputError } from "../models/errors.ts";
-import { readJsonFile } from "../models/files.ts";
+import { readInputFile, readJsonFile } from "../models/files.ts";
 import { RESULT_TABLE_NAMES, readResultCsv, tableCsv } from "../models/results.ts";
 import { RESULT_DIRS, ENAPP_FILES as RUN_ENAPP_FILES, RUN_FILES } from "../models/run-layout.ts";
 import type { EnappHistory, ReportInput, ResultSet, TableKind } from "./contract.ts";
@@ -96,6 +96,7 @@ export function readRunDir(runDir: string): ReportInput {
   const bd = join(runDir, ENAPP_FILES.boundaries);
   if (existsSync(it)) enapp.iterations = readTableCsv(it, "iterations");
   if (existsSync(bd)) enapp.boundaries = readTableCsv(bd, "boundaries");
+  const coordinatesFile = join(runDir, RUN_FILES.coordinates);
   const replayMpcopf = readSet(runDir, "replayMpcopf", label("replayMpcopf"));
   const replayMpdopf = readSet(runDir, "replayMpdopf", label("replayMpdopf"));
   return {
@@ -106,7 +107,38 @@ export function readRunDir(runDir: string): ReportInput {
     mpdopf: readSet(runDir, "mpdopf", label("mpdopf")),
     replay: replayMpcopf || replayMpdopf ? { mpcopf: replayMpcopf, mpdopf: replayMpdopf } : undefined,
     enapp: enapp.iterations || enapp.boundaries ? enapp : undefined,
+    ...(existsSync(coordinatesFile) ? { coordinates: readCoordinates(coordinatesFile) } : {}),
   };
+}
+
+/** Read the bus-coordinate table (bus, x, y; numbers finite). */
+function readCoordinates(file: string): ColumnTable {
+  const text = readInputFile(file, "CSV");
+  let raw: ColumnTable;
+  try {
+    raw = fromCSV(text.replace(/(\r?\n)+$/, "\n"), { autoType: false });
+  } catch {
+    throw new InputError("parse", "not a CSV table", { file });
+  }
+  for (const c of ["bus", "x", "y"]) {
+    if (!raw.columnNames().includes(c))
+      throw new InputError("schema", `missing column ${c}`, { file, field: c });
+  }
+  const bus = Array.from(raw.array("bus") as ArrayLike<unknown>, String);
+  const num = (c: string) =>
+    Array.from(raw.array(c) as ArrayLike<unknown>, (v, i) => {
+      const x = Number(v);
+      if (!Number.isFinite(x)) {
+        throw new InputError("bad-number", "expected a finite number", {
+          file,
+          line: i + 2,
+          element: `bus ${bus[i]}`,
+          field: c,
+        });
+      }
+      return x;
+    });
+  return table({ bus, x: num("x"), y: num("y") });
 }
 
 /**
@@ -132,6 +164,7 @@ export function runDirFiles(input: ReportInput): Map<string, string> {
   }
   if (input.enapp?.iterations) files.set(ENAPP_FILES.iterations, tableCsv(input.enapp.iterations));
   if (input.enapp?.boundaries) files.set(ENAPP_FILES.boundaries, tableCsv(input.enapp.boundaries));
+  if (input.coordinates) files.set(RUN_FILES.coordinates, tableCsv(input.coordinates));
   const settings: ReportSettings = {
     title: input.title,
     meta: input.meta ?? [],

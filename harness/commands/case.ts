@@ -1,21 +1,19 @@
 /**
- * `mpopf case show NAME`: a study case's summary (the library's `summariseCase`); `mpopf case generate --buses N
- * --seed S --out DIR`: a seeded synthetic radial feeder (models/generate.ts) written as a case folder in the
- * project's format, atomically and only where mpopf may write (harness/run-dir.ts rules). Thin wrappers.
+ * `mpopf case show NAME` (or `--dss PATH`): a study case's summary (the library's `summariseCase`, with what the
+ * model leaves out); `mpopf case generate --buses N --seed S --out DIR`: a seeded synthetic radial feeder
+ * (models/generate.ts); `mpopf case import PATH/Master.dss --out DIR`: an OpenDSS deck (validation/dss-import).
+ * Both write a case folder in the project's format, atomically and only where mpopf may write
+ * (harness/run-dir.ts rules). Thin wrappers.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import {
-  caseFiles,
-  formatCaseSummary,
-  generateFeeder,
-  loadCase,
-  RunDirWriter,
-  summariseCase,
-} from "../index.ts";
+import { type DssCliArgs, dssCliOptions, importOptions, studyCaseOf } from "../dss-args.ts";
+import { ExitError } from "../errors.ts";
+import { caseFiles, formatCaseSummary, generateFeeder, RunDirWriter, summariseCase } from "../index.ts";
 import { numberOption, textOption } from "../options.ts";
+import { importCase } from "../study/case-source.ts";
 
-interface ShowArgs {
-  name: string;
+interface ShowArgs extends DssCliArgs {
+  name?: string;
   json: boolean;
   pv?: number;
   batt?: number;
@@ -23,14 +21,16 @@ interface ShowArgs {
 
 /** `mpopf case show NAME`: summary of a study case (built-in name or folder with case.json). */
 const showCommand: CommandModule<object, ShowArgs> = {
-  command: "show <name>",
-  describe: "Print buses, branches, loads, DERs, zones, areas and boundaries of a case",
+  command: "show [name]",
+  describe:
+    "Print buses, branches, loads, DERs, zones, areas, boundaries and what the model leaves out of a case (or of an OpenDSS deck with --dss)",
   builder: (y: Argv) =>
-    y
+    dssCliOptions(y)
       .positional("name", {
         type: "string",
         describe: "built-in case (ieee123, two-zone) or a folder with case.json",
       })
+      .option("price", textOption("price", "--dss: price profile (a column of --profiles or a LoadShape)"))
       .option("json", { type: "boolean", default: false, describe: "print the summary as JSON" })
       .option(
         "pv",
@@ -41,7 +41,11 @@ const showCommand: CommandModule<object, ShowArgs> = {
         numberOption("batt", "battery percentage of load buses (default: the case's)", { min: 0, max: 100 }),
       ) as unknown as Argv<ShowArgs>,
   handler: (argv: ArgumentsCamelCase<ShowArgs>) => {
-    const summary = summariseCase(loadCase(argv.name), argv.pv, argv.batt);
+    if ((argv.name === undefined) === (argv.dss === undefined)) {
+      throw new ExitError("case show: name a case, or give --dss PATH (one of the two)", 2);
+    }
+    const { case: c } = studyCaseOf({ ...argv, case: argv.name });
+    const summary = summariseCase(c, argv.pv, argv.batt);
     process.stdout.write(argv.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCaseSummary(summary));
   },
 };
@@ -118,15 +122,68 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
   },
 };
 
+/**
+ * `mpopf case import PATH/Master.dss --out DIR`: an OpenDSS deck read by the project's engine
+ * (validation/dss-import) and written as a case folder in the project's format (a provenance line per table),
+ * atomically and only where mpopf may write (harness/run-dir.ts rules). The folder also keeps the deck's record
+ * (`dss-import.json`: the master file, bus phases, element names, the operating point), so that `mpopf run
+ * --case DIR` replays its solutions in the original deck as well.
+ */
+interface ImportArgs extends DssCliArgs {
+  deck: string;
+  out: string;
+  force: boolean;
+}
+
+const importCommand: CommandModule<object, ImportArgs> = {
+  command: "import <deck>",
+  describe: "Read an OpenDSS deck (its master file) and write it as a case folder in the project's format",
+  builder: (y: Argv) =>
+    dssCliOptions(y)
+      .positional("deck", { type: "string", describe: "the deck's master file (e.g. Master.dss)" })
+      .option("out", { ...textOption("out", "case folder to write"), demandOption: true })
+      .option(
+        "price",
+        textOption("price", "price profile: a column of --profiles or a LoadShape of the deck"),
+      )
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "allow --out to be an existing empty folder",
+      }) as unknown as Argv<ImportArgs>,
+  handler: (argv: ArgumentsCamelCase<ImportArgs>) => {
+    const w = new RunDirWriter(argv.out, { kind: "case", force: argv.force });
+    try {
+      const { imported } = importCase(argv.deck, importOptions(argv));
+      const f = imported!.feeder;
+      const files = caseFiles(f, {
+        provenance: `imported from the OpenDSS deck ${argv.deck} by mpopf case import`,
+        defaults: imported!.defaults,
+      });
+      for (const [name, text] of files) w.write(name, text);
+      w.writeJson("dss-import.json", imported!.deck);
+      w.commit();
+      const a = f.approximations ?? [];
+      process.stdout.write(
+        `${f.description}\n${a.length > 0 ? `${f.phaseModel === "three-phase" ? "what the balanced model leaves out" : "left out or approximated"}:\n${a.map((x) => `  - ${x}`).join("\n")}\n` : ""}case folder: ${w.requested}\n`,
+      );
+    } finally {
+      w.abort();
+    }
+  },
+};
+
 /** `mpopf case <show|generate> …`: inspect a case, or generate a feeder into a case folder. */
 export const caseCommand: CommandModule = {
   command: "case <action>",
-  describe: "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder",
+  describe:
+    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'import' an OpenDSS deck as a case",
   builder: (y: Argv) =>
     y
       .command(showCommand)
       .command(generateCommand)
-      .demandCommand(1, "Name an action: show or generate.")
+      .command(importCommand)
+      .demandCommand(1, "Name an action: show, generate or import.")
       .strict(),
   handler: () => {},
 };

@@ -7,8 +7,8 @@
  * with exit code 1 and writes nothing; a broken threshold exits 1 after writing the run directory.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase } from "../../models/case.ts";
 import { checkHorizon, type StudyCliArgs, scenarioCliOptions, scenarioRequest } from "../cli-args.ts";
+import { studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
 import {
   type DeckFlavour,
@@ -83,7 +83,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
     const thresholds = argv.thresholds ? loadThresholds(argv.thresholds) : null;
     progress("load case …");
-    const c = loadCase(argv.case);
+    const loaded = studyCaseOf(argv);
+    const c = loaded.case;
     const request = scenarioRequest(argv);
     checkHorizon(c, request);
     const r = await runStudy(c, {
@@ -93,6 +94,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       ...(argv.workers !== undefined ? { workers: argv.workers } : {}),
       solver: argv.solver,
       replay: true,
+      // a case read from an OpenDSS deck is also replayed in that deck (the balanced model's real error)
+      ...(loaded.deck ? { originalDeck: loaded.deck } : {}),
       reportFlavour: argv.reportFlavour,
       thresholds,
       out: argv.out,

@@ -5,7 +5,6 @@
  * directory of the one layout is written (models/run-layout.ts; `mpopf report D` renders it).
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase } from "../../models/case.ts";
 import {
   checkHorizon,
   type EnappCliArgs,
@@ -18,6 +17,7 @@ import {
   scenarioRequest,
   solverWithOptions,
 } from "../cli-args.ts";
+import { studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
 import {
   formatEnappSummary,
@@ -76,7 +76,8 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
     progress(`starting the ${argv.solver} Ipopt solver`);
     const solver = await solverWithOptions(argv.solver, ipopt);
     progress(`loading case ${argv.case}`);
-    const c = loadCase(argv.case);
+    const loaded = studyCaseOf(argv);
+    const c = loaded.case;
     const request = scenarioRequest(argv);
     checkHorizon(c, request);
     const r = await runStudy(c, {

@@ -33,6 +33,10 @@ export interface CaseSummary {
   batteryRatedKw: number;
   batteryEnergyKwh: number;
   partitions: Array<{ name: string; areas: number; boundaries: string[] }>;
+  /** Per-phase or three-phase (total power, balanced positive-sequence equivalent) convention. */
+  phaseModel: string;
+  /** What the case leaves out of its source ("what the balanced model leaves out" of an imported deck). */
+  approximations: string[];
 }
 
 /** Summarise a study case (DER counts at the given or default percentages). */
@@ -70,6 +74,8 @@ export function summariseCase(c: StudyCase, pvPercent?: number, battPercent?: nu
     batteries: f.batteries.length,
     batteryRatedKw: sum(f.batteries.map((b) => b.kw)),
     batteryEnergyKwh: sum(f.batteries.map((b) => b.kwh)),
+    phaseModel: n.phaseModel,
+    approximations: c.feeder.approximations ?? [],
     partitions: Object.values(c.partitions).map((p) => ({
       name: p.name,
       areas: p.areas.length,
@@ -94,7 +100,16 @@ export function formatCaseSummary(s: CaseSummary): string {
     ["capacitors", `${f(s.capacitorsKvar, 3)} kVAr`],
     ["transformers", `${s.transformers} (${s.zones} voltage zone${s.zones === 1 ? "" : "s"})`],
     ["substation", `bus ${s.substationBus} at ${s.substationVPu} pu`],
-    ["bases", `${s.sBaseKva} kVA, ${f(s.vBaseKvLn, 6)} kV L-N, Z ${f(s.zBaseOhm, 5)} Ω (source zone)`],
+    [
+      "bases",
+      `${s.sBaseKva} kVA${s.phaseModel === "three-phase" ? " three-phase" : ""}, ${f(s.vBaseKvLn, 6)} kV L-N, Z ${f(s.zBaseOhm, 5)} Ω (source zone)`,
+    ],
+    [
+      "phase model",
+      s.phaseModel === "three-phase"
+        ? "three-phase total power (a balanced positive-sequence equivalent)"
+        : "per phase",
+    ],
     ["profile points", `${s.profilePoints} of ${s.stepMinutes} min`],
   ];
   const from = (pct: number) =>
@@ -111,5 +126,9 @@ export function formatCaseSummary(s: CaseSummary): string {
     rows.push([`boundaries (${p.name})`, p.boundaries.join(", ")]);
   }
   const w = Math.max(...rows.map((r) => r[0].length));
-  return `${s.description ? `${s.description}\n\n` : ""}${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n`;
+  const leftOut =
+    s.approximations.length > 0
+      ? `\n${s.phaseModel === "three-phase" ? "what the balanced model leaves out" : "left out or approximated"}:\n${s.approximations.map((a) => `  - ${a}`).join("\n")}\n`
+      : "";
+  return `${s.description ? `${s.description}\n\n` : ""}${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join("\n")}\n${leftOut}`;
 }

@@ -25,9 +25,10 @@ export function pickPartition(c: StudyCase, name?: string): Partition {
     throw new InputError(
       "bad-partition",
       name === undefined
-        ? `case '${c.name}' defines no partition into areas (needed by ENApp)`
+        ? `case '${c.name}' defines no partition into areas (needed by ENApp; --method central solves without)`
         : `case '${c.name}' has no partition '${name}' (available: ${names.join(", ") || "none"})`,
-      { file: resolveCaseFile(c.dir), element: `case ${c.name}`, field: "partitions" },
+      // a case built in memory (an imported deck) has no case.json to name
+      { ...(c.dir ? { file: resolveCaseFile(c.dir) } : {}), element: `case ${c.name}`, field: "partitions" },
     );
   }
   return part;

@@ -6,6 +6,8 @@
  */
 import { renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { readRunManifest } from "../../models/run-layout.ts";
+import { approximationsTable, balancedModelTables } from "../../reports/balanced-model.ts";
 import {
   buildReport,
   REPORT_DIR,
@@ -13,6 +15,9 @@ import {
   type ReportOutput,
   readRunDir,
 } from "../../reports/index.ts";
+import type { ReportTable } from "../../reports/table-render.ts";
+import { phaseSummary } from "../../validation/replay/original-deck.ts";
+import { readRunComparisons } from "../../validation/replay/replay.ts";
 import { AtomicDir, checkRunDir, updateRunMarker } from "../run-dir.ts";
 
 /** Files of a run directory that a report (re)writes. */
@@ -43,12 +48,28 @@ export function writeReportFiles(runDir: string, out: ReportOutput): void {
 }
 
 /**
+ * The imported deck's tables of a run directory, rebuilt from what the run recorded (the original-deck
+ * comparison and the manifest's approximations), as the study wrote them the first time.
+ */
+function deckTablesOfRun(runDir: string): ReportTable[] {
+  const manifest = readRunManifest(runDir);
+  const approximations = manifest.approximations ?? [];
+  const od = readRunComparisons(runDir).find((c) => c.comparison.flavour === "original-deck");
+  if (!od) return approximationsTable(approximations);
+  // The study labels it as the solution key in capitals (MPCOPF), as the first rendering did.
+  const label = od.comparison.label.toUpperCase();
+  return balancedModelTables({ label, ...phaseSummary(od.comparison), approximations });
+}
+
+/**
  * Re-render the report of a complete run directory (its report files aside, which are rewritten) and
  * write it in place. Returns what was made and what was skipped (and why).
  */
 export async function renderRunReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutput> {
   checkRunDir(runDir, isReportFile);
-  const out = await buildReport(readRunDir(runDir), opts);
+  const input = readRunDir(runDir);
+  const extra = deckTablesOfRun(runDir);
+  const out = await buildReport(extra.length > 0 ? { ...input, extraTables: extra } : input, opts);
   writeReportFiles(runDir, out);
   return out;
 }

@@ -5,6 +5,7 @@
  * layout (models/run-layout.ts) atomically; `prepareStudy` and `solveStudy` are its two halves for callers
  * that want the objects and no files. The CLI commands (`mpopf solve`, `mpopf run`) are thin wrappers.
  */
+import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { loadCase, type StudyCase } from "../../models/case.ts";
 import type { Partition } from "../../models/partition.ts";
@@ -14,7 +15,9 @@ import type { Scenario } from "../../models/types.ts";
 import type { EnappOptions, EnappSolution } from "../../solvers/enapp/index.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolveOptions, NlpSolver } from "../../solvers/nlp/types.ts";
+import type { DssDeckInfo } from "../../validation/dss-import/import.ts";
 import { enappReplayBound, enappResiduals, enappThresholds } from "../../validation/replay/enapp-bound.ts";
+import { replayOriginalDeck } from "../../validation/replay/original-deck.ts";
 import { type ReplayOptions, type ReplayResult, replayDispatch } from "../../validation/replay/replay.ts";
 import {
   checkThresholds,
@@ -53,6 +56,11 @@ export interface StudyOptions {
   thresholds?: Thresholds | null;
   /** Replay options (engine, deck options, tolerances of the findings). */
   replayOptions?: Omit<ReplayOptions, "label">;
+  /**
+   * The OpenDSS deck the case was imported from (validation/dss-import): the centralized solution is then also
+   * replayed in that deck (flavour `original-deck`, validation/replay/original-deck.ts) when the study replays.
+   */
+  originalDeck?: DssDeckInfo | null;
   /** Stop after the first solve that is not valid (default true). */
   stopOnInvalid?: boolean;
   /** Progress lines (stage by stage, one per ENApp macro-iteration). */
@@ -218,6 +226,22 @@ export async function solveStudy(p: PreparedStudy, opts: StudyOptions = {}): Pro
         );
       }
     });
+  }
+  const deck = opts.originalDeck;
+  if (deck && out.central) {
+    if (!existsSync(deck.master)) progress(`original-deck replay skipped: ${deck.master} is gone`);
+    else {
+      const tables = out.central.tables;
+      const onPeriod = opts.onReplayPeriod;
+      out.replays.push(
+        await stage("replay MPCOPF in the original deck", () =>
+          replayOriginalDeck(net, scenario, tables, deck, {
+            label: "mpcopf",
+            ...(onPeriod ? { onHour: (t, T, ms, f) => onPeriod("MPCOPF", f, t, T, ms) } : {}),
+          }),
+        ),
+      );
+    }
   }
   out.thresholds = thresholds;
   out.verdicts = out.replays.map((r) => ({

@@ -3,6 +3,7 @@
  * method) and `mpopf run`. `studyFiles` gives every file (path → content), `writeStudy` writes them into a
  * sink (the harness's atomic RunDirWriter), `studyReportInput` is what the report is built from.
  */
+import { table } from "arquero";
 import { tableCsv } from "../../models/results.ts";
 import {
   ENAPP_FILES,
@@ -14,7 +15,14 @@ import {
   type SolveRecord,
 } from "../../models/run-layout.ts";
 import type { Scenario } from "../../models/types.ts";
+import { approximationsTable, balancedModelTables } from "../../reports/balanced-model.ts";
 import { buildReport, type ReportInput, type ReportOptions, runDirFiles } from "../../reports/index.ts";
+import type { ReportTable } from "../../reports/table-render.ts";
+import {
+  type OriginalDeckResult,
+  phaseSummary,
+  writeOriginalReplay,
+} from "../../validation/replay/original-deck.ts";
 import { type FileSink, type ReplayResult, writeReplay } from "../../validation/replay/replay.ts";
 import { powerFlowResultSet } from "../../validation/replay/tables.ts";
 import { PACKAGE_VERSION } from "../run-dir.ts";
@@ -43,6 +51,17 @@ function scenarioMeta(caseName: string, s: Scenario): Array<[string, string]> {
   ];
 }
 
+/** An original-deck replay (with every phase read back). */
+const isOriginal = (r: ReplayResult): r is OriginalDeckResult => r.comparison.flavour === "original-deck";
+
+/** The report tables of a case imported from OpenDSS: its original-deck replay, what the model leaves out. */
+function deckTables(r: StudyResult): ReportTable[] {
+  const od = r.replays.find(isOriginal);
+  const approximations = r.case.feeder.approximations ?? [];
+  if (!od) return approximationsTable(approximations);
+  return balancedModelTables({ label: "MPCOPF", ...phaseSummary(od.comparison), approximations });
+}
+
 /** The replay of `label` ("mpcopf", "mpdopf") the report shows. */
 function shownReplay(r: StudyResult, label: string): ReplayResult | undefined {
   return r.replays.find((x) => x.label === label && x.comparison.flavour === r.reportFlavour);
@@ -68,10 +87,29 @@ export function studyReportInput(r: StudyResult): ReportInput {
       `${shown.engine.name} ${shown.engine.version}, ${shown.comparison.flavour} deck`,
     ]);
   }
+  const od = r.replays.find(isOriginal);
+  if (od) {
+    meta.push([
+      "Model",
+      `${r.case.network.phaseModel === "three-phase" ? "balanced positive-sequence equivalent (three-phase total power)" : "per phase, exact"} of an OpenDSS deck, replayed in it too (original-deck)`,
+    ]);
+  }
+  const extraTables = deckTables(r);
+  const located = r.case.feeder.buses.filter((b) => b.x !== undefined && b.y !== undefined);
   return {
     title: `${r.case.name}: T = ${sc.T}, ${sc.objective.kind} objective`,
     meta,
     dtH: sc.dtH,
+    ...(extraTables.length > 0 ? { extraTables } : {}),
+    ...(located.length > 1
+      ? {
+          coordinates: table({
+            bus: located.map((b) => b.id),
+            x: located.map((b) => b.x!),
+            y: located.map((b) => b.y!),
+          }),
+        }
+      : {}),
     ...(r.central ? { mpcopf: { label: SOLUTIONS.mpcopf.label, ...r.central.tables } } : {}),
     ...(r.enapp ? { mpdopf: { label: SOLUTIONS.mpdopf.label, ...r.enapp.tables } } : {}),
     ...(r.enapp
@@ -118,6 +156,9 @@ export function studyManifest(r: StudyResult, timings: Record<string, number> = 
     method: r.method,
     case: r.case.name,
     caseDir: r.case.dir,
+    ...((r.case.feeder.approximations ?? []).length > 0
+      ? { approximations: r.case.feeder.approximations }
+      : {}),
     scenario: {
       name: sc.name,
       request: { ...r.request } as Record<string, unknown>,
@@ -189,7 +230,10 @@ export async function writeStudy(
     sink.write(ENAPP_FILES.areas, `${tableCsv(r.enapp.historyTables.areas)}\n`);
     sink.write(ENAPP_FILES.residuals, `${tableCsv(r.enapp.historyTables.residuals)}\n`);
   }
-  for (const rp of r.replays) writeReplay(sink, rp);
+  for (const rp of r.replays) {
+    if (isOriginal(rp)) writeOriginalReplay(sink, rp);
+    else writeReplay(sink, rp);
+  }
   if (r.thresholds && r.replays.length > 0) sink.write(RUN_FILES.thresholds, json(r.thresholds));
   sink.write(
     RUN_FILES.caseSummary,

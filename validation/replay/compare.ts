@@ -48,6 +48,21 @@ export interface ReplaySeries {
   battSocKwh: number[][];
 }
 
+/**
+ * Per-phase results of a replay in the original (unbalanced) deck: every phase node of every bus. Only the
+ * `original-deck` flavour has them (validation/replay/original-deck.ts).
+ */
+export interface PhaseComparison {
+  /** Per bus (network order): the deck's phase nodes, e.g. [1, 2, 3] or [2]. */
+  nodes: number[][];
+  /** [t][bus][k]: |V| of phase nodes[bus][k], pu of the optimizer's base; NaN for hours that did not converge. */
+  vPu: number[][][];
+  /** [t][bus]: voltage unbalance factor |V2|/|V1| (%) at buses with three phases; NaN elsewhere. */
+  vufPct: number[][];
+  /** [t][bus]: largest minus smallest phase magnitude (pu); 0 at single-phase buses. */
+  spreadPu: number[][];
+}
+
 /** One replay, optimizer vs power flow: everything the tables, maxima and thresholds are computed from. */
 export interface ReplayComparison {
   format: "mpopf-replay-comparison/1";
@@ -73,6 +88,8 @@ export interface ReplayComparison {
   /** Paper-style only: estimated line charging (kvar) from OpenDSS's default line capacitance at the power-flow voltages. */
   lineChargingKvar: number[];
   findings: Finding[];
+  /** Original-deck replays only: every phase of every bus (the power-flow side; the optimizer is balanced). */
+  phases?: PhaseComparison;
   /**
    * The horizon's inputs, for the power flow's result tables (`powerFlowResultSet`): start of each period (h
    * after the first profile point), the case's default load and PV multipliers, each battery's rated energy
@@ -240,10 +257,12 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     if (deck.flavour === "paper-style" && o) {
       const c = OPENDSS_DEFAULT_C1_NF * 1e-9;
       for (const br of net.branches) {
+        if (br.kind === "source") continue; // written with C1 = C0 = 0 in every flavour
         const vi = o.vPu[br.from]! * 1000 * deck.vBaseKvLn[br.from]!;
         const vj = o.vPu[br.to]! * 1000 * deck.vBaseKvLn[br.to]!;
         qc += (omega * c * (vi * vi + vj * vj)) / 2 / 1000;
       }
+      if (net.phaseModel === "three-phase") qc *= 3; // three phases of a balanced 3-phase deck
     }
     lineCharging.push(qc);
 
@@ -597,6 +616,12 @@ export function comparisonFromJson(text: string, file = "comparison.json"): Repl
   fix(c.optimizer);
   fix(c.powerFlow);
   c.lineChargingKvar = c.lineChargingKvar.map((x) => (x === null ? Number.NaN : x));
+  if (c.phases) {
+    const nan = (x: number | null) => (x === null ? Number.NaN : x);
+    c.phases.vPu = c.phases.vPu.map((t) => t.map((b) => b.map(nan)));
+    c.phases.vufPct = c.phases.vufPct.map((t) => t.map(nan));
+    c.phases.spreadPu = c.phases.spreadPu.map((t) => t.map(nan));
+  }
   if (c.branches) {
     for (const k of BRANCH_SERIES) {
       c.branches[k] = c.branches[k].map((row) => row.map((y) => (y === null ? Number.NaN : y)));

@@ -5,12 +5,22 @@
  * device outputs = −(power into the element), Storage energy as the engine integrated it, branch flows =
  * power into a line's (transformer's) first terminal, its loss = power into both terminals.
  */
+import { SOURCE_NODE_SUFFIX } from "../../models/topology.ts";
 import type { Network } from "../../models/types.ts";
 import type { Deck, HourObservation, HourStatus, SolvedCircuit } from "./types.ts";
 
 /** Short (lower-case) element name from a full "Class.name". */
 export function shortName(fullName: string): string {
   return fullName.slice(fullName.indexOf(".") + 1).toLowerCase();
+}
+
+/**
+ * The hidden fixed-voltage node behind a source impedance (models/topology.ts) is the Vsource's own EMF, not a
+ * bus of the deck: its voltage is the set-point by construction.
+ */
+export function sourceNodeVoltage(network: Network, vPu: Float64Array): void {
+  const s = network.substation;
+  if (network.buses[s]!.id.endsWith(SOURCE_NODE_SUFFIX) && Number.isNaN(vPu[s]!)) vPu[s] = network.vSubsPu;
 }
 
 /** An observation with every value NaN (an hour whose commands failed). */
@@ -55,7 +65,7 @@ export function emptyObservation(
  */
 export function observeHour(
   deck: Deck,
-  _network: Network,
+  network: Network,
   circuit: SolvedCircuit,
   t: number,
 ): HourObservation {
@@ -74,6 +84,7 @@ export function observeHour(
     const v = volts.get(`${b.toLowerCase()}.1`);
     obs.vPu[j] = v === undefined ? Number.NaN : v / (1000 * deck.vBaseKvLn[j]!);
   });
+  sourceNodeVoltage(network, obs.vPu);
 
   const power = (name: string): [number, number] => circuit.elementPower(name) ?? [Number.NaN, Number.NaN];
   e.pvs.forEach((el, d) => {

@@ -52,12 +52,16 @@ export interface DeckRun {
   totalMs: number;
 }
 
+/** Reads one solved hour back (default `observeHour`; the original-deck replay reads every phase). */
+export type HourObserver = (deck: Deck, network: Network, engine: ReplayEngine, t: number) => HourObservation;
+
 /** Run a deck in an engine: compile, then every hour (see the module comment). */
 export function runDeck(
   deck: Deck,
   network: Network,
   engine: ReplayEngine,
   onHour?: (t: number, T: number, elapsedMs: number) => void,
+  observe: HourObserver = observeHour,
 ): DeckRun {
   const t0 = performance.now();
   const { compile, hours } = deckCommands(deck);
@@ -90,7 +94,7 @@ export function runDeck(
       observations.push(obs);
       return;
     }
-    const obs = observeHour(deck, network, engine, t);
+    const obs = observe(deck, network, engine, t);
     obs.solveMs = performance.now() - h0; // commands, solve and read-back
     observations.push(obs);
     onHour?.(t, hours.length, performance.now() - t0);

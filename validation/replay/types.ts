@@ -18,9 +18,13 @@
  *   default load band (Vminpu 0.95 / Vmaxpu 1.05; the replay reports every hour a load crosses it),
  *   capacitors as constant-kvar Generators with OpenDSS's default band, Storage band 0.95/1.05.
  */
-export type DeckFlavour = "model-consistent" | "paper-style";
+export type DeckFlavour = "model-consistent" | "paper-style" | "original-deck";
 
-/** Every flavour, in report order. */
+/**
+ * The flavours every solve is replayed in, in report order. A case imported from an OpenDSS deck is also
+ * replayed in `original-deck` (validation/replay/original-deck.ts): the user's own deck plus the hourly
+ * set-point edits, which measures the balanced model's real error (per-phase voltages, unbalance).
+ */
 export const DECK_FLAVOURS: readonly DeckFlavour[] = ["model-consistent", "paper-style"];
 
 /**
