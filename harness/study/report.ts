@@ -6,6 +6,7 @@
  */
 import { renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { InputError } from "../../models/errors.ts";
 import { readRunManifest } from "../../models/run-layout.ts";
 import { approximationsTable, balancedModelTables } from "../../reports/balanced-model.ts";
 import {
@@ -52,9 +53,16 @@ export function writeReportFiles(runDir: string, out: ReportOutput): void {
  * comparison and the manifest's approximations), as the study wrote them the first time.
  */
 function deckTablesOfRun(runDir: string): ReportTable[] {
-  const manifest = readRunManifest(runDir);
-  const approximations = manifest.approximations ?? [];
   const od = readRunComparisons(runDir).find((c) => c.comparison.flavour === "original-deck");
+  // A run without an imported deck's comparison needs the manifest only for its approximations; a report
+  // directory whose manifest is not of this layout (a hand-made or older one) has none to give.
+  let approximations: string[];
+  try {
+    approximations = readRunManifest(runDir).approximations ?? [];
+  } catch (e) {
+    if (od || !(e instanceof InputError)) throw e;
+    approximations = [];
+  }
   if (!od) return approximationsTable(approximations);
   // The study labels it as the solution key in capitals (MPCOPF), as the first rendering did.
   const label = od.comparison.label.toUpperCase();
