@@ -22,6 +22,8 @@ import type {
   ReactiveLimits,
   TerminalCondition,
 } from "../models/types.ts";
+import type { MethodName } from "../solvers/distributed/messages.ts";
+import type { DistributedUserOptions } from "../solvers/distributed/options.ts";
 import type { Coupling, EnappOptions, InitialGuess } from "../solvers/enapp/index.ts";
 import type { NlpSolver } from "../solvers/nlp/types.ts";
 import { type DssCliArgs, dssCliOptions } from "./dss-args.ts";
@@ -30,8 +32,18 @@ import { numberOption, textOption } from "./options.ts";
 import { createSolver, ipoptOptionProblem } from "./study/solver.ts";
 import { horizonPoints } from "./study/study.ts";
 
-/** Which solves `mpopf solve` runs. */
-export type SolveMethod = "central" | "enapp" | "both";
+/** Which solves `mpopf solve` runs: centralized, a distributed method, or centralized + ENApp. */
+export type SolveMethod = "central" | "enapp" | "admm" | "app" | "both";
+
+/** The study's method (models/run-layout.ts) of a command-line method: ADMM and APP fill the distributed slot. */
+export function studyMethod(m: SolveMethod): "central" | "enapp" | "both" {
+  return m === "admm" || m === "app" ? "enapp" : m;
+}
+
+/** The distributed method of a command-line method (ENApp unless ADMM or APP). */
+export function distributedMethod(m: SolveMethod | undefined): MethodName {
+  return m === "admm" || m === "app" ? m : "enapp";
+}
 
 /** The ENApp arguments. */
 export interface EnappCliArgs {
@@ -45,6 +57,8 @@ export interface EnappCliArgs {
   reverseFlow?: boolean;
   initialGuess?: InitialGuess;
   workers?: number;
+  rho?: number;
+  dualTol?: number;
 }
 
 /** The study arguments (scenario, solver; `--dss` and its import options instead of `--case`). */
@@ -136,8 +150,13 @@ export function scenarioRequest(a: Partial<StudyCliArgs>): ScenarioRequest {
 }
 
 /** The ENApp options a command line describes (the Ipopt options are the study's). */
-export function enappOptions(a: EnappCliArgs): Partial<EnappOptions> {
-  const o: Partial<EnappOptions> = {};
+export function enappOptions(a: EnappCliArgs): DistributedUserOptions {
+  const o: DistributedUserOptions = { method: distributedMethod(a.method) };
+  if (a.rho !== undefined) {
+    o.admm = { rho: a.rho };
+    o.app = { alpha: a.rho };
+  }
+  if (a.dualTol !== undefined) o.dualTolerance = a.dualTol;
   if (a.coupling !== undefined) o.coupling = a.coupling;
   if (a.maxMacro !== undefined) o.maxIterations = a.maxMacro;
   const tol: Partial<EnappOptions["tolerances"]> = {};
@@ -287,17 +306,46 @@ export function scenarioCliOptions<T>(y: Argv<T>) {
 export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
   return y
     .option("method", {
-      choices: ["central", "enapp", "both"] as const,
-      describe: "centralized MPOPF, ENApp (MPDOPF), or both with the Table II comparison (default central)",
+      choices: ["central", "enapp", "admm", "app", "both"] as const,
+      describe:
+        "centralized MPOPF, a distributed method on --areas (ENApp, ADMM, APP), or both (centralized + ENApp with Table II; all methods: mpopf compare-methods)",
     })
-    .option("areas", textOption("areas", "partition of the case for ENApp (default: the case's first)"))
+    .option(
+      "areas",
+      textOption(
+        "areas",
+        "areas of the distributed methods: auto:K (K balanced connected areas), a partition of the case, or a bus,area CSV file (default: the case's first partition)",
+      ),
+    )
+    .option(
+      "rho",
+      numberOption(
+        "rho",
+        "ADMM's initial ρ / APP's α, in units of the mean energy price per pu (defaults 1000 / 10)",
+        {
+          min: 0,
+          minExclusive: true,
+        },
+      ),
+    )
+    .option(
+      "dual-tol",
+      numberOption(
+        "dual-tol",
+        "ADMM/APP: dual residual tolerance, fraction of the energy price (default 1e-3)",
+        {
+          min: 0,
+          minExclusive: true,
+        },
+      ),
+    )
     .option("coupling", {
       choices: ["own", "marginal"] as const,
       describe: "ENApp area objectives: own (the authors) or marginal (boundary prices; matches MPCOPF)",
     })
     .option(
       "max-macro",
-      numberOption("max-macro", "ENApp: largest number of macro-iterations (default 30)", {
+      numberOption("max-macro", "largest number of (macro-)iterations (default: ENApp 30, ADMM/APP 300)", {
         integer: true,
         min: 1,
       }),

@@ -3,6 +3,7 @@ import { hideBin } from "yargs/helpers";
 import { InputError } from "../models/errors.ts";
 import { attributeCommand } from "./commands/attribute.ts";
 import { caseCommand } from "./commands/case.ts";
+import { compareMethodsCommand } from "./commands/compare-methods.ts";
 import { dssCommand } from "./commands/dss.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(dssCommand)
       .command(runCommand)
       .command(solveCommand)
+      .command(compareMethodsCommand)
       .command(validateCommand)
       .command(reportCommand)
       .command(attributeCommand)

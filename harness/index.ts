@@ -7,6 +7,13 @@
  * WebAssembly behind a solver-neutral NLP interface) and `mpopf/opendss` (the OpenDSS-compatible engine).
  */
 
+export {
+  autoPartition,
+  busSizes,
+  type PartitionQuality,
+  partitionCsv,
+  partitionQuality,
+} from "../models/auto-partition.ts";
 // --- cases, studies, scenarios (models/) -----------------------------------------------------------------
 export {
   buildFeeder,
@@ -49,6 +56,15 @@ export {
   table3,
   table4,
 } from "../reports/index.ts";
+export {
+  type DistributedSolution,
+  type DistributedSummary,
+  type DistributedUserOptions,
+  METHOD_LABELS,
+  METHODS,
+  type MethodName,
+  solveDistributed,
+} from "../solvers/distributed/index.ts";
 // --- solvers/ --------------------------------------------------------------------------------------------
 export type {
   EnappOptions,
@@ -120,6 +136,7 @@ export {
 export { DECK_FLAVOURS, type DeckFlavour, type DeckPhysics } from "../validation/replay/types.ts";
 // --- the pipeline (harness/) -----------------------------------------------------------------------------
 export { checkRunDir, isRunDir, RUN_MARKER, RunDirWriter } from "./run-dir.ts";
+export { formatQuality, resolveAreas } from "./study/areas.ts";
 export {
   type AttributeRunOptions,
   attributeOptimizerSide,
@@ -129,6 +146,19 @@ export {
 } from "./study/attribute.ts";
 export { importCase, type LoadedCase, loadStudyCase } from "./study/case-source.ts";
 export { type CaseSummary, formatCaseSummary, summariseCase } from "./study/case-summary.ts";
+export {
+  type CommsCondition,
+  type CompareResult,
+  type CompareRow,
+  type CompareSetup,
+  compareMethods,
+  compareReportTable,
+  type MethodRun,
+  type ReplaySummary,
+  renderResidualsFigure,
+  residualSeries,
+  SYNC,
+} from "./study/compare.ts";
 export { pickPartition, type RunEnappOptions, runEnapp } from "./study/enapp.ts";
 export {
   formatAttribution,

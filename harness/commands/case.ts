@@ -1,14 +1,27 @@
 /**
  * `mpopf case show NAME` (or `--dss PATH`): a study case's summary (the library's `summariseCase`, with what the
  * model leaves out); `mpopf case generate --buses N --seed S --out DIR`: a seeded synthetic radial feeder
- * (models/generate.ts); `mpopf case import PATH/Master.dss --out DIR`: an OpenDSS deck (validation/dss-import).
+ * (models/generate.ts); `mpopf case import PATH/Master.dss --out DIR`: an OpenDSS deck (validation/dss-import);
+ * `mpopf case areas NAME --areas auto:K [--out FILE.csv]`: areas for the distributed methods and their quality.
  * Both write a case folder in the project's format, atomically and only where mpopf may write
  * (harness/run-dir.ts rules). Thin wrappers.
  */
+import { writeFileSync } from "node:fs";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { type DssCliArgs, dssCliOptions, importOptions, studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
-import { caseFiles, formatCaseSummary, generateFeeder, RunDirWriter, summariseCase } from "../index.ts";
+import {
+  buildScenario,
+  caseFiles,
+  formatCaseSummary,
+  formatQuality,
+  generateFeeder,
+  partitionCsv,
+  partitionQuality,
+  RunDirWriter,
+  resolveAreas,
+  summariseCase,
+} from "../index.ts";
 import { numberOption, textOption } from "../options.ts";
 import { importCase } from "../study/case-source.ts";
 
@@ -173,17 +186,75 @@ const importCommand: CommandModule<object, ImportArgs> = {
   },
 };
 
-/** `mpopf case <show|generate> …`: inspect a case, or generate a feeder into a case folder. */
+interface AreasArgs extends DssCliArgs {
+  name?: string;
+  areas?: string;
+  out?: string;
+  force: boolean;
+  json: boolean;
+  pv?: number;
+  batt?: number;
+  horizon?: number;
+}
+
+/**
+ * `mpopf case areas NAME --areas auto:K [--out FILE.csv]`: split a case's feeder into areas (or check a given
+ * partition) and print its quality — sizes, DERs, boundaries, depth of the area tree; `--out` saves it as a
+ * `bus,area` CSV that `--areas FILE.csv` and a case's `partitions` read back.
+ */
+const areasCommand: CommandModule<object, AreasArgs> = {
+  command: "areas [name]",
+  describe:
+    "Split a case into areas (--areas auto:K) or check a partition; print its quality, save it as CSV",
+  builder: (y: Argv) =>
+    dssCliOptions(
+      y
+        .positional("name", { type: "string", describe: "built-in case or a folder with case.json" })
+        .option("areas", textOption("areas", "auto:K, a partition of the case, or a bus,area CSV file"))
+        .option("out", textOption("out", "write the partition as a bus,area CSV file"))
+        .option("force", { type: "boolean", default: false, describe: "overwrite --out if it exists" })
+        .option("json", { type: "boolean", default: false, describe: "print the quality as JSON" })
+        .option("pv", numberOption("pv", "PV percentage (DERs count in the sizes)", { min: 0, max: 100 }))
+        .option("batt", numberOption("batt", "battery percentage", { min: 0, max: 100 }))
+        .option(
+          "horizon",
+          numberOption("horizon", "periods T (sizes are per period; default the case's)", {
+            integer: true,
+            min: 1,
+          }),
+        ),
+    ) as unknown as Argv<AreasArgs>,
+  handler: (argv: ArgumentsCamelCase<AreasArgs>) => {
+    const c = studyCaseOf({ ...argv, ...(argv.name !== undefined ? { case: argv.name } : {}) }).case;
+    const scenario = buildScenario(c, {
+      ...(argv.pv !== undefined ? { pvPercent: argv.pv } : {}),
+      ...(argv.batt !== undefined ? { battPercent: argv.batt } : {}),
+      ...(argv.horizon !== undefined ? { horizon: argv.horizon } : {}),
+    });
+    const part = resolveAreas(c, argv.areas, scenario);
+    const q = partitionQuality(scenario, part);
+    if (argv.out) {
+      writeFileSync(argv.out, partitionCsv(scenario.network, part, `${c.name}: areas ${part.name}`), {
+        flag: argv.force ? "w" : "wx",
+      });
+    }
+    process.stdout.write(argv.json ? `${JSON.stringify(q, null, 2)}\n` : formatQuality(q, scenario.T));
+    if (argv.out) process.stderr.write(`partition written to ${argv.out}\n`);
+  },
+};
+
+/** `mpopf case <show|generate|import|areas> …`: inspect a case, write one, or split it into areas. */
 export const caseCommand: CommandModule = {
   command: "case <action>",
   describe:
-    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'import' an OpenDSS deck as a case",
+    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'import' an OpenDSS deck as a case, 'areas' splits it into areas",
   builder: (y: Argv) =>
     y
       .command(showCommand)
       .command(generateCommand)
       .command(importCommand)
-      .demandCommand(1, "Name an action: show, generate or import.")
+      .command(areasCommand)
+      .demandCommand(1, "Name an action: show, generate, import or areas.")
       .strict(),
   handler: () => {},
 };

@@ -7,6 +7,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
   checkHorizon,
+  distributedMethod,
   type EnappCliArgs,
   enappCliOptions,
   enappOptions,
@@ -16,12 +17,14 @@ import {
   scenarioCliOptions,
   scenarioRequest,
   solverWithOptions,
+  studyMethod,
 } from "../cli-args.ts";
 import { studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
 import {
   formatEnappSummary,
   formatSummary,
+  METHOD_LABELS,
   publicSummary,
   renderTable,
   runStudy,
@@ -43,7 +46,7 @@ interface SolveArgs extends StudyCliArgs, EnappCliArgs {
 export const solveCommand: CommandModule<object, SolveArgs> = {
   command: "solve",
   describe:
-    "Solve the multi-period OPF of a study case: centralized (MPCOPF), ENApp (MPDOPF, --method enapp) or both",
+    "Solve the multi-period OPF of a study case: centralized (MPCOPF), distributed (MPDOPF: --method enapp|admm|app) or both",
   builder: (y: Argv) =>
     enappCliOptions(scenarioCliOptions(y))
       .option("ipopt", {
@@ -71,7 +74,9 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       }) as Argv<SolveArgs>,
   handler: async (argv: ArgumentsCamelCase<SolveArgs>) => {
     const progress = progressLogger(argv.quiet);
-    const method = argv.method ?? "central";
+    // ADMM and APP run in the distributed ("enapp") slot of the study, like ENApp.
+    const method = studyMethod(argv.method ?? "central");
+    const label = METHOD_LABELS[distributedMethod(argv.method)];
     const ipopt = parseIpoptOptions(argv.ipopt);
     progress(`starting the ${argv.solver} Ipopt solver`);
     const solver = await solverWithOptions(argv.solver, ipopt);
@@ -113,6 +118,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
     } else {
       if (cen && method === "central") process.stdout.write(formatSummary(cen));
       if (cen && method === "both") process.stdout.write(`MPCOPF\n${formatSummary(cen)}\nMPDOPF (ENApp)\n`);
+      if (method === "enapp" && label !== "ENApp") process.stdout.write(`MPDOPF (${label})\n`);
       if (en) process.stdout.write(formatEnappSummary(en));
       if (method === "both" && r.valid) {
         const t = table2(
@@ -131,7 +137,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
         ? "(a solve did not run)"
         : method === "central"
           ? `(${inv.status}): ${inv.message}`
-          : `(${inv.solution === "mpdopf" ? "ENApp" : "MPCOPF"} ${inv.status}: ${inv.message})`;
+          : `(${inv.solution === "mpdopf" ? label : "MPCOPF"} ${inv.status}: ${inv.message})`;
       throw new ExitError(`no valid solution ${why}${argv.out ? `; nothing written to ${argv.out}` : ""}`, 1);
     }
   },

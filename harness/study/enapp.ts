@@ -1,18 +1,18 @@
 /**
- * ENApp (MPDOPF) as a study runs it: the partition of a case, and the area solves on a worker pool (or in
- * this thread), with one progress line per macro-iteration.
+ * The distributed solve (MPDOPF: ENApp, ADMM or APP) as a study runs it: the partition of a case (or automatic
+ * areas, or a partition file), and the area agents' solves on a worker pool (or in this thread), with one
+ * progress line per macro-iteration.
  */
 import { availableParallelism } from "node:os";
 import { resolveCaseFile, type StudyCase } from "../../models/case.ts";
 import { InputError } from "../../models/errors.ts";
 import type { Partition } from "../../models/partition.ts";
 import type { Scenario } from "../../models/types.ts";
-import {
-  type AreaBackend,
-  type EnappOptions,
-  type EnappSolution,
-  solveEnapp,
-} from "../../solvers/enapp/index.ts";
+import type { AreaBackend } from "../../solvers/distributed/area-solver.ts";
+import { METHOD_LABELS } from "../../solvers/distributed/messages.ts";
+import type { DistributedUserOptions } from "../../solvers/distributed/options.ts";
+import { solveDistributed } from "../../solvers/distributed/solve.ts";
+import type { EnappSolution } from "../../solvers/enapp/index.ts";
 import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { formatMacroIteration } from "./format.ts";
 
@@ -25,8 +25,8 @@ export function pickPartition(c: StudyCase, name?: string): Partition {
     throw new InputError(
       "bad-partition",
       name === undefined
-        ? `case '${c.name}' defines no partition into areas (needed by ENApp; --method central solves without)`
-        : `case '${c.name}' has no partition '${name}' (available: ${names.join(", ") || "none"})`,
+        ? `case '${c.name}' defines no partition into areas (needed by the distributed methods; try --areas auto:K; --method central solves without)`
+        : `case '${c.name}' has no partition '${name}' (available: ${names.join(", ") || "none"}; or auto:K, or a bus,area CSV file)`,
       // a case built in memory (an imported deck) has no case.json to name
       { ...(c.dir ? { file: resolveCaseFile(c.dir) } : {}), element: `case ${c.name}`, field: "partitions" },
     );
@@ -38,8 +38,8 @@ export function pickPartition(c: StudyCase, name?: string): Partition {
 export interface RunEnappOptions {
   /** Worker threads for the areas (default and cap: the number of areas and of CPUs); 0 = this thread. */
   workers?: number;
-  /** ENApp options (coupling, tolerances, relaxation, Ipopt options …). */
-  options?: Partial<EnappOptions>;
+  /** Options of the distributed method (`method`: ENApp by default; coupling, tolerances, Ipopt options …). */
+  options?: DistributedUserOptions;
   /** Progress lines (one per macro-iteration). */
   progress?: (msg: string) => void;
 }
@@ -55,6 +55,7 @@ export async function runEnapp(
   opts: RunEnappOptions = {},
 ): Promise<EnappSolution> {
   const progress = opts.progress ?? (() => {});
+  const label = METHOD_LABELS[opts.options?.method ?? "enapp"];
   const workers = opts.workers;
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
     throw new InputError("bad-option", `expected a whole number of workers >= 0, got ${workers}`, {
@@ -66,7 +67,7 @@ export async function runEnapp(
   let close = async () => {};
   if (workers === 0 || solver.identity.backend === "native") {
     backend = { kind: "thread", solver };
-    progress(`ENApp areas solve in this thread (${solver.identity.backend} Ipopt)`);
+    progress(`${label} areas solve in this thread (${solver.identity.backend} Ipopt)`);
   } else {
     // More threads than areas sit idle, more than cores only compete: cap the pool at both.
     const cap = Math.max(1, Math.min(partition.areas.length, availableParallelism()));
@@ -80,10 +81,10 @@ export async function runEnapp(
     const pool = await createSolverPool({ size });
     backend = { kind: "pool", pool };
     close = () => pool.close();
-    progress(`ENApp areas solve on ${pool.size} worker threads`);
+    progress(`${label} areas solve on ${pool.size} worker threads`);
   }
   try {
-    return await solveEnapp(scenario, partition, backend, opts.options ?? {}, (it) =>
+    return await solveDistributed(scenario, partition, backend, opts.options ?? {}, (it) =>
       progress(formatMacroIteration(it)),
     );
   } finally {

@@ -4,10 +4,10 @@
  * in atomically, the two pages are each written to a temporary file and renamed, and the marker's inventory
  * is refreshed, so a failed rendering never leaves a half-written report and the run stays complete.
  */
-import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readJsonFile } from "../../models/files.ts";
-import { RUN_FILES } from "../../models/run-layout.ts";
+import { InputError } from "../../models/errors.ts";
+import { readRunManifest } from "../../models/run-layout.ts";
 import { approximationsTable, balancedModelTables } from "../../reports/balanced-model.ts";
 import {
   buildReport,
@@ -53,14 +53,16 @@ export function writeReportFiles(runDir: string, out: ReportOutput): void {
  * comparison and the manifest's approximations), as the study wrote them the first time.
  */
 function deckTablesOfRun(runDir: string): ReportTable[] {
-  // The report renders any run directory, whatever its manifest holds (a run of another tool, a hand-made
-  // folder): the approximations are read when it has them.
-  const file = join(runDir, RUN_FILES.manifest);
-  const m = existsSync(file) ? (readJsonFile(file, "manifest") as { approximations?: unknown } | null) : null;
-  const approximations = Array.isArray(m?.approximations)
-    ? m.approximations.filter((x): x is string => typeof x === "string")
-    : [];
   const od = readRunComparisons(runDir).find((c) => c.comparison.flavour === "original-deck");
+  // A run without an imported deck's comparison needs the manifest only for its approximations; a report
+  // directory whose manifest is not of this layout (a hand-made or older one) has none to give.
+  let approximations: string[];
+  try {
+    approximations = readRunManifest(runDir).approximations ?? [];
+  } catch (e) {
+    if (od || !(e instanceof InputError)) throw e;
+    approximations = [];
+  }
   if (!od) return approximationsTable(approximations);
   // The study labels it as the solution key in capitals (MPCOPF), as the first rendering did.
   const label = od.comparison.label.toUpperCase();

@@ -12,7 +12,9 @@ import type { Partition } from "../../models/partition.ts";
 import type { RunKind, RunMethod } from "../../models/run-layout.ts";
 import { buildScenario, buildStudy, type ScenarioRequest } from "../../models/scenario.ts";
 import type { Scenario } from "../../models/types.ts";
-import type { EnappOptions, EnappSolution } from "../../solvers/enapp/index.ts";
+import { METHOD_LABELS } from "../../solvers/distributed/messages.ts";
+import type { DistributedUserOptions } from "../../solvers/distributed/options.ts";
+import type { EnappSolution } from "../../solvers/enapp/index.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolveOptions, NlpSolver } from "../../solvers/nlp/types.ts";
 import type { DssDeckInfo } from "../../validation/dss-import/import.ts";
@@ -32,7 +34,8 @@ import {
   type Thresholds,
 } from "../../validation/replay/thresholds.ts";
 import { DECK_FLAVOURS, type DeckFlavour } from "../../validation/replay/types.ts";
-import { pickPartition, runEnapp } from "./enapp.ts";
+import { resolveAreas } from "./areas.ts";
+import { runEnapp } from "./enapp.ts";
 import { createSolver, type SolverBackend } from "./solver.ts";
 
 /** What a study asks for; everything optional. */
@@ -41,10 +44,10 @@ export interface StudyOptions {
   request?: ScenarioRequest;
   /** Centralized (default), ENApp, or both. */
   method?: RunMethod;
-  /** ENApp partition of the case (default: its first). */
+  /** Areas of the distributed solve: a partition of the case (default: its first), auto:K, or a bus,area CSV file. */
   areas?: string;
-  /** ENApp options (coupling, tolerances …). */
-  enapp?: Partial<EnappOptions>;
+  /** Options of the distributed solve: `method` (ENApp by default, ADMM, APP), coupling, tolerances … */
+  enapp?: DistributedUserOptions;
   /** Worker threads for the ENApp areas (default and cap: areas and CPUs; 0 = this thread). */
   workers?: number;
   /** The NLP solver, or which Ipopt backend to create (default wasm). */
@@ -129,7 +132,7 @@ export function prepareStudy(
   const request = opts.request ?? {};
   const method = opts.method ?? "central";
   const scenario = buildScenario(sc, request);
-  const partition = method === "central" ? undefined : pickPartition(sc, opts.areas);
+  const partition = method === "central" ? undefined : resolveAreas(sc, opts.areas, scenario);
   return { case: sc, request, scenario, method, ...(partition ? { partition } : {}) };
 }
 
@@ -187,10 +190,10 @@ export async function solveStudy(p: PreparedStudy, opts: StudyOptions = {}): Pro
     if (!cen.valid) out.invalid = { solution: "mpcopf", status: cs.status, message: cs.message };
   }
   if (method !== "central" && !(out.invalid && stop)) {
-    const partition = p.partition ?? pickPartition(p.case);
-    const enappOptions: Partial<EnappOptions> = { ...opts.enapp };
+    const partition = p.partition ?? resolveAreas(p.case, undefined, scenario);
+    const enappOptions: DistributedUserOptions = { ...opts.enapp };
     if (enappOptions.ipopt === undefined && opts.ipopt !== undefined) enappOptions.ipopt = opts.ipopt;
-    const e = await stage("solve MPDOPF (ENApp)", () =>
+    const e = await stage(`solve MPDOPF (${METHOD_LABELS[enappOptions.method ?? "enapp"]})`, () =>
       runEnapp(scenario, partition, solver, { workers: opts.workers, options: enappOptions, progress }),
     );
     out.enapp = e;

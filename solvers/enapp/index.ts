@@ -6,8 +6,8 @@ export {
   type EnappArea,
   type EnappBoundary,
 } from "./decompose.ts";
+export type { AreaBackend } from "./enapp.ts";
 export {
-  type AreaBackend,
   type AreaSolveRecord,
   type BoundaryExchange,
   composeSolution,

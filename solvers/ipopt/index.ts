@@ -19,4 +19,11 @@ export { createNativeIpoptSolver, findNativeIpopt, NATIVE_IDENTITY } from "./nat
 export { DEFAULT_IPOPT_OPTIONS, IPOPT_INTEGER_OPTIONS } from "./options.ts";
 export { createSolverPool, type SolverPoolOptions } from "./pool.ts";
 export { IPOPT_STATUS, ipoptStatus } from "./status.ts";
-export { type CreateIpoptSolverOptions, createIpoptSolver, WASM_IDENTITY } from "./wasm-solver.ts";
+export {
+  type CreateIpoptSolverOptions,
+  createIpoptSolver,
+  estimateWasmBytes,
+  WASM_IDENTITY,
+  WASM_MEMORY_LIMIT_BYTES,
+  WASM_TIMING_KEYS,
+} from "./wasm-solver.ts";

@@ -33,8 +33,10 @@ try {
       const factory = mod[job.factory.exportName];
       if (typeof factory !== "function")
         throw new TypeError(`${job.factory.module} has no exported function "${job.factory.exportName}"`);
+      const t0 = performance.now();
       const problem = await factory(job.factory.args);
-      const result = solver.solve(problem, job.options);
+      const setupSeconds = (performance.now() - t0) / 1000;
+      const result = { ...solver.solve(problem, job.options), setupSeconds };
       const transfer = [
         ...new Set(
           [result.x, result.g, result.lambda, result.zL, result.zU].map((a) => a.buffer as ArrayBuffer),

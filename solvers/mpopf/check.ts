@@ -30,6 +30,8 @@ export interface SelfCheck {
     lineLimitPu: number;
     headPowerPu: number;
     currentNonNegativePu: number;
+    /** Lower bound of boundary-port real power (ADMM/APP areas), pu. */
+    portPu: number;
   };
   /** Largest violation of any bound. */
   maxViolationPu: number;
@@ -79,6 +81,7 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
     lineLimitPu: 0,
     headPowerPu: 0,
     currentNonNegativePu: 0,
+    portPu: 0,
   };
   const bump = (key: ConstraintFamily, v: number) => {
     const a = Math.abs(v);
@@ -112,6 +115,16 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
   // Shunt susceptance per bus (line charging, half of each incident line) when modelled.
   const bHalf = busChargingPu(net, form.lineCharging);
   const band = loadBandOf(form.elementBands);
+  // Boundary ports (ADMM/APP areas): decided draws, their share of the boundary branch's charging.
+  const ports = input.ports ?? [];
+  for (const pt of ports) bHalf[pt.bus] += pt.bHalfPu ?? 0;
+  for (let t = 0; t < T; t++) {
+    ports.forEach((pt, e) => {
+      extraP[t * nBus + pt.bus] += at(t, L.offPp, e);
+      extraQ[t * nBus + pt.bus] += at(t, L.offQp, e);
+      vio("portPu", (pt.pMinPu ?? -Infinity) - at(t, L.offPp, e));
+    });
+  }
   const capAt = new Float64Array(nBus);
   for (const c of sc.capacitors) capAt[c.bus] += c.qPu;
 
@@ -119,7 +132,12 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
   let maxGap = 0;
   let gapAt: { branch: string; t: number } | null = null;
   for (let t = 0; t < T; t++) {
-    const vHead = input.vHeadPu ? input.vHeadPu[t] : net.vSubsPu;
+    const free = input.headVoltageFree === true;
+    const vHead = free
+      ? Math.sqrt(Math.max(0, at(t, L.offV, head)))
+      : input.vHeadPu
+        ? input.vHeadPu[t]
+        : net.vSubsPu;
     // Balances at non-head buses, and the head power.
     for (let j = 0; j < nBus; j++) {
       const v = j === head ? vHead * vHead : at(t, L.offV, j);
@@ -184,7 +202,8 @@ export function selfCheck(model: MpopfModel, x: Float64Array, tolerancePu = 1e-6
         vio("lineLimitPu", l - (br.iMaxA / branchBaseA(net, k)) ** 2);
     });
     // Voltages.
-    bump("headVoltage", at(t, L.offV, head) - vHead * vHead);
+    if (free) vio("voltageBandPu", over(vHead, o.vMinPu, o.vMaxPu));
+    else bump("headVoltage", at(t, L.offV, head) - vHead * vHead);
     // The band, and with element bands the device bands and the load piece's range (pu of magnitude).
     for (let j = 0; j < nBus; j++) {
       if (j === head) continue;

@@ -18,16 +18,32 @@ export interface HeadPower {
   qPu: Float64Array;
 }
 
-/** Power entering the head bus per period (pu): Σ flows leaving the head + the head bus's own net demand. */
+/**
+ * Power entering the head bus per period (pu): Σ flows leaving the head + the head bus's own net demand
+ * (+ boundary ports at the head). A free head voltage (ADMM/APP child areas) is taken from x.
+ */
 export function headPower(model: MpopfModel, x: Float64Array): HeadPower {
   const { layout: L, params: p } = model;
   const net = model.input.scenario.network;
   const pPu = new Float64Array(L.T);
   const qPu = new Float64Array(L.T);
+  const h = p.head;
   for (let t = 0; t < L.T; t++) {
     const base = t * L.perT;
     let P = p.headConstP[t];
     let Q = p.headConstQ[t];
+    if (p.headVoltageFree) {
+      // Re-evaluate the head's voltage-dependent terms at the solution's head voltage.
+      const v = x[base + L.offV + h];
+      const d = demandAt(p, t, h, v, L.nBus);
+      P = d.p;
+      Q = d.q - p.qCapConst[h] - p.qShuntV[h] * v;
+      for (const e of p.pvAtBus.subarray(p.pvAtBusPtr[h], p.pvAtBusPtr[h + 1])) P -= p.pPv[t * L.nPv + e];
+    }
+    for (const e of p.headPorts) {
+      P += x[base + L.offPp + e];
+      Q += x[base + L.offQp + e];
+    }
     for (const k of net.childBranches[p.head]) {
       P += x[base + L.offP + k];
       Q += x[base + L.offQ + k];
@@ -95,6 +111,8 @@ export function decodeMpopf(
     }
     load -= extra;
     loadQ -= extraQ;
+    // Boundary ports (ADMM/APP areas) are decided draws of child areas: reported with the equivalents.
+    for (let e = 0; e < L.nPort; e++) extra += at(t, L.offPp, e);
     let pvOut = 0;
     for (let d = 0; d < L.nPv; d++) pvOut += p.pPv[t * L.nPv + d];
     let batt = 0;

@@ -1,8 +1,11 @@
 /**
  * Time-major variable layout of the multi-period OPF. For every period t the block is
  *
- *   [ P (nBr) | Q (nBr) | l (nBr) | v (nBus) | q_D (nPv) | P_c (nBatt) | P_d (nBatt) | q_B (nBatt) | B (nBatt) ]
+ *   [ P (nBr) | Q (nBr) | l (nBr) | v (nBus) | q_D (nPv) | P_c (nBatt) | P_d (nBatt) | q_B (nBatt) | B (nBatt)
+ *     | P_port (nPort) | Q_port (nPort) | s_cap (nSlack) ]
  *
+ * (boundary ports exist only in the areas of the distributed methods that duplicate boundary variables; the
+ * peak-cap slack only with an elastic cap, one per period)
  * with branch, bus, PV and battery indices as in the `Network` / `Scenario` arrays. All values per unit
  * (P, Q in pu of S_base; l = |I|² and v = |V|² in pu²; B in pu·h).
  */
@@ -14,6 +17,10 @@ export interface MpopfLayout {
   nBr: number;
   nPv: number;
   nBatt: number;
+  /** Boundary ports (0 outside ADMM/APP areas). */
+  nPort: number;
+  /** Peak-cap slacks per period (1 with an elastic cap, else 0). */
+  nSlack: number;
   /** Variables per period. */
   perT: number;
   /** Total number of variables. */
@@ -27,15 +34,26 @@ export interface MpopfLayout {
   offPd: number;
   offQb: number;
   offB: number;
+  offPp: number;
+  offQp: number;
+  offS: number;
 }
 
 /** Variable kinds, in block order. */
-export const VARIABLE_KINDS = ["P", "Q", "l", "v", "qD", "Pc", "Pd", "qB", "B"] as const;
+export const VARIABLE_KINDS = ["P", "Q", "l", "v", "qD", "Pc", "Pd", "qB", "B", "Pp", "Qp", "sCap"] as const;
 /** One of the variable kinds. */
 export type VariableKind = (typeof VARIABLE_KINDS)[number];
 
 /** Build the layout for a horizon of T periods. */
-export function makeLayout(T: number, nBus: number, nBr: number, nPv: number, nBatt: number): MpopfLayout {
+export function makeLayout(
+  T: number,
+  nBus: number,
+  nBr: number,
+  nPv: number,
+  nBatt: number,
+  nPort = 0,
+  nSlack = 0,
+): MpopfLayout {
   const offP = 0;
   const offQ = nBr;
   const offL = 2 * nBr;
@@ -45,13 +63,18 @@ export function makeLayout(T: number, nBus: number, nBr: number, nPv: number, nB
   const offPd = offPc + nBatt;
   const offQb = offPd + nBatt;
   const offB = offQb + nBatt;
-  const perT = offB + nBatt;
+  const offPp = offB + nBatt;
+  const offQp = offPp + nPort;
+  const offS = offQp + nPort;
+  const perT = offS + nSlack;
   return {
     T,
     nBus,
     nBr,
     nPv,
     nBatt,
+    nPort,
+    nSlack,
     perT,
     n: perT * T,
     offP,
@@ -63,6 +86,9 @@ export function makeLayout(T: number, nBus: number, nBr: number, nPv: number, nB
     offPd,
     offQb,
     offB,
+    offPp,
+    offQp,
+    offS,
   };
 }
 
@@ -87,6 +113,12 @@ export function kindOffset(L: MpopfLayout, kind: VariableKind): number {
       return L.offQb;
     case "B":
       return L.offB;
+    case "Pp":
+      return L.offPp;
+    case "Qp":
+      return L.offQp;
+    case "sCap":
+      return L.offS;
   }
 }
 
@@ -106,6 +138,11 @@ export function kindCount(L: MpopfLayout, kind: VariableKind): number {
       return L.nBus;
     case "qD":
       return L.nPv;
+    case "Pp":
+    case "Qp":
+      return L.nPort;
+    case "sCap":
+      return L.nSlack;
     default:
       return L.nBatt;
   }

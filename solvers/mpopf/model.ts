@@ -351,7 +351,9 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
   const nBr = net.branches.length;
   const nPv = sc.pvs.length;
   const nBatt = sc.batteries.length;
-  const L = makeLayout(T, nBus, nBr, nPv, nBatt);
+  const nPort = p.portBus.length;
+  const elastic = p.elasticCap !== null;
+  const L = makeLayout(T, nBus, nBr, nPv, nBatt, nPort, elastic ? 1 : 0);
   const head = p.head;
   const form = sc.options.formulation;
   const from = Int32Array.from(net.branches, (br) => br.from);
@@ -389,6 +391,8 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
           b.addLinear(row, ix(t, L.offPd, bi), 1);
           b.addLinear(row, ix(t, L.offPc, bi), -1);
         }
+        for (let q = p.portAtBusPtr[j]; q < p.portAtBusPtr[j + 1]; q++)
+          b.addLinear(row, ix(t, L.offPp, p.portAtBus[q]), -1);
         if (p.pZ[i] !== 0) b.addLinear(row, ix(t, L.offV, j), -p.pZ[i]);
         if (p.pI[i] !== 0) currentLoads.push({ row, iV: ix(t, L.offV, j), a: p.pI[i] });
       }
@@ -410,6 +414,8 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
           b.addLinear(row, ix(t, L.offQd, p.pvAtBus[q]), 1);
         for (let q = p.battAtBusPtr[j]; q < p.battAtBusPtr[j + 1]; q++)
           b.addLinear(row, ix(t, L.offQb, p.battAtBus[q]), 1);
+        for (let q = p.portAtBusPtr[j]; q < p.portAtBusPtr[j + 1]; q++)
+          b.addLinear(row, ix(t, L.offQp, p.portAtBus[q]), -1);
         const vCoef = p.qShuntV[j] - p.qZ[i];
         if (vCoef !== 0) b.addLinear(row, ix(t, L.offV, j), vCoef);
         if (p.qI[i] !== 0) currentLoads.push({ row, iV: ix(t, L.offV, j), a: p.qI[i] });
@@ -435,10 +441,10 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
   family("branchFlow", (rows) => {
     branchFlow = new BranchFlowPart(b, L, from, p.tapSq, form.physics === "soc", rows);
   });
-  // Head-bus voltage: v_head(t) = V_head(t)².
+  // Head-bus voltage: v_head(t) = V_head(t)², or within the band when the head voltage is free.
   family("headVoltage", (rows) => {
     for (let t = 0; t < T; t++) {
-      const row = b.addRow(p.vHeadSq[t], p.vHeadSq[t]);
+      const row = p.headVoltageFree ? b.addRow(p.vMinSq, p.vMaxSq) : b.addRow(p.vHeadSq[t], p.vHeadSq[t]);
       rows[t] = row;
       b.addLinear(row, ix(t, L.offV, head), 1);
     }
@@ -494,16 +500,19 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
       xL[base + L.offB + k] = p.battBMin[k];
       xU[base + L.offB + k] = p.battBMax[k];
     }
+    for (let e = 0; e < nPort; e++) xL[base + L.offPp + e] = p.portPMin[e];
+    if (p.elasticCap) xL[base + L.offS] = p.elasticCap.slackMinPu[t];
   }
 
-  // Head power P_subs(t) = Σ_{k leaving head} P_k + Σ_{B at head} (P_c − P_d) + headConstP(t).
+  // Head power P_subs(t) = Σ_{k leaving head} P_k + Σ_{B at head} (P_c − P_d) + Σ_{ports at head} P_port + headConstP(t).
   const lo = opts.noBackfeed ? 0 : -Infinity;
-  const hi = opts.peakCapKw !== null ? opts.peakCapKw / p.sBaseKva : Infinity;
+  const hi =
+    opts.peakCapKw !== null ? opts.peakCapKw / p.sBaseKva - (p.elasticCap?.tightenPu ?? 0) : Infinity;
   const headBranches = net.childBranches[head];
   let headPowerBound: HeadPowerBound = "none";
   family("headPower", (rows) => {
     if (lo === -Infinity && hi === Infinity) return;
-    if (headBranches.length === 1 && p.headBatts.length === 0) {
+    if (headBranches.length === 1 && p.headBatts.length === 0 && p.headPorts.length === 0 && !elastic) {
       headPowerBound = "variable-bound";
       for (let t = 0; t < T; t++) {
         const i = ix(t, L.offP, headBranches[0]);
@@ -521,6 +530,9 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
         b.addLinear(row, ix(t, L.offPc, bi), 1);
         b.addLinear(row, ix(t, L.offPd, bi), -1);
       }
+      for (const e of p.headPorts) b.addLinear(row, ix(t, L.offPp, e), 1);
+      // Elastic cap: P_subs − s ≤ cap (the slack also loosens nothing else: P_subs ≥ lo + s).
+      if (elastic) b.addLinear(row, ix(t, L.offS, 0), -1);
     }
   });
   let battApparent: BatteryApparentPart | null = null;
@@ -543,6 +555,7 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
         b.addObjectiveLinear(ix(t, L.offPc, bi), c);
         b.addObjectiveLinear(ix(t, L.offPd, bi), -c);
       }
+      for (const e of p.headPorts) b.addObjectiveLinear(ix(t, L.offPp, e), c);
       objConst += c * p.headConstP[t];
     }
     if (obj.alphaScd !== 0) {
@@ -555,6 +568,13 @@ export function buildMpopfModel(input: MpopfInput): MpopfModel {
       if (p.battThroughput[k] === 0) continue;
       b.addObjectiveQuadratic(ix(t, L.offPc, k), p.battThroughput[k], 0);
       b.addObjectiveQuadratic(ix(t, L.offPd, k), p.battThroughput[k], 0);
+    }
+  }
+  if (p.elasticCap) {
+    const ec = p.elasticCap;
+    for (let t = 0; t < T; t++) {
+      b.addObjectiveLinear(ix(t, L.offS, 0), ec.linear[t]);
+      if (ec.quadratic[t] > 0) b.addObjectiveQuadratic(ix(t, L.offS, 0), ec.quadratic[t], 0);
     }
   }
   if (opts.terminal === "soft" && opts.terminalGamma > 0) {

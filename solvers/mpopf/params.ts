@@ -65,6 +65,49 @@ export interface MpopfInput {
    * boundary prices (linear) and proximal terms (separable quadratic).
    */
   objectiveTerms?: ObjectiveTerms;
+  /**
+   * Boundary ports (distributed methods that duplicate the boundary variables, e.g. ADMM and APP): a child
+   * area's draw at a bus as DECISION variables (kinds "Pp", "Qp" of the layout) instead of a fixed extra load.
+   */
+  ports?: BoundaryPort[];
+  /**
+   * The head voltage is a decision within the voltage band (a child area whose boundary voltage is agreed
+   * by consensus) instead of a fixed value per period. Excludes `vHeadPu`.
+   */
+  headVoltageFree?: boolean;
+  /**
+   * Make the peak cap elastic: P_subs(t) − s(t) ≤ cap with a slack s(t) ≥ slackMinPu(t) (layout kind "sCap")
+   * costing linear(t)·s + quadratic·s² (objective units). A distributed root area uses it so that it stays
+   * feasible while the other areas have not yet reacted — as an exact penalty (linear = a large price, slack ≥ 0)
+   * or as the method of multipliers (linear = π, quadratic = σ/2, slack ≥ −π/σ; the row's multiplier is then
+   * the updated π). A solution with P_subs > cap violates the cap (the self-check says so).
+   */
+  elasticPeakCap?: ElasticCap;
+}
+
+/** The elastic peak cap's slack: bounds and cost per period (see `MpopfInput.elasticPeakCap`). */
+export interface ElasticCap {
+  /** Linear cost of the slack per pu, per period (length T). */
+  linear: Float64Array;
+  /** Quadratic cost weight of the slack per pu², per period (length T). */
+  quadratic: Float64Array;
+  /** Lower bound of the slack per period (pu, length T; ≤ 0). */
+  slackMinPu: Float64Array;
+  /** Aim below the cap by this much (pu ≥ 0), so that a solution within a tolerance of the aim meets the cap. */
+  tightenPu: number;
+}
+
+/**
+ * A child area's draw at bus `bus` as variables P_port(t), Q_port(t) (pu), entering the bus's balances like a
+ * load (the power that leaves the bus into the child's boundary branch).
+ */
+export interface BoundaryPort {
+  /** Bus index in the (sub-)network. */
+  bus: number;
+  /** Lower bound on P_port (pu): 0 forbids reverse flow out of the child; default no bound. */
+  pMinPu?: number;
+  /** The boundary branch's half shunt susceptance at this end (pu, line charging): reactive generation b/2·v. */
+  bHalfPu?: number;
 }
 
 /** Linear terms Σ coef[e] · x[index[e]] and separable quadratic terms Σ weight[e] · (x[index[e]] − center[e])². */
@@ -157,6 +200,16 @@ export interface MpopfParams {
   pvAtBus: Int32Array;
   battAtBusPtr: Int32Array;
   battAtBus: Int32Array;
+  /** Boundary ports: bus, lower bound on P (pu), per-bus CSR lists and the ports at the head bus. */
+  portBus: Int32Array;
+  portPMin: Float64Array;
+  portAtBusPtr: Int32Array;
+  portAtBus: Int32Array;
+  headPorts: number[];
+  /** The head voltage is a decision within the band (`MpopfInput.headVoltageFree`). */
+  headVoltageFree: boolean;
+  /** The elastic peak cap's slack (bounds and cost); null: the cap (if any) is hard. */
+  elasticCap: ElasticCap | null;
 }
 
 function csrByBus(nBus: number, hosts: Int32Array): { ptr: Int32Array; idx: Int32Array } {
@@ -337,6 +390,26 @@ export function makeParams(input: MpopfInput): MpopfParams {
   }
   const qCapConst = new Float64Array(nBus);
   const qShuntV = new Float64Array(nBus);
+  const ports = input.ports ?? [];
+  const portBus = new Int32Array(ports.length);
+  const portPMin = new Float64Array(ports.length).fill(-Infinity);
+  ports.forEach((pt, e) => {
+    const where = `boundary port ${e + 1}`;
+    checkBus(pt.bus, nBus, where);
+    portBus[e] = pt.bus;
+    if (pt.pMinPu !== undefined) {
+      if (!(pt.pMinPu === -Infinity || Number.isFinite(pt.pMinPu)))
+        throw new InputError("bad-number", `expected a number, got ${pt.pMinPu}`, {
+          element: where,
+          field: "pMinPu",
+        });
+      portPMin[e] = pt.pMinPu;
+    }
+    if (pt.bHalfPu !== undefined) {
+      checkFinite(pt.bHalfPu, where, "bHalfPu", 0);
+      qShuntV[pt.bus] += pt.bHalfPu;
+    }
+  });
   for (const c of sc.capacitors) {
     checkBus(c.bus, nBus, `capacitor ${c.id}`);
     checkFinite(c.qPu, `capacitor ${c.id}`, "qPu");
@@ -446,6 +519,19 @@ export function makeParams(input: MpopfInput): MpopfParams {
   }
 
   const vHeadSq = new Float64Array(T);
+  if (input.elasticPeakCap) {
+    const ec = input.elasticPeakCap;
+    checkSeries(ec.linear, T, "elastic peak cap", "linear");
+    checkSeries(ec.slackMinPu, T, "elastic peak cap", "slackMinPu");
+    checkSeries(ec.quadratic, T, "elastic peak cap", "quadratic");
+    checkFinite(ec.tightenPu, "elastic peak cap", "tightenPu", 0);
+  }
+  if (input.headVoltageFree && input.vHeadPu) {
+    throw new InputError("bad-option", "a head voltage cannot be both given and free", {
+      element: "head voltage",
+      field: "headVoltageFree",
+    });
+  }
   if (input.vHeadPu) {
     checkSeries(input.vHeadPu, T, "head voltage", "vHeadPu");
     for (let t = 0; t < T; t++) {
@@ -509,6 +595,8 @@ export function makeParams(input: MpopfInput): MpopfParams {
 
   const pv = csrByBus(nBus, pvBus);
   const bt = csrByBus(nBus, battBus);
+  const pt = csrByBus(nBus, portBus);
+  const headPorts = Array.from(pt.idx.subarray(pt.ptr[head], pt.ptr[head + 1]));
   const headConstP = new Float64Array(T);
   const headConstQ = new Float64Array(T);
   const headPvs = Array.from(pv.idx.subarray(pv.ptr[head], pv.ptr[head + 1]));
@@ -573,6 +661,13 @@ export function makeParams(input: MpopfInput): MpopfParams {
     pvAtBus: pv.idx,
     battAtBusPtr: bt.ptr,
     battAtBus: bt.idx,
+    portBus,
+    portPMin,
+    portAtBusPtr: pt.ptr,
+    portAtBus: pt.idx,
+    headPorts,
+    headVoltageFree: input.headVoltageFree === true,
+    elasticCap: o.peakCapKw !== null && input.elasticPeakCap ? input.elasticPeakCap : null,
   };
 }
 

@@ -150,9 +150,16 @@ export interface NlpResult {
   iterations: number;
   /** Wall time of the solve in seconds (excluding problem construction). */
   solveSeconds: number;
+  /** Problem construction where the solve ran (s), when the caller built it there (pool workers). */
+  setupSeconds?: number;
   solver: NlpSolverIdentity;
   /** Options actually passed to the solver. */
   options: Record<string, number | string>;
+  /**
+   * Where the solve's time went (seconds) and what the linear solver did, when the backend reports it
+   * (the wasm backend: see `WASM_TIMING_KEYS` in solvers/ipopt/wasm-solver.ts). Diagnostics only.
+   */
+  timings?: Record<string, number>;
 }
 
 /** A solver backend. */
