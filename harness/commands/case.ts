@@ -4,6 +4,7 @@ import { buildStudy, loadBusIds } from "../../models/scenario.ts";
 import { numberOption } from "../options.ts";
 import { areasCommand } from "./case-areas.ts";
 import { generateCommand } from "./case-generate.ts";
+import { splitCommand } from "./case-split.ts";
 
 /** The summary printed by `mpopf case show`. Units in the keys. */
 export interface CaseSummary {
@@ -149,17 +150,18 @@ const showCommand: CommandModule<object, ShowArgs> = {
   },
 };
 
-/** `mpopf case <show|generate|areas> …`: inspect a case, generate a feeder into a case folder, split it into areas. */
+/** `mpopf case <show|generate|areas|split> …`: inspect a case, generate a feeder into a case folder, split it into areas. */
 export const caseCommand: CommandModule = {
   command: "case <action>",
   describe:
-    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'areas' splits it into areas",
+    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'areas' splits it into areas, 'split' writes one folder per area",
   builder: (y: Argv) =>
     y
       .command(showCommand)
       .command(generateCommand)
       .command(areasCommand)
-      .demandCommand(1, "Name an action: show, generate or areas.")
+      .command(splitCommand)
+      .demandCommand(1, "Name an action: show, generate, areas or split.")
       .strict(),
   handler: () => {},
 };

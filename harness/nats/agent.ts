@@ -31,6 +31,7 @@ import { type DistributedOptions, resolveDistributedOptions } from "../../solver
 import { PROTOCOL_VERSION, STEP_SCHEMA, type StepReply } from "../../solvers/distributed/protocol.ts";
 import { createAgent } from "../../solvers/distributed/solve.ts";
 import { createSolverPool } from "../../solvers/ipopt/index.ts";
+import { MPOPF_SETTINGS, mpopfFactoryRef } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolverPool } from "../../solvers/nlp/types.ts";
 import { connectNats, describeNats, type NatsClientOptions, openInfra, retrying } from "./connect.ts";
 import {
@@ -70,6 +71,12 @@ export interface NatsAgentOptions {
   waitSeconds?: number;
   /** How long to wait for a delivered message that has not arrived yet, and to retry the broker (s; default 60). */
   brokerSeconds?: number;
+  /**
+   * Solve the area once on its own while waiting for the run (default true): a fresh process's first solves run
+   * in the engine's baseline tiers; afterwards a step costs what it costs in a long-lived process. Results do not
+   * depend on it (every solve starts from its own inputs).
+   */
+  warmUp?: boolean;
 }
 
 /** How an agent ended. */
@@ -96,11 +103,32 @@ export async function runNatsAgent(o: NatsAgentOptions): Promise<NatsAgentResult
   const brokerS = o.brokerSeconds ?? 60;
   say(`connecting to ${describeNats(o.client)} for run ${o.run}`);
   const nc = await connectNats(o.client, `mpopf agent ${area} (${o.run})`);
+  // The solver's worker thread starts while the agent waits for the run (it does not depend on the run).
+  const poolReady = createSolverPool({ size: 1 }).then(async (p) => {
+    if (o.warmUp !== false) {
+      const t0 = performance.now();
+      await p
+        .solve(mpopfFactoryRef({ scenario: data.scenario }), { settings: MPOPF_SETTINGS })
+        .catch(() => {});
+      say(`solver warmed up (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
+    }
+    return p;
+  });
+  poolReady.catch(() => {});
   let pool: NlpSolverPool | null = null;
   try {
     const infra = await retrying("opening JetStream", brokerS, () => openInfra(nc));
-    const config = await waitForConfig(nc, infra.kv, o.run, o.waitSeconds ?? 600, say);
     const host = hostname();
+    // Standing by (solver up and warm) for the run, before its coordinator may have started.
+    void poolReady
+      .then(() =>
+        infra.kv.put(
+          keys.standby(o.run, area),
+          encode({ pid: process.pid, host, at: new Date().toISOString() }),
+        ),
+      )
+      .catch(() => {});
+    const config = await waitForConfig(nc, infra.kv, o.run, o.waitSeconds ?? 600, say);
     const coordSubject = subjects.coord(o.run, area);
     const send = (m: Record<string, unknown> & { type: ToCoordinator["type"] }) =>
       nc.publish(
@@ -133,7 +161,7 @@ export async function runNatsAgent(o: NatsAgentOptions): Promise<NatsAgentResult
       return await refuse(
         "this folder's area does not match the coordinator's (spec fingerprints differ): split the same case with the same scenario options and areas",
       );
-    pool = await createSolverPool({ size: 1 });
+    pool = await poolReady;
     const agent = createAgent(spec, areaSolver({ kind: "pool", pool }));
     const runtime = new AgentRuntime(
       nc,
@@ -152,7 +180,7 @@ export async function runNatsAgent(o: NatsAgentOptions): Promise<NatsAgentResult
     const result = await runtime.finished;
     return result;
   } finally {
-    await pool?.close();
+    await (pool ?? (await poolReady.catch(() => null)))?.close();
     await nc.drain().catch(() => {});
   }
 }
@@ -411,11 +439,15 @@ class AgentRuntime {
         k: m.k,
         inbox,
       });
-      await this.publish(reply.outbox);
+      // The messages and the step log in parallel (one broker round trip): a restarted agent publishes its last
+      // logged step's messages again, so a log written before its messages were acknowledged loses nothing.
       const log: StepLog = { ...this.log, steps: [...this.log.steps, { k: m.k, deliver: m.deliver }] };
-      await retrying("writing the step log", this.brokerS, () =>
-        this.infra.kv.put(keys.log(this.run, this.area), encode(log)),
-      );
+      await Promise.all([
+        this.publish(reply.outbox),
+        retrying("writing the step log", this.brokerS, () =>
+          this.infra.kv.put(keys.log(this.run, this.area), encode(log)),
+        ),
+      ]);
       this.log = log;
       this.last = { k: m.k, reply: doneReply(reply) };
       this.send({ type: "done", reply: this.last.reply });
@@ -431,14 +463,17 @@ class AgentRuntime {
     if (next) this.onStep(next);
   }
 
+  /** Publish messages to the neighbours (in parallel), each acknowledged by JetStream; retried through outages. */
   private async publish(outbox: BoundaryMessage[]): Promise<void> {
-    for (const msg of outbox) {
-      await retrying(`publishing ${msg.boundary} k=${msg.k}`, this.brokerS, () =>
-        this.infra.js.publish(subjects.msg(this.run, msg.to, msg.from), encode(msg), {
-          msgID: `${this.run}/${messageKey([msg.boundary, msg.from, msg.k])}`,
-        }),
-      );
-    }
+    await Promise.all(
+      outbox.map((msg) =>
+        retrying(`publishing ${msg.boundary} k=${msg.k}`, this.brokerS, () =>
+          this.infra.js.publish(subjects.msg(this.run, msg.to, msg.from), encode(msg), {
+            msgID: `${this.run}/${messageKey([msg.boundary, msg.from, msg.k])}`,
+          }),
+        ),
+      ),
+    );
   }
 
   private async final(): Promise<void> {

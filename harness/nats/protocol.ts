@@ -14,7 +14,8 @@
  *   <run>.config                  the run: method, options, every area's id and spec fingerprint (coordinator)
  *   <run>.log.<area>              the agent's step log: for every step done, k and the ids of the messages used —
  *                                 with the stream, what a restarted agent replays to resume the run where it was
- *   <run>.ready.<area>            the agent is up (pid, host; or why it refused the run)
+ *   <run>.standby.<area>          the agent is up, its solver warm, waiting for the run's coordinator
+ *   <run>.ready.<area>            the agent has the run's configuration and its spec matches (or why it refused)
  *   <run>.status                  running / finished (the coordinator)
  * With per-area credentials the broker can enforce that an agent only publishes as itself and only reads its own
  * subjects (README: permissions).
@@ -67,6 +68,7 @@ export const keys = {
   config: (run: string) => `${run}.config`,
   log: (run: string, area: string) => `${run}.log.${token(area)}`,
   ready: (run: string, area: string) => `${run}.ready.${token(area)}`,
+  standby: (run: string, area: string) => `${run}.standby.${token(area)}`,
   status: (run: string) => `${run}.status`,
 };
 
