@@ -4,6 +4,7 @@ import { InputError } from "../models/errors.ts";
 import { agentCommand } from "./commands/agent.ts";
 import { brokerCommand } from "./commands/broker.ts";
 import { caseCommand } from "./commands/case.ts";
+import { compareMethodsCommand } from "./commands/compare-methods.ts";
 import { dssCommand } from "./commands/dss.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(dssCommand)
       .command(runCommand)
       .command(solveCommand)
+      .command(compareMethodsCommand)
       .command(validateCommand)
       .command(reportCommand)
       .command(agentCommand)

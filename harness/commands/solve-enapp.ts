@@ -12,15 +12,17 @@ import type { Partition } from "../../models/partition.ts";
 import { buildScenario } from "../../models/scenario.ts";
 import type { Scenario } from "../../models/types.ts";
 import { type EnappHistory, type ResultSet, renderTable, runDirFiles, table2 } from "../../reports/index.ts";
-import {
-  type AreaBackend,
-  type Coupling,
-  type EnappOptions,
-  type EnappSolution,
-  type EnappSummary,
-  type InitialGuess,
-  type MacroIteration,
-  solveEnapp,
+import { METHOD_LABELS, type MethodName } from "../../solvers/distributed/messages.ts";
+import type { DistributedUserOptions } from "../../solvers/distributed/options.ts";
+import { solveDistributed } from "../../solvers/distributed/solve.ts";
+import type {
+  AreaBackend,
+  Coupling,
+  EnappOptions,
+  EnappSolution,
+  EnappSummary,
+  InitialGuess,
+  MacroIteration,
 } from "../../solvers/enapp/index.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
@@ -43,7 +45,7 @@ import {
 } from "./solve.ts";
 
 /** Which solve `mpopf solve` runs. */
-export type SolveMethod = "central" | "enapp" | "both";
+export type SolveMethod = "central" | "enapp" | "admm" | "app" | "both";
 
 /** The ENApp arguments of `mpopf solve`. */
 export interface EnappCliArgs {
@@ -57,14 +59,17 @@ export interface EnappCliArgs {
   reverseFlow?: boolean;
   initialGuess?: InitialGuess;
   workers?: number;
+  rho?: number;
+  dualTol?: number;
 }
 
 /** Add the ENApp options to the `mpopf solve` builder. */
 export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
   return y
     .option("method", {
-      choices: ["central", "enapp", "both"] as const,
-      describe: "centralized MPOPF, ENApp (MPDOPF), or both with the Table II comparison (default central)",
+      choices: ["central", "enapp", "admm", "app", "both"] as const,
+      describe:
+        "centralized MPOPF, a distributed method on --areas (ENApp, ADMM, APP), or both (centralized + ENApp with Table II); all of them: mpopf compare-methods",
     })
     .option(
       "areas",
@@ -114,6 +119,28 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
       describe: "ENApp: first boundary values (default flat: v = substation voltage, S = 0)",
     })
     .option(
+      "rho",
+      numberOption(
+        "rho",
+        "ADMM's initial ρ / APP's α, in units of the mean energy price per pu (defaults 100 / 100)",
+        {
+          min: 0,
+          minExclusive: true,
+        },
+      ),
+    )
+    .option(
+      "dual-tol",
+      numberOption(
+        "dual-tol",
+        "ADMM/APP: dual residual tolerance, fraction of the energy price (default 1e-3)",
+        {
+          min: 0,
+          minExclusive: true,
+        },
+      ),
+    )
+    .option(
       "workers",
       numberOption(
         "workers",
@@ -123,9 +150,14 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
     ) as Argv<T>;
 }
 
-/** The ENApp options a command line describes. */
-export function enappOptions(a: EnappCliArgs & Pick<SolveArgs, "ipopt">): Partial<EnappOptions> {
-  const o: Partial<EnappOptions> = {};
+/** The options of a distributed method a command line describes. */
+export function enappOptions(a: EnappCliArgs & Pick<SolveArgs, "ipopt">): DistributedUserOptions {
+  const o: DistributedUserOptions = {};
+  if (a.rho !== undefined) {
+    o.admm = { rho: a.rho };
+    o.app = { alpha: a.rho };
+  }
+  if (a.dualTol !== undefined) o.dualTolerance = a.dualTol;
   if (a.coupling !== undefined) o.coupling = a.coupling;
   if (a.maxMacro !== undefined) o.maxIterations = a.maxMacro;
   const tol: Partial<EnappOptions["tolerances"]> = {};
@@ -221,9 +253,10 @@ export async function runEnapp(
   partition: Partition,
   solver: NlpSolver,
   workers: number | undefined,
-  options: Partial<EnappOptions>,
+  options: DistributedUserOptions,
   progress: (msg: string) => void,
 ): Promise<EnappSolution> {
+  const label = METHOD_LABELS[options.method ?? "enapp"];
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
     throw new InputError("bad-option", `expected a whole number of workers >= 0, got ${workers}`, {
       element: "command line",
@@ -234,7 +267,7 @@ export async function runEnapp(
   let close = async () => {};
   if (workers === 0 || solver.identity.backend === "native") {
     backend = { kind: "thread", solver };
-    progress(`ENApp areas solve in this thread (${solver.identity.backend} Ipopt)`);
+    progress(`${label} areas solve in this thread (${solver.identity.backend} Ipopt)`);
   } else {
     // More threads than areas sit idle, more than cores only compete: cap the pool at both.
     const cap = Math.max(1, Math.min(partition.areas.length, availableParallelism()));
@@ -248,10 +281,10 @@ export async function runEnapp(
     const pool = await createSolverPool({ size });
     backend = { kind: "pool", pool };
     close = () => pool.close();
-    progress(`ENApp areas solve on ${pool.size} worker threads`);
+    progress(`${label} areas solve on ${pool.size} worker threads`);
   }
   try {
-    return await solveEnapp(scenario, partition, backend, options, (it) =>
+    return await solveDistributed(scenario, partition, backend, options, (it) =>
       progress(formatMacroIteration(it)),
     );
   } finally {
@@ -293,11 +326,12 @@ export function writeEnappRun(
   return w.target;
 }
 
-/** Handler of `mpopf solve --method enapp|both`. */
+/** Handler of `mpopf solve --method enapp|admm|app|both`. */
 export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & EnappCliArgs>): Promise<void> {
   const progress = progressLogger(argv.quiet);
   const method = argv.method ?? "enapp";
-  const options = enappOptions(argv);
+  const distributed: MethodName = method === "admm" || method === "app" ? method : "enapp";
+  const options: DistributedUserOptions = { ...enappOptions(argv), method: distributed };
   const ipopt = parseIpoptOptions(argv.ipopt);
   const solver = await solverWithOptions(argv.solver, ipopt);
   progress(`loading case ${argv.case}`);
@@ -328,6 +362,7 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
       );
     } else {
       if (central) process.stdout.write(`MPCOPF\n${formatSummary(central.summary)}\nMPDOPF (ENApp)\n`);
+      else if (distributed !== "enapp") process.stdout.write(`MPDOPF (${METHOD_LABELS[distributed]})\n`);
       process.stdout.write(formatEnappSummary(s));
       if (central && valid) {
         const t = table2(
@@ -342,7 +377,7 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
     }
     if (!valid) {
       const why = !enapp.valid
-        ? `ENApp ${s.status}: ${s.message}`
+        ? `${METHOD_LABELS[distributed]} ${s.status}: ${s.message}`
         : `MPCOPF ${central!.summary.status}: ${central!.summary.message}`;
       throw new ExitError(
         `no valid solution (${why})${argv.out ? `; nothing written to ${argv.out}` : ""}`,

@@ -329,7 +329,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
         describe: "no progress lines on stderr",
       }) as Argv<SolveArgs>,
   handler: async (argv: ArgumentsCamelCase<SolveArgs>) => {
-    if (argv.method === "enapp" || argv.method === "both") return solveEnappHandler(argv);
+    if (argv.method !== undefined && argv.method !== "central") return solveEnappHandler(argv);
     const progress = progressLogger(argv.quiet);
     const ipopt = parseIpoptOptions(argv.ipopt);
     progress(`starting the ${argv.solver} Ipopt solver`);

@@ -173,7 +173,8 @@ export class ConsensusAgent extends AgentBase {
       return;
     }
     const o = this.spec.options.admm;
-    // Primal residual (copy mismatch) in tolerances, dual residual ρ·Δz in dual tolerances, per group.
+    // Primal residual (largest copy mismatch, in tolerances) and dual residual (ρ·Δz, root mean square over
+    // the periods, in dual tolerances) per group: |V|², power.
     let rV = 0;
     let rS = 0;
     let sV = 0;
@@ -184,18 +185,20 @@ export class ConsensusAgent extends AgentBase {
       for (let t = 0; t < T; t++) {
         const z = (xp[q][t] + xc[q][t]) / 2;
         const r = Math.abs(xp[q][t] - xc[q][t]) / tol;
-        const d = (rho * Math.abs(z - s.z[q][t])) / this.tolDual;
+        const d = ((rho * (z - s.z[q][t])) / this.tolDual) ** 2 / T;
         s.lambda[q][t] += rho * (xp[q][t] - z);
         s.z[q][t] = z;
         if (q === "vsq") {
           rV = Math.max(rV, r);
-          sV = Math.max(sV, d);
+          sV += d;
         } else {
           rS = Math.max(rS, r);
-          sS = Math.max(sS, d);
+          sS += d;
         }
       }
     }
+    sV = Math.sqrt(sV);
+    sS = Math.sqrt(sS);
     if (o.balancing && k - 1 <= o.adaptIterations) {
       const adapt = (rho: number, r: number, d: number) =>
         r > o.mu * d ? rho * o.tau : d > o.mu * r ? rho / o.tau : rho;

@@ -8,8 +8,10 @@
  * timeout and retry) into the receivers' mailboxes. After each round the residuals of every boundary are
  * computed from the newest message each side has sent:
  *   ENApp: |owner's computed value − the value the other side used| (|V| down, P and Q up);
- *   ADMM/APP: primal |parent's copy − child's copy| and dual |z − z_previous| (z = the copies' mean), the
- *   standard pair of stopping rules, both against the same per-quantity tolerances.
+ *   ADMM/APP: primal |parent's copy − child's copy| against the same per-quantity tolerances (largest over
+ *   boundaries and periods), and dual s = ρ (z − z_previous) (z = the copies' mean) whose root mean square
+ *   over boundaries, periods and quantities must be ≤ dualTolerance · c̄ — Boyd et al.'s ‖s‖₂ ≤ ε_rel ‖λ‖₂
+ *   with ‖λ‖₂ ≈ √(boundaries · T) · c̄, the norm of energy-price multipliers.
  */
 import { mulberry32 } from "../../models/random.ts";
 import type { NlpStatus } from "../nlp/types.ts";
@@ -223,17 +225,19 @@ export async function coordinate(
         resQKvar: maxAbsDiff(qKvar, usedQKvar),
       };
     });
-    // Dual residuals (ADMM/APP): ρ · (z − z_previous), z the copies' mean, priced with the parent's ρ.
+    // Dual residuals (ADMM/APP): s = ρ · (z − z_previous), z the copies' mean, priced with the parent's ρ;
+    // root mean square over boundaries and periods per quantity, as a fraction of c̄.
     let dualV = 0;
     let dualP = 0;
     let dualQ = 0;
     const pen = { pMin: Infinity, pMax: 0, vMin: Infinity, vMax: 0 };
     if (consensus) {
+      let missing = false;
       for (const bd of setup.boundaries) {
         const down = sentDown.get(bd.id);
         const up = sentUp.get(bd.id);
         if (!down || !up) {
-          dualV = dualP = dualQ = Number.POSITIVE_INFINITY;
+          missing = true;
           continue;
         }
         const mean = (a: number[], b: number[]) => Float64Array.from(a, (v, t) => (v + b[t]) / 2);
@@ -249,16 +253,24 @@ export async function coordinate(
         pen.vMax = Math.max(pen.vMax, rhoV / setup.priceScale);
         const prev = prevZ.get(bd.id);
         if (prev) {
-          const c = setup.priceScale;
-          dualV = Math.max(dualV, (rhoV * maxAbsDiff(z.v, prev.v)) / c);
-          dualP = Math.max(dualP, (rhoS * maxAbsDiff(z.p, prev.p)) / c);
-          dualQ = Math.max(dualQ, (rhoS * maxAbsDiff(z.q, prev.q)) / c);
-        } else {
-          dualV = dualP = dualQ = Number.POSITIVE_INFINITY;
-        }
+          for (let t = 0; t < T; t++) {
+            dualV += (rhoV * (z.v[t] - prev.v[t])) ** 2;
+            dualP += (rhoS * (z.p[t] - prev.p[t])) ** 2;
+            dualQ += (rhoS * (z.q[t] - prev.q[t])) ** 2;
+          }
+        } else missing = true;
         prevZ.set(bd.id, z);
       }
+      const n = Math.max(1, setup.boundaries.length * T);
+      const c = setup.priceScale;
+      if (missing) dualV = dualP = dualQ = Number.POSITIVE_INFINITY;
+      else {
+        dualV = Math.sqrt(dualV / n) / c;
+        dualP = Math.sqrt(dualP / n) / c;
+        dualQ = Math.sqrt(dualQ / n) / c;
+      }
     }
+    const dual = Math.hypot(dualV, dualP, dualQ);
     const failed = stepped.filter((r) => !r.solve.success);
     // A coupling constraint held by the root (the peak cap, elastic there) must be met.
     const capExcessKw = lastTotals.get(setup.root)?.capExcessKw ?? 0;
@@ -269,7 +281,7 @@ export async function coordinate(
       failed.length === 0 &&
       capExcessKw <= setup.capToleranceKw &&
       boundaries.every((b) => b.resVPu <= tol.vPu && b.resPKw <= tol.pKw && b.resQKvar <= tol.qKvar) &&
-      (!consensus || Math.max(dualV, dualP, dualQ) <= setup.dualTolerance);
+      (!consensus || dual <= setup.dualTolerance);
 
     let lossKwh = 0;
     for (const t of lastTotals.values()) lossKwh += t.lossKwh;
@@ -334,14 +346,14 @@ export async function coordinate(
           (b) =>
             `${b.boundary}: ${b.resVPu.toExponential(2)} pu, ${b.resPKw.toExponential(2)} kW, ${b.resQKvar.toExponential(2)} kVAr`,
         );
-      const dual = consensus
-        ? `; dual residuals ρ·Δz ${dualV.toExponential(2)} (|V|²), ${dualP.toExponential(2)} (P), ${dualQ.toExponential(2)} (Q) of the energy price (tolerance ${setup.dualTolerance})`
+      const dualText = consensus
+        ? `; dual residual ρ·Δz (root mean square) ${dual.toExponential(2)} of the energy price (|V|² ${dualV.toExponential(2)}, P ${dualP.toExponential(2)}, Q ${dualQ.toExponential(2)}; tolerance ${setup.dualTolerance})`
         : "";
       const cap =
         capExcessKw > setup.capToleranceKw
           ? `; the peak cap is exceeded by ${capExcessKw.toFixed(3)} kW`
           : "";
-      message = `NOT converged after ${k} ${setup.method === "enapp" ? "macro-iterations" : "iterations"} (the limit); boundaries outside the tolerances (${tol.vPu} pu, ${tol.pKw} kW, ${tol.qKvar} kVAr): ${worst.join("; ") || "none"}${dual}${cap}`;
+      message = `NOT converged after ${k} ${setup.method === "enapp" ? "macro-iterations" : "iterations"} (the limit); boundaries outside the tolerances (${tol.vPu} pu, ${tol.pKw} kW, ${tol.qKvar} kVAr): ${worst.join("; ") || "none"}${dualText}${cap}`;
       break;
     }
   }

@@ -29,6 +29,13 @@ export const MESSAGE_VERSION = 1 as const;
 export const METHODS = ["enapp", "admm", "app"] as const;
 export type MethodName = (typeof METHODS)[number];
 
+/** Display names of the methods. */
+export const METHOD_LABELS: Readonly<Record<MethodName, string>> = Object.freeze({
+  enapp: "ENApp",
+  admm: "ADMM",
+  app: "APP",
+});
+
 /** Down = parent area → child area; up = child → parent. */
 export type Direction = "down" | "up";
 

@@ -51,8 +51,9 @@ export interface MacroIteration {
   resPKw: number;
   resQKvar: number;
   /**
-   * ADMM/APP: largest dual residual ρ·(z − z_previous) per group (on |V|², P, Q) as a fraction of c̄, the mean
-   * energy price of one pu over one period; ENApp 0.
+   * ADMM/APP: the dual residual s = ρ·(z − z_previous) per quantity (on |V|², P, Q): its root mean square over
+   * boundaries and periods as a fraction of c̄, the mean energy price of one pu over one period; ENApp 0. The
+   * stopping rule takes √(dualV² + dualP² + dualQ²).
    */
   dualV: number;
   dualP: number;

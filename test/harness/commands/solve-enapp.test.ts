@@ -79,6 +79,8 @@ describe("mpopf solve --method enapp|both", () => {
   it("an unknown partition is an input error naming case.json", () => {
     const r = mpopf("solve", ...T3, "--method", "enapp", "--areas", "nope");
     expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/case\.json.*has no partition 'nope' \(available: ieee123-4; or auto:K, or a bus,area CSV file\)/s);
+    expect(r.err).toMatch(
+      /case\.json.*has no partition 'nope' \(available: ieee123-4; or auto:K, or a bus,area CSV file\)/s,
+    );
   });
 });

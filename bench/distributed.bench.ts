@@ -1,0 +1,192 @@
+/**
+ * Benchmark: the head-to-head of the distributed methods (issue 17). On each feeder and set of areas, T = 24,
+ * cost objective: the centralized MPOPF, then ENApp, ADMM and APP on the same areas, agents and transport
+ * (areas on a pool of worker threads: 2 here), each replayed in the OpenDSS-compatible engine. Then the same
+ * table under the field's communication effects (delay, loss with and without retries, asynchronous updates)
+ * on IEEE-123 and the 2,500-bus feeder with 8 areas.
+ *
+ *   IEEE-123 with the paper's 4 areas; a generated 2,500-bus feeder with 8 and 32 automatic areas; a
+ *   generated 10,000-bus feeder with 16 and 64 automatic areas (seed 1, `models/generate.ts`).
+ *
+ * Every method runs with its documented defaults (ADMM's and APP's chosen once on IEEE-123), reverse flow out
+ * of child areas allowed (the decomposition then is exactly the centralized problem) and the flat first guess;
+ * ENApp's iteration limit is raised to 100 for the deep area trees of the large feeders.
+ *
+ * `DIST_CASES=ieee123-4,g2500-8 npm run bench distributed` runs a subset (the 10,000-bus cases take hours on
+ * 2 cores); `DIST_COMMS=0` skips the communication table. Results go to stdout and, with `DIST_DOCS=1`, to
+ * docs/distributed/ (tables as Markdown, the residuals figures as SVG and vega-lite JSON).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type CommsCondition,
+  type CompareResult,
+  compareMethods,
+  compareReportTable,
+  residualSeries,
+  SYNC,
+} from "../harness/compare-methods.ts";
+import { autoPartition, busSizes } from "../models/auto-partition.ts";
+import { caseFromFeeder, loadCase } from "../models/case.ts";
+import { generateFeeder } from "../models/generate.ts";
+import type { Partition } from "../models/partition.ts";
+import { buildScenario } from "../models/scenario.ts";
+import type { Scenario } from "../models/types.ts";
+import { residualsFigure } from "../reports/figures/residuals.ts";
+import { renderTable } from "../reports/index.ts";
+import { createIpoptSolver } from "../solvers/ipopt/index.ts";
+import type { BenchTable } from "./lib.ts";
+
+interface BenchCase {
+  id: string;
+  build: () => { scenario: Scenario; partition: Partition };
+  comms: boolean;
+}
+
+const T = 24;
+
+function generated(buses: number, areas: number): BenchCase["build"] {
+  return () => {
+    const scenario = buildScenario(caseFromFeeder(generateFeeder({ buses, seed: 1 })), { horizon: T });
+    return {
+      scenario,
+      partition: autoPartition(scenario.network, areas, busSizes(scenario), `auto:${areas}`),
+    };
+  };
+}
+
+const CASES: BenchCase[] = [
+  {
+    id: "ieee123-4",
+    build: () => {
+      const c = loadCase("ieee123");
+      return {
+        scenario: buildScenario(c, { horizon: T, objective: "cost", pvPercent: 20, battPercent: 30 }),
+        partition: c.partitions["ieee123-4"]!,
+      };
+    },
+    comms: true,
+  },
+  { id: "g2500-8", build: generated(2500, 8), comms: true },
+  { id: "g2500-32", build: generated(2500, 32), comms: false },
+  { id: "g10000-16", build: generated(10000, 16), comms: false },
+  { id: "g10000-64", build: generated(10000, 64), comms: false },
+];
+
+/** The communication conditions of the second table. */
+export const CONDITIONS: CommsCondition[] = [
+  { label: "delay 1", comms: { delay: 1 } },
+  { label: "loss 10 %, 2 retries", comms: { loss: 0.1, retries: 2 } },
+  { label: "loss 30 %, no retry", comms: { loss: 0.3, retries: 0 } },
+  { label: "asynchronous 50 %", comms: { activity: 0.5 } },
+];
+
+function benchTable(result: CompareResult, title: string): BenchTable {
+  return {
+    title,
+    columns: [
+      "method",
+      "comms",
+      "status",
+      "its",
+      "msgs",
+      "MB",
+      "wall s",
+      "crit. path s",
+      "cp / central",
+      "objective",
+      "gap %",
+      "mismatch kW",
+      "mismatch pu",
+      "replay |ΔV| pu",
+      "replay |ΔP| kW",
+    ],
+    rows: result.rows.map((r) => [
+      r.method,
+      r.comms || "-",
+      r.status,
+      r.iterations ?? "-",
+      r.messages ?? "-",
+      r.megabytes ?? "-",
+      r.wallSeconds,
+      r.criticalPathSeconds,
+      r.criticalPathRatio ?? "-",
+      r.objective,
+      r.gapPct ?? "-",
+      r.mismatchKw ?? "-",
+      r.mismatchVPu ?? "-",
+      r.replayVPu ?? "-",
+      r.replayPSubsKw ?? "-",
+    ]),
+    notes: [
+      `${result.partition.areas} areas (${result.partition.name}), area-tree depth ${result.partition.depth}, largest / mean size ${result.partition.imbalance.toFixed(3)}; ${result.workers} worker threads; load average ${result.loadBefore.map((v) => v.toFixed(2)).join(" ")} → ${result.loadAfter.map((v) => v.toFixed(2)).join(" ")}.`,
+    ],
+  };
+}
+
+async function writeDocs(id: string, result: CompareResult): Promise<void> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = join(here, "../docs/distributed");
+  mkdirSync(dir, { recursive: true });
+  const table = renderTable(await compareReportTable(result, `head-to-head-${id}`));
+  writeFileSync(join(dir, `head-to-head-${id}.md`), `${table.md}\n`);
+  writeFileSync(join(dir, `head-to-head-${id}.csv`), table.csv);
+  const { renderFigure } = await import("../reports/figures/render.ts");
+  const fig = await renderFigure(residualsFigure(residualSeries(result), `residuals-${id}`));
+  writeFileSync(join(dir, `residuals-${id}.svg`), fig.svg);
+  writeFileSync(join(dir, `residuals-${id}.vl.json`), fig.vlJson);
+  writeFileSync(
+    join(dir, `head-to-head-${id}.json`),
+    `${JSON.stringify(
+      {
+        rows: result.rows,
+        partition: result.partition,
+        runs: result.runs.map((r) => ({ method: r.method, comms: r.condition, summary: r.solution.summary })),
+        loadBefore: result.loadBefore,
+        loadAfter: result.loadAfter,
+      },
+      null,
+      1,
+    )}\n`,
+  );
+}
+
+/** Run the benchmark and return its tables. */
+export async function run(): Promise<BenchTable[]> {
+  const wanted = process.env.DIST_CASES?.split(",").map((s) => s.trim());
+  const docs = process.env.DIST_DOCS === "1";
+  const withComms = process.env.DIST_COMMS !== "0";
+  const solver = await createIpoptSolver();
+  const tables: BenchTable[] = [];
+  for (const bc of CASES) {
+    if (wanted && !wanted.includes(bc.id)) continue;
+    const { scenario, partition } = bc.build();
+    const progress = (m: string) => process.stderr.write(`[distributed ${bc.id}] ${m}\n`);
+    const result = await compareMethods(scenario, partition, {
+      methods: ["enapp", "admm", "app"],
+      conditions: [SYNC],
+      options: { allowReverseFlow: true },
+      perMethod: { enapp: { maxIterations: 100 } },
+      replay: true,
+      solver,
+      progress,
+    });
+    tables.push(benchTable(result, `Head-to-head ${bc.id}: ${scenario.name}, T = ${T}`));
+    if (docs) await writeDocs(bc.id, result);
+    if (withComms && bc.comms) {
+      const comms = await compareMethods(scenario, partition, {
+        methods: ["enapp", "admm", "app"],
+        conditions: CONDITIONS,
+        options: { allowReverseFlow: true },
+        perMethod: { enapp: { maxIterations: 100 } },
+        replay: false,
+        solver,
+        progress,
+      });
+      tables.push(benchTable(comms, `Communication effects ${bc.id}: ${scenario.name}, T = ${T}`));
+      if (docs) await writeDocs(`${bc.id}-comms`, comms);
+    }
+  }
+  return tables;
+}
