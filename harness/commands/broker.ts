@@ -116,7 +116,7 @@ export const brokerCommand: CommandModule<object, BrokerArgs> = {
     });
     const scheme = conf.some((c) => c.startsWith("tls")) ? "tls" : "nats";
     process.stdout.write(
-      `broker ready: ${scheme}://${argv.host === "0.0.0.0" ? "<this host>" : argv.host}:${server.port} (JetStream store ${store}); Ctrl-C stops it\n`,
+      `broker ready: ${scheme}://${argv.host === "0.0.0.0" ? "<this host>" : argv.host}:${server.port} (JetStream store ${store}; nats-server pid ${server.process.pid}); Ctrl-C stops it\n`,
     );
     await new Promise<void>((done) => {
       const stop = () => {

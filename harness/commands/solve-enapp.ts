@@ -14,7 +14,7 @@ import type { Scenario } from "../../models/types.ts";
 import { type EnappHistory, type ResultSet, renderTable, runDirFiles, table2 } from "../../reports/index.ts";
 import { METHOD_LABELS, type MethodName } from "../../solvers/distributed/messages.ts";
 import type { DistributedUserOptions } from "../../solvers/distributed/options.ts";
-import { solveDistributed } from "../../solvers/distributed/solve.ts";
+import { type RemoteAreas, solveDistributed } from "../../solvers/distributed/solve.ts";
 import type {
   AreaBackend,
   Coupling,
@@ -28,6 +28,10 @@ import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { ExitError } from "../errors.ts";
+import { natsClientCliOptions } from "../nats/cli-options.ts";
+import { describeNats, type NatsCliArgs, natsClientOptions } from "../nats/connect.ts";
+import { checkRunId } from "../nats/protocol.ts";
+import { natsAreas } from "../nats/transport.ts";
 import { numberOption, textOption } from "../options.ts";
 import type { RunDirWriter } from "../run-dir.ts";
 import { resolveAreas } from "./areas.ts";
@@ -48,7 +52,7 @@ import {
 export type SolveMethod = "central" | "enapp" | "admm" | "app" | "both";
 
 /** The ENApp arguments of `mpopf solve`. */
-export interface EnappCliArgs {
+export interface EnappCliArgs extends Omit<NatsCliArgs, "nats"> {
   method?: SolveMethod;
   areas?: string;
   coupling?: Coupling;
@@ -61,11 +65,15 @@ export interface EnappCliArgs {
   workers?: number;
   rho?: number;
   dualTol?: number;
+  /** "in-process" (default) or nats://HOST:PORT (issue 18: areas as `mpopf agent` processes). */
+  transport?: string;
+  run?: string;
+  areaTimeout?: number;
 }
 
 /** Add the ENApp options to the `mpopf solve` builder. */
 export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
-  return y
+  return natsClientCliOptions(y)
     .option("method", {
       choices: ["central", "enapp", "admm", "app", "both"] as const,
       describe:
@@ -147,7 +155,56 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
         "ENApp: worker threads for the area solves (default and cap: the smaller of the number of areas and of CPUs; 0 = in this thread)",
         { integer: true, min: 0 },
       ),
+    )
+    .option(
+      "transport",
+      textOption(
+        "transport",
+        "distributed methods: in-process (default) or nats://HOST:PORT — each area an 'mpopf agent' process (on any host) reached over a NATS broker",
+      ),
+    )
+    .option(
+      "run",
+      textOption(
+        "run",
+        "run id (with --transport nats://…: required, the agents' --run; letters, digits, - and _)",
+      ),
+    )
+    .option(
+      "area-timeout",
+      numberOption("area-timeout", "NATS: give up on an area silent for this many seconds (default 60)", {
+        min: 0,
+        minExclusive: true,
+      }),
+    )
+    .group(
+      ["transport", "run", "area-timeout"],
+      "Areas as separate processes (NATS; client options: --nats-*):",
     ) as Argv<T>;
+}
+
+/**
+ * The remote areas a command line names (`--transport nats://…`), or null for the in-process default. Usage
+ * errors (a run id missing or malformed, an unknown transport) are checked before any work.
+ */
+export function remoteAreas(
+  a: EnappCliArgs & NatsCliArgs,
+  progress: (msg: string) => void,
+): RemoteAreas | null {
+  const t = a.transport;
+  if (t === undefined || t === "in-process") return null;
+  if (!/^(nats|tls):\/\//.test(t))
+    throw new ExitError(`--transport: expected in-process or nats://HOST:PORT, got '${t.slice(0, 60)}'`, 2);
+  if (a.run === undefined)
+    throw new ExitError("--transport nats://…: name the run with --run ID (the agents' --run)", 2);
+  checkRunId(a.run);
+  const client = natsClientOptions(t, a);
+  progress(`coordinator of run ${a.run} over ${describeNats(client)}`);
+  return natsAreas({
+    client,
+    log: progress,
+    ...(a.areaTimeout !== undefined ? { timeouts: { areaSeconds: a.areaTimeout } } : {}),
+  });
 }
 
 /** The options of a distributed method a command line describes. */
@@ -158,6 +215,7 @@ export function enappOptions(a: EnappCliArgs & Pick<SolveArgs, "ipopt">): Distri
     o.app = { alpha: a.rho };
   }
   if (a.dualTol !== undefined) o.dualTolerance = a.dualTol;
+  if (a.run !== undefined) o.run = a.run;
   if (a.coupling !== undefined) o.coupling = a.coupling;
   if (a.maxMacro !== undefined) o.maxIterations = a.maxMacro;
   const tol: Partial<EnappOptions["tolerances"]> = {};
@@ -209,7 +267,7 @@ export function formatEnappSummary(s: EnappSummary): string {
           `cost            $${f(s.costUsd)}`,
         ]
       : [`result          ${WITHHELD}`]),
-    `times           wall ${f(s.wallSeconds, 3)} s (${s.workers} worker${s.workers === 1 ? "" : "s"}), sequential ${f(s.sequentialSeconds, 3)} s, critical path ${f(s.criticalPathSeconds, 3)} s`,
+    `times           wall ${f(s.wallSeconds, 3)} s (${s.transport === "nats" ? `${s.workers} agent processes over NATS` : `${s.workers} worker${s.workers === 1 ? "" : "s"}`}), sequential ${f(s.sequentialSeconds, 3)} s, critical path ${f(s.criticalPathSeconds, 3)} s`,
     `solver          ${s.solver.name} ${s.solver.version} (${s.solver.backend}, ${s.solver.linearSolver}); composed residual ${e(s.composedResidualPu)} pu`,
     "",
   ].join("\n");
@@ -255,8 +313,13 @@ export async function runEnapp(
   workers: number | undefined,
   options: DistributedUserOptions,
   progress: (msg: string) => void,
+  remote: RemoteAreas | null = null,
 ): Promise<EnappSolution> {
   const label = METHOD_LABELS[options.method ?? "enapp"];
+  if (remote) {
+    progress(`${label}: the areas are agents reached over NATS (mpopf agent --run ${options.run})`);
+    return solveDistributed(scenario, partition, remote, options, (it) => progress(formatMacroIteration(it)));
+  }
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
     throw new InputError("bad-option", `expected a whole number of workers >= 0, got ${workers}`, {
       element: "command line",
@@ -332,6 +395,7 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
   const method = argv.method ?? "enapp";
   const distributed: MethodName = method === "admm" || method === "app" ? method : "enapp";
   const options: DistributedUserOptions = { ...enappOptions(argv), method: distributed };
+  const remote = remoteAreas(argv, progress);
   const ipopt = parseIpoptOptions(argv.ipopt);
   const solver = await solverWithOptions(argv.solver, ipopt);
   progress(`loading case ${argv.case}`);
@@ -350,7 +414,7 @@ export async function solveEnappHandler(argv: ArgumentsCamelCase<SolveArgs & Ena
       central = solveMpopf({ scenario }, solver, { ipopt });
       progress(`MPCOPF ${central.summary.status} in ${central.summary.solveSeconds.toFixed(3)} s`);
     }
-    const enapp = await runEnapp(scenario, partition, solver, argv.workers, options, progress);
+    const enapp = await runEnapp(scenario, partition, solver, argv.workers, options, progress, remote);
     const s = enapp.summary;
     progress(s.message);
     const valid = enapp.valid && (central?.valid ?? true);

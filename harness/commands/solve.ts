@@ -330,6 +330,11 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       }) as Argv<SolveArgs>,
   handler: async (argv: ArgumentsCamelCase<SolveArgs>) => {
     if (argv.method !== undefined && argv.method !== "central") return solveEnappHandler(argv);
+    if (argv.transport !== undefined && argv.transport !== "in-process")
+      throw new ExitError(
+        "--transport applies to the distributed methods (--method enapp, admm, app, both)",
+        2,
+      );
     const progress = progressLogger(argv.quiet);
     const ipopt = parseIpoptOptions(argv.ipopt);
     progress(`starting the ${argv.solver} Ipopt solver`);
