@@ -111,31 +111,71 @@ export function describeNats(o: NatsClientOptions): string {
   return `${o.url}${auth.length > 0 ? ` (${auth.join(", ")})` : ""}`;
 }
 
+/** Errors of a first connection that may clear up by themselves (the broker is not up yet). */
+function transient(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? "");
+  return [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "ETIMEDOUT",
+    "CONNECTION_REFUSED",
+    "TIMEOUT",
+  ].includes(code);
+}
+
 /**
- * Connect (reconnecting for ever, waiting for a broker that is not up yet). `name` shows in the server's
- * connection list (e.g. "mpopf agent 3").
+ * Connect, waiting up to `firstSeconds` for a broker that is not up yet (refused connections are retried; a
+ * certificate or authorization error is not: it fails at once, named). Once connected, the connection
+ * reconnects for ever (a broker restart is a pause, not a failure). `name` shows in the server's connection
+ * list (e.g. "mpopf agent 3 (run)").
  */
-export async function connectNats(o: NatsClientOptions, name: string): Promise<NatsConnection> {
+export async function connectNats(
+  o: NatsClientOptions,
+  name: string,
+  firstSeconds = 300,
+): Promise<NatsConnection> {
   let authenticator: Authenticator | undefined;
   if (o.credsFile) {
-    const creds = readFileSync(o.credsFile);
+    let creds: Buffer;
+    try {
+      creds = readFileSync(o.credsFile);
+    } catch (e) {
+      throw new InputError(
+        "missing-file",
+        `cannot read the NATS credentials file: ${(e as NodeJS.ErrnoException).code}`,
+        {
+          file: o.credsFile,
+        },
+      );
+    }
     authenticator = credsAuthenticator(new Uint8Array(creds));
   }
-  return connect({
-    servers: o.url,
-    name,
-    ...(o.user !== undefined ? { user: o.user } : {}),
-    ...(o.password !== undefined ? { pass: o.password } : {}),
-    ...(o.token !== undefined ? { token: o.token } : {}),
-    ...(authenticator ? { authenticator } : {}),
-    ...(o.tls ? { tls: o.tls } : {}),
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    reconnectJitter: 100,
-    waitOnFirstConnect: true,
-    timeout: 20_000,
-    pingInterval: 10_000,
-  });
+  const until = performance.now() + firstSeconds * 1000;
+  for (let wait = 250; ; wait = Math.min(2000, wait * 2)) {
+    try {
+      return await connect({
+        servers: o.url,
+        name,
+        ...(o.user !== undefined ? { user: o.user } : {}),
+        ...(o.password !== undefined ? { pass: o.password } : {}),
+        ...(o.token !== undefined ? { token: o.token } : {}),
+        ...(authenticator ? { authenticator } : {}),
+        ...(o.tls ? { tls: o.tls } : {}),
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        reconnectJitter: 100,
+        timeout: 20_000,
+        pingInterval: 10_000,
+      });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      if (!transient(e) || performance.now() + wait > until)
+        throw new Error(`cannot connect to ${describeNats(o)}: ${why}`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 /** JetStream handles of a run's participants. */

@@ -35,7 +35,10 @@ import {
   METHOD_QUANTITIES,
   validateMessage,
 } from "../../../solvers/distributed/messages.ts";
-import { resolveDistributedOptions } from "../../../solvers/distributed/options.ts";
+import {
+  type DistributedUserOptions,
+  resolveDistributedOptions,
+} from "../../../solvers/distributed/options.ts";
 import type { MacroIteration } from "../../../solvers/distributed/records.ts";
 import { type DistributedSolution, solveDistributed } from "../../../solvers/distributed/solve.ts";
 import { createSolverPool } from "../../../solvers/ipopt/index.ts";
@@ -105,6 +108,8 @@ interface RunOptions {
   processes?: Record<string, string[]>;
   strace?: Record<string, string>;
   timeouts?: Partial<NatsTimeouts>;
+  /** Options of the run (default: ENApp's defaults). */
+  options?: DistributedUserOptions;
   onIteration?: (it: MacroIteration, ctx: RunContext) => void;
 }
 
@@ -148,7 +153,7 @@ async function natsRun(o: RunOptions) {
           transport = t;
         },
       }),
-      { method: METHOD, run: o.run },
+      { method: METHOD, ...o.options, run: o.run },
       (it) => o.onIteration?.(it, ctx),
     );
     const seconds = (performance.now() - t0) / 1000;
@@ -503,6 +508,31 @@ describe.skipIf(!available)("distributed runs over a real NATS broker", () => {
         expect(r.traffic.rejected).toBeGreaterThan(0);
       } finally {
         await rogue.close();
+        await broker.stop();
+      }
+    },
+    RUN_TIMEOUT,
+  );
+
+  it(
+    "ADMM and APP over NATS give their in-process iterations (consensus messages both ways)",
+    async () => {
+      const broker = await testBroker();
+      const pool = await createSolverPool({ size: 2 });
+      try {
+        for (const method of ["admm", "app"] as const) {
+          const options: DistributedUserOptions = { method, maxIterations: 6 };
+          const ref = await solveDistributed(sc, part, { kind: "pool", pool }, { ...options, run: "ref" });
+          const r = await natsRun({ run: `consensus-${method}`, broker, options });
+          expect(r.result.status).toBe(ref.status);
+          expect(r.result.macroIterations).toBe(ref.macroIterations);
+          expect(r.result.history.map((h) => h.resPKw)).toEqual(ref.history.map((h) => h.resPKw));
+          expect(r.result.summary.objective).toBe(ref.summary.objective);
+          // Both directions carry the consensus quantities (|V|², P, Q and the penalties).
+          expect(r.traffic.boundary).toBe(2 * 3 * 6);
+        }
+      } finally {
+        await pool.close();
         await broker.stop();
       }
     },
