@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,20 @@ export function natsAvailable(): boolean {
     const msg = "nats-server is not installed (scripts/setup.sh installs the Debian package nats-server)";
     if (process.env.CI === "true") throw new Error(`CI=true and ${msg}`);
     process.stderr.write(`\n*** SKIPPING tests that need a NATS broker: ${msg} ***\n\n`);
+  }
+  return ok;
+}
+
+/**
+ * Whether `strace` (and `openssl`) are there — scripts/setup.sh installs them: under CI=true their absence is a
+ * failure, elsewhere the assertions that need them are skipped with a visible message.
+ */
+export function toolAvailable(tool: "strace" | "openssl"): boolean {
+  const ok = spawnSync(tool, [tool === "strace" ? "-V" : "version"], { encoding: "utf8" }).status === 0;
+  if (!ok) {
+    const msg = `${tool} is not installed (scripts/setup.sh installs it)`;
+    if (process.env.CI === "true") throw new Error(`CI=true and ${msg}`);
+    process.stderr.write(`\n*** SKIPPING what needs ${tool}: ${msg} ***\n\n`);
   }
   return ok;
 }

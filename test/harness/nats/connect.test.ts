@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats, describeNats, natsClientOptions } from "../../../harness/nats/connect.ts";
-import { natsAvailable, type TestBroker, testBroker } from "../../helpers/nats.ts";
+import { natsAvailable, type TestBroker, testBroker, toolAvailable } from "../../helpers/nats.ts";
 
 const available = natsAvailable();
 let dir: string;
@@ -49,7 +49,7 @@ describe("NATS client options", () => {
   });
 });
 
-describe.skipIf(!available)("a TLS broker", () => {
+describe.skipIf(!available || !toolAvailable("openssl"))("a TLS broker", () => {
   let broker: TestBroker;
   let ca: string;
   beforeAll(async () => {
