@@ -10,7 +10,9 @@
  *
  * Every method runs with its documented defaults (ADMM's and APP's chosen once on IEEE-123), reverse flow out
  * of child areas allowed (the decomposition then is exactly the centralized problem) and the flat first guess;
- * ENApp's iteration limit is raised to 100 for the deep area trees of the large feeders.
+ * ENApp's iteration limit is raised to 100 for the deep area trees of the large feeders; ADMM's and APP's stay
+ * 300, except on the 10,000-bus feeder: 100 (`DIST_LIMIT_10K`), to keep the bench within hours on 2 cores.
+ * The communication table runs on IEEE-123.
  *
  * `DIST_CASES=ieee123-4,g2500-8 npm run bench distributed` runs a subset (the 10,000-bus cases take hours on
  * 2 cores); `DIST_COMMS=0` skips the communication table. Results go to stdout and, with `DIST_DOCS=1`, to
@@ -26,7 +28,7 @@ import {
   compareReportTable,
   residualSeries,
   SYNC,
-} from "../harness/compare-methods.ts";
+} from "../harness/study/compare.ts";
 import { autoPartition, busSizes } from "../models/auto-partition.ts";
 import { caseFromFeeder, loadCase } from "../models/case.ts";
 import { generateFeeder } from "../models/generate.ts";
@@ -42,7 +44,12 @@ interface BenchCase {
   id: string;
   build: () => { scenario: Scenario; partition: Partition };
   comms: boolean;
+  /** Iteration limit of ADMM and APP (default: their own, 300). */
+  consensusLimit?: number;
 }
+
+/** ADMM/APP's iteration limit on the 10,000-bus feeder: bounds the bench (each iteration solves every area). */
+const LIMIT_10K = Number(process.env.DIST_LIMIT_10K ?? 100);
 
 const T = 24;
 
@@ -68,10 +75,10 @@ const CASES: BenchCase[] = [
     },
     comms: true,
   },
-  { id: "g2500-8", build: generated(2500, 8), comms: true },
+  { id: "g2500-8", build: generated(2500, 8), comms: false },
   { id: "g2500-32", build: generated(2500, 32), comms: false },
-  { id: "g10000-16", build: generated(10000, 16), comms: false },
-  { id: "g10000-64", build: generated(10000, 64), comms: false },
+  { id: "g10000-16", build: generated(10000, 16), comms: false, consensusLimit: LIMIT_10K },
+  { id: "g10000-64", build: generated(10000, 64), comms: false, consensusLimit: LIMIT_10K },
 ];
 
 /** The communication conditions of the second table. */
@@ -163,12 +170,13 @@ export async function run(): Promise<BenchTable[]> {
     if (wanted && !wanted.includes(bc.id)) continue;
     const { scenario, partition } = bc.build();
     const progress = (m: string) => process.stderr.write(`[distributed ${bc.id}] ${m}\n`);
+    const limit = bc.consensusLimit ? { maxIterations: bc.consensusLimit } : {};
     const result = await compareMethods(scenario, partition, {
       methods: ["enapp", "admm", "app"],
       conditions: [SYNC],
       options: { allowReverseFlow: true },
-      perMethod: { enapp: { maxIterations: 100 } },
-      replay: true,
+      perMethod: { enapp: { maxIterations: 100 }, admm: limit, app: limit },
+      replay: process.env.DIST_REPLAY !== "0",
       solver,
       progress,
     });

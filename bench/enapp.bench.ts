@@ -58,7 +58,7 @@ export async function run(): Promise<BenchTable[]> {
           median(seq),
           median(cp),
           s.costUsd,
-          s.lossKw,
+          s.lossKwh,
           Math.max(s.resPKw, s.resQKvar),
           s.resVPu,
         ]);
@@ -79,7 +79,7 @@ export async function run(): Promise<BenchTable[]> {
         "sequential s",
         "critical path s",
         "cost $",
-        "loss kW",
+        "loss kWh",
         "max P/Q residual kW",
         "max V residual pu",
       ],

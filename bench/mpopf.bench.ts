@@ -47,7 +47,7 @@ export async function run(): Promise<BenchTable[]> {
       median(wall),
       median(cpu),
       s.costUsd,
-      s.lossKw,
+      s.lossKwh,
       s.maxResidualPu,
     ]);
   }
@@ -64,7 +64,7 @@ export async function run(): Promise<BenchTable[]> {
         "wall s",
         "cpu s",
         "cost $",
-        "loss kW",
+        "loss kWh",
         "max residual pu",
       ],
       rows,

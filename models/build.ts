@@ -30,6 +30,8 @@ export interface FeederSpec {
   vBaseKvLn: number;
   substation: string;
   vSubsPu: number;
+  /** Per-phase (default) or three-phase total-power convention. */
+  phaseModel?: Feeder["phaseModel"];
   buses: Array<{ id: string; pLoadKw?: number; qLoadKvar?: number; qCapKvar?: number; kvNominal?: number }>;
   branches: Array<{
     id?: string;
@@ -81,6 +83,7 @@ export function buildFeeder(spec: FeederSpec): Feeder {
   return {
     name: spec.name,
     sBaseKva: spec.sBaseKva,
+    ...(spec.phaseModel ? { phaseModel: spec.phaseModel } : {}),
     source: { bus: spec.substation, vPu: spec.vSubsPu, kvBaseLn: spec.vBaseKvLn },
     buses: spec.buses.map((b) => ({
       id: b.id,

@@ -84,6 +84,9 @@ export const PartitionSchema = z.strictObject({
     .optional(),
 });
 
+/** The per-phase or three-phase (total power) convention of a case's powers and impedances. */
+export const PhaseModelSchema = z.enum(["per-phase", "three-phase"]);
+
 /** Defaults of the scenario options (each can be overridden per run). */
 export const DefaultsSchema = z.strictObject({
   horizon: z.number().int().min(1),
@@ -105,14 +108,20 @@ export const CaseFileSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     /** Power base (kVA) and voltage base: line-to-line `vBaseKvLl` (V_LN = V_LL/√3) or line-to-neutral `vBaseKvLn`. */
+    /**
+     * `phaseModel`: `per-phase` (default: powers per phase, Z_base = V_LN²·1000/S_base) or `three-phase` (a balanced
+     * positive-sequence equivalent: three-phase total powers, Z_base = V_LL²·1000/S_base).
+     */
     bases: z.union([
       z.strictObject({
         sBaseKva: rangedNumber(RANGES.sBaseKva, "kVA"),
         vBaseKvLl: rangedNumber(RANGES.vBaseKv, "kV"),
+        phaseModel: PhaseModelSchema.optional(),
       }),
       z.strictObject({
         sBaseKva: rangedNumber(RANGES.sBaseKva, "kVA"),
         vBaseKvLn: rangedNumber(RANGES.vBaseKv, "kV"),
+        phaseModel: PhaseModelSchema.optional(),
       }),
     ]),
     substation: z.strictObject({
@@ -147,6 +156,8 @@ export const CaseFileSchema = z
     defaults: DefaultsSchema,
     partitions: z.record(z.string(), PartitionSchema).default({}),
     provenance: z.array(z.string()).optional(),
+    /** What the case leaves out or approximates of its source (e.g. an imported three-phase deck), one line each. */
+    approximations: z.array(z.string()).optional(),
   })
   .strict();
 

@@ -243,8 +243,31 @@ export function readProfiles(dir: string, spec: CaseFile): Record<string, Profil
       : spec.files.profiles.map((p) => ({ file: p.file, stepHours: p.stepHours ?? p.stepMinutes! / 60 }));
   const out: Record<string, Profile> = {};
   for (const f of files) {
-    const path = join(dir, f.file);
-    const shown = display(path);
+    for (const [name, p] of Object.entries(readProfileFile(join(dir, f.file), f.stepHours))) {
+      if (out[name]) {
+        throw new InputError(
+          "bad-profile",
+          `profile '${name}' is defined twice (also in ${out[name].file})`,
+          {
+            file: p.file,
+            field: name,
+          },
+        );
+      }
+      out[name] = p;
+    }
+  }
+  return out;
+}
+
+/**
+ * Read one profile file (a time column `hour`, `t`, `time` or `minute` and named numeric columns), each column a
+ * profile with the given step (h). Errors name the file, line, point and column.
+ */
+export function readProfileFile(path: string, stepHours: number): Record<string, Profile> {
+  const out: Record<string, Profile> = {};
+  const shown = display(path);
+  {
     const pointLabel = (r: Record<string, string>, k: number | string) =>
       r.hour !== undefined ? `hour ${r.hour}` : `point ${r.t ?? r.time ?? k}`;
     const rows = readCsv(path, z.record(z.string(), z.string()), (r) => pointLabel(r, "?"));
@@ -252,12 +275,6 @@ export function readProfiles(dir: string, spec: CaseFile): Record<string, Profil
     const timeCols = new Set(["line", "hour", "t", "time", "minute"]);
     const names = Object.keys(rows[0]!).filter((c) => !timeCols.has(c));
     for (const c of names) {
-      if (out[c]) {
-        throw new InputError("bad-profile", `profile '${c}' is defined twice (also in ${out[c].file})`, {
-          file: shown,
-          field: c,
-        });
-      }
       const values = new Float64Array(rows.length);
       rows.forEach((r, k) => {
         const res = numberCell.safeParse(r[c] ?? "");
@@ -273,7 +290,7 @@ export function readProfiles(dir: string, spec: CaseFile): Record<string, Profil
       });
       out[c] = {
         name: c,
-        stepHours: f.stepHours,
+        stepHours,
         values,
         file: shown,
         column: c,
@@ -577,6 +594,8 @@ export function readFeeder(dir: string, spec: CaseFile, caseFile: string): Feede
     name: spec.name,
     ...(spec.description ? { description: spec.description } : {}),
     sBaseKva: spec.bases.sBaseKva,
+    ...(spec.bases.phaseModel ? { phaseModel: spec.bases.phaseModel } : {}),
+    ...(spec.approximations ? { approximations: spec.approximations } : {}),
     source: {
       bus: spec.substation.bus,
       vPu: spec.substation.vPu,

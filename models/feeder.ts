@@ -148,6 +148,8 @@ export interface Profile {
   column?: string;
   /** Source line and label of each point (for messages). */
   points?: Array<{ line: number; label: string }>;
+  /** Where the whole series was defined and under which name (e.g. an OpenDSS `LoadShape.x` at file:line). */
+  definedAt?: SourceRef & { element: string };
 }
 
 /** A price series: a profile of $/kWh, or the on/off-peak rule (peak price for the highest-load periods). */
@@ -155,12 +157,26 @@ export type PriceDef =
   | { name: string; rule: "series"; profile: string; description?: string }
   | { name: string; rule: "on-off-peak"; profile: string; peakShare: number; description?: string };
 
+/**
+ * What the rows' powers and impedances stand for (see types.ts `PhaseModel`): `per-phase` (a single-phase or
+ * per-phase equivalent: powers per phase, ohms of one phase conductor) or `three-phase` (a balanced
+ * positive-sequence equivalent: powers are three-phase totals, ohms are positive-sequence ohms, kV line-to-line).
+ */
+export type FeederPhaseModel = "per-phase" | "three-phase";
+
 /** A feeder in engineering units: element tables, profiles and price series. */
 export interface Feeder {
   name: string;
   description?: string;
   /** System power base (kVA) the math model is put in per unit on. */
   sBaseKva: number;
+  /** Per-phase (default) or three-phase total-power convention of every row. */
+  phaseModel?: FeederPhaseModel;
+  /**
+   * What the model leaves out or approximates of its source (an imported three-phase deck's "what the balanced
+   * model leaves out"), one line each; shown by `case show` and in reports, never dropped silently.
+   */
+  approximations?: string[];
   source: SourceRow;
   buses: BusRow[];
   lines: LineRow[];

@@ -6,7 +6,7 @@
  */
 import { InputError } from "./errors.ts";
 import type { Feeder, SourceRef } from "./feeder.ts";
-import type { Branch, Bus, Network, Zone } from "./types.ts";
+import type { Branch, Bus, Network, PhaseModel, Zone } from "./types.ts";
 
 /** Names of the input columns, used in messages instead of internal field names. */
 const LINE_FIELDS = { id: "branch", from: "from_bus", to: "to_bus", rOhm: "r_ohm", xOhm: "x_ohm" } as const;
@@ -25,16 +25,24 @@ interface EdgeSpec {
   row: number;
 }
 
-const zoneOf = (vBaseKvLn: number, sBaseKva: number): Zone => ({
-  vBaseKvLn,
-  zBaseOhm: (vBaseKvLn * vBaseKvLn * 1000) / sBaseKva,
-  iBaseA: sBaseKva / vBaseKvLn,
-});
+/**
+ * The bases of a zone with line-to-neutral base V (kV): per phase Z = V²·1000/S, I = S/V; three-phase (total
+ * power) Z = (√3·V)²·1000/S, I = S/(√3·√3·V).
+ */
+export function zoneOf(vBaseKvLn: number, sBaseKva: number, phaseModel: PhaseModel = "per-phase"): Zone {
+  const k = phaseModel === "three-phase" ? 3 : 1;
+  return {
+    vBaseKvLn,
+    zBaseOhm: (k * vBaseKvLn * vBaseKvLn * 1000) / sBaseKva,
+    iBaseA: sBaseKva / (k * vBaseKvLn),
+  };
+}
 
 /** Build and validate the per-unit radial network of a feeder. Throws `InputError` on bad input. */
 export function buildMathNetwork(feeder: Feeder): Network {
   const S = feeder.sBaseKva;
   const src = feeder.source;
+  const phaseModel: PhaseModel = feeder.phaseModel ?? "per-phase";
   if (!(S > 0) || !(src.kvBaseLn > 0)) {
     throw new InputError(
       "bad-number",
@@ -204,7 +212,7 @@ export function buildMathNetwork(feeder: Feeder): Network {
   }
 
   // Zones: the source's, then one per transformer secondary (base = primary base × rated ratio).
-  const zones: Zone[] = [zoneOf(src.kvBaseLn, S)];
+  const zones: Zone[] = [zoneOf(src.kvBaseLn, S, phaseModel)];
   buses[root]!.zone = 0;
   for (let q = 1; q < nb; q++) {
     const j = order[q]!;
@@ -212,7 +220,7 @@ export function buildMathNetwork(feeder: Feeder): Network {
     const pz = buses[parent[j]!]!.zone;
     if (ed.kind === "transformer") {
       const tr = feeder.transformers[ed.row]!;
-      zones.push(zoneOf((zones[pz]!.vBaseKvLn * tr.kvSecondary) / tr.kvPrimary, S));
+      zones.push(zoneOf((zones[pz]!.vBaseKvLn * tr.kvSecondary) / tr.kvPrimary, S, phaseModel));
       buses[j]!.zone = zones.length - 1;
     } else buses[j]!.zone = pz;
   }
@@ -255,7 +263,8 @@ export function buildMathNetwork(feeder: Feeder): Network {
           { ...tr.at, element: ed.label, field: "from_bus" },
         );
       }
-      // %R, %X on the transformer's kVA and rated secondary kV → the secondary zone's base.
+      // %R, %X on the transformer's kVA and rated secondary kV → the secondary zone's base. The same in both
+      // phase models: kVA is per phase or three-phase total as S_base is, and the kV ratio is convention-free.
       const ratedLn = tr.kvSecondary / Math.sqrt(3);
       const scale = (S / tr.kva) * (ratedLn / z.vBaseKvLn) ** 2;
       return {
@@ -298,6 +307,7 @@ export function buildMathNetwork(feeder: Feeder): Network {
   return {
     name: feeder.name,
     sBaseKva: S,
+    phaseModel,
     zones,
     substation: root,
     vSubsPu: src.vPu,
@@ -377,6 +387,7 @@ export function subNetwork(
   return {
     name,
     sBaseKva: net.sBaseKva,
+    phaseModel: net.phaseModel,
     zones: net.zones,
     substation: headLocal,
     vSubsPu: net.vSubsPu,

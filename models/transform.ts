@@ -4,7 +4,9 @@
  * self-check and the replay's optimizer side share.
  *
  * * Per unit by zone: powers on S_base, each bus's voltage on its zone's base (`topology.ts` builds the
- *   network). A capacitor's kvar at its rated kV becomes its output at 1 pu of its bus's base.
+ *   network). A capacitor's kvar at its rated kV becomes its output at 1 pu of its bus's base. The phase model
+ *   (per phase, or three-phase total power: models/README.md) changes only the zones' impedance and current
+ *   bases (topology.ts): powers are per unit of S_base either way, as per phase or as totals, like the rows.
  * * Time: the horizon has T periods of Δt (default: the finest step among the profiles the study uses);
  *   every profile is resampled to Δt — held when coarser (a 1-h value over four 15-min periods), averaged
  *   when finer — and the horizon is the middle-T window of the points available (the authors' rule).
@@ -70,6 +72,22 @@ export function pickHorizon(feeder: Feeder, price: PriceDef, T: number, stepMinu
       );
     }
     points = Math.min(points, Math.floor((p.values.length * p.stepHours) / dtH + 1e-9));
+  }
+  if (Number.isInteger(T) && T > points) {
+    // Name the profile that is too short, where it was defined.
+    const short = used.find((p) => Math.floor((p.values.length * p.stepHours) / dtH + 1e-9) === points)!;
+    throw new InputError(
+      "bad-horizon",
+      `horizon must be an integer in 1..${points} for the case's ${points}-point profiles at Δt = ${+(dtH * 60).toFixed(6)} min (got ${T}): profile '${short.name}' has only ${short.values.length} points of ${+(short.stepHours * 60).toFixed(6)} min`,
+      short.definedAt
+        ? {
+            file: short.definedAt.file,
+            line: short.definedAt.line,
+            element: short.definedAt.element,
+            field: "npts",
+          }
+        : { file: short.file, element: "scenario", field: "horizon" },
+    );
   }
   if (!Number.isInteger(T) || T < 1 || T > points) {
     throw new InputError(

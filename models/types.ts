@@ -4,20 +4,32 @@
  * engineering model (`feeder.ts`) by one transform (`transform.ts`); nothing here is in kW or Ω.
  *
  * Per-unit system: one power base S_base (kVA) for the whole feeder; one line-to-neutral voltage base per
- * voltage zone (the source's zone, and one below each transformer), Z_base = V_base² · 1000 / S_base (Ω),
- * I_base = S_base / V_base (A). Powers are per unit of S_base, energies per unit of S_base·h, voltages and
+ * voltage zone (the source's zone, and one below each transformer). The network's phase model says what a
+ * power and an impedance mean (`PhaseModel`): per phase (Z_base = V_LN² · 1000 / S_base, I_base = S_base / V_LN,
+ * the single-phase equivalent's convention) or three-phase total power (Z_base = V_LL² · 1000 / S_base,
+ * I_base = S_base / (√3 · V_LL), a balanced positive-sequence equivalent of a three-phase feeder). Powers are per unit of S_base, energies per unit of S_base·h, voltages and
  * currents per unit of their zone's bases. Bus, branch and device indices are 0-based and stable; time series
  * are per period t = 0..T−1 of length Δt. All types are plain data (structured-clone safe), so a Network or
  * Scenario can be posted to a worker thread.
  */
 
+/**
+ * What powers and impedances stand for.
+ * - `per-phase`: a single-phase (or balanced per-phase) feeder: powers are per phase, voltages line-to-neutral,
+ *   Z_base = V_LN²·1000/S_base, I_base = S_base/V_LN. The paper's IEEE-123 equivalent (loads of 1163 kW = 3490/3).
+ * - `three-phase`: a balanced positive-sequence equivalent of a three-phase feeder: powers are three-phase totals,
+ *   impedances positive-sequence ohms per phase, Z_base = V_LL²·1000/S_base = 3·V_LN²·1000/S_base,
+ *   I_base = S_base/(√3·V_LL) (the phase current). Per-unit voltages are the same in both.
+ */
+export type PhaseModel = "per-phase" | "three-phase";
+
 /** A voltage zone: the bases below one transformer (or the source). */
 export interface Zone {
   /** Line-to-neutral voltage base (kV). */
   vBaseKvLn: number;
-  /** Impedance base (Ω) = vBaseKvLn² · 1000 / S_base. */
+  /** Impedance base (Ω): vBaseKvLn² · 1000 / S_base per phase; 3 · vBaseKvLn² · 1000 / S_base three-phase. */
   zBaseOhm: number;
-  /** Current base (A) = S_base / vBaseKvLn. */
+  /** Current base (A): S_base / vBaseKvLn per phase; S_base / (3 · vBaseKvLn) three-phase. */
   iBaseA: number;
 }
 
@@ -54,8 +66,10 @@ export interface Branch {
 /** A radial feeder in per unit, with its bases and tree structure. */
 export interface Network {
   name: string;
-  /** Power base (kVA), e.g. 1000. */
+  /** Power base (kVA), e.g. 1000: per phase or three-phase total, as `phaseModel` says. */
   sBaseKva: number;
+  /** Per-phase or three-phase (total power) convention of the bases and every per-unit value. */
+  phaseModel: PhaseModel;
   /** Voltage zones; zone 0 is the source's. */
   zones: Zone[];
   /** Substation (slack) bus index and its fixed voltage magnitude (pu). */

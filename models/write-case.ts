@@ -237,7 +237,11 @@ export function caseSpecOf(
   return {
     name: feeder.name,
     ...(feeder.description ? { description: feeder.description } : {}),
-    bases: { sBaseKva: feeder.sBaseKva, vBaseKvLn: feeder.source.kvBaseLn },
+    bases: {
+      sBaseKva: feeder.sBaseKva,
+      vBaseKvLn: feeder.source.kvBaseLn,
+      ...(feeder.phaseModel ? { phaseModel: feeder.phaseModel } : {}),
+    },
     substation: {
       bus: feeder.source.bus,
       vPu: feeder.source.vPu,
@@ -264,5 +268,8 @@ export function caseSpecOf(
     },
     partitions: opts.partitions ?? {},
     provenance: [opts.provenance, ...feeder.provenance],
+    ...(feeder.approximations && feeder.approximations.length > 0
+      ? { approximations: feeder.approximations }
+      : {}),
   };
 }

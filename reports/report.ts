@@ -4,8 +4,20 @@
  * external requests) and a report.md linking the images. Returns the files in memory (path relative to
  * the run directory → content) so the caller decides how to write them (atomically). Deterministic.
  */
+import { escape as arqueroEscape, type ColumnTable } from "arquero";
 import { checkResultSet, checkTable, type ReportInput, type ResultSet } from "./contract.ts";
 import type { FigureDef, RenderedFigure } from "./figures/render.ts";
+import {
+  batteryFleetFigure,
+  batterySocBandFigure,
+  feederMapFigure,
+  PER_ELEMENT_LIMITS,
+  TOP_N,
+  topBatteries,
+  topDiffBuses,
+  voltageDiffSummaryFigure,
+  voltageEnvelopeFigure,
+} from "./figures/scale.ts";
 import {
   batteryPowerFigure,
   batterySocFigure,
@@ -18,7 +30,15 @@ import {
 import { DEFAULT_DPI } from "./figures/theme.ts";
 import { escapeHtml, escapeMarkdownCell } from "./format.ts";
 import { type RenderedTable, type ReportTable, renderTable } from "./table-render.ts";
-import { enappIterationTable, hourlyComparisonTable, hourlyTable, table2, table3, table4 } from "./tables.ts";
+import {
+  enappIterationTable,
+  hourlyComparisonTable,
+  hourlyTable,
+  ids,
+  table2,
+  table3,
+  table4,
+} from "./tables.ts";
 
 /** Folder (relative to the run directory) holding the report's table and figure files. */
 export const REPORT_DIR = "report";
@@ -61,6 +81,13 @@ interface Plan {
   skipped: string[];
 }
 
+/** The rows of a table whose id column is in `keep`. */
+function keepRows(t: ColumnTable, col: string, keep: Set<string>): ColumnTable {
+  // arquero's typings take a string expression; escape() wraps a plain function (see arquero's docs).
+  const pred = arqueroEscape((d: Record<string, unknown>) => keep.has(String(d[col]))) as unknown as string;
+  return t.filter(pred);
+}
+
 const hasCols = (r: ResultSet | undefined, table: "periods" | "batteries" | "buses", cols: string[]) => {
   const t = r?.[table];
   return !!t && cols.every((c) => t.columnNames().includes(c));
@@ -92,28 +119,79 @@ function plan(input: ReportInput): Plan {
   else skipped.push("ENApp macro-iteration table: no ENApp iteration history.");
   for (const o of optimizers) tables.push(hourlyTable(o, `hourly-${o === c ? "mpcopf" : "mpdopf"}`));
   for (const [key, o, p] of pairs) tables.push(hourlyComparisonTable(o, p, `hourly-${key}-vs-power-flow`));
+  tables.push(...(input.extraTables ?? []));
 
   const withInputs = optimizers.find((s) => hasCols(s, "periods", ["loadMult", "pvMult", "priceUsdPerKwh"]));
   if (withInputs) figures.push(inputCurvesFigure(withInputs.periods));
   else skipped.push("Input-curve figure: no periods table with loadMult, pvMult and priceUsdPerKwh.");
+  // Per-element figures while they stay readable; fleet aggregates and a few chosen elements beyond that.
+  const nBatt = Math.max(
+    0,
+    ...optimizers.map((s) => (s.batteries ? new Set(ids(s.batteries, "battery")).size : 0)),
+  );
+  const manyBatt = nBatt > PER_ELEMENT_LIMITS.batteries;
   for (const o of optimizers) {
     const key = o === c ? "mpcopf" : "mpdopf";
-    if (hasCols(o, "batteries", ["pcKw", "pdKw"]))
+    if (!hasCols(o, "batteries", ["pcKw", "pdKw"])) {
+      skipped.push(`Battery-power figure (${o.label}): no batteries table with pcKw and pdKw.`);
+      continue;
+    }
+    if (!manyBatt) {
       figures.push(batteryPowerFigure(o, `fig-battery-power-${key}`));
-    else skipped.push(`Battery-power figure (${o.label}): no batteries table with pcKw and pdKw.`);
+      continue;
+    }
+    figures.push(batteryFleetFigure(o, `fig-battery-fleet-${key}`));
+    const chosen = new Set(topBatteries(o, TOP_N.batteries));
+    const sub = {
+      ...o,
+      batteries: keepRows(o.batteries!, "battery", chosen),
+    };
+    const f = batteryPowerFigure(sub, `fig-battery-power-${key}`);
+    f.title = `${o.label} battery power: the ${chosen.size} busiest batteries`;
+    f.caption += ` Only the ${chosen.size} of ${nBatt} batteries with the largest throughput Σ(P_c + P_d) are shown; the fleet figure sums all of them.`;
+    figures.push(f);
   }
   const withBatt = optimizers.filter((s) => s.batteries && s.batteries.numRows() > 0);
-  if (withBatt.length) figures.push(batterySocFigure(withBatt));
+  if (withBatt.length) figures.push(manyBatt ? batterySocBandFigure(withBatt) : batterySocFigure(withBatt));
   else skipped.push("Battery-SOC figure: no batteries table.");
   if (optimizers.length) figures.push(substationFigure(optimizers));
   else skipped.push("Substation figure: no optimizer result.");
   if (input.enapp?.boundaries) figures.push(boundaryFigure(input.enapp.boundaries));
   else skipped.push("Boundary-variable figure: no ENApp boundary exchanges.");
   for (const [key, o, p] of pairs) {
-    if (o.buses && p.buses) {
+    if (!(o.buses && p.buses)) {
+      skipped.push(`Voltage figures (${o.label} vs ${p.label}): a buses table is missing.`);
+      continue;
+    }
+    const nBus = new Set(ids(o.buses, "bus")).size;
+    if (nBus <= PER_ELEMENT_LIMITS.buses) {
       figures.push(voltageProfileFigure(o, p, `fig-voltage-${key}`));
       figures.push(voltageDiffHeatmap(o, p, `fig-dv-heatmap-${key}`));
-    } else skipped.push(`Voltage figures (${o.label} vs ${p.label}): a buses table is missing.`);
+      continue;
+    }
+    figures.push(voltageEnvelopeFigure(o, p, `fig-voltage-${key}`));
+    figures.push(voltageDiffSummaryFigure(o, p, `fig-dv-summary-${key}`));
+    const worst = new Set(topDiffBuses(o, p, TOP_N.buses));
+    const only = (s: ResultSet): ResultSet => ({
+      ...s,
+      buses: keepRows(s.buses!, "bus", worst),
+    });
+    const h = voltageDiffHeatmap(only(o), only(p), `fig-dv-heatmap-${key}`);
+    h.title += `: the ${worst.size} buses with the largest |ΔV|`;
+    h.caption += ` Only the ${worst.size} of ${nBus} buses with the largest |ΔV| over the horizon are shown (the summary figure covers all).`;
+    figures.push(h);
+  }
+  const mapBase = c ?? d;
+  if (input.coordinates && mapBase) {
+    const m = feederMapFigure(
+      { coordinates: input.coordinates },
+      mapBase,
+      mapBase === c ? pc : pd,
+      "fig-feeder-map",
+    );
+    if (m) figures.push(m);
+    else
+      skipped.push("Feeder map: the coordinates or the branch table (from, to) are not enough to draw it.");
   }
   if (!pairs.length)
     skipped.push("Voltage-profile and |ΔV| figures: need a replay next to its optimizer result.");

@@ -5,37 +5,26 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type ColumnTable, fromCSV, table, toCSV } from "arquero";
+import { type ColumnTable, fromCSV, table } from "arquero";
 import { InputError } from "../models/errors.ts";
 import { readInputFile, readJsonFile } from "../models/files.ts";
-import {
-  checkTable,
-  type EnappHistory,
-  type ReportInput,
-  type ResultSet,
-  TABLE_COLUMNS,
-  type TableKind,
-} from "./contract.ts";
+import { RESULT_TABLE_NAMES, readResultCsv, tableCsv } from "../models/results.ts";
+import { RESULT_DIRS, ENAPP_FILES as RUN_ENAPP_FILES, RUN_FILES } from "../models/run-layout.ts";
+import type { EnappHistory, ReportInput, ResultSet, TableKind } from "./contract.ts";
 
-/** Where each result set lives under RUN_DIR, and its default label. */
-export const RESULT_DIRS = {
-  mpcopf: { dir: "tables/mpcopf", label: "MPCOPF" },
-  mpdopf: { dir: "tables/mpdopf", label: "MPDOPF" },
-  replayMpcopf: { dir: "tables/replay-mpcopf", label: "Power flow (MPCOPF)" },
-  replayMpdopf: { dir: "tables/replay-mpdopf", label: "Power flow (MPDOPF)" },
-} as const;
+export { RESULT_DIRS, tableCsv };
 
-/** ENApp history files under RUN_DIR. */
+/** ENApp history files under RUN_DIR that the report reads. */
 export const ENAPP_FILES = {
-  iterations: "tables/enapp/iterations.csv",
-  boundaries: "tables/enapp/boundaries.csv",
+  iterations: RUN_ENAPP_FILES.iterations,
+  boundaries: RUN_ENAPP_FILES.boundaries,
 } as const;
 
 /** Optional report settings file at RUN_DIR root. */
-export const REPORT_INPUT_FILE = "report-input.json";
+export const REPORT_INPUT_FILE = RUN_FILES.reportInput;
 
 /** Per-result-set table files (periods.csv is required for a set to exist; the others are optional). */
-export const RESULT_FILES = ["periods", "pv", "batteries", "buses", "branches"] as const;
+export const RESULT_FILES = RESULT_TABLE_NAMES;
 
 /** Contents of report-input.json (all optional). */
 export interface ReportSettings {
@@ -50,46 +39,9 @@ export interface ReportSettings {
 
 type SetKey = keyof typeof RESULT_DIRS;
 
-/** Read one CSV table, parsing id columns as text and checking it against the contract. */
+/** Read one CSV table of the one schema (models/results.ts `readResultCsv`). */
 export function readTableCsv(file: string, kind: TableKind, allowEmpty = false): ColumnTable {
-  const text = readInputFile(file, "CSV");
-  let raw: ColumnTable;
-  try {
-    // Trailing blank lines (e.g. an extra "\n" after arquero's toCSV) are not rows.
-    raw = fromCSV(text.replace(/(\r?\n)+$/, "\n"), { autoType: false });
-  } catch (e) {
-    throw new InputError("parse", `not a CSV table: ${(e as Error).message}`, { file });
-  }
-  // Numbers are parsed column by column so a bad cell is reported where it is (not as a column type).
-  const spec = TABLE_COLUMNS[kind];
-  const idCols = new Set<string>(spec.text);
-  const numeric: string[] = [...spec.required, ...spec.optional].filter(
-    (c) => !idCols.has(c) && raw.columnNames().includes(c),
-  );
-  const cols: Record<string, unknown[]> = {};
-  for (const c of raw.columnNames()) {
-    const values = Array.from(raw.array(c) as ArrayLike<unknown>, (v) => (v == null ? "" : String(v)));
-    if (!numeric.includes(c)) {
-      cols[c] = values;
-      continue;
-    }
-    cols[c] = values.map((s, i) => {
-      if (s.trim() === "") return null;
-      const v = Number(s);
-      if (!Number.isFinite(v)) {
-        throw new InputError("bad-number", `expected a finite number, got '${s}'`, {
-          file,
-          line: i + 2,
-          element: `row ${i + 1}`,
-          field: c,
-        });
-      }
-      return v;
-    });
-  }
-  const t = table(cols);
-  checkTable(t, kind, file, { allowEmpty, csvLines: true });
-  return t;
+  return readResultCsv(file, kind, { allowEmpty });
 }
 
 /** Parse a JSON file, or throw an InputError naming it. */
@@ -101,7 +53,7 @@ function readSet(runDir: string, key: SetKey, label: string): ResultSet | undefi
   const dir = join(runDir, RESULT_DIRS[key].dir);
   if (!existsSync(join(dir, "periods.csv"))) return undefined;
   const replay = key.startsWith("replay");
-  const opt = (name: (typeof RESULT_FILES)[number]) => {
+  const opt = (name: Exclude<(typeof RESULT_FILES)[number], "periods">) => {
     const f = join(dir, `${name}.csv`);
     return existsSync(f) ? readTableCsv(f, name, replay) : undefined;
   };
@@ -144,6 +96,7 @@ export function readRunDir(runDir: string): ReportInput {
   const bd = join(runDir, ENAPP_FILES.boundaries);
   if (existsSync(it)) enapp.iterations = readTableCsv(it, "iterations");
   if (existsSync(bd)) enapp.boundaries = readTableCsv(bd, "boundaries");
+  const coordinatesFile = join(runDir, RUN_FILES.coordinates);
   const replayMpcopf = readSet(runDir, "replayMpcopf", label("replayMpcopf"));
   const replayMpdopf = readSet(runDir, "replayMpdopf", label("replayMpdopf"));
   return {
@@ -154,12 +107,38 @@ export function readRunDir(runDir: string): ReportInput {
     mpdopf: readSet(runDir, "mpdopf", label("mpdopf")),
     replay: replayMpcopf || replayMpdopf ? { mpcopf: replayMpcopf, mpdopf: replayMpdopf } : undefined,
     enapp: enapp.iterations || enapp.boundaries ? enapp : undefined,
+    ...(existsSync(coordinatesFile) ? { coordinates: readCoordinates(coordinatesFile) } : {}),
   };
 }
 
-/** CSV text of a table (full precision: JavaScript's shortest round-trip number text; empty = missing). */
-export function tableCsv(t: ColumnTable): string {
-  return toCSV(t);
+/** Read the bus-coordinate table (bus, x, y; numbers finite). */
+function readCoordinates(file: string): ColumnTable {
+  const text = readInputFile(file, "CSV");
+  let raw: ColumnTable;
+  try {
+    raw = fromCSV(text.replace(/(\r?\n)+$/, "\n"), { autoType: false });
+  } catch {
+    throw new InputError("parse", "not a CSV table", { file });
+  }
+  for (const c of ["bus", "x", "y"]) {
+    if (!raw.columnNames().includes(c))
+      throw new InputError("schema", `missing column ${c}`, { file, field: c });
+  }
+  const bus = Array.from(raw.array("bus") as ArrayLike<unknown>, String);
+  const num = (c: string) =>
+    Array.from(raw.array(c) as ArrayLike<unknown>, (v, i) => {
+      const x = Number(v);
+      if (!Number.isFinite(x)) {
+        throw new InputError("bad-number", "expected a finite number", {
+          file,
+          line: i + 2,
+          element: `bus ${bus[i]}`,
+          field: c,
+        });
+      }
+      return x;
+    });
+  return table({ bus, x: num("x"), y: num("y") });
 }
 
 /**
@@ -185,6 +164,7 @@ export function runDirFiles(input: ReportInput): Map<string, string> {
   }
   if (input.enapp?.iterations) files.set(ENAPP_FILES.iterations, tableCsv(input.enapp.iterations));
   if (input.enapp?.boundaries) files.set(ENAPP_FILES.boundaries, tableCsv(input.enapp.boundaries));
+  if (input.coordinates) files.set(RUN_FILES.coordinates, tableCsv(input.coordinates));
   const settings: ReportSettings = {
     title: input.title,
     meta: input.meta ?? [],

@@ -1,10 +1,17 @@
 /**
- * Builders of the paper's tables (II, III, IV), the per-hour tables and the ENApp macro-iteration table,
- * from the input contract's tables (contract.ts). They aggregate only: sums over periods (times Δt),
- * differences between two given values, and maxima with where/when they occur.
+ * Builders of the paper's tables (II, III, IV) — the only ones in the project —, the per-period tables and the
+ * ENApp macro-iteration table, from result tables of the one schema (models/results.ts). They aggregate only:
+ * horizon totals (Σ over periods × Δt, `horizonTotals`), differences between two given values, and maxima
+ * with where/when they occur.
  */
 import { type ColumnTable, from } from "arquero";
-import type { ResultSet } from "./contract.ts";
+import {
+  HORIZON_QUANTITIES,
+  type HorizonTotals,
+  horizonTotals,
+  numberColumn,
+  type ResultSet,
+} from "../models/results.ts";
 import { fixed, int, type NumberFormat, sci } from "./format.ts";
 import type { ColumnSpec, ReportTable, Row } from "./table-render.ts";
 
@@ -30,15 +37,12 @@ export const FORMATS = {
   seconds: fixed(2),
   /** Integers (t, hour, k). */
   index: int,
+  /** Period start (h) when periods are shorter than an hour. */
+  hour: fixed(2),
 } as const;
 
 /** Values of a numeric column in row order (null/undefined → NaN). */
-export function numbers(t: ColumnTable, col: string): Float64Array {
-  const a = t.array(col) as ArrayLike<unknown>;
-  return Float64Array.from({ length: t.numRows() }, (_, i) =>
-    typeof a[i] === "number" ? (a[i] as number) : Number.NaN,
-  );
-}
+export const numbers = numberColumn;
 
 /** Values of an id column in row order, as strings. */
 export function ids(t: ColumnTable, col: string): string[] {
@@ -50,45 +54,7 @@ function has(t: ColumnTable | undefined, col: string): t is ColumnTable {
   return t?.columnNames().includes(col) === true;
 }
 
-/** Σ values · dtH; NaN when any value is missing (a horizon total over a partial horizon is not shown). */
-function horizonSum(t: ColumnTable, col: string, dtH: number): number {
-  let s = 0;
-  for (const v of numbers(t, col)) s += v * dtH;
-  return s;
-}
-
-/** Horizon totals of one result set (energies in kWh / kVArh, cost in $); NaN where the input lacks the data. */
-export interface HorizonTotals {
-  lossKwh: number;
-  pSubsKwh: number;
-  qSubsKvarh: number;
-  costUsd: number;
-  pvKwh: number;
-  pvKvarh: number;
-  battKwh: number;
-  battKvarh: number;
-  loadKwh: number;
-  loadKvarh: number;
-}
-
-/** Horizon totals of a result set: Σ over periods (and devices) of each quantity times dtH. */
-export function horizonTotals(r: ResultSet, dtH = 1): HorizonTotals {
-  const p = r.periods;
-  const opt = (t: ColumnTable | undefined, col: string, dt: number) =>
-    has(t, col) ? horizonSum(t, col, dt) : Number.NaN;
-  return {
-    lossKwh: horizonSum(p, "lossKw", dtH),
-    pSubsKwh: horizonSum(p, "pSubsKw", dtH),
-    qSubsKvarh: horizonSum(p, "qSubsKvar", dtH),
-    costUsd: horizonSum(p, "costUsd", 1),
-    pvKwh: r.pv ? horizonSum(r.pv, "pKw", dtH) : opt(p, "pvKw", dtH),
-    pvKvarh: r.pv ? horizonSum(r.pv, "qKvar", dtH) : Number.NaN,
-    battKwh: r.batteries ? horizonSum(r.batteries, "pNetKw", dtH) : opt(p, "battNetKw", dtH),
-    battKvarh: r.batteries ? horizonSum(r.batteries, "qKvar", dtH) : Number.NaN,
-    loadKwh: opt(p, "loadKw", dtH),
-    loadKvarh: opt(p, "loadKvar", dtH),
-  };
-}
+export { type HorizonTotals, horizonTotals };
 
 interface Metric {
   label: string;
@@ -96,18 +62,23 @@ interface Metric {
   format: NumberFormat;
 }
 
-const METRICS: Record<keyof HorizonTotals, Metric> = {
-  lossKwh: { label: "Line loss", unit: "kWh", format: FORMATS.power },
-  pSubsKwh: { label: "Substation P", unit: "kWh", format: FORMATS.power },
-  qSubsKvarh: { label: "Substation Q", unit: "kVArh", format: FORMATS.power },
-  pvKwh: { label: "PV P", unit: "kWh", format: FORMATS.power },
-  pvKvarh: { label: "PV Q", unit: "kVArh", format: FORMATS.power },
-  battKwh: { label: "Battery P (discharge − charge)", unit: "kWh", format: FORMATS.power },
-  battKvarh: { label: "Battery Q", unit: "kVArh", format: FORMATS.power },
-  costUsd: { label: "Substation cost", unit: "$", format: FORMATS.cost },
-  loadKwh: { label: "Demand P", unit: "kWh", format: FORMATS.power },
-  loadKvarh: { label: "Demand Q", unit: "kVArh", format: FORMATS.power },
-};
+/** Label, unit (the one list, models/results.ts HORIZON_QUANTITIES) and number format of each horizon total. */
+const METRICS = Object.fromEntries(
+  Object.entries(HORIZON_QUANTITIES).map(([k, q]) => [
+    k,
+    { ...q, format: k === "costUsd" ? FORMATS.cost : FORMATS.power },
+  ]),
+) as Record<keyof HorizonTotals, Metric>;
+
+/** "Δt = 1 h" / "Δt = 15 min" for captions: the periods' dtH column when it has one value, else `dtH`. */
+function periodLength(r: ResultSet | undefined, dtH: number): string {
+  let h = dtH;
+  if (r && has(r.periods, "dtH")) {
+    const v = [...new Set(numbers(r.periods, "dtH"))];
+    if (v.length === 1 && Number.isFinite(v[0]!)) h = v[0]!;
+  }
+  return Number.isInteger(h) ? `Δt = ${h} h` : `Δt = ${+(h * 60).toFixed(6)} min`;
+}
 
 const nanToNull = (v: number) => (Number.isFinite(v) ? v : null);
 
@@ -149,7 +120,7 @@ export function table2(c: ResultSet, d: ResultSet, dtH = 1): ReportTable {
     spec: {
       id: "table2-mpcopf-vs-mpdopf",
       title: "Table II",
-      caption: `${c.label} vs ${d.label}: horizon totals (Σ over the ${c.periods.numRows()} periods).`,
+      caption: `${c.label} vs ${d.label}: horizon totals (Σ over the ${c.periods.numRows()} periods, ${periodLength(c, dtH)}; energies in kWh / kVArh).`,
       columns: [
         ...metricColumns,
         { key: "a", label: c.label, format: rowFormat },
@@ -334,7 +305,7 @@ export function table4(sets: ResultSet[], dtH = 1): ReportTable {
     spec: {
       id: "table4-horizon-totals",
       title: "Table IV",
-      caption: `Horizon totals (Σ over the ${periods} periods, Δt = ${dtH} h) of every solve and replay.`,
+      caption: `Horizon totals (Σ over the ${periods} periods, ${periodLength(sets[0], dtH)}) of every solve and replay.`,
       columns: [
         ...metricColumns,
         ...sets.map((s, i) => ({ key: `s${i}`, label: s.label, format: rowFormat })),
@@ -377,7 +348,12 @@ export function hourlyTable(r: ResultSet, id: string): ReportTable {
     const v = numbers(p, col);
     return order.map((i) => nanToNull(v[i]!));
   };
-  if (has(p, "hour")) add("hour", "Hour", undefined, FORMATS.index, fromPeriods("hour"));
+  if (has(p, "hour")) {
+    // Whole hours for hourly periods, two decimals when a period starts within an hour (Δt < 1 h).
+    const hours = fromPeriods("hour");
+    const whole = hours.every((h) => h === null || Number.isInteger(h));
+    add("hour", "Hour", whole ? undefined : "h", whole ? FORMATS.index : FORMATS.hour, hours);
+  }
   if (has(p, "loadMult")) add("loadMult", "Load mult.", "pu", FORMATS.mult, fromPeriods("loadMult"));
   if (has(p, "pvMult")) add("pvMult", "PV mult.", "pu", FORMATS.mult, fromPeriods("pvMult"));
   if (has(p, "priceUsdPerKwh"))
@@ -411,7 +387,7 @@ export function hourlyTable(r: ResultSet, id: string): ReportTable {
   return {
     spec: {
       id,
-      title: `${r.label} per hour`,
+      title: `${r.label} per period`,
       caption: `${r.label}: inputs and results per period (battery P = discharge − charge).`,
       columns,
     },
@@ -472,7 +448,7 @@ export function hourlyComparisonTable(opt: ResultSet, pf: ResultSet, id: string)
   return {
     spec: {
       id,
-      title: `${a} vs ${b} per hour`,
+      title: `${a} vs ${b} per period`,
       caption: `Per period: optimizer (${a}) vs power flow (${b}); Δ = ${b} − ${a}.`,
       columns,
     },

@@ -6,16 +6,14 @@
  * whose area differs from its folder.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { partitionQuality } from "../../models/auto-partition.ts";
-import { loadCase } from "../../models/case.ts";
-import { buildScenario } from "../../models/scenario.ts";
 import { splitAreas } from "../../solvers/distributed/area-folder.ts";
+import { checkHorizon, type StudyCliArgs, scenarioCliOptions, scenarioRequest } from "../cli-args.ts";
+import { studyCaseOf } from "../dss-args.ts";
+import { buildScenario, formatQuality, partitionQuality, resolveAreas } from "../index.ts";
 import { writeAreaSplit } from "../nats/split.ts";
 import { textOption } from "../options.ts";
-import { formatQuality, resolveAreas } from "./areas.ts";
-import { checkHorizon, type SolveArgs, scenarioCliOptions, scenarioRequest } from "./solve.ts";
 
-interface SplitArgs extends Pick<SolveArgs, "case" | "horizon" | "objective" | "pv" | "batt"> {
+interface SplitArgs extends StudyCliArgs {
   areas?: string;
   out: string;
   force: boolean;
@@ -49,13 +47,13 @@ export const splitCommand: CommandModule<object, SplitArgs> = {
         describe: "print nothing but errors",
       }) as unknown as Argv<SplitArgs>,
   handler: (argv: ArgumentsCamelCase<SplitArgs>) => {
-    const c = loadCase(argv.case);
+    const c = studyCaseOf(argv).case;
     const req = scenarioRequest(argv);
     checkHorizon(c, req);
     const scenario = buildScenario(c, req);
     const part = resolveAreas(c, argv.areas, scenario);
     const split = splitAreas(c.name, scenario, part);
-    const dir = writeAreaSplit(split, argv.out, { force: argv.force, protect: [c.dir] });
+    const dir = writeAreaSplit(split, argv.out, { force: argv.force, protect: c.dir ? [c.dir] : [] });
     if (argv.quiet) return;
     process.stdout.write(formatQuality(partitionQuality(scenario, part), scenario.T));
     process.stdout.write(

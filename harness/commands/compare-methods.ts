@@ -6,35 +6,46 @@
  * residuals-vs-iterations figure (vega-lite spec and SVG), every method's iteration history and a summary.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { loadCase } from "../../models/case.ts";
-import { buildScenario } from "../../models/scenario.ts";
-import { residualsFigure } from "../../reports/figures/residuals.ts";
-import { renderTable } from "../../reports/index.ts";
-import { METHODS, type MethodName } from "../../solvers/distributed/messages.ts";
-import type { DistributedUserOptions } from "../../solvers/distributed/options.ts";
-import {
-  type CommsCondition,
-  compareMethods,
-  compareReportTable,
-  METHOD_LABELS,
-  residualSeries,
-  SYNC,
-} from "../compare-methods.ts";
-import { ExitError } from "../errors.ts";
-import { numberOption, textOption } from "../options.ts";
-import { formatQuality, resolveAreas } from "./areas.ts";
 import {
   checkHorizon,
-  openOut,
   parseIpoptOptions,
   progressLogger,
-  type SolveArgs,
+  type StudyCliArgs,
   scenarioCliOptions,
   scenarioRequest,
   solverWithOptions,
-} from "./solve.ts";
+} from "../cli-args.ts";
+import { studyCaseOf } from "../dss-args.ts";
+import { ExitError } from "../errors.ts";
+import {
+  buildScenario,
+  type CommsCondition,
+  compareMethods,
+  compareReportTable,
+  type DistributedUserOptions,
+  formatQuality,
+  METHOD_LABELS,
+  METHODS,
+  type MethodName,
+  RunDirWriter,
+  renderResidualsFigure,
+  renderTable,
+  residualSeries,
+  resolveAreas,
+  SYNC,
+} from "../index.ts";
+import { numberOption, textOption } from "../options.ts";
 
-interface CompareArgs extends SolveArgs {
+interface CompareArgs extends StudyCliArgs {
+  areas?: string;
+  initialGuess?: "flat" | "subtree-load";
+  reverseFlow: boolean;
+  workers?: number;
+  ipopt?: string[];
+  out?: string;
+  force: boolean;
+  json: boolean;
+  quiet: boolean;
   methods: string;
   maxIter?: number;
   delay?: number;
@@ -189,7 +200,7 @@ export const compareMethodsCommand: CommandModule<object, CompareArgs> = {
     const methods = parseMethods(argv.methods);
     const ipopt = parseIpoptOptions(argv.ipopt);
     const solver = await solverWithOptions(argv.solver, ipopt);
-    const c = loadCase(argv.case);
+    const c = studyCaseOf(argv).case;
     checkHorizon(c, scenarioRequest(argv));
     const scenario = buildScenario(c, scenarioRequest(argv));
     const partition = resolveAreas(c, argv.areas, scenario);
@@ -197,7 +208,14 @@ export const compareMethodsCommand: CommandModule<object, CompareArgs> = {
     if (argv.maxIter !== undefined) options.maxIterations = argv.maxIter;
     if (argv.initialGuess !== undefined) options.initialGuess = argv.initialGuess;
     const conditions = commsConditions(argv);
-    const w = openOut(argv.out, c, "compare-methods", argv.force);
+    const w =
+      argv.out === undefined
+        ? null
+        : new RunDirWriter(argv.out, {
+            kind: "compare-methods",
+            force: argv.force,
+            protect: c.dir ? [c.dir] : [],
+          });
     try {
       const result = await compareMethods(scenario, partition, {
         methods,
@@ -238,8 +256,7 @@ export const compareMethodsCommand: CommandModule<object, CompareArgs> = {
           w.write(`${dir}/iterations.csv`, `${r.solution.historyTables.iterations.toCSV()}\n`);
           w.write(`${dir}/residuals.csv`, `${r.solution.historyTables.residuals.toCSV()}\n`);
         }
-        const { renderFigure } = await import("../../reports/figures/render.ts");
-        const fig = await renderFigure(residualsFigure(residualSeries(result)));
+        const fig = await renderResidualsFigure(residualSeries(result));
         w.write("figures/fig-residuals.vl.json", fig.vlJson);
         w.write("figures/fig-residuals.svg", fig.svg);
         w.write("figures/fig-residuals.png", fig.png);

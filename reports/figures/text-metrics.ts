@@ -4,6 +4,8 @@
  * would depend on the machine. Axis titles, legends and label limits then match what resvg and
  * browsers draw, and layout stays deterministic. Vega documents `textMetrics.width` as replaceable.
  */
+/// <reference path="./opentype.d.ts" />
+// (the reference makes the typings visible to packages that type-check mpopf's sources as a dependency)
 import { readFileSync } from "node:fs";
 import opentype, { type Font } from "opentype.js";
 import * as vega from "vega";

@@ -47,8 +47,12 @@ interface Side {
   lambda: Copy;
   rhoV: number;
   rhoS: number;
-  /** The pair of steps (own, other) last used to update the multipliers (updated once per new pair). */
-  usedPair: string;
+  /** This area's copies of the last steps by step number: the neighbour's copy of step j is paired with ours of j. */
+  ownHist: Map<number, Copy>;
+  /** The last step j whose pair updated the state (each pair once, in order). */
+  pairDone: number;
+  /** Child: the step of the parent's message whose state it adopted last. */
+  baseK: number;
 }
 
 const copyOf = (T: number): Copy => ({
@@ -124,7 +128,9 @@ export class ConsensusAgent extends AgentBase {
         lambda: lambda0(),
         rhoV: pen.alphaVoltage * cBar,
         rhoS: pen.alpha * cBar,
-        usedPair: "",
+        ownHist: new Map(),
+        pairDone: 0,
+        baseK: 0,
       });
     }
     spec.down.forEach((d, e) => {
@@ -145,7 +151,9 @@ export class ConsensusAgent extends AgentBase {
         lambda: lambda0(),
         rhoV: pen.alphaVoltage * cBar,
         rhoS: pen.alpha * cBar,
-        usedPair: "",
+        ownHist: new Map(),
+        pairDone: 0,
+        baseK: 0,
       });
     });
   }
@@ -155,14 +163,48 @@ export class ConsensusAgent extends AgentBase {
     return q === "vsq" ? s.rhoV : s.rhoS;
   }
 
-  /** Update a boundary's multipliers (and for ADMM z and ρ) from the latest pair of copies, once per new pair. */
-  private update(s: Side, k: number): void {
-    if (!s.own || !s.other) return;
-    const pair = `${s.ownK}/${s.otherK}`;
-    if (pair === s.usedPair) return;
-    s.usedPair = pair;
-    const xp = s.sign > 0 ? s.own : s.other;
-    const xc = s.sign > 0 ? s.other : s.own;
+  /**
+   * Update a boundary's state — multipliers, for ADMM also z and ρ — with every matched pair of copies (both from
+   * the same step j) not applied yet, in order. Both ends apply the same formulas to the same pairs. The parent
+   * holds the boundary's state: a child adopts the state the parent sends (after the parent's pair) and then
+   * applies the newer pairs it has itself — so a lost or late message delays updates but never splits the two
+   * ends' multipliers.
+   */
+  private update(s: Side): void {
+    const recv = this.received.get(s.boundary) ?? [];
+    if (s.sign < 0) {
+      const base = this.latest.get(s.boundary);
+      if (base && base.k > s.baseK && base.state && base.lamVsq && base.lamP && base.lamQ) {
+        s.baseK = base.k;
+        s.pairDone = base.state[0];
+        s.rhoV = base.state[1];
+        s.rhoS = base.state[2];
+        s.lambda = {
+          vsq: Float64Array.from(base.lamVsq),
+          p: Float64Array.from(base.lamP),
+          q: Float64Array.from(base.lamQ),
+        };
+        s.z = {
+          vsq: Float64Array.from(base.zVsq!),
+          p: Float64Array.from(base.zP!),
+          q: Float64Array.from(base.zQ!),
+        };
+      }
+    }
+    for (const r of recv) {
+      if (r.k <= s.pairDone || !r.vsq || !r.p || !r.q) continue;
+      const mine = s.ownHist.get(r.k);
+      if (!mine) continue;
+      const other: Copy = { vsq: r.vsq, p: r.p, q: r.q };
+      this.applyPair(s, r.k, s.sign > 0 ? mine : other, s.sign > 0 ? other : mine);
+      s.pairDone = r.k;
+    }
+    // Own copies older than the last 20 steps can no longer pair (nor be needed after a rebase).
+    for (const old of s.ownHist.keys()) if (old < s.ownK - 20) s.ownHist.delete(old);
+  }
+
+  /** One pair's update (x_p, x_c of step j). */
+  private applyPair(s: Side, j: number, xp: Copy, xc: Copy): void {
     const T = this.T;
     if (this.app) {
       for (const q of QS) {
@@ -199,7 +241,7 @@ export class ConsensusAgent extends AgentBase {
     }
     sV = Math.sqrt(sV);
     sS = Math.sqrt(sS);
-    if (o.balancing && k - 1 <= o.adaptIterations) {
+    if (o.balancing && j <= o.adaptIterations) {
       const adapt = (rho: number, r: number, d: number) =>
         r > o.mu * d ? rho * o.tau : d > o.mu * r ? rho / o.tau : rho;
       s.rhoV = adapt(s.rhoV, rV, sV);
@@ -207,7 +249,7 @@ export class ConsensusAgent extends AgentBase {
     }
   }
 
-  protected prepare(k: number): MpopfInput {
+  protected prepare(_k: number): MpopfInput {
     const T = this.T;
     for (const s of this.sides) {
       const r = this.latest.get(s.boundary);
@@ -215,7 +257,7 @@ export class ConsensusAgent extends AgentBase {
         s.other = { vsq: r.vsq, p: r.p, q: r.q };
         s.otherK = r.k;
       }
-      this.update(s, k);
+      this.update(s);
     }
     const li: number[] = [];
     const lc: number[] = [];
@@ -260,16 +302,26 @@ export class ConsensusAgent extends AgentBase {
       for (const q of QS) for (let t = 0; t < this.T; t++) own[q][t] = r.x[s.index[q][t]];
       s.own = own;
       s.ownK = k;
+      s.ownHist.set(k, own);
       const vm = own.vsq.map((v) => Math.sqrt(Math.max(0, v)));
-      out.push(
-        this.message(k, s.boundary, s.neighbour, s.sign > 0 ? "down" : "up", {
-          vm,
-          vsq: own.vsq,
-          p: own.p,
-          q: own.q,
-          rho: [s.rhoV, s.rhoS],
-        }),
-      );
+      const values: Parameters<typeof this.message>[4] = {
+        vm,
+        vsq: own.vsq,
+        p: own.p,
+        q: own.q,
+        rho: [s.rhoV, s.rhoS],
+      };
+      if (s.sign > 0) {
+        // The parent's boundary state (after its last pair), which the child adopts.
+        values.lamVsq = s.lambda.vsq;
+        values.lamP = s.lambda.p;
+        values.lamQ = s.lambda.q;
+        values.zVsq = s.z.vsq;
+        values.zP = s.z.p;
+        values.zQ = s.z.q;
+        values.state = [s.pairDone, s.rhoV, s.rhoS];
+      }
+      out.push(this.message(k, s.boundary, s.neighbour, s.sign > 0 ? "down" : "up", values));
     }
     return out;
   }

@@ -22,6 +22,7 @@ export {
   type Expectation,
   MESSAGE_SCHEMA,
   MESSAGE_VERSION,
+  METHOD_LABELS,
   METHOD_QUANTITIES,
   METHODS,
   type MethodName,

@@ -18,6 +18,11 @@
  *              relayed down the area tree) that every area adds to its head power's price      down
  *   rho        ADMM/APP: the penalties the sender used in the step, [on |V|², on P and Q] (2 values, objective
  *              units per pu², not per period) — the dual residual ρ·Δz is priced with them
+ *   lamVsq, lamP, lamQ, zVsq, zP, zQ, state
+ *              ADMM/APP down: the parent's boundary state — multipliers λ and consensus z per quantity and
+ *              period after the matched pair of steps `state[0]`, with its penalties `state[1..2]` — which the
+ *              child adopts when it arrives (the parent holds the boundary's dual state; the child repeats the
+ *              same update for pairs the parent has not sent yet, so both ends agree even when messages are lost)
  */
 import { z } from "zod";
 
@@ -53,6 +58,13 @@ export const QUANTITIES = [
   "nu",
   "capPrice",
   "rho",
+  "lamVsq",
+  "lamP",
+  "lamQ",
+  "zVsq",
+  "zP",
+  "zQ",
+  "state",
 ] as const;
 export type Quantity = (typeof QUANTITIES)[number];
 
@@ -74,6 +86,20 @@ export interface BoundaryMessage {
   values: Partial<Record<Quantity, number[]>>;
 }
 
+const CONSENSUS_UP = {
+  required: ["vm", "vsq", "p", "q", "rho"],
+  optional: [],
+  payload: ["vsq", "p", "q"],
+} as const;
+const CONSENSUS_DOWN = {
+  required: ["vm", "vsq", "p", "q", "rho", "lamVsq", "lamP", "lamQ", "zVsq", "zP", "zQ", "state"],
+  optional: [],
+  payload: ["vsq", "p", "q", "lamVsq", "lamP", "lamQ", "zVsq", "zP", "zQ"],
+} as const;
+
+/** Values of the quantities that are not per period. */
+const FIXED_LENGTH: Partial<Record<Quantity, number>> = { rho: 2, state: 3 };
+
 /** Which quantities each method sends in each direction: required ones, optional ones (nothing else). */
 export const METHOD_QUANTITIES: Record<
   MethodName,
@@ -90,14 +116,8 @@ export const METHOD_QUANTITIES: Record<
     },
     up: { required: ["p", "q", "usedVm"], optional: ["nu"], payload: ["p", "q", "nu"] },
   },
-  admm: {
-    down: { required: ["vm", "vsq", "p", "q", "rho"], optional: [], payload: ["vsq", "p", "q"] },
-    up: { required: ["vm", "vsq", "p", "q", "rho"], optional: [], payload: ["vsq", "p", "q"] },
-  },
-  app: {
-    down: { required: ["vm", "vsq", "p", "q", "rho"], optional: [], payload: ["vsq", "p", "q"] },
-    up: { required: ["vm", "vsq", "p", "q", "rho"], optional: [], payload: ["vsq", "p", "q"] },
-  },
+  admm: { down: CONSENSUS_DOWN, up: CONSENSUS_UP },
+  app: { down: CONSENSUS_DOWN, up: CONSENSUS_UP },
 };
 
 const series = z.array(z.number().finite());
@@ -164,7 +184,7 @@ export function validateMessage(raw: unknown, ex: Expectation): Validation {
         ok: false,
         reason: `${tag}: quantity '${q}' is not part of ${m.method} ${m.direction} messages`,
       };
-    const n = q === "rho" ? 2 : ex.T;
+    const n = FIXED_LENGTH[q] ?? ex.T;
     if (arr.length !== n)
       return { ok: false, reason: `${tag}: '${q}' has ${arr.length} values, expected ${n}` };
   }

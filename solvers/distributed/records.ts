@@ -1,5 +1,6 @@
 /** What a distributed run records per iteration, and its history tables (arquero). */
 import { type ColumnTable, from } from "arquero";
+import { columnNames } from "../../models/results.ts";
 import type { NlpStatus } from "../nlp/types.ts";
 
 /** One area solve of one iteration. */
@@ -110,35 +111,10 @@ export interface EnappHistoryTables {
 
 /** Build the history tables from the iteration records (columns named as in `EnappHistoryTables`). */
 export function historyTables(history: MacroIteration[]): EnappHistoryTables {
+  // The column lists of the one schema (models/results.ts ENAPP_SCHEMA).
   const iterations = from(
     history.map((h) => ({ ...h, activeAreas: h.areas.length })),
-    [
-      "k",
-      "resVPu",
-      "resPKw",
-      "resQKvar",
-      "lossKwh",
-      "pSubsKwh",
-      "costUsd",
-      "seconds",
-      "sequentialSeconds",
-      "criticalPathSeconds",
-      "valuesExchanged",
-      "dualV",
-      "dualP",
-      "dualQ",
-      "messages",
-      "bytes",
-      "retransmissions",
-      "dropped",
-      "commSeconds",
-      "activeAreas",
-      "criticalPathTotalSeconds",
-      "penaltyPowerMin",
-      "penaltyPowerMax",
-      "penaltyVoltageMin",
-      "penaltyVoltageMax",
-    ],
+    columnNames("iterations"),
   );
   const boundaryRows = history.flatMap((h) =>
     h.boundaries.flatMap((b) =>
@@ -155,17 +131,7 @@ export function historyTables(history: MacroIteration[]): EnappHistoryTables {
       })),
     ),
   );
-  const boundaries = from(boundaryRows, [
-    "k",
-    "boundary",
-    "t",
-    "pKw",
-    "qKvar",
-    "vPu",
-    "usedPKw",
-    "usedQKvar",
-    "usedVPu",
-  ]);
+  const boundaries = from(boundaryRows, columnNames("boundaries"));
   const residuals = from(
     history.flatMap((h) => h.boundaries.map((b) => ({ ...b, k: h.k }))),
     ["k", "boundary", "resVPu", "resPKw", "resQKvar"],

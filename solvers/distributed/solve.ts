@@ -44,7 +44,7 @@ export interface DistributedTimes {
   criticalPathTotalSeconds: number;
 }
 
-/** One-object summary of a run (what `mpopf solve --method … --json` prints). Totals are horizon sums. */
+/** One-object summary of a run (what `mpopf solve --method … --json` prints). Totals are horizon energies. */
 export interface DistributedSummary {
   method: MethodName;
   scenario: string;
@@ -61,11 +61,15 @@ export interface DistributedSummary {
   areas: number;
   boundaries: number;
   macroIterations: number;
-  lossKw: number;
-  pSubsKw: number;
-  qSubsKvar: number;
+  /** Horizon totals of the composed solution: line loss (kWh), substation energy (kWh, kVArh), cost ($). */
+  lossKwh: number;
+  pSubsKwh: number;
+  qSubsKvarh: number;
   costUsd: number;
+  /** Largest substation import of a period (kW). */
   peakKw: number;
+  /** Period length Δt (h). */
+  dtH: number;
   /** Largest final boundary residuals (pu, kW, kVAr). */
   resVPu: number;
   resPKw: number;
@@ -407,11 +411,12 @@ async function coordinateAndCompose(
     areas: d.areas.length,
     boundaries: d.boundaries.length,
     macroIterations: history.length,
-    lossKw: totals.lossKw,
-    pSubsKw: totals.pSubsKw,
-    qSubsKvar: totals.qSubsKvar,
+    lossKwh: totals.lossKwh,
+    pSubsKwh: totals.pSubsKwh,
+    qSubsKvarh: totals.qSubsKvarh,
     costUsd: totals.costUsd,
     peakKw: totals.peakKw,
+    dtH: scenario.dtH,
     resVPu: last.resVPu,
     resPKw: last.resPKw,
     resQKvar: last.resQKvar,

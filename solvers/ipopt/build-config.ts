@@ -173,7 +173,7 @@ export const ipoptIncludeDirs = [
 ];
 
 /** Flags for every compile and the link. */
-export const commonFlags = ["-O3", "-fwasm-exceptions"];
+export const commonFlags = ["-O3", "-fwasm-exceptions", "-msimd128"];
 /** Extra flags for C++ (Ipopt and glue). */
 export const cxxFlags = [
   "-std=c++14",
@@ -201,6 +201,7 @@ export const exportedFunctions = [
   "_mp_iterations",
   "_mp_finalized",
   "_mp_messages",
+  "_mp_timings",
 ];
 
 /** Link flags (Node, synchronous instantiation, growable memory, no process handlers). */

@@ -5,6 +5,9 @@
  * * `createNativeIpoptSolver()` — Debian's Ipopt 3.11.9 + MUMPS through koffi (cross-check backend).
  * The artifact is built by `node --import tsx solvers/ipopt/build.ts` (also triggered on demand).
  */
+
+// The solver-neutral NLP interface the solvers implement (for `mpopf/ipopt` users writing their own problems).
+export type * from "../nlp/types.ts";
 export {
   buildCommand,
   buildIpoptWasmIfNeeded,
@@ -16,4 +19,11 @@ export { createNativeIpoptSolver, findNativeIpopt, NATIVE_IDENTITY } from "./nat
 export { DEFAULT_IPOPT_OPTIONS, IPOPT_INTEGER_OPTIONS } from "./options.ts";
 export { createSolverPool, type SolverPoolOptions } from "./pool.ts";
 export { IPOPT_STATUS, ipoptStatus } from "./status.ts";
-export { type CreateIpoptSolverOptions, createIpoptSolver, WASM_IDENTITY } from "./wasm-solver.ts";
+export {
+  type CreateIpoptSolverOptions,
+  createIpoptSolver,
+  estimateWasmBytes,
+  WASM_IDENTITY,
+  WASM_MEMORY_LIMIT_BYTES,
+  WASM_TIMING_KEYS,
+} from "./wasm-solver.ts";

@@ -62,6 +62,7 @@ export interface IpoptWasmModule {
   _mp_iterations(session: number): number;
   _mp_finalized(session: number): number;
   _mp_messages(session: number): number;
+  _mp_timings(session: number, out: number): void;
   UTF8ToString(ptr: number): string;
   stringToUTF8(s: string, ptr: number, maxBytes: number): void;
   lengthBytesUTF8(s: string): number;

@@ -17,6 +17,56 @@ export const WASM_IDENTITY: NlpSolverIdentity = {
 const F64 = 8;
 const I32 = 4;
 
+/**
+ * Keys of `NlpResult.timings` from the wasm backend (seconds unless a count):
+ * - `setup`: copying the problem into wasm memory and setting options; `results`: copying the results out;
+ * - `callbacks`: time spent in the problem's JavaScript callbacks (evalF … evalHess);
+ * - `kktAssembly`: Ipopt building the KKT matrix (values into CSR order) around the linear-solver calls;
+ * - `ordering` (AMD + symbolic analysis), `factorization`, `triangularSolves` (incl. `refinement`): mpopf's LDLᵀ;
+ * - `ipoptOther`: the rest of the solve: Ipopt's own work (setup, vector algebra, line search, the TNLP
+ *   adapter's copies between its vectors and the callbacks' arrays, convergence checks);
+ * - counts: `orderings`, `factorizations`, `linearSolves`, `refinementSteps`, `nnzL` (non-zeros of L),
+ *   `kktDimension`, `perturbedPivots` (static pivots replaced in the last factorisation).
+ */
+export const WASM_TIMING_KEYS = [
+  "setup",
+  "callbacks",
+  "kktAssembly",
+  "ordering",
+  "factorization",
+  "triangularSolves",
+  "refinement",
+  "ipoptOther",
+  "results",
+  "orderings",
+  "factorizations",
+  "linearSolves",
+  "refinementSteps",
+  "nnzL",
+  "kktDimension",
+  "perturbedPivots",
+] as const;
+
+/** The most memory one wasm Ipopt instance can use: 32-bit WebAssembly, the artifact's MAXIMUM_MEMORY (4 GiB). */
+export const WASM_MEMORY_LIMIT_BYTES = 4 * 2 ** 30;
+
+/**
+ * Estimated peak WebAssembly memory (bytes) of solving a problem with `n` variables, `m` constraints and
+ * `nnzJac` / `nnzHess` non-zeros: the problem's buffers, Ipopt's vectors (about 40 of length n, 30 of
+ * length m), its KKT matrix in triplet and CSR form plus the LDLᵀ solver's copies (~60 bytes per KKT
+ * non-zero) and the factor (~1.6 non-zeros of L per KKT non-zero, 20 bytes each). Measured on the
+ * IEEE-123 ×K benchmark (bench/large-case.ts): 80 MB (estimate 70 MB) at 513 buses, 344 MB (346 MB) at
+ * 2,561 buses.
+ */
+export function estimateWasmBytes(n: number, m: number, nnzJac: number, nnzHess: number): number {
+  const buffers = (5 * n + 3 * m) * F64 + 2 * (nnzJac + nnzHess) * I32;
+  const vectors = (40 * n + 30 * m) * F64;
+  const nnzKkt = nnzJac + nnzHess + n + m;
+  return buffers + vectors + 60 * nnzKkt + 20 * 1.6 * nnzKkt;
+}
+
+const GB = 2 ** 30;
+
 /** Registered option types reported by the glue (mp_option_type). */
 const OPTION_UNKNOWN = 0;
 const OPTION_NUMBER = 1;
@@ -33,7 +83,10 @@ class WasmIpoptSolver implements NlpSolver {
   readonly identity = WASM_IDENTITY;
   private busy = false;
 
-  constructor(private readonly mod: IpoptWasmModule) {}
+  constructor(
+    private readonly mod: IpoptWasmModule,
+    private readonly memoryLimitBytes = WASM_MEMORY_LIMIT_BYTES,
+  ) {}
 
   solve(problem: NlpProblem, options: NlpSolveOptions = {}): NlpResult {
     if (this.busy) throw new Error("this Ipopt wasm instance is already solving (solve() is not re-entrant)");
@@ -44,6 +97,16 @@ class WasmIpoptSolver implements NlpSolver {
     const { n, m } = problem;
     const nnzJ = problem.jacRows.length;
     const nnzH = problem.hessRows.length;
+    const need = estimateWasmBytes(n, m, nnzJ, nnzH);
+    if (need > this.memoryLimitBytes) {
+      return this.failed(
+        problem,
+        prep,
+        -102,
+        `${tooLarge(n, m, nnzJ + nnzH, need, this.memoryLimitBytes)} Nothing was solved.`,
+        "Not solved: too large for the wasm backend.",
+      );
+    }
 
     // One block for all doubles (8-byte aligned by malloc), one for all ints.
     const dOff = {
@@ -66,9 +129,15 @@ class WasmIpoptSolver implements NlpSolver {
       if (dPtr) mod._free(dPtr);
       if (iPtr) mod._free(iPtr);
       if (session) mod._mp_delete(session);
-      throw new Error("Ipopt wasm: out of memory allocating the problem buffers");
+      return this.failed(
+        problem,
+        prep,
+        -102,
+        `${tooLarge(n, m, nnzJ + nnzH, need, this.memoryLimitBytes)} (the problem buffers could not be allocated: ${(mod.HEAPU8.byteLength / GB).toFixed(2)} GB in use).`,
+      );
     }
     this.busy = true;
+    const tSetup = performance.now();
     const failure: { error: Error | null } = { error: null };
     try {
       {
@@ -92,19 +161,23 @@ class WasmIpoptSolver implements NlpSolver {
 
       const optionError = prep.optionError ?? this.setOptions(session, prep.options);
       if (optionError)
-        return this.invalidOption(problem, prep, withIpoptText(optionError, this.messages(session)));
+        return this.failed(problem, prep, -12, withIpoptText(optionError, this.messages(session)));
 
       // Callbacks write straight into the wasm heap; views are re-derived on every call because memory
       // growth replaces the buffer.
       const f64 = (ptr: number, len: number) => new Float64Array(mod.HEAPF64.buffer, ptr, len);
+      let callbackMs = 0;
       const guard = (fn: () => void): number => {
         if (failure.error) return -1;
+        const c0 = performance.now();
         try {
           fn();
           return 1;
         } catch (e) {
           failure.error = asError(e);
           return -1;
+        } finally {
+          callbackMs += performance.now() - c0;
         }
       };
       mod.mpCallbacks = {
@@ -138,6 +211,7 @@ class WasmIpoptSolver implements NlpSolver {
       };
 
       const t0 = performance.now();
+      const setupSeconds = (t0 - tSetup) / 1000;
       const code = mod._mp_solve(
         session,
         n,
@@ -163,15 +237,20 @@ class WasmIpoptSolver implements NlpSolver {
       const solveSeconds = (performance.now() - t0) / 1000;
       if (failure.error) throw failure.error;
 
+      const tResults = performance.now();
       const d = new Float64Array(mod.HEAPF64.buffer, dPtr, nDoubles);
       const finalized = mod._mp_finalized(session) === 1;
       const info = ipoptStatus(code);
       const success = isSuccess(info.status);
-      return {
+      const result: NlpResult = {
         status: info.status,
         statusCode: code,
         success,
-        message: success ? info.message : withIpoptText(info.message, this.messages(session)),
+        message: success
+          ? info.message
+          : code === -102
+            ? `${info.message} ${tooLarge(n, m, nnzJ + nnzH, Math.max(need, mod.HEAPU8.byteLength), this.memoryLimitBytes)}`
+            : withIpoptText(info.message, this.messages(session)),
         x: d.slice(dOff.x, dOff.x + n),
         objective: finalized ? d[objOff]! : Number.NaN,
         g: finalized ? d.slice(gOff, gOff + m) : new Float64Array(m).fill(Number.NaN),
@@ -183,12 +262,56 @@ class WasmIpoptSolver implements NlpSolver {
         solver: WASM_IDENTITY,
         options: { ...prep.options },
       };
+      result.timings = this.timings(session, {
+        setup: setupSeconds,
+        solve: solveSeconds,
+        callbacks: callbackMs / 1000,
+        results: (performance.now() - tResults) / 1000,
+      });
+      return result;
     } finally {
       mod.mpCallbacks = null;
       mod._mp_delete(session);
       mod._free(dPtr);
       mod._free(iPtr);
       this.busy = false;
+    }
+  }
+
+  /** The timing breakdown of the last solve of a session (see WASM_TIMING_KEYS). */
+  private timings(
+    session: number,
+    js: { setup: number; solve: number; callbacks: number; results: number },
+  ): Record<string, number> {
+    const mod = this.mod;
+    const ptr = mod._malloc(24 * F64);
+    if (!ptr) return { setup: js.setup, callbacks: js.callbacks, results: js.results };
+    try {
+      mod._mp_timings(session, ptr);
+      const t = Array.from(new Float64Array(mod.HEAPF64.buffer, ptr, 24));
+      const [, , aug, , , , , , order, factor, solves, refine] = t as number[];
+      const ldl = (order ?? 0) + (factor ?? 0) + (solves ?? 0);
+      const kktAssembly = Math.max(0, (aug ?? 0) - ldl);
+      return {
+        setup: js.setup,
+        callbacks: js.callbacks,
+        kktAssembly,
+        ordering: order ?? 0,
+        factorization: factor ?? 0,
+        triangularSolves: solves ?? 0,
+        refinement: refine ?? 0,
+        ipoptOther: Math.max(0, js.solve - js.callbacks - (aug ?? 0)),
+        results: js.results,
+        orderings: t[12]!,
+        factorizations: t[13]!,
+        linearSolves: t[14]!,
+        refinementSteps: t[15]!,
+        nnzL: t[16]!,
+        kktDimension: t[17]!,
+        perturbedPivots: t[18]!,
+      };
+    } finally {
+      mod._free(ptr);
     }
   }
 
@@ -252,17 +375,20 @@ class WasmIpoptSolver implements NlpSolver {
     return null;
   }
 
-  private invalidOption(
+  /** A result for a solve that did not start (invalid option: -12; too large for wasm memory: -102). */
+  private failed(
     problem: NlpProblem,
     prep: ReturnType<typeof prepareSolve>,
+    code: number,
     reason: string,
+    headline = ipoptStatus(code).message,
   ): NlpResult {
-    const info = ipoptStatus(-12);
+    const info = ipoptStatus(code);
     return {
       status: info.status,
-      statusCode: -12,
+      statusCode: code,
       success: false,
-      message: `${info.message} ${reason}`,
+      message: `${headline} ${reason}`,
       x: Float64Array.from(prep.x0),
       objective: Number.NaN,
       g: new Float64Array(problem.m).fill(Number.NaN),
@@ -277,6 +403,17 @@ class WasmIpoptSolver implements NlpSolver {
   }
 }
 
+/** The message of a problem that does not fit into wasm memory: sizes, the limit, and what to do instead. */
+function tooLarge(n: number, m: number, nnz: number, needBytes: number, limitBytes: number): string {
+  return (
+    `The problem (${n} variables, ${m} constraints, ${nnz} derivative non-zeros) needs about ` +
+    `${(needBytes / GB).toFixed(1)} GB of WebAssembly memory; the wasm backend is limited to ` +
+    `${(limitBytes / GB).toFixed(1)} GB (32-bit WebAssembly address space). Solve it in smaller parts ` +
+    "(ENApp areas: --method enapp) or with the native backend (--solver native, Ipopt with MUMPS), " +
+    "or shorten the horizon."
+  );
+}
+
 /** Options of createIpoptSolver. */
 export interface CreateIpoptSolverOptions {
   /** Reuse a compiled module (e.g. posted from the main thread to a worker). */
@@ -287,6 +424,11 @@ export interface CreateIpoptSolverOptions {
   print?: (line: string) => void;
   /** Build the artifact first when it is missing or stale (default true; see solvers/ipopt/build.ts). */
   build?: boolean;
+  /**
+   * Refuse problems whose estimated memory (`estimateWasmBytes`) exceeds this many bytes, with status
+   * `insufficient_memory` and a message saying what to do (default and maximum: WASM_MEMORY_LIMIT_BYTES).
+   */
+  memoryLimitBytes?: number;
 }
 
 /**
@@ -296,7 +438,8 @@ export interface CreateIpoptSolverOptions {
 export async function createIpoptSolver(opts: CreateIpoptSolverOptions = {}): Promise<NlpSolver> {
   if (!opts.precompiled && (opts.build ?? true)) buildIpoptWasmIfNeeded();
   const mod = await instantiateIpopt({ precompiled: opts.precompiled, print: opts.print });
-  const solver = new WasmIpoptSolver(mod);
+  const limit = Math.min(opts.memoryLimitBytes ?? WASM_MEMORY_LIMIT_BYTES, WASM_MEMORY_LIMIT_BYTES);
+  const solver = new WasmIpoptSolver(mod, limit);
   if (opts.warmUp ?? true) {
     const { warmUpProblem } = await import("./warmup.ts");
     for (let i = 0; i < 2; i++) solver.solve(warmUpProblem(), { ipopt: { print_level: 0 } });

@@ -1,27 +1,15 @@
 /**
- * Decoding an MPOPF solution vector into tidy result tables (arquero), in engineering units:
- * kW, kVAr, kWh, A, pu (voltage magnitude), $. Periods are numbered t = 1..T.
+ * Decoding an MPOPF solution vector into the result tables of the one schema (models/results.ts), in
+ * engineering units: kW, kVAr, kWh, A, pu (voltage magnitude), $. Periods are numbered t = 1..T.
  */
-import { type ColumnTable, table } from "arquero";
+import { type HorizonTotals, horizonTotals, type ResultTables, resultTable } from "../../models/results.ts";
 import { branchBaseA } from "../../models/topology.ts";
 import { extractKind, type VariableKind } from "./layout.ts";
 import type { MpopfModel } from "./model.ts";
 import { demandAt } from "./params.ts";
 
-/** The result tables of one solve (same shape for the centralized solve and ENApp). */
-export interface MpopfTables {
-  /** Per period: t, hour, loadMult, pvMult, priceUsdPerKwh, pSubsKw, qSubsKvar, lossKw, costUsd, loadKw,
-   * loadKvar (own loads), extraLoadKw (fixed equivalents), pvKw, battNetKw. */
-  periods: ColumnTable;
-  /** Per PV and period: t, pv, bus, pKw, qKvar. */
-  pv: ColumnTable;
-  /** Per battery and period: t, battery, bus, pcKw, pdKw, pNetKw (discharge − charge), qKvar, socKwh, socPct. */
-  batteries: ColumnTable;
-  /** Per bus and period: t, bus, vPu. */
-  buses: ColumnTable;
-  /** Per branch and period: t, branch, from, to, pKw, qKvar, iA, lossKw. */
-  branches: ColumnTable;
-}
+/** The result tables of one solve (the one schema; the same for the centralized solve, ENApp and a replay). */
+export type MpopfTables = ResultTables;
 
 /** Per-period head (substation) quantities in per unit, decoded from x. */
 export interface HeadPower {
@@ -71,23 +59,8 @@ export function headPower(model: MpopfModel, x: Float64Array): HeadPower {
   return { pPu, qPu };
 }
 
-/** Horizon totals (sums over periods of per-period values; kW summed over 1-h periods = kWh). */
-export interface MpopfTotals {
-  lossKw: number;
-  pSubsKw: number;
-  qSubsKvar: number;
-  costUsd: number;
-  loadKw: number;
-  /** Own reactive load demand (kVAr, capacitors not subtracted), summed. */
-  loadKvar: number;
-  /** Fixed extra loads (ENApp child-area equivalents), summed. */
-  extraLoadKw: number;
-  pvKw: number;
-  /** Battery net output (discharge − charge), summed. */
-  battNetKw: number;
-  /** Largest P_subs over the horizon (kW). */
-  peakKw: number;
-}
+/** Horizon totals of a solve: energies Σ_t value·Δt (kWh, kVArh), cost ($), peak import (kW). */
+export type MpopfTotals = HorizonTotals;
 
 /** Decode x into the result tables and the horizon totals. */
 export function decodeMpopf(
@@ -103,32 +76,21 @@ export function decodeMpopf(
   const hp = headPower(model, x);
 
   const per = {
-    t: [] as number[],
-    hour: [] as number[],
-    loadMult: [] as number[],
-    pvMult: [] as number[],
-    priceUsdPerKwh: [] as number[],
-    pSubsKw: [] as number[],
-    qSubsKvar: [] as number[],
-    lossKw: [] as number[],
-    costUsd: [] as number[],
-    loadKw: [] as number[],
-    loadKvar: [] as number[],
-    extraLoadKw: [] as number[],
-    pvKw: [] as number[],
-    battNetKw: [] as number[],
-  };
-  const totals: MpopfTotals = {
-    lossKw: 0,
-    pSubsKw: 0,
-    qSubsKvar: 0,
-    costUsd: 0,
-    loadKw: 0,
-    loadKvar: 0,
-    extraLoadKw: 0,
-    pvKw: 0,
-    battNetKw: 0,
-    peakKw: -Infinity,
+    t: new Int32Array(T),
+    hour: new Float64Array(T),
+    dtH: new Float64Array(T),
+    loadMult: new Float64Array(T),
+    pvMult: new Float64Array(T),
+    priceUsdPerKwh: new Float64Array(T),
+    pSubsKw: new Float64Array(T),
+    qSubsKvar: new Float64Array(T),
+    lossKw: new Float64Array(T),
+    costUsd: new Float64Array(T),
+    loadKw: new Float64Array(T),
+    loadKvar: new Float64Array(T),
+    extraLoadKw: new Float64Array(T),
+    pvKw: new Float64Array(T),
+    battNetKw: new Float64Array(T),
   };
   for (let t = 0; t < T; t++) {
     let loss = 0;
@@ -156,33 +118,21 @@ export function decodeMpopf(
     let batt = 0;
     for (let b = 0; b < L.nBatt; b++) batt += at(t, L.offPd, b) - at(t, L.offPc, b);
     const pSubsKw = hp.pPu[t] * S;
-    const row = {
-      t: t + 1,
-      hour: sc.startIndex + t,
-      loadMult: sc.loadMult[t],
-      pvMult: sc.pvMult[t],
-      priceUsdPerKwh: sc.priceUsdPerKwh[t],
-      pSubsKw,
-      qSubsKvar: hp.qPu[t] * S,
-      lossKw: loss * S,
-      costUsd: sc.priceUsdPerKwh[t] * pSubsKw * sc.dtH,
-      loadKw: load * S,
-      loadKvar: loadQ * S,
-      extraLoadKw: extra * S,
-      pvKw: pvOut * S,
-      battNetKw: batt * S,
-    };
-    for (const key of Object.keys(per) as Array<keyof typeof per>) per[key].push(row[key]);
-    totals.lossKw += row.lossKw;
-    totals.pSubsKw += row.pSubsKw;
-    totals.qSubsKvar += row.qSubsKvar;
-    totals.costUsd += row.costUsd;
-    totals.loadKw += row.loadKw;
-    totals.loadKvar += row.loadKvar;
-    totals.extraLoadKw += row.extraLoadKw;
-    totals.pvKw += row.pvKw;
-    totals.battNetKw += row.battNetKw;
-    totals.peakKw = Math.max(totals.peakKw, pSubsKw);
+    per.t[t] = t + 1;
+    per.hour[t] = (sc.startIndex + t) * sc.dtH;
+    per.dtH[t] = sc.dtH;
+    per.loadMult[t] = sc.loadMult[t];
+    per.pvMult[t] = sc.pvMult[t];
+    per.priceUsdPerKwh[t] = sc.priceUsdPerKwh[t];
+    per.pSubsKw[t] = pSubsKw;
+    per.qSubsKvar[t] = hp.qPu[t] * S;
+    per.lossKw[t] = loss * S;
+    per.costUsd[t] = sc.priceUsdPerKwh[t] * pSubsKw * sc.dtH;
+    per.loadKw[t] = load * S;
+    per.loadKvar[t] = loadQ * S;
+    per.extraLoadKw[t] = extra * S;
+    per.pvKw[t] = pvOut * S;
+    per.battNetKw[t] = batt * S;
   }
 
   const tCol = (count: number) => Int32Array.from({ length: T * count }, (_, i) => Math.floor(i / count) + 1);
@@ -192,7 +142,7 @@ export function decodeMpopf(
   // Variable values per kind, t-major like the tables' rows (index i = t · count + element).
   const kind = (k: VariableKind) => extractKind(L, x, k);
   const kw = (v: number) => v * S;
-  const pvTable = table({
+  const pvTable = resultTable("pv", {
     t: tCol(L.nPv),
     pv: idCol(sc.pvs, (u) => u.id),
     bus: idCol(sc.pvs, (u) => net.buses[u.bus].id),
@@ -203,7 +153,7 @@ export function decodeMpopf(
   const pc = kind("Pc");
   const pd = kind("Pd");
   const soc = kind("B");
-  const battTable = table({
+  const battTable = resultTable("batteries", {
     t: tCol(nb),
     battery: idCol(sc.batteries, (u) => u.id),
     bus: idCol(sc.batteries, (u) => net.buses[u.bus].id),
@@ -214,14 +164,14 @@ export function decodeMpopf(
     socKwh: soc.map(kw),
     socPct: soc.map((v, i) => (100 * v) / sc.batteries[i % nb].eRatedPuH),
   });
-  const busTable = table({
+  const busTable = resultTable("buses", {
     t: tCol(L.nBus),
     bus: idCol(net.buses, (b) => b.id),
     vPu: kind("v").map((v) => Math.sqrt(Math.max(0, v))),
   });
   const nbr = L.nBr;
   const l = kind("l");
-  const branchTable = table({
+  const branchTable = resultTable("branches", {
     t: tCol(nbr),
     branch: idCol(net.branches, (b) => b.id),
     from: idCol(net.branches, (b) => net.buses[b.from].id),
@@ -231,14 +181,16 @@ export function decodeMpopf(
     iA: l.map((v, i) => Math.sqrt(Math.max(0, v)) * branchBaseA(net, i % nbr)),
     lossKw: l.map((v, i) => p.r[i % nbr] * v * S),
   });
-  return {
-    tables: {
-      periods: table(per),
-      pv: pvTable,
-      batteries: battTable,
-      buses: busTable,
-      branches: branchTable,
-    },
-    totals,
+  // Plain arrays in the periods table (as its readers expect), typed arrays in the per-element tables.
+  const periods = Object.fromEntries(Object.entries(per).map(([k, v]) => [k, Array.from(v)])) as {
+    [K in keyof typeof per]: number[];
   };
+  const tables: MpopfTables = {
+    periods: resultTable("periods", periods),
+    pv: pvTable,
+    batteries: battTable,
+    buses: busTable,
+    branches: branchTable,
+  };
+  return { tables, totals: horizonTotals(tables, sc.dtH) };
 }

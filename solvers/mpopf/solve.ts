@@ -47,7 +47,10 @@ export interface MpopfSolveOptions {
   progress?: NlpSolveOptions["progress"];
 }
 
-/** One-object summary of a solve (what `mpopf solve --json` prints). Totals are sums over the horizon's periods. */
+/**
+ * One-object summary of a solve (what `mpopf solve --json` prints). Totals are over the horizon: energies
+ * Σ_t value·Δt (kWh, kVArh), cost ($); the peak is the largest substation import of a period (kW).
+ */
 export interface MpopfSummary {
   scenario: string;
   status: string;
@@ -61,11 +64,17 @@ export interface MpopfSummary {
   T: number;
   variables: number;
   constraints: number;
-  lossKw: number;
-  pSubsKw: number;
-  qSubsKvar: number;
+  /** Horizon line loss (kWh). */
+  lossKwh: number;
+  /** Horizon substation energy (kWh) and reactive energy (kVArh). */
+  pSubsKwh: number;
+  qSubsKvarh: number;
+  /** Horizon substation cost ($). */
   costUsd: number;
+  /** Largest substation import of a period (kW). */
   peakKw: number;
+  /** Period length Δt (h). */
+  dtH: number;
   iterations: number;
   solveSeconds: number;
   buildSeconds: number;
@@ -119,11 +128,12 @@ export function finishMpopf(
     T: sc.T,
     variables: model.problem.n,
     constraints: model.problem.m,
-    lossKw: totals.lossKw,
-    pSubsKw: totals.pSubsKw,
-    qSubsKvar: totals.qSubsKvar,
+    lossKwh: totals.lossKwh,
+    pSubsKwh: totals.pSubsKwh,
+    qSubsKvarh: totals.qSubsKvarh,
     costUsd: totals.costUsd,
     peakKw: totals.peakKw,
+    dtH: sc.dtH,
     iterations: result.iterations,
     solveSeconds: result.solveSeconds,
     buildSeconds,

@@ -155,6 +155,11 @@ export interface NlpResult {
   solver: NlpSolverIdentity;
   /** Options actually passed to the solver. */
   options: Record<string, number | string>;
+  /**
+   * Where the solve's time went (seconds) and what the linear solver did, when the backend reports it
+   * (the wasm backend: see `WASM_TIMING_KEYS` in solvers/ipopt/wasm-solver.ts). Diagnostics only.
+   */
+  timings?: Record<string, number>;
 }
 
 /** A solver backend. */

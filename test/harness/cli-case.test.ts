@@ -50,7 +50,9 @@ describe("mpopf CLI: case show, errors, exit codes", () => {
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/Unknown argument/);
     expect(mpopf("--help").out).toMatch(/mpopf case <action>/);
-    expect(mpopf("case", "--help").out).toMatch(/mpopf case show <name>[\s\S]*mpopf case generate/);
+    expect(mpopf("case", "--help").out).toMatch(
+      /mpopf case show \[name\][\s\S]*mpopf case generate[\s\S]*mpopf case import <deck>/,
+    );
   });
 });
 

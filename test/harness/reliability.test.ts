@@ -124,10 +124,10 @@ describe("1. --out replaces only an earlier mpopf run", () => {
     expect(ok.code, ok.err).toBe(0);
     expect(checkRunDir(empty).kind).toBe("solve");
     // a second solve replaces the first (a run directory), with different content
-    const first = readFileSync(join(empty, "periods.csv"), "utf8");
+    const first = readFileSync(join(empty, "tables/mpcopf/periods.csv"), "utf8");
     const again = mpopf("solve", "--case", FIXTURE, "--horizon", "3", "--quiet", "--out", empty);
     expect(again.code, again.err).toBe(0);
-    expect(readFileSync(join(empty, "periods.csv"), "utf8")).not.toBe(first);
+    expect(readFileSync(join(empty, "tables/mpcopf/periods.csv"), "utf8")).not.toBe(first);
     // symlink: the run is written where it points and the link stays a link
     const real = join(tmp, "real-target");
     mkdirSync(real);
@@ -136,7 +136,7 @@ describe("1. --out replaces only an earlier mpopf run", () => {
     expect(solve(link, "--force").code).toBe(0);
     expect(statSync(link, { throwIfNoEntry: false })).toBeTruthy();
     expect(readdirSync(tmp)).toContain("link-to-run");
-    expect(existsSync(join(real, "periods.csv"))).toBe(true);
+    expect(existsSync(join(real, "tables/mpcopf/periods.csv"))).toBe(true);
     expect(solve(link).code).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(hidden(tmp)).toEqual([]);
@@ -370,7 +370,7 @@ describe("4. an invalid solve prints a status, never numbers", () => {
     const j = mpopf("solve", ...infeasible, "--json");
     const s = JSON.parse(j.out);
     expect(s.valid).toBe(false);
-    for (const k of ["costUsd", "lossKw", "pSubsKw", "qSubsKvar", "peakKw", "objective"])
+    for (const k of ["costUsd", "lossKwh", "pSubsKwh", "qSubsKvarh", "peakKw", "objective"])
       expect(s[k], k).toBeNull();
     expect(s.result).toMatch(/withheld/);
   });

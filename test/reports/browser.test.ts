@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeReportFiles } from "../../harness/commands/report.ts";
+import { writeReportFiles } from "../../harness/study/report.ts";
 import { buildReport } from "../../reports/report.ts";
 import { readRunDir } from "../../reports/run-files.ts";
 import { REPO_ROOT } from "../helpers/reference.ts";

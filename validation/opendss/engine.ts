@@ -178,7 +178,7 @@ const { names: COMMANDS, reportOnly: REPORT_COMMANDS } = namesAndReportOnly([
   "puvoltages*",
   "varvalues*",
   "varnames*",
-  "buscoords*",
+  "buscoords",
   "makebuslist",
   "makeposseq",
   "reduce",
@@ -408,6 +408,8 @@ export class DssEngine {
   solution: Solution | null = null;
   /** General objects by lower-case class then name. */
   readonly objects = new Map<string, Map<string, DssObject>>();
+  /** Bus coordinates read by `BusCoords` (lower-case bus name → [x, y]); no effect on the solution. */
+  readonly busCoords = new Map<string, [number, number]>();
   /** Notes about accepted commands that had no effect (reports, plots). */
   readonly warnings: string[] = [];
   defaultBaseFrequency = 60;
@@ -593,6 +595,11 @@ export class DssEngine {
         if (dir) this.cwd = resolve(this.cwd, dir);
         return undefined;
       }
+      case "buscoords": {
+        // Coordinates do not affect a power flow; they are kept for maps (bus name → x, y).
+        this.readBusCoords(rest);
+        return undefined;
+      }
       default:
         if (REPORT_COMMANDS.has(verb)) {
           this.warnings.push(
@@ -604,8 +611,43 @@ export class DssEngine {
     }
   }
 
+  /**
+   * `BusCoords file`: lines "bus, x, y" (commas or blanks; `!`/`//` comments) into `busCoords`. A line that is not
+   * "name number number" is skipped with a warning naming it by position (its text is not echoed).
+   */
+  private readBusCoords(params: Param[]): void {
+    const name = params[0]?.value.text;
+    if (!name) throw this.error("syntax", "BusCoords needs a file name");
+    const abs = isAbsolute(name) ? name : resolve(this.cwd, name);
+    let text: string;
+    try {
+      text = this.readFileImpl(abs);
+    } catch (e) {
+      // Coordinates never change a solution: an unreadable file is a warning, not a failed compile.
+      this.warnings.push(
+        `${this.loc.file}:${this.loc.line}: BusCoords file '${name}' not read (${readCause(e)}); no coordinates`,
+      );
+      return;
+    }
+    let skipped = 0;
+    text.split(/\r?\n/).forEach((raw) => {
+      const line = raw.replace(/(!|\/\/).*$/, "").trim();
+      if (line === "") return;
+      const f = line.split(/[\s,]+/);
+      const x = Number(f[1]);
+      const y = Number(f[2]);
+      if (f.length < 3 || !Number.isFinite(x) || !Number.isFinite(y)) {
+        skipped++;
+        return;
+      }
+      this.busCoords.set(f[0]!.toLowerCase(), [x, y]);
+    });
+    if (skipped > 0) this.warnings.push(`${abs}: ${skipped} line(s) are not 'bus, x, y' and were skipped`);
+  }
+
   /** Remove the circuit and all objects. */
   clear(): void {
+    this.busCoords.clear();
     this.defaultEarthModel = "deri";
     this.circuit = null;
     this.solution = null;
@@ -666,13 +708,13 @@ export class DssEngine {
     return [spec.slice(0, dot), spec.slice(dot + 1)];
   }
 
-  private classInfo(clsName: string): ClassInfo {
+  private classInfo(clsName: string, element?: string): ClassInfo {
     const t = clsName.toLowerCase();
     const exact = CLASS_BY_NAME.get(t);
     if (exact) return exact;
     if (UNSUPPORTED_CLASSES.includes(t))
-      throw this.error("unsupported", `class '${clsName}' is not supported by this engine`);
-    throw this.error("unknown-class", `unknown class '${clsName}'`);
+      throw this.error("unsupported", `class '${clsName}' is not supported by this engine`, element);
+    throw this.error("unknown-class", `unknown class '${clsName}'`, element);
   }
 
   private cmdNew(params: Param[]): void {
@@ -694,7 +736,7 @@ export class DssEngine {
       this.applyParams(src, rest);
       return;
     }
-    const info = this.classInfo(cls);
+    const info = this.classInfo(cls, `${cls}.${name}`);
     if (info.kind === "element") {
       const c = this.requireCircuit();
       const existing = c.find(info.name, name);
@@ -722,6 +764,7 @@ export class DssEngine {
       if (obj) this.warnings.push(`${this.loc.file}:${this.loc.line}: ${obj.fullName} redefined (edited)`);
       else {
         obj = info.create(name, this.defaultBaseFrequency);
+        obj.definedAt = { ...this.loc };
         m.set(obj.name, obj);
       }
       this.lastEdited = obj;

@@ -48,6 +48,21 @@ export interface ReplaySeries {
   battSocKwh: number[][];
 }
 
+/**
+ * Per-phase results of a replay in the original (unbalanced) deck: every phase node of every bus. Only the
+ * `original-deck` flavour has them (validation/replay/original-deck.ts).
+ */
+export interface PhaseComparison {
+  /** Per bus (network order): the deck's phase nodes, e.g. [1, 2, 3] or [2]. */
+  nodes: number[][];
+  /** [t][bus][k]: |V| of phase nodes[bus][k], pu of the optimizer's base; NaN for hours that did not converge. */
+  vPu: number[][][];
+  /** [t][bus]: voltage unbalance factor |V2|/|V1| (%) at buses with three phases; NaN elsewhere. */
+  vufPct: number[][];
+  /** [t][bus]: largest minus smallest phase magnitude (pu); 0 at single-phase buses. */
+  spreadPu: number[][];
+}
+
 /** One replay, optimizer vs power flow: everything the tables, maxima and thresholds are computed from. */
 export interface ReplayComparison {
   format: "mpopf-replay-comparison/1";
@@ -73,6 +88,28 @@ export interface ReplayComparison {
   /** Paper-style only: estimated line charging (kvar) from OpenDSS's default line capacitance at the power-flow voltages. */
   lineChargingKvar: number[];
   findings: Finding[];
+  /** Original-deck replays only: every phase of every bus (the power-flow side; the optimizer is balanced). */
+  phases?: PhaseComparison;
+  /**
+   * The horizon's inputs, for the power flow's result tables (`powerFlowResultSet`): start of each period (h
+   * after the first profile point), the case's default load and PV multipliers, each battery's rated energy
+   * (kWh). Absent in comparisons written by earlier versions.
+   */
+  inputs?: { hour: number[]; loadMult: number[]; pvMult: number[]; eRatedKwh: number[] };
+  /**
+   * The power flow per branch (network order) and period: P, Q sent into the branch at its from end, current
+   * (A, to-end side) and series loss, [t][branch]; NaN where the engine gives none (the source impedance).
+   * Absent in comparisons written by earlier versions.
+   */
+  branches?: {
+    ids: string[];
+    from: string[];
+    to: string[];
+    pKw: number[][];
+    qKvar: number[][];
+    iA: number[][];
+    lossKw: number[][];
+  };
 }
 
 /** Tolerances of the post-replay findings. */
@@ -175,6 +212,12 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     battSocKwh: [],
   };
   const hours: ReplayComparison["hours"] = [];
+  const branchFlows = {
+    pKw: [] as number[][],
+    qKvar: [] as number[][],
+    iA: [] as number[][],
+    lossKw: [] as number[][],
+  };
   const battState: number[][] = [];
   const lineCharging: number[] = [];
   const findings: Finding[] = [];
@@ -203,16 +246,23 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     powerFlow.battQKvar.push(o ? Array.from(o.battQKvar) : nan(sc.batteries.length));
     powerFlow.battSocKwh.push(o ? Array.from(o.battKwh) : nan(sc.batteries.length));
     battState.push(o ? Array.from(o.battState) : Array.from({ length: sc.batteries.length }, () => 0));
+    const nBr = net.branches.length;
+    branchFlows.pKw.push(o ? Array.from(o.branchPKw) : nan(nBr));
+    branchFlows.qKvar.push(o ? Array.from(o.branchQKvar) : nan(nBr));
+    branchFlows.iA.push(o ? Array.from(o.branchIA) : nan(nBr));
+    branchFlows.lossKw.push(o ? Array.from(o.branchLossKw) : nan(nBr));
 
     // Line charging estimate (paper-style): Σ ω C (V_i² + V_j²)/2 at the power-flow voltages.
     let qc = 0;
     if (deck.flavour === "paper-style" && o) {
       const c = OPENDSS_DEFAULT_C1_NF * 1e-9;
       for (const br of net.branches) {
+        if (br.kind === "source") continue; // written with C1 = C0 = 0 in every flavour
         const vi = o.vPu[br.from]! * 1000 * deck.vBaseKvLn[br.from]!;
         const vj = o.vPu[br.to]! * 1000 * deck.vBaseKvLn[br.to]!;
         qc += (omega * c * (vi * vi + vj * vj)) / 2 / 1000;
       }
+      if (net.phaseModel === "three-phase") qc *= 3; // three phases of a balanced 3-phase deck
     }
     lineCharging.push(qc);
 
@@ -269,6 +319,18 @@ export function compareReplay(input: CompareInput): ReplayComparison {
     battState,
     lineChargingKvar: lineCharging,
     findings,
+    inputs: {
+      hour: Array.from({ length: T }, (_, t) => (sc.startIndex + t) * dtH),
+      loadMult: Array.from(sc.loadMult),
+      pvMult: Array.from(sc.pvMult),
+      eRatedKwh: sc.batteries.map((b) => batteryRatings(sc, b).kwh),
+    },
+    branches: {
+      ids: net.branches.map((b) => b.id),
+      from: net.branches.map((b) => net.buses[b.from]!.id),
+      to: net.branches.map((b) => net.buses[b.to]!.id),
+      ...branchFlows,
+    },
   };
 }
 
@@ -506,7 +568,26 @@ function checkComparisonShape(c: ReplayComparison, file: string): void {
       }
     }
   }
+  if (c.inputs !== undefined) {
+    for (const k of ["hour", "loadMult", "pvMult"] as const)
+      len(c.inputs[k], T, `inputs.${k}`, "periods (T)");
+    len(c.inputs.eRatedKwh, ids.batteries.length, "inputs.eRatedKwh", "values (one per battery)");
+  }
+  if (c.branches !== undefined) {
+    const b = c.branches;
+    if (!Array.isArray(b.ids)) throw bad("branches.ids", "missing");
+    len(b.from, b.ids.length, "branches.from", "values (one per branch)");
+    len(b.to, b.ids.length, "branches.to", "values (one per branch)");
+    for (const k of BRANCH_SERIES) {
+      len(b[k], T, `branches.${k}`, "periods (T)");
+      b[k].forEach((row, t) => {
+        len(row, b.ids.length, `branches.${k}[${t}]`, "values (one per branch)");
+      });
+    }
+  }
 }
+
+const BRANCH_SERIES = ["pKw", "qKvar", "iA", "lossKw"] as const;
 
 /** Parse a comparison written by `comparisonToJson` (null → NaN in the numeric series). */
 export function comparisonFromJson(text: string, file = "comparison.json"): ReplayComparison {
@@ -535,5 +616,16 @@ export function comparisonFromJson(text: string, file = "comparison.json"): Repl
   fix(c.optimizer);
   fix(c.powerFlow);
   c.lineChargingKvar = c.lineChargingKvar.map((x) => (x === null ? Number.NaN : x));
+  if (c.phases) {
+    const nan = (x: number | null) => (x === null ? Number.NaN : x);
+    c.phases.vPu = c.phases.vPu.map((t) => t.map((b) => b.map(nan)));
+    c.phases.vufPct = c.phases.vufPct.map((t) => t.map(nan));
+    c.phases.spreadPu = c.phases.spreadPu.map((t) => t.map(nan));
+  }
+  if (c.branches) {
+    for (const k of BRANCH_SERIES) {
+      c.branches[k] = c.branches[k].map((row) => row.map((y) => (y === null ? Number.NaN : y)));
+    }
+  }
   return c;
 }

@@ -3,7 +3,10 @@
  * run unchanged in EPRI's OpenDSS (and in this project's engine, which the replay drives with exactly
  * the same lines).
  *
- * Mapping (validation/replay/README.md and shared/design/replay.md have the full table):
+ * Mapping (validation/replay/README.md and shared/design/replay.md have the full table), for a per-phase network
+ * (a three-phase, total-power network is written the same way as a balanced 3-phase deck: every element
+ * phases=3 on bus.1.2.3, kV line-to-line, powers three-phase totals, lines r0 = r1 and x0 = x1 so the phases
+ * do not couple, and the optimizer's equations hold phase by phase):
  * - Vsource: 1-phase, basekv = network.vBaseKvLn (line-to-neutral, the optimizer's voltage base), pu = the
  *   substation voltage, R1 = R0 = 0, X1 = X0 = 1e-8 Ω. `Set VoltageBases=[√3·vBaseKvLn]` + `CalcVoltageBases`
  *   give every bus kVBase = vBaseKvLn, so OpenDSS's per unit is the optimizer's.
@@ -159,12 +162,18 @@ export function buildDeck(
   const dtH = scenario.dtH;
   const S = network.sBaseKva;
   const n = (v: number, element: string, field: string, file: string) => dssNumber(v, element, field, file);
-  /** A bus's line-to-neutral base (kV) as deck text: the element kV of 1-phase elements at that bus. */
+  // Per-phase networks become a 1-phase deck (kV line-to-neutral, powers per phase); three-phase (total power)
+  // networks a balanced 3-phase deck (phases=3, kV line-to-line, powers three-phase totals, ohms per phase with
+  // r0 = r1, x0 = x1 so that the phases do not couple): both solve exactly the optimizer's equations.
+  const threePhase = network.phaseModel === "three-phase";
+  const phases = threePhase ? "phases=3" : "phases=1";
+  const kvFactor = threePhase ? Math.sqrt(3) : 1;
+  /** The element kV at a bus: its zone's line-to-neutral base (1-phase deck) or line-to-line base (3-phase deck). */
   const kvAt = (bus: number, element: string, file: string) =>
-    n(network.zones[network.buses[bus]!.zone]!.vBaseKvLn, element, "kV (zone base)", file);
+    n(network.zones[network.buses[bus]!.zone]!.vBaseKvLn * kvFactor, element, "kV (zone base)", file);
 
   const busNames = uniqueDssNames(network.buses.map((b) => b.id));
-  const node = (bus: number) => `${busNames[bus]}.1`;
+  const node = (bus: number) => (threePhase ? `${busNames[bus]}.1.2.3` : `${busNames[bus]}.1`);
   const circuit = sanitizeDssName(network.name);
   const header = (what: string) => [
     `! ${what}`,
@@ -172,8 +181,10 @@ export function buildDeck(
     ...describeFlavour(o).map((l) => `! ${l}`),
   ];
 
-  // Lines and transformers (the source impedance, if any, is the Vsource's own).
-  const branches = network.branches.map((br, k) => ({ br, k })).filter(({ br }) => br.kind !== "source");
+  // Lines and transformers. A source impedance (the "source" branch from the hidden fixed-voltage node) is a
+  // line too, from a deck bus for that node, with a stiff Vsource behind it: the source's power is then read
+  // where the optimizer reads it (the fixed-voltage side) and its impedance loss is a line loss, as in the model.
+  const branches = network.branches.map((br, k) => ({ br, k }));
   // Lines keep the "L" prefix (ids are often bare numbers); transformers keep their ids.
   const lineIds = uniqueDssNames(
     branches.map(({ br }) => br.id),
@@ -183,12 +194,13 @@ export function buildDeck(
   const lineNames = branches.map(({ br }, i) => (br.kind === "transformer" ? trIds[i]! : lineIds[i]!));
   const lines: string[] = [
     ...header(
-      "Lines: one per branch of the optimizer's network; r, x in ohm (length=1, units=none). Transformers: 1-phase, kVA = S_base, kV = the zone bases, %R and XHL from the per-unit impedance.",
+      `Lines: one per branch of the optimizer's network; r, x in ohm (length=1, units=none). Transformers: ${threePhase ? "3-phase, kVA = S_base (three-phase), kV = the zones' line-to-line bases" : "1-phase, kVA = S_base, kV = the zone bases"}, %R and XHL from the per-unit impedance.`,
     ),
   ];
   const omega = 2 * Math.PI * o.baseFrequencyHz;
   const lineElements: string[] = [];
-  branches.forEach(({ br }, i) => {
+  const branchElements: Array<string | null> = network.branches.map(() => null);
+  branches.forEach(({ br, k }, i) => {
     const f = DECK_FILES.lines;
     const z = network.zones[network.buses[br.to]!.zone]!;
     if (br.kind === "transformer") {
@@ -198,9 +210,10 @@ export function buildDeck(
       const tau2 = br.tap * br.tap;
       const pz = network.zones[network.buses[br.from]!.zone]!;
       lines.push(
-        `New ${el} phases=1 windings=2 buses=[${node(br.from)} ${node(br.to)}] conns=[wye wye] kVs=[${n(pz.vBaseKvLn, el, "kV primary", f)} ${n(z.vBaseKvLn, el, "kV secondary", f)}] kVAs=[${n(S, el, "kVA", f)} ${n(S, el, "kVA", f)}] %Rs=[${n((50 * br.rPu) / tau2, el, "rPu", f)} ${n((50 * br.rPu) / tau2, el, "rPu", f)}] XHL=${n((100 * br.xPu) / tau2, el, "xPu", f)} taps=[1 ${n(br.tap, el, "tap", f)}] %noloadloss=0 %imag=0 ppm_antifloat=0`,
+        `New ${el} ${phases} windings=2 buses=[${node(br.from)} ${node(br.to)}] conns=[wye wye] kVs=[${n(pz.vBaseKvLn * kvFactor, el, "kV primary", f)} ${n(z.vBaseKvLn * kvFactor, el, "kV secondary", f)}] kVAs=[${n(S, el, "kVA", f)} ${n(S, el, "kVA", f)}] %Rs=[${n((50 * br.rPu) / tau2, el, "rPu", f)} ${n((50 * br.rPu) / tau2, el, "rPu", f)}] XHL=${n((100 * br.xPu) / tau2, el, "xPu", f)} taps=[1 ${n(br.tap, el, "tap", f)}] %noloadloss=0 %imag=0 ppm_antifloat=0`,
       );
       lineElements.push(el);
+      branchElements[k] = el;
       return;
     }
     const el = `Line.${lineNames[i]}`;
@@ -212,9 +225,10 @@ export function buildDeck(
         ? ` C1=${n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f)} C0=${n((br.bPu / z.zBaseOhm / omega) * 1e9, el, "bPu", f)}`
         : " C1=0 C0=0";
     lines.push(
-      `New ${el} phases=1 bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? charging : ""}`,
+      `New ${el} ${phases} bus1=${node(br.from)} bus2=${node(br.to)} length=1 units=none r1=${r} x1=${x} r0=${r} x0=${x}${mc ? charging : br.kind === "source" ? " C1=0 C0=0" : ""}`,
     );
     lineElements.push(el);
+    branchElements[k] = el;
   });
 
   // Load shapes: one per profile the loads use (the horizon's multipliers, point t = period t).
@@ -262,7 +276,7 @@ export function buildDeck(
           ? "model=5"
           : `model=8 ZIPV=[${[...m.p, ...m.q].map((v) => n(v, el, "zip", f)).join(" ")} 0]`;
     loadText.push(
-      `New ${el} bus1=${node(ld.bus)} phases=1 ${modelText} kV=${kvAt(ld.bus, el, f)} kW=${n(ld.pRatedPu * S, el, "pRatedPu", f)} kvar=${n(ld.qRatedPu * S, el, "qRatedPu", f)} daily=${shapeOf.get(ld.profile)}${bandText}`,
+      `New ${el} bus1=${node(ld.bus)} ${phases} ${modelText} kV=${kvAt(ld.bus, el, f)} kW=${n(ld.pRatedPu * S, el, "pRatedPu", f)} kvar=${n(ld.qRatedPu * S, el, "qRatedPu", f)} daily=${shapeOf.get(ld.profile)}${bandText}`,
     );
     loads.push({ fullName: el, bus: ld.bus, band: loadBand });
   });
@@ -296,12 +310,12 @@ export function buildDeck(
       const el = `Generator.${capNames[i]}`;
       const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
       capText.push(
-        `New ${el} bus1=${node(c.bus)} phases=1 kV=${kvAt(c.bus, el, f)} model=1 kW=1e-6 kvar=${n(q, el, "qPu", f)}${bandText}`,
+        `New ${el} bus1=${node(c.bus)} ${phases} kV=${kvAt(c.bus, el, f)} model=1 kW=1e-6 kvar=${n(q, el, "qPu", f)}${bandText}`,
       );
     } else {
       const el = `Capacitor.${capNames[i]}`;
       capText.push(
-        `New ${el} bus1=${node(c.bus)} phases=1 kV=${kvAt(c.bus, el, f)} kvar=${n(q, el, "qPu", f)}`,
+        `New ${el} bus1=${node(c.bus)} ${phases} kV=${kvAt(c.bus, el, f)} kvar=${n(q, el, "qPu", f)}`,
       );
     }
     capacitors.push({
@@ -327,7 +341,7 @@ export function buildDeck(
     const f = DECK_FILES.pvs;
     const bandText = mc ? ` vminpu=${n(wlo, el, "vminpu", f)} vmaxpu=${n(whi, el, "vmaxpu", f)}` : "";
     pvText.push(
-      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(u.sRatedPu * S, el, "sRatedPu", f)} Pmpp=${n(u.pRatedPu * S, el, "pRatedPu", f)} irradiance=1 %cutin=0.001 %cutout=0.001${bandText}`,
+      `New ${el} ${phases} bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(u.sRatedPu * S, el, "sRatedPu", f)} Pmpp=${n(u.pRatedPu * S, el, "pRatedPu", f)} irradiance=1 %cutin=0.001 %cutout=0.001${bandText}`,
     );
     pvs.push({ fullName: el, bus: u.bus, band: pvBand });
   });
@@ -346,24 +360,18 @@ export function buildDeck(
     const f = DECK_FILES.storage;
     const r = batteryRatings(scenario, u);
     stText.push(
-      `New ${el} phases=1 bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(r.kva, el, "sRatedPu", f)} kWrated=${n(r.kw, el, "pRatedPu", f)} kWhrated=${n(r.kwh, el, "eRatedPuH", f)} %stored=${n((100 * r.b0Kwh) / r.kwh, el, "b0PuH", f)} %reserve=${n(100 * u.socMin, el, "socMin", f)} %EffCharge=${n(100 * u.etaCharge, el, "etaCharge", f)} %EffDischarge=${n(100 * u.etaDischarge, el, "etaDischarge", f)} %IdlingkW=0 Vminpu=${n(stBand.vMinPu, el, "vminpu", f)} Vmaxpu=${n(stBand.vMaxPu, el, "vmaxpu", f)} DispMode=External`,
+      `New ${el} ${phases} bus1=${node(u.bus)} kV=${kvAt(u.bus, el, f)} kVA=${n(r.kva, el, "sRatedPu", f)} kWrated=${n(r.kw, el, "pRatedPu", f)} kWhrated=${n(r.kwh, el, "eRatedPuH", f)} %stored=${n((100 * r.b0Kwh) / r.kwh, el, "b0PuH", f)} %reserve=${n(100 * u.socMin, el, "socMin", f)} %EffCharge=${n(100 * u.etaCharge, el, "etaCharge", f)} %EffDischarge=${n(100 * u.etaDischarge, el, "etaDischarge", f)} %IdlingkW=0 Vminpu=${n(stBand.vMinPu, el, "vminpu", f)} Vmaxpu=${n(stBand.vMaxPu, el, "vmaxpu", f)} DispMode=External`,
     );
     batteries.push({ fullName: el, bus: u.bus, band: stBand });
   });
 
   // Master
-  // The Vsource sits at the substation bus; a source impedance (the "source" branch) is its R1/X1.
-  const srcBranch = network.branches.find((b) => b.kind === "source");
-  const srcBus = srcBranch ? srcBranch.to : network.substation;
+  // The Vsource sits at the substation (the hidden fixed-voltage node when there is a source impedance,
+  // whose impedance is then the "source" line above), stiff: Z = j1e-8 Ω.
+  const srcBus = network.substation;
   const srcZone = network.zones[network.buses[srcBus]!.zone]!;
-  const kvText = n(srcZone.vBaseKvLn, "network", "vBaseKvLn", DECK_FILES.master);
-  const rs = srcBranch
-    ? n(srcBranch.rPu * srcZone.zBaseOhm, "network", "source rOhm", DECK_FILES.master)
-    : "0";
-  const xs = srcBranch
-    ? n(srcBranch.xPu * srcZone.zBaseOhm, "network", "source xOhm", DECK_FILES.master)
-    : "1e-8";
-  const vsrc = `New Circuit.${circuit} phases=1 bus1=${node(srcBus)} basekv=${kvText} pu=${n(network.vSubsPu, "network", "vSubsPu", DECK_FILES.master)} angle=0 R1=${rs} X1=${xs} R0=${rs} X0=${xs}`;
+  const kvText = n(srcZone.vBaseKvLn * kvFactor, "network", "vBaseKvLn", DECK_FILES.master);
+  const vsrc = `New Circuit.${circuit} ${phases} bus1=${node(srcBus)} basekv=${kvText} pu=${n(network.vSubsPu, "network", "vSubsPu", DECK_FILES.master)} angle=0 R1=0 X1=1e-8 R0=0 X0=1e-8`;
   const bases = network.zones.map((z, i) =>
     n(Math.sqrt(3) * z.vBaseKvLn, "network", `zone ${i} base`, DECK_FILES.master),
   );
@@ -439,7 +447,7 @@ export function buildDeck(
     "",
     "| file | content |",
     "|---|---|",
-    `| \`${DECK_FILES.master}\` | circuit (Vsource basekv = ${kvText} kV L-N), redirects, voltage bases, tolerance, daily mode |`,
+    `| \`${DECK_FILES.master}\` | circuit (Vsource basekv = ${kvText} kV ${threePhase ? "L-L, 3-phase" : "L-N"}), redirects, voltage bases, tolerance, daily mode |`,
     `| \`${DECK_FILES.lines}\` | ${lineElements.length} lines (ohms) and transformers |`,
     `| \`${DECK_FILES.loadShape}\` | daily load multipliers of the ${T} periods (${profiles.length} shape${profiles.length === 1 ? "" : "s"}) |`,
     `| \`${DECK_FILES.loads}\` | ${loads.length} loads |`,
@@ -477,6 +485,7 @@ export function buildDeck(
       circuit,
       busNames,
       lines: lineElements,
+      branchElements,
       loads,
       capacitors,
       pvs,

@@ -1,19 +1,21 @@
 /**
- * The optimizer's decisions and values for the replay, taken from a solve's result tables
- * (`MpopfTables`, the same shape for the centralized solve and ENApp) and checked against the scenario.
- * Also reads those tables back from a run directory (`mpopf solve --out` writes `<table>.json`/`.csv`),
- * so a hand-edited set-point file can be replayed.
+ * The optimizer's decisions and values for the replay, taken from a solve's result tables (the one schema
+ * of models/results.ts, the same for the centralized solve and ENApp) and checked against the scenario.
+ * Also reads those tables back from a folder (a run directory's `tables/<solution>/`, `<table>.csv`, or
+ * arquero `<table>.json`), so a hand-edited set-point file can be replayed.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ColumnTable, fromCSV, fromJSON, table } from "arquero";
 import { InputError } from "../../models/errors.ts";
+import type { ColumnName, ResultTableName, ResultTables } from "../../models/results.ts";
 import type { Scenario } from "../../models/types.ts";
-import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import type { Dispatch } from "./types.ts";
 
-/** The tables and columns the replay needs. */
-const REQUIRED: Record<keyof MpopfTables, string[]> = {
+type MpopfTables = ResultTables;
+
+/** The tables and columns (of the one schema) the replay needs. */
+const REQUIRED: { [K in ResultTableName]: Array<ColumnName<K>> } = {
   periods: ["t", "pSubsKw", "qSubsKvar", "lossKw", "costUsd", "priceUsdPerKwh"],
   pv: ["t", "pv", "pKw", "qKvar"],
   batteries: ["t", "battery", "pcKw", "pdKw", "pNetKw", "qKvar", "socKwh"],
@@ -23,7 +25,7 @@ const REQUIRED: Record<keyof MpopfTables, string[]> = {
 
 function requireColumns(tbl: ColumnTable, name: keyof MpopfTables, file: string): void {
   const have = new Set(tbl.columnNames());
-  for (const c of REQUIRED[name]) {
+  for (const c of REQUIRED[name] as string[]) {
     if (!have.has(c)) {
       throw new InputError("schema", `table '${name}' has no column '${c}'`, { file, field: c });
     }
@@ -159,9 +161,9 @@ export function dispatchFromTables(scenario: Scenario, tables: MpopfTables, sour
 const TABLE_NAMES = ["periods", "pv", "batteries", "buses"] as const;
 
 /**
- * Read the result tables of a solve from a directory: `<name>.json` (arquero column JSON, as
- * `mpopf solve --out` writes) or, when absent, `<name>.csv`. The branches table is not used by the
- * replay and is not read (an empty table is returned in its place).
+ * Read the result tables of a solve from a folder (a run directory's `tables/<solution>/`): `<name>.json`
+ * (arquero column JSON) or, when absent, `<name>.csv`. The branches table is not used by the replay and is
+ * not read (an empty table is returned in its place). Cells are checked by `dispatchFromTables`.
  */
 export function readSolutionTables(dir: string): MpopfTables {
   const out: Partial<MpopfTables> = { branches: table({}) };

@@ -55,18 +55,7 @@ export {
   writeReplay,
 } from "./replay.ts";
 export { checkSetpoints, DEFAULT_SETPOINT_TOLERANCES, type SetpointTolerances } from "./setpoints.ts";
-export {
-  type PowerFlowResultSet,
-  powerFlowResultSet,
-  type ReplayTables,
-  replayTables,
-  type SolutionColumn,
-  type SolutionTotals,
-  solutionTotals,
-  tableII,
-  tableIII,
-  tableIV,
-} from "./tables.ts";
+export { powerFlowResultSet, type ReplayTables, replayTables } from "./tables.ts";
 export {
   checkThresholds,
   DEFAULT_THRESHOLDS,

@@ -2,14 +2,25 @@
  * Reading one solved hour back from the engine into the optimizer's conventions (see types.ts):
  * substation P/Q = −Circuit.TotalPower (power the source delivers into the feeder, read at the source
  * terminal, never from a named line), losses = Circuit.Losses, |V| divided by the optimizer's base,
- * device outputs = −(power into the element), Storage energy as the engine integrated it.
+ * device outputs = −(power into the element), Storage energy as the engine integrated it, branch flows =
+ * power into a line's (transformer's) first terminal, its loss = power into both terminals.
  */
+import { SOURCE_NODE_SUFFIX } from "../../models/topology.ts";
 import type { Network } from "../../models/types.ts";
 import type { Deck, HourObservation, HourStatus, SolvedCircuit } from "./types.ts";
 
 /** Short (lower-case) element name from a full "Class.name". */
 export function shortName(fullName: string): string {
   return fullName.slice(fullName.indexOf(".") + 1).toLowerCase();
+}
+
+/**
+ * The hidden fixed-voltage node behind a source impedance (models/topology.ts) is the Vsource's own EMF, not a
+ * bus of the deck: its voltage is the set-point by construction.
+ */
+export function sourceNodeVoltage(network: Network, vPu: Float64Array): void {
+  const s = network.substation;
+  if (network.buses[s]!.id.endsWith(SOURCE_NODE_SUFFIX) && Number.isNaN(vPu[s]!)) vPu[s] = network.vSubsPu;
 }
 
 /** An observation with every value NaN (an hour whose commands failed). */
@@ -40,6 +51,10 @@ export function emptyObservation(
     loadKw: Number.NaN,
     loadKvar: Number.NaN,
     capQKvar: Number.NaN,
+    branchPKw: nan(e.branchElements.length),
+    branchQKvar: nan(e.branchElements.length),
+    branchIA: nan(e.branchElements.length),
+    branchLossKw: nan(e.branchElements.length),
     solveMs: 0,
   };
 }
@@ -50,7 +65,7 @@ export function emptyObservation(
  */
 export function observeHour(
   deck: Deck,
-  _network: Network,
+  network: Network,
   circuit: SolvedCircuit,
   t: number,
 ): HourObservation {
@@ -69,6 +84,7 @@ export function observeHour(
     const v = volts.get(`${b.toLowerCase()}.1`);
     obs.vPu[j] = v === undefined ? Number.NaN : v / (1000 * deck.vBaseKvLn[j]!);
   });
+  sourceNodeVoltage(network, obs.vPu);
 
   const power = (name: string): [number, number] => circuit.elementPower(name) ?? [Number.NaN, Number.NaN];
   e.pvs.forEach((el, d) => {
@@ -96,5 +112,16 @@ export function observeHour(
   let cq = 0;
   for (const el of e.capacitors) cq -= power(el.fullName)[1];
   obs.capQKvar = cq;
+  // Branch flows (when the engine reports them): sent into terminal 1, loss = power into both terminals.
+  if (circuit.branchFlow) {
+    e.branchElements.forEach((el, k) => {
+      const f = el === null ? undefined : circuit.branchFlow!(el);
+      if (!f) return;
+      obs.branchPKw[k] = f.p1Kw;
+      obs.branchQKvar[k] = f.q1Kvar;
+      obs.branchIA[k] = f.i2A;
+      obs.branchLossKw[k] = f.p1Kw + f.p2Kw;
+    });
+  }
   return obs;
 }

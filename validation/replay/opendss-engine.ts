@@ -67,6 +67,27 @@ export class OpenDssReplayEngine implements ReplayEngine {
     });
   }
 
+  branchFlow(
+    fullName: string,
+  ): { p1Kw: number; q1Kvar: number; p2Kw: number; q2Kvar: number; i2A: number } | undefined {
+    const dot = fullName.indexOf(".");
+    const cls = fullName.slice(0, dot);
+    const name = fullName.slice(dot + 1);
+    return this.orUndefined(() => {
+      if (!this.dss.elements.enabled(cls, name)) return undefined;
+      const r = this.dss.elements.result(cls, name);
+      const [a, b] = r.terminals;
+      if (!a || !b) return undefined;
+      return {
+        p1Kw: a.kw_total,
+        q1Kvar: a.kvar_total,
+        p2Kw: b.kw_total,
+        q2Kvar: b.kvar_total,
+        i2A: b.i_mag[0] ?? Number.NaN,
+      };
+    });
+  }
+
   storage(name: string): { kwhStored: number; state: number } | undefined {
     return this.orUndefined(() => ({
       kwhStored: this.dss.storage.kWhStored(name),

@@ -6,8 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ResultTables } from "../../models/results.ts";
+import { REPLAY_DIR } from "../../models/run-layout.ts";
 import type { Network, Scenario } from "../../models/types.ts";
-import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
 import {
   compareReplay,
   comparisonFromJson,
@@ -51,12 +52,16 @@ export interface DeckRun {
   totalMs: number;
 }
 
+/** Reads one solved hour back (default `observeHour`; the original-deck replay reads every phase). */
+export type HourObserver = (deck: Deck, network: Network, engine: ReplayEngine, t: number) => HourObservation;
+
 /** Run a deck in an engine: compile, then every hour (see the module comment). */
 export function runDeck(
   deck: Deck,
   network: Network,
   engine: ReplayEngine,
   onHour?: (t: number, T: number, elapsedMs: number) => void,
+  observe: HourObserver = observeHour,
 ): DeckRun {
   const t0 = performance.now();
   const { compile, hours } = deckCommands(deck);
@@ -89,7 +94,7 @@ export function runDeck(
       observations.push(obs);
       return;
     }
-    const obs = observeHour(deck, network, engine, t);
+    const obs = observe(deck, network, engine, t);
     obs.solveMs = performance.now() - h0; // commands, solve and read-back
     observations.push(obs);
     onHour?.(t, hours.length, performance.now() - t0);
@@ -138,7 +143,7 @@ async function resolveEngine(e: ReplayOptions["engine"]): Promise<ReplayEngine> 
 export async function replayDispatch(
   network: Network,
   scenario: Scenario,
-  tables: MpopfTables,
+  tables: ResultTables,
   flavour: DeckFlavour,
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
@@ -170,8 +175,8 @@ export async function replayDispatch(
   };
 }
 
-/** Where a run directory keeps its replays. */
-export const REPLAY_DIR = "replay";
+/** Where a run directory keeps its replays (models/run-layout.ts). */
+export { REPLAY_DIR };
 
 /** Folder (relative to the run directory) of one replay: replay/<label>-<flavour>. */
 export function replayFolder(label: string, flavour: DeckFlavour): string {
@@ -211,7 +216,7 @@ export interface ReplayRunInput {
   label: string;
   network: Network;
   scenario: Scenario;
-  tables: MpopfTables;
+  tables: ResultTables;
   /** Default: both flavours. */
   flavours?: DeckFlavour[];
   options?: Omit<ReplayOptions, "label">;

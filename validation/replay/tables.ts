@@ -1,11 +1,10 @@
 /**
- * Discrepancy tables of a replay (arquero), and the paper's Tables II, III and IV as arquero tables
- * for the report layer to render. All differences are power flow − optimizer (or second − first column).
+ * Discrepancy tables of a replay (arquero; differences are power flow − optimizer), and the power flow's
+ * side as the result tables of the one schema (`powerFlowResultSet`). The paper's Tables II–IV are built once,
+ * by the report layer (reports/tables.ts), from result tables: an optimizer's and this power flow's.
  */
 import { type ColumnTable, table } from "arquero";
-import type { Scenario } from "../../models/types.ts";
-import { demandKw } from "../../models/units.ts";
-import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
+import { type ResultSet, type ResultTables, resultTable } from "../../models/results.ts";
 import { convergedHours, type ReplayComparison, type ReplaySeries } from "./compare.ts";
 import {
   horizonElementSum,
@@ -196,8 +195,8 @@ function columnsOf<R extends object>(rowsIn: R[]): Record<string, unknown[]> {
   return out;
 }
 
-/** Horizon totals of one solution (sums over its periods × Δt; cost as is). */
-export interface SolutionTotals {
+/** Horizon totals of one side of a replay over its converged hours (sums × Δt; cost as is). */
+interface SolutionTotals {
   lossKwh: number;
   pSubsKwh: number;
   qSubsKvarh: number;
@@ -212,8 +211,7 @@ export interface SolutionTotals {
 }
 
 /**
- * Row label and unit of each horizon total (one place for the horizon table and Tables II and IV), in the
- * horizon table's row order.
+ * Row label and unit of each horizon total of the replay's horizon (discrepancy) table, in its row order.
  */
 const QUANTITY: Record<keyof SolutionTotals, [string, string]> = {
   lossKwh: ["line loss", "kWh"],
@@ -249,233 +247,98 @@ function replayTotals(c: ReplayComparison, side: ReplaySeries): SolutionTotals {
   };
 }
 
-const colSum = (t: ColumnTable, name: string) => {
-  let s = 0;
-  for (const v of t.array(name)) s += Number(v);
-  return s;
-};
-
-/** Horizon totals of a solve's tables; demand Q comes from the scenario (rated Q × load multiplier). */
-export function solutionTotals(scenario: Scenario, tables: MpopfTables): SolutionTotals {
-  const dt = scenario.dtH;
-  const d = demandKw(scenario);
-  let pL = 0;
-  let qL = 0;
-  for (let t = 0; t < scenario.T; t++) {
-    pL += d.pKw[t]!;
-    qL += d.qKvar[t]!;
-  }
-  return {
-    lossKwh: colSum(tables.periods, "lossKw") * dt,
-    pSubsKwh: colSum(tables.periods, "pSubsKw") * dt,
-    qSubsKvarh: colSum(tables.periods, "qSubsKvar") * dt,
-    costUsd: colSum(tables.periods, "costUsd"),
-    pvKwh: colSum(tables.pv, "pKw") * dt,
-    pvKvarh: colSum(tables.pv, "qKvar") * dt,
-    batteryKwh: colSum(tables.batteries, "pNetKw") * dt,
-    batteryKvarh: colSum(tables.batteries, "qKvar") * dt,
-    demandKwh: pL * dt,
-    demandKvarh: qL * dt,
-    T: scenario.T,
-  };
-}
-
-/** A solution column of the paper's tables. */
-export interface SolutionColumn {
-  /** Column header, e.g. "MPCOPF" or "MPDOPF". */
-  label: string;
-  scenario: Scenario;
-  tables: MpopfTables;
-}
-
-/**
- * Table II — MPCOPF vs MPDOPF: line loss, substation P and Q, PV P and Q, substation cost (horizon totals).
- * Columns: quantity, unit, <a.label>, <b.label>, difference (b − a), relativeDifference (of a).
- */
-export function tableII(a: SolutionColumn, b: SolutionColumn): ColumnTable {
-  const ta = solutionTotals(a.scenario, a.tables);
-  const tb = solutionTotals(b.scenario, b.tables);
-  const keys: Array<keyof SolutionTotals> = [
-    "lossKwh",
-    "pSubsKwh",
-    "qSubsKvarh",
-    "pvKwh",
-    "pvKvarh",
-    "costUsd",
-  ];
-  return table({
-    quantity: keys.map((k) => QUANTITY[k][0]),
-    unit: keys.map((k) => QUANTITY[k][1]),
-    [a.label]: keys.map((k) => ta[k]),
-    [b.label]: keys.map((k) => tb[k]),
-    difference: keys.map((k) => tb[k] - ta[k]),
-    relativeDifference: keys.map((k) => (ta[k] === 0 ? null : (tb[k] - ta[k]) / Math.abs(ta[k]))),
-  });
-}
-
-const whereText = (e: MetricEntry | null) =>
-  e === null ? null : [e.element, e.t !== null ? `hour ${e.t}` : null].filter(Boolean).join(", ");
-
-/**
- * Table III — optimizer (e.g. MPDOPF) vs the power flow: line loss, substation P and Q (horizon totals over
- * the converged hours), then the maximum voltage, line-loss and substation P / Q discrepancies with where.
- * Columns: quantity, unit, <c.label>, <engineLabel>, difference, where.
- */
-export function tableIII(c: ReplayComparison, engineLabel = "OpenDSS"): ColumnTable {
-  const e = metricEntries(c);
-  const o = c.optimizer;
-  const p = c.powerFlow;
-  const rowsIn: Array<{
-    q: string;
-    u: string;
-    a: number | null;
-    b: number | null;
-    d: number | null;
-    w: string | null;
-  }> = [];
-  const total = (q: string, u: string, key: "lossKw" | "pSubsKw" | "qSubsKvar") => {
-    const a = horizonSum(c, o, key);
-    const b = horizonSum(c, p, key);
-    rowsIn.push({ q, u, a, b, d: b - a, w: `${convergedHours(c).length} of ${c.T} hours` });
-  };
-  total("line loss", "kWh", "lossKw");
-  total("substation P", "kWh", "pSubsKw");
-  total("substation Q", "kVArh", "qSubsKvar");
-  const max = (q: string, u: string, list: MetricEntry[]) => {
-    const m = largest(list);
-    rowsIn.push({
-      q,
-      u,
-      a: m ? m.optimizer : null,
-      b: m ? m.powerFlow : null,
-      d: m ? Math.abs(m.diff) : null,
-      w: whereText(m),
-    });
-  };
-  max("max voltage discrepancy", "pu", e.voltagePu);
-  max("max line-loss discrepancy", "kW", e.lossKw);
-  max("max substation P discrepancy", "kW", e.pSubsKw);
-  max("max substation Q discrepancy", "kVAr", e.qSubsKvar);
-  return table({
-    quantity: rowsIn.map((r) => r.q),
-    unit: rowsIn.map((r) => r.u),
-    [c.label]: rowsIn.map((r) => r.a),
-    [engineLabel]: rowsIn.map((r) => r.b),
-    difference: rowsIn.map((r) => r.d),
-    where: rowsIn.map((r) => r.w),
-  });
-}
-
-/**
- * Table IV — horizon totals side by side: line loss, substation P and Q, PV P and Q, battery P and Q,
- * substation cost, demand P and Q; one column per solution and, when a replay is given, one for the power
- * flow (totals over its converged hours; the last row says how many hours each column covers).
- */
-export function tableIV(
-  columns: SolutionColumn[],
-  replay?: ReplayComparison,
-  engineLabel = "OpenDSS",
-): ColumnTable {
-  const keys: Array<keyof SolutionTotals> = [
-    "lossKwh",
-    "pSubsKwh",
-    "qSubsKvarh",
-    "pvKwh",
-    "pvKvarh",
-    "batteryKwh",
-    "batteryKvarh",
-    "costUsd",
-    "demandKwh",
-    "demandKvarh",
-    "T",
-  ];
-  const cols: Record<string, unknown[]> = {
-    quantity: keys.map((k) => QUANTITY[k][0]),
-    unit: keys.map((k) => QUANTITY[k][1]),
-  };
-  for (const s of columns) {
-    const tot = solutionTotals(s.scenario, s.tables);
-    cols[s.label] = keys.map((k) => tot[k]);
-  }
-  if (replay) {
-    const pf = replayTotals(replay, replay.powerFlow);
-    cols[engineLabel] = keys.map((k) => pf[k]);
-  }
-  return table(cols);
-}
-
-/** Power-flow result tables in the same shapes as a solve's (`MpopfTables` columns; the report contract). */
-export interface PowerFlowResultSet {
-  label: string;
-  /** Per period: t, priceUsdPerKwh, pSubsKw, qSubsKvar, lossKw, costUsd, loadKw, loadKvar, pvKw, battNetKw. */
-  periods: ColumnTable;
-  /** Per PV and period: t, pv, bus, pKw, qKvar. */
-  pv: ColumnTable;
-  /** Per battery and period: t, battery, bus, pNetKw, qKvar, socKwh, socPct. */
-  batteries: ColumnTable;
-  /** Per bus and period: t, bus, vPu. */
-  buses: ColumnTable;
-}
-
 const nn = (v: number) => (Number.isFinite(v) ? v : null);
 
 /**
- * The power-flow side of a replay as result tables shaped like a solve's, for the report layer
- * (reports/contract.ts ResultSet). Hours whose power flow did not converge have empty (null) cells.
- * `eRatedKwh` (per battery, scenario order) gives socPct; omit it to leave socPct out.
+ * The power-flow side of a replay as the result tables of the one schema (models/results.ts), the same
+ * column list as an optimizer's: what the report layer and `mpopf report` take. Hours whose power flow did
+ * not converge have empty (null) cells; so do values the engine does not give (the source impedance's flow).
+ * The inputs (period start, Δt, multipliers, price) are the horizon's. A battery's charge / discharge power
+ * is the negative / positive part of its net output. `eRatedKwh` (per battery, scenario order) overrides the
+ * rated energies the comparison recorded (for socPct).
  */
 export function powerFlowResultSet(
   c: ReplayComparison,
   label: string,
   eRatedKwh?: number[],
-): PowerFlowResultSet {
+): ResultTables & ResultSet {
   const p = c.powerFlow;
+  const T = c.T;
   const ok = (t: number) => c.hours[t - 1]!.status === "converged";
-  const ts = Array.from({ length: c.T }, (_, i) => i + 1);
-  const per = {
+  const ts = Array.from({ length: T }, (_, i) => i + 1);
+  const obs = (t: number, v: number) => (ok(t) ? nn(v) : null);
+  const input = (k: "hour" | "loadMult" | "pvMult") => ts.map((t) => (c.inputs ? c.inputs[k][t - 1]! : null));
+  const periods = resultTable("periods", {
     t: ts,
+    hour: input("hour"),
+    dtH: ts.map(() => c.dtH),
+    loadMult: input("loadMult"),
+    pvMult: input("pvMult"),
     priceUsdPerKwh: c.priceUsdPerKwh,
-    pSubsKw: ts.map((t) => (ok(t) ? nn(p.pSubsKw[t - 1]!) : null)),
-    qSubsKvar: ts.map((t) => (ok(t) ? nn(p.qSubsKvar[t - 1]!) : null)),
-    lossKw: ts.map((t) => (ok(t) ? nn(p.lossKw[t - 1]!) : null)),
-    costUsd: ts.map((t) => (ok(t) ? nn(p.costUsd[t - 1]!) : null)),
-    loadKw: ts.map((t) => (ok(t) ? nn(p.loadKw[t - 1]!) : null)),
-    loadKvar: ts.map((t) => (ok(t) ? nn(p.loadKvar[t - 1]!) : null)),
-    pvKw: ts.map((t) => (ok(t) ? nn(sum(p.pvPKw[t - 1]!)) : null)),
-    battNetKw: ts.map((t) => (ok(t) ? nn(sum(p.battPKw[t - 1]!)) : null)),
-  };
-  const perUnit = (
-    ids: string[],
-    buses: string[] | null,
-    idName: string,
-    cols: Record<string, number[][]>,
-  ) => {
-    const out: Record<string, unknown[]> = { t: [], [idName]: [] };
-    if (buses) out.bus = [];
-    for (const k of Object.keys(cols)) out[k] = [];
-    for (const t of ts) {
-      ids.forEach((id, i) => {
-        out.t!.push(t);
-        out[idName]!.push(id);
-        if (buses) out.bus!.push(buses[i]);
-        for (const [k, v] of Object.entries(cols)) out[k]!.push(ok(t) ? nn(v[t - 1]![i]!) : null);
-      });
+    pSubsKw: ts.map((t) => obs(t, p.pSubsKw[t - 1]!)),
+    qSubsKvar: ts.map((t) => obs(t, p.qSubsKvar[t - 1]!)),
+    lossKw: ts.map((t) => obs(t, p.lossKw[t - 1]!)),
+    costUsd: ts.map((t) => obs(t, p.costUsd[t - 1]!)),
+    loadKw: ts.map((t) => obs(t, p.loadKw[t - 1]!)),
+    loadKvar: ts.map((t) => obs(t, p.loadKvar[t - 1]!)),
+    // A replay is of the whole feeder: no fixed equivalent loads.
+    extraLoadKw: ts.map((t) => (ok(t) ? 0 : null)),
+    pvKw: ts.map((t) => obs(t, sum(p.pvPKw[t - 1]!))),
+    battNetKw: ts.map((t) => obs(t, sum(p.battPKw[t - 1]!))),
+  });
+  /** t-major rows over elements: t, id and bus columns, and one column per [t][element] series. */
+  const grid = (ids: string[]) => {
+    const t: number[] = [];
+    const idx: number[] = [];
+    for (const tt of ts) {
+      for (let i = 0; i < ids.length; i++) {
+        t.push(tt);
+        idx.push(i);
+      }
     }
-    return out;
+    const at = (series: number[][]) => t.map((tt, r) => obs(tt, series[tt - 1]![idx[r]!]!));
+    const id = (list: string[]) => idx.map((i) => list[i]!);
+    return { t, at, id, idx };
   };
-  const socPct = eRatedKwh ? p.battSocKwh.map((row) => row.map((e, i) => (100 * e) / eRatedKwh[i]!)) : null;
+  const pv = grid(c.ids.pvs);
+  const bt = grid(c.ids.batteries);
+  const eRated = eRatedKwh ?? c.inputs?.eRatedKwh;
+  const net = bt.at(p.battPKw);
+  const soc = bt.at(p.battSocKwh);
+  const bs = grid(c.ids.buses);
+  const br = c.branches;
+  const bg = grid(br?.ids ?? []);
   return {
     label,
-    periods: table(per),
-    pv: table(perUnit(c.ids.pvs, c.ids.pvBuses, "pv", { pKw: p.pvPKw, qKvar: p.pvQKvar })),
-    batteries: table(
-      perUnit(c.ids.batteries, c.ids.batteryBuses, "battery", {
-        pNetKw: p.battPKw,
-        qKvar: p.battQKvar,
-        socKwh: p.battSocKwh,
-        ...(socPct ? { socPct } : {}),
-      }),
-    ),
-    buses: table(perUnit(c.ids.buses, null, "bus", { vPu: p.vPu })),
+    periods,
+    pv: resultTable("pv", {
+      t: pv.t,
+      pv: pv.id(c.ids.pvs),
+      bus: pv.id(c.ids.pvBuses),
+      pKw: pv.at(p.pvPKw),
+      qKvar: pv.at(p.pvQKvar),
+    }),
+    batteries: resultTable("batteries", {
+      t: bt.t,
+      battery: bt.id(c.ids.batteries),
+      bus: bt.id(c.ids.batteryBuses),
+      pcKw: net.map((v) => (v === null ? null : Math.max(0, -v))),
+      pdKw: net.map((v) => (v === null ? null : Math.max(0, v))),
+      pNetKw: net,
+      qKvar: bt.at(p.battQKvar),
+      socKwh: soc,
+      socPct: soc.map((v, r) => (v === null || !eRated ? null : (100 * v) / eRated[bt.idx[r]!]!)),
+    }),
+    buses: resultTable("buses", { t: bs.t, bus: bs.id(c.ids.buses), vPu: bs.at(p.vPu) }),
+    branches: resultTable("branches", {
+      t: bg.t,
+      branch: bg.id(br?.ids ?? []),
+      from: bg.id(br?.from ?? []),
+      to: bg.id(br?.to ?? []),
+      pKw: br ? bg.at(br.pKw) : [],
+      qKvar: br ? bg.at(br.qKvar) : [],
+      iA: br ? bg.at(br.iA) : [],
+      lossKw: br ? bg.at(br.lossKw) : [],
+    }),
   };
 }

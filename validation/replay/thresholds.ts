@@ -52,7 +52,11 @@ const LimitSchema = z
 const metricKeys = METRIC_NAMES as [MetricName, ...MetricName[]];
 const LimitsSchema = z.partialRecord(z.enum(metricKeys), LimitSchema.nullable());
 const FlavourSchema = z
-  .object({ "model-consistent": LimitsSchema.optional(), "paper-style": LimitsSchema.optional() })
+  .object({
+    "model-consistent": LimitsSchema.optional(),
+    "paper-style": LimitsSchema.optional(),
+    "original-deck": LimitsSchema.optional(),
+  })
   .strict();
 const ThresholdsSchema = z
   .object({

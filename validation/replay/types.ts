@@ -18,9 +18,13 @@
  *   default load band (Vminpu 0.95 / Vmaxpu 1.05; the replay reports every hour a load crosses it),
  *   capacitors as constant-kvar Generators with OpenDSS's default band, Storage band 0.95/1.05.
  */
-export type DeckFlavour = "model-consistent" | "paper-style";
+export type DeckFlavour = "model-consistent" | "paper-style" | "original-deck";
 
-/** Every flavour, in report order. */
+/**
+ * The flavours every solve is replayed in, in report order. A case imported from an OpenDSS deck is also
+ * replayed in `original-deck` (validation/replay/original-deck.ts): the user's own deck plus the hourly
+ * set-point edits, which measures the balanced model's real error (per-phase voltages, unbalance).
+ */
 export const DECK_FLAVOURS: readonly DeckFlavour[] = ["model-consistent", "paper-style"];
 
 /**
@@ -70,8 +74,11 @@ export interface DeckElements {
   circuit: string;
   /** OpenDSS bus name per network bus index (sanitised id). */
   busNames: string[];
-  /** `Line.<name>` per network branch index. */
+  /** `Line.<name>` (or `Transformer.<name>`) of every branch written, in network branch order. */
   lines: string[];
+  /** Per network branch index: its deck element (`Line.<name>` / `Transformer.<name>`), or null when the
+   * branch is not a deck element of its own (the source impedance, part of the Vsource). */
+  branchElements: Array<string | null>;
   /** One per load of the scenario. */
   loads: DeckElement[];
   /** One per capacitor of the scenario; `kvar` is the rated Q_C. */
@@ -156,6 +163,14 @@ export interface SolvedCircuit {
   elementPower(fullName: string): [number, number] | undefined;
   /** Stored energy (kWh) and state (−1 charging, 0 idling, 1 discharging) of a Storage element, by its short name. */
   storage(name: string): { kwhStored: number; state: number } | undefined;
+  /**
+   * A two-terminal branch's flows by full name: power INTO terminal 1 and terminal 2 (kW, kvar) and the current
+   * magnitude of terminal 2's first conductor (A). Optional: readers of recorded results may not have it (the
+   * replay's branch columns are then empty).
+   */
+  branchFlow?(
+    fullName: string,
+  ): { p1Kw: number; q1Kvar: number; p2Kw: number; q2Kvar: number; i2A: number } | undefined;
 }
 
 /** The engine the replay drives: an OpenDSS text interface plus the read-back of `SolvedCircuit`. */
@@ -194,6 +209,14 @@ export interface HourObservation {
   loadKw: number;
   loadKvar: number;
   capQKvar: number;
+  /**
+   * Per network branch, in the optimizer's convention: P, Q sent into the branch at its from end, current in
+   * the series impedance (A, to-end side) and series loss; NaN where the engine gives none.
+   */
+  branchPKw: Float64Array;
+  branchQKvar: Float64Array;
+  branchIA: Float64Array;
+  branchLossKw: Float64Array;
   /** Wall time of this hour's commands and solve (ms). */
   solveMs: number;
 }

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "IpTNLP.hpp"
 #include "IpTNLPAdapter.hpp"
 #include "IpTSymLinearSolver.hpp"
+#include "IpTimingStatistics.hpp"
 #include "sparse_ldl.hpp"
 
 extern "C" {
@@ -48,8 +50,25 @@ class CallbackError : public std::exception {
   const char* what() const noexcept override { return "JavaScript callback threw"; }
 };
 
+/// What the linear solver reports to the session after a solve (diagnostics and benchmarks).
+struct LdlReport {
+  mpopf::LdlStats stats;
+  std::size_t factorNonzeros = 0;
+  int dimension = 0;
+};
+
+/// The analysis of the last structure this wasm instance factored (AMD ordering + symbolic analysis):
+/// a later solve of a problem with the same KKT structure (a re-solve, the next ENApp macro-iteration)
+/// starts from it instead of ordering again. One slot; a different structure frees it first.
+std::unique_ptr<mpopf::SparseLdl> g_analysisCache;
+
 class MpopfLdlInterface : public SparseSymLinearSolverInterface {
  public:
+  explicit MpopfLdlInterface(LdlReport* report) : report_(report) {}
+  ~MpopfLdlInterface() override {
+    if (ldl_ && analysed_) g_analysisCache = std::move(ldl_);
+  }
+
   bool InitializeImpl(const OptionsList& options, const std::string& prefix) override {
     (void)options;
     (void)prefix;
@@ -58,10 +77,22 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
 
   ESymSolverStatus InitializeStructure(Index dim, Index nonzeros, const Index* ia, const Index* ja) override {
     dim_ = dim;
+    factored_ = false;
+    analysed_ = false;
+    if (!ldl_ && g_analysisCache && g_analysisCache->sameStructure(dim, nonzeros, ia, ja)) {
+      ldl_ = std::move(g_analysisCache);
+      ldl_->resetStats();
+    } else {
+      g_analysisCache.reset();  // free the old analysis before allocating a new one
+      if (!ldl_) ldl_.reset(new mpopf::SparseLdl());
+      mpopf::SparseLdl::Status st = ldl_->analyse(dim, nonzeros, ia, ja);
+      if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();
+      if (st != mpopf::SparseLdl::Ok) return SYMSOLVER_FATAL_ERROR;
+    }
     values_.assign(static_cast<size_t>(nonzeros), 0.0);
-    mpopf::SparseLdl::Status st = ldl_.analyse(dim, nonzeros, ia, ja);
-    if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();
-    return st == mpopf::SparseLdl::Ok ? SYMSOLVER_SUCCESS : SYMSOLVER_FATAL_ERROR;
+    analysed_ = true;
+    report();
+    return SYMSOLVER_SUCCESS;
   }
 
   double* GetValuesArrayPtr() override { return values_.data(); }
@@ -73,20 +104,30 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
     if (new_matrix || !factored_) {
       if (factored_)
         Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA, "mpopf-ldl: %d solve(s), %d refinement step(s) with the last factor\n",
-                       ldl_.solvesSinceFactor(), ldl_.refinementStepsSinceFactor());
+                       ldl_->solvesSinceFactor(), ldl_->refinementStepsSinceFactor());
       if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().Start();
-      ldl_.factor(values_.data(), dim_ - numberOfNegEVals);
+      const mpopf::SparseLdl::Status st = ldl_->factor(values_.data(), dim_ - numberOfNegEVals);
       if (HaveIpData()) IpData().TimingStats().LinearSystemFactorization().End();
+      if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();
+      if (st != mpopf::SparseLdl::Ok) return SYMSOLVER_FATAL_ERROR;
       factored_ = true;
-      negevals_ = ldl_.negativePivots();
+      negevals_ = ldl_->negativePivots();
+      const mpopf::LdlStats& stats = ldl_->stats();
       Jnlst().Printf(J_DETAILED, J_LINEAR_ALGEBRA,
-                     "mpopf-ldl: dim %d, nnz(L) %lu, %d negative pivots, %d perturbed\n", dim_,
-                     static_cast<unsigned long>(ldl_.factorNonzeros()), negevals_, ldl_.perturbedPivots());
+                     "mpopf-ldl: dim %d, nnz(L) %lu, %d negative pivots, %d perturbed; "
+                     "%d ordering(s) %.3f s, %d factorization(s) %.3f s, %d solve(s) %.3f s\n",
+                     dim_, static_cast<unsigned long>(ldl_->factorNonzeros()), negevals_, ldl_->perturbedPivots(),
+                     stats.orderings, stats.orderSeconds, stats.factorizations, stats.factorSeconds,
+                     stats.solves, stats.solveSeconds);
     }
-    if (check_NegEVals && negevals_ != numberOfNegEVals) return SYMSOLVER_WRONG_INERTIA;
+    if (check_NegEVals && negevals_ != numberOfNegEVals) {
+      report();
+      return SYMSOLVER_WRONG_INERTIA;
+    }
     if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().Start();
-    for (Index r = 0; r < nrhs; r++) ldl_.solve(rhs_vals + static_cast<size_t>(r) * static_cast<size_t>(dim_));
+    for (Index r = 0; r < nrhs; r++) ldl_->solve(rhs_vals + static_cast<size_t>(r) * static_cast<size_t>(dim_));
     if (HaveIpData()) IpData().TimingStats().LinearSystemBackSolve().End();
+    report();
     return SYMSOLVER_SUCCESS;
   }
 
@@ -96,7 +137,15 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
   EMatrixFormat MatrixFormat() const override { return CSR_Format_0_Offset; }
 
  private:
-  mpopf::SparseLdl ldl_;
+  void report() {
+    if (!report_) return;
+    report_->stats = ldl_->stats();
+    report_->factorNonzeros = ldl_->factorNonzeros();
+    report_->dimension = ldl_->dimension();
+  }
+  LdlReport* report_;
+  std::unique_ptr<mpopf::SparseLdl> ldl_;
+  bool analysed_ = false;
   std::vector<double> values_;
   Index dim_ = 0;
   Index negevals_ = 0;
@@ -250,6 +299,9 @@ struct Session {
   std::string messages;
   int iterations = -1;
   bool finalized = false;
+  LdlReport ldl;
+  /// Ipopt's timing statistics of the last solve (wall-clock seconds), see mp_timings.
+  double ipoptTimes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 };
 
 }  // namespace
@@ -332,17 +384,54 @@ int mp_solve(Session* s, int n, int m, const double* xL, const double* xU, const
   d.initMultipliers = initMultipliers != 0;
   SmartPtr<TNLP> tnlp = new JsTnlp(&d);
   SmartPtr<NLP> nlp = new TNLPAdapter(GetRawPtr(tnlp), ConstPtr(s->app->Jnlst()));
-  SmartPtr<SymLinearSolver> linear = new TSymLinearSolver(new MpopfLdlInterface(), nullptr);
+  s->ldl = LdlReport();
+  SmartPtr<SymLinearSolver> linear = new TSymLinearSolver(new MpopfLdlInterface(&s->ldl), nullptr);
   SmartPtr<AugSystemSolver> aug = new StdAugSystemSolver(*linear);
   SmartPtr<AlgorithmBuilder> builder = new AlgorithmBuilder(aug);
   status = s->app->OptimizeNLP(nlp, builder);
   SmartPtr<SolveStatistics> stats = s->app->Statistics();
   s->iterations = IsValid(stats) ? stats->IterationCount() : -1;
+  SmartPtr<IpoptData> data = s->app->IpoptDataObject();
+  if (IsValid(data)) {
+    TimingStatistics& t = data->TimingStats();
+    s->ipoptTimes[0] = t.OverallAlgorithm().TotalWallclockTime();
+    s->ipoptTimes[1] = t.InitializeIterates().TotalWallclockTime();
+    s->ipoptTimes[2] = t.StdAugSystemSolverMultiSolve().TotalWallclockTime();
+    s->ipoptTimes[3] = t.LinearSystemStructureConverter().TotalWallclockTime();
+    s->ipoptTimes[4] = t.LinearSystemFactorization().TotalWallclockTime();
+    s->ipoptTimes[5] = t.LinearSystemBackSolve().TotalWallclockTime();
+    s->ipoptTimes[6] = 0;
+    s->ipoptTimes[7] = 0;
+  }
   s->finalized = d.finalized;
   return status;
 }
 
 int mp_iterations(Session* s) { return s->iterations; }
+
+/// Timings and counts of the last solve, written into out[0..24) (wall-clock seconds unless noted):
+///  0 Ipopt overall, 1 initialisation, 2 augmented-system solves (KKT assembly + linear solver),
+///  3 triplet-to-CSR conversion, 4 factorisation calls (incl. ordering), 5 back-solve calls,
+///  6 (unused), 7 (unused),
+///  8 LDL ordering (AMD + symbolic analysis), 9 LDL numeric factorisation, 10 LDL solves (incl.
+///  refinement), 11 LDL refinement part, 12 orderings, 13 factorisations, 14 solves, 15 refinement steps,
+///  16 nnz(L), 17 dimension, 18 perturbed pivots in the last factorisation, 19..23 (unused).
+void mp_timings(Session* s, double* out) {
+  for (int i = 0; i < 24; i++) out[i] = 0;
+  for (int i = 0; i < 8; i++) out[i] = s->ipoptTimes[i];
+  const LdlReport& r = s->ldl;
+  out[8] = r.stats.orderSeconds;
+  out[9] = r.stats.factorSeconds;
+  out[10] = r.stats.solveSeconds;
+  out[11] = r.stats.refineSeconds;
+  out[12] = r.stats.orderings;
+  out[13] = r.stats.factorizations;
+  out[14] = r.stats.solves;
+  out[15] = r.stats.refinementSteps;
+  out[16] = static_cast<double>(r.factorNonzeros);
+  out[17] = r.dimension;
+  out[18] = r.stats.perturbedPivots;
+}
 int mp_finalized(Session* s) { return s->finalized ? 1 : 0; }
 
 }  // extern "C"

@@ -30,12 +30,15 @@ describe("mpopf solve --method enapp|both", () => {
       "tables/enapp/areas.csv",
       "tables/enapp/residuals.csv",
       "report-input.json",
-      "summary.json",
+      "manifest.json",
+      "tables/mpcopf/summary.json",
+      "tables/mpdopf/summary.json",
     ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
-    const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-    expect(s.method).toBe("both");
+    const m = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(m.method).toBe("both");
+    const s = m.solves;
     expect(s.mpdopf).toMatchObject({ status: "converged", valid: true, partition: "ieee123-4", areas: 4 });
     expect(Math.abs(s.mpdopf.costUsd - s.mpcopf.costUsd) / s.mpcopf.costUsd).toBeLessThan(1e-3);
     const head = readFileSync(join(out, "tables/enapp/boundaries.csv"), "utf8").split("\n")[0];

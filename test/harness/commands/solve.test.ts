@@ -10,7 +10,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const mpopf = (...args: string[]) => runMpopf(tmp, ...args);
 
 describe("mpopf solve", () => {
-  it("solves T=5 and writes the tables (CSV + JSON) atomically, summary as JSON", () => {
+  it("solves T=5 and writes the run directory's tables (tables/mpcopf/*.csv) atomically, summary as JSON", () => {
     const out = join(tmp, "t5");
     const r = mpopf(
       "solve",
@@ -31,9 +31,9 @@ describe("mpopf solve", () => {
     expect(s).toMatchObject({ status: "solve_succeeded", valid: true, T: 5, objectiveKind: "cost" });
     for (const k of [
       "objective",
-      "lossKw",
-      "pSubsKw",
-      "qSubsKvar",
+      "lossKwh",
+      "pSubsKwh",
+      "qSubsKvarh",
       "costUsd",
       "iterations",
       "solveSeconds",
@@ -45,15 +45,16 @@ describe("mpopf solve", () => {
     expect(r.err).toMatch(/loading case ieee123/);
     expect(r.err).toMatch(/self-check/);
     for (const t of ["periods", "pv", "batteries", "buses", "branches"]) {
-      expect(existsSync(join(out, `${t}.csv`))).toBe(true);
-      expect(existsSync(join(out, `${t}.json`))).toBe(true);
+      expect(existsSync(join(out, `tables/mpcopf/${t}.csv`))).toBe(true);
     }
-    const periods = readFileSync(join(out, "periods.csv"), "utf8").trim().split("\n");
-    expect(periods[0]).toMatch(/^t,hour,loadMult,pvMult,priceUsdPerKwh,pSubsKw,qSubsKvar,lossKw,costUsd/);
+    const periods = readFileSync(join(out, "tables/mpcopf/periods.csv"), "utf8").trim().split("\n");
+    expect(periods[0]).toMatch(
+      /^t,hour,dtH,loadMult,pvMult,priceUsdPerKwh,pSubsKw,qSubsKvar,lossKw,costUsd,loadKw,loadKvar,extraLoadKw,pvKw,battNetKw$/,
+    );
     expect(periods).toHaveLength(6);
-    const sumCost = periods.slice(1).reduce((a, line) => a + Number(line.split(",")[8]), 0);
+    const sumCost = periods.slice(1).reduce((a, line) => a + Number(line.split(",")[9]), 0);
     expect(sumCost).toBeCloseTo(s.costUsd, 6);
-    const solver = JSON.parse(readFileSync(join(out, "solver.json"), "utf8"));
+    const solver = JSON.parse(readFileSync(join(out, "tables/mpcopf/solver.json"), "utf8"));
     expect(solver.status).toBe("solve_succeeded");
     expect(solver.options.tol).toBe(1e-8);
     expect(solver.check.ok).toBe(true);

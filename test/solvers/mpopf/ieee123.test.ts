@@ -35,23 +35,23 @@ describe("MPCOPF reproduction (authors' recorded runs)", () => {
     const sol = solve({ horizon: 5, objective: "cost", pvPercent: 20, battPercent: 30 });
     const s = sol.summary;
     process.stderr.write(
-      `MPCOPF T=5 cost pv20/batt30: loss ${s.lossKw.toFixed(2)} kW (rec. 75.99), P_subs ${s.pSubsKw.toFixed(2)} kW (4308.28), Q_subs ${s.qSubsKvar.toFixed(2)} kVAr (574.18), cost $${s.costUsd.toFixed(2)} (576.31), ${s.iterations} it, ${s.solveSeconds.toFixed(3)} s\n`,
+      `MPCOPF T=5 cost pv20/batt30: loss ${s.lossKwh.toFixed(2)} kWh (rec. 75.99), P_subs ${s.pSubsKwh.toFixed(2)} kWh (4308.28), Q_subs ${s.qSubsKvarh.toFixed(2)} kVArh (574.18), cost $${s.costUsd.toFixed(2)} (576.31), ${s.iterations} it, ${s.solveSeconds.toFixed(3)} s\n`,
     );
     expect(sol.valid, s.message).toBe(true);
     expect(s.costUsd).toBeLessThanOrEqual(576.31 * 1.0005);
-    expect(within(s.lossKw, 75.99, 0.005), `loss ${s.lossKw}`).toBe(true);
-    expect(within(s.pSubsKw, 4308.28, 0.005), `P_subs ${s.pSubsKw}`).toBe(true);
+    expect(within(s.lossKwh, 75.99, 0.005), `loss ${s.lossKwh}`).toBe(true);
+    expect(within(s.pSubsKwh, 4308.28, 0.005), `P_subs ${s.pSubsKwh}`).toBe(true);
   });
 
   it("T=5, cost, 9 PV / 13 batteries: cost ≤ $637.51 + 0.05 %, loss within 0.5 %", () => {
     const sol = solve({ horizon: 5, objective: "cost", pvPercent: 10, battPercent: 15 });
     const s = sol.summary;
     process.stderr.write(
-      `MPCOPF T=5 cost pv10/batt15: loss ${s.lossKw.toFixed(2)} kW (rec. 83.08), P_subs ${s.pSubsKw.toFixed(2)} kW (4478.52), Q_subs ${s.qSubsKvar.toFixed(2)} kVAr (824.19), cost $${s.costUsd.toFixed(2)} (637.51), ${s.iterations} it, ${s.solveSeconds.toFixed(3)} s\n`,
+      `MPCOPF T=5 cost pv10/batt15: loss ${s.lossKwh.toFixed(2)} kWh (rec. 83.08), P_subs ${s.pSubsKwh.toFixed(2)} kWh (4478.52), Q_subs ${s.qSubsKvarh.toFixed(2)} kVArh (824.19), cost $${s.costUsd.toFixed(2)} (637.51), ${s.iterations} it, ${s.solveSeconds.toFixed(3)} s\n`,
     );
     expect(sol.valid, s.message).toBe(true);
     expect(s.costUsd).toBeLessThanOrEqual(637.51 * 1.0005);
-    expect(within(s.lossKw, 83.08, 0.005), `loss ${s.lossKw}`).toBe(true);
+    expect(within(s.lossKwh, 83.08, 0.005), `loss ${s.lossKwh}`).toBe(true);
   });
 });
 
@@ -91,7 +91,7 @@ describe("MPCOPF horizons and objectives", () => {
         const t = sol.totals;
         // Each bus balance may be off by the residual: the horizon sum by at most buses · T · residual.
         const slackKw = 128 * T * sol.check.residuals.realBalance * 1000 + 1e-9;
-        expect(Math.abs(t.pSubsKw - (t.loadKw + t.lossKw - t.pvKw - t.battNetKw))).toBeLessThanOrEqual(
+        expect(Math.abs(t.pSubsKwh - (t.loadKwh + t.lossKwh - t.pvKwh - t.battKwh))).toBeLessThanOrEqual(
           slackKw,
         );
         expect(sol.tables.periods.numRows()).toBe(T);
@@ -148,7 +148,7 @@ describe("MPCOPF options and warm start", () => {
     const a = solveMpopf({ scenario: sc }, solver);
     const b = solveMpopf({ scenario: sc, initialPoint: "power-flow" }, solver);
     expect(a.valid && b.valid).toBe(true);
-    expect(b.summary.lossKw).toBeCloseTo(a.summary.lossKw, 4);
+    expect(b.summary.lossKwh).toBeCloseTo(a.summary.lossKwh, 4);
   });
 
   it("paper's options: available reactive limits, soft terminal, a binding peak cap with no back-feed", () => {

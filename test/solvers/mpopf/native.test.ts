@@ -33,7 +33,7 @@ describe.skipIf(!available)("MPCOPF on wasm and native Ipopt", () => {
       expect(Math.abs(a.summary.objective - b.summary.objective)).toBeLessThan(
         1e-6 * Math.abs(a.summary.objective),
       );
-      expect(a.summary.lossKw).toBeCloseTo(b.summary.lossKw, 3);
+      expect(a.summary.lossKwh).toBeCloseTo(b.summary.lossKwh, 3);
       const L = a.model.layout;
       let worst = 0;
       for (let t = 0; t < 5; t++)

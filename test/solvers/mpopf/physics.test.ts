@@ -132,13 +132,13 @@ describe("MPOPF constraints against an independent power-flow sweep", () => {
       expect(chk.maxResidualPu).toBeLessThan(1e-12);
       // Substation power = load + losses − PV − battery output.
       const { totals } = decodeMpopf(model, x);
-      expect(totals.pSubsKw).toBeCloseTo(
-        totals.loadKw + totals.extraLoadKw + totals.lossKw - totals.pvKw - totals.battNetKw,
+      expect(totals.pSubsKwh).toBeCloseTo(
+        totals.loadKwh + totals.extraLoadKwh + totals.lossKwh - totals.pvKwh - totals.battKwh,
         6,
       );
-      expect(totals.lossKw).toBeGreaterThan(0);
+      expect(totals.lossKwh).toBeGreaterThan(0);
       const extra = (input.extraLoads ?? []).reduce((s, e) => s + e.pPu.reduce((a, b) => a + b, 0), 0);
-      expect(totals.extraLoadKw).toBeCloseTo(extra * 1000, 9);
+      expect(totals.extraLoadKwh).toBeCloseTo(extra * 1000, 9);
     });
   }
 

@@ -106,11 +106,20 @@ export abstract class DssObject {
   readonly name: string;
   /**
    * Property assignments in the order of their last assignment (a property set again moves to
-   * the end, so repeated hourly edits do not grow the list).
+   * the end, so repeated hourly edits do not grow the list): property indexes and values in two
+   * parallel arrays (no object per assignment; a feeder has tens of thousands).
    */
-  readonly history: PropAssignment[] = [];
+  private readonly histIndex: number[] = [];
+  private readonly histValue: ValueToken[] = [];
+
+  /** The assignments in order (for the script writer and `like=`). */
+  get history(): readonly PropAssignment[] {
+    return this.histIndex.map((index, k) => ({ index, value: this.histValue[k]! }));
+  }
   /** Index of the last property set (positional values go to the next one). */
   lastPropIndex = -1;
+  /** Script location of the command that created the object (for messages). */
+  definedAt: ScriptLocation | undefined;
 
   constructor(name: string) {
     this.name = name.toLowerCase();
@@ -160,14 +169,14 @@ export abstract class DssObject {
       }
       throw e;
     }
-    const h = this.history;
-    for (let k = h.length - 1; k >= 0; k--) {
-      if (h[k]!.index === index) {
-        h.splice(k, 1);
-        break;
-      }
+    const hi = this.histIndex;
+    const k = hi.lastIndexOf(index);
+    if (k >= 0) {
+      hi.splice(k, 1);
+      this.histValue.splice(k, 1);
     }
-    h.push({ index, value: v });
+    hi.push(index);
+    this.histValue.push(v);
     this.lastPropIndex = index;
   }
 }
@@ -226,8 +235,6 @@ export abstract class CktElement extends DssObject {
   hasOwnYV = false;
   /** Currents into the element per conductor (interleaved), from the last solution. */
   iTerm: Float64Array = EMPTY_F64;
-  /** Bus the element was created with, for messages: script location of the defining command. */
-  definedAt: ScriptLocation | undefined;
   /**
    * Open conductors (Open/Close commands), by terminal·nConds + conductor; null when all are
    * closed. An open conductor carries no current: its row is Kron-eliminated from the

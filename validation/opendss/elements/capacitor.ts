@@ -45,7 +45,7 @@ export class Capacitor extends CktElement {
   doHarmonicRecalc = false;
   /** Highest step in service (1-based; 0 = none), as OpenDSS keeps it for CapControl. */
   lastStepInService = 1;
-  /** OpenDSS's FTotalkvar: set only when the bank is split from one step into several (else 0). */
+  /** OpenDSS's FTotalkvar: the bank's rated kvar, all steps (set by recalc). */
   totalKvar = 0;
 
   constructor(name: string, baseFrequency: number) {
@@ -64,7 +64,6 @@ export class Capacitor extends CktElement {
     if (k <= 0 || k === this.numSteps) return;
     const prev = this.numSteps;
     const total = this.kvar[0]!;
-    if (prev === 1) this.totalKvar = total;
     const rStep = this.r[0]! * k;
     const xlStep = this.xl[0]! * k;
     this.numSteps = k;
@@ -155,11 +154,15 @@ export class Capacitor extends CktElement {
       if (this.connection === "delta") phaseKV = this.kvRating;
       else phaseKV = this.nPhases === 2 || this.nPhases === 3 ? this.kvRating / SQRT3 : this.kvRating;
     }
+    this.totalKvar = 0;
     if (this.specType === 1) {
       this.cF = [];
       for (let i = 0; i < this.numSteps; i++) {
         this.cF.push(1 / ((w * phaseKV * phaseKV * 1000) / (this.kvar[0]! / this.nPhases)));
+        this.totalKvar += this.kvar[i]!;
       }
+    } else if (this.specType === 2) {
+      for (let i = 0; i < this.numSteps; i++) this.totalKvar += (w * this.cF[i]! * phaseKV * phaseKV) / 1000;
     }
     if (this.doHarmonicRecalc) {
       for (let i = 0; i < this.numSteps; i++) {
@@ -185,7 +188,10 @@ export class Capacitor extends CktElement {
     const at = (i: number, j: number): number => 2 * (i * m + j);
     for (let s = 0; s < this.numSteps; s++) {
       if (this.states[s] !== 1) continue;
-      work.fill(0);
+      // OpenDSS adds a delta step into the same work matrix without clearing it, so with several
+      // steps energized the earlier ones count again (reproduced); other forms overwrite it
+      const delta = this.connection === "delta" && (this.specType === 1 || this.specType === 2);
+      if (!delta) work.fill(0);
       const hasZL = this.r[s]! + Math.abs(this.xl[s]!) > 0;
       const zlr = this.r[s]!;
       const zli = this.xl[s]! * fm;
@@ -193,12 +199,14 @@ export class Capacitor extends CktElement {
         let vr = 0;
         let vi = this.cF[s]! * w;
         if (this.connection === "delta") {
+          // phase i to the next conductor (the last phase to the first)
           for (let i = 0; i < n; i++) {
-            work[at(i, i) + 1] = 2 * vi;
-            for (let j = 0; j < i; j++) {
-              work[at(i, j) + 1] = -vi;
-              work[at(j, i) + 1] = -vi;
-            }
+            let j = i + 1;
+            if (j >= this.nConds) j = 0;
+            work[at(i, i) + 1] = work[at(i, i) + 1]! + vi;
+            work[at(j, j) + 1] = work[at(j, j) + 1]! + vi;
+            work[at(i, j) + 1] = work[at(i, j) + 1]! - vi;
+            work[at(j, i) + 1] = work[at(j, i) + 1]! - vi;
           }
         } else {
           if (hasZL) {
@@ -236,12 +244,12 @@ export class Capacitor extends CktElement {
         }
       }
       if (hasZL && (this.specType === 3 || this.connection === "delta")) {
-        const k = this.specType === 3 ? m : n;
+        const k = m;
         const sub = new Float64Array(2 * k * k);
         for (let i = 0; i < k; i++)
           for (let j = 0; j < k; j++) sub.set(work.subarray(at(i, j), at(i, j) + 2), 2 * (i * k + j));
         if (this.connection === "delta" && this.specType !== 3) {
-          for (let i = 0; i < k; i++) {
+          for (let i = 0; i < n; i++) {
             sub[2 * (i * k + i)] = sub[2 * (i * k + i)]! * 1.000001;
             sub[2 * (i * k + i) + 1] = sub[2 * (i * k + i) + 1]! * 1.000001;
           }
@@ -281,6 +289,11 @@ function stepArray(o: Capacitor, vals: number[]): number[] {
   return out;
 }
 
+/** Conductors of a bank: a 1- or 2-phase delta bank has one more than its phases (OpenDSS). */
+function deltaConds(o: Capacitor, nPhases: number): number {
+  return o.connection === "delta" && (nPhases === 1 || nPhases === 2) ? nPhases + 1 : nPhases;
+}
+
 const CAPACITOR_PROPS: PropDef<Capacitor>[] = [
   prop("bus1", (o, v, cx) => {
     o.setBus(0, v.text, cx);
@@ -301,8 +314,8 @@ const CAPACITOR_PROPS: PropDef<Capacitor>[] = [
   prop("phases", (o, v, cx) => {
     const n = toInt(v);
     if (n < 1) throw new ValueError("phases must be >= 1");
-    if (n !== o.nPhases) {
-      o.setLayout(n, n);
+    if (n !== o.nPhases || o.nConds !== deltaConds(o, n)) {
+      o.setLayout(n, deltaConds(o, n));
       cx.busesChanged();
     }
     o.yprimInvalid = true;
@@ -319,9 +332,9 @@ const CAPACITOR_PROPS: PropDef<Capacitor>[] = [
   prop("conn", (o, v, cx) => {
     o.connection = toConnection(v);
     const terms = o.connection === "delta" ? 1 : 2;
-    if (terms !== o.nTerms) {
-      o.nTerms = terms;
-      o.resize();
+    const conds = deltaConds(o, o.nPhases);
+    if (terms !== o.nTerms || conds !== o.nConds) {
+      o.setLayout(o.nPhases, conds, terms);
       if (terms === 2 && o.busSpec[1] === "")
         o.busSpec[1] = `${o.busSpec[0]!.split(".")[0]}${".0".repeat(o.nPhases)}`;
       cx.busesChanged();

@@ -97,11 +97,13 @@ export class CapControl extends ControlElement {
     cap.setConductorClosed(1, 0, true);
     this.presentState = "close";
     this.initialState = "close";
-    if (this.type === "time") {
+    // a time control needs no monitored element; OpenDSS then uses terminal 1 (of the monitored
+    // element, which a voltage override still reads when one is given)
+    if (this.type === "time") this.elementTerminal = 1;
+    if (this.elementName === "") {
+      if (this.type !== "time") throw new ValueError(`${this.fullName}: element is not set`);
       this.monitored = cap;
-      this.elementTerminal = 1;
     } else {
-      if (this.elementName === "") throw new ValueError(`${this.fullName}: element is not set`);
       const dot = this.elementName.indexOf(".");
       const cls = dot > 0 ? this.elementName.slice(0, dot) : "Line";
       const name = dot > 0 ? this.elementName.slice(dot + 1) : this.elementName;

@@ -91,17 +91,6 @@ export class ConductorData extends DssObject {
     return defs as PropDef<DssObject>[];
   }
 
-  /** Copy every value of another conductor of the same class (`like=`). */
-  makeLike(other: DssObject): void {
-    if (!(other instanceof ConductorData) || other.kind !== this.kind)
-      throw new ValueError(`like=${other.name}: not a ${this.className}`);
-    const { name: _n, history: _h, ...rest } = other as unknown as Record<string, unknown>;
-    for (const [k, v] of Object.entries(rest)) {
-      if (k !== "kind" && k !== "className" && k !== "lastPropIndex")
-        (this as unknown as Record<string, unknown>)[k] = v;
-    }
-  }
-
   /** The conductor in SI units at position (x, y) m, for the line-constants calculation. */
   spec(x: number, y: number): ConductorSpec {
     const what = this.fullName;
@@ -277,15 +266,6 @@ export class LineSpacing extends DssObject {
 
   get propDefs(): readonly PropDef<DssObject>[] {
     return SPACING_PROPS as PropDef<DssObject>[];
-  }
-
-  makeLike(other: DssObject): void {
-    if (!(other instanceof LineSpacing)) throw new ValueError(`like=${other.name}: not a LineSpacing`);
-    this.nConds = other.nConds;
-    this.nPhases = other.nPhases;
-    this.x = [...other.x];
-    this.h = [...other.h];
-    this.units = other.units;
   }
 
   override endEdit(_cx: PropContext): void {

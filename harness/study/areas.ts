@@ -9,10 +9,10 @@ import {
   type PartitionQuality,
   parseAutoAreas,
 } from "../../models/auto-partition.ts";
-import { resolveCaseFile, type StudyCase } from "../../models/case.ts";
-import { InputError } from "../../models/errors.ts";
+import type { StudyCase } from "../../models/case.ts";
 import { loadPartition, type Partition } from "../../models/partition.ts";
 import type { Scenario } from "../../models/types.ts";
+import { pickPartition } from "./enapp.ts";
 
 /** The partition an `--areas` value names (default: the case's first). Throws `InputError` naming the source. */
 export function resolveAreas(c: StudyCase, spec: string | undefined, scenario: Scenario): Partition {
@@ -22,19 +22,7 @@ export function resolveAreas(c: StudyCase, spec: string | undefined, scenario: S
     if (!(spec in c.partitions) && (/\.csv$/i.test(spec) || existsSync(spec)))
       return loadPartition(scenario.network, spec, spec);
   }
-  const names = Object.keys(c.partitions);
-  const key = spec ?? names[0];
-  const part = key === undefined ? undefined : c.partitions[key];
-  if (!part) {
-    throw new InputError(
-      "bad-partition",
-      spec === undefined
-        ? `case '${c.name}' defines no partition into areas (needed by the distributed methods; try --areas auto:K)`
-        : `case '${c.name}' has no partition '${spec}' (available: ${names.join(", ") || "none"}; or auto:K, or a bus,area CSV file)`,
-      { file: resolveCaseFile(c.dir), element: `case ${c.name}`, field: "partitions" },
-    );
-  }
-  return part;
+  return pickPartition(c, spec);
 }
 
 /** The quality of a partition as text lines (sizes per period; × T for the NLP). */

@@ -7,20 +7,21 @@
  * `mpopf compare-methods` and `npm run bench distributed`.
  */
 import { availableParallelism, loadavg } from "node:os";
-import { type PartitionQuality, partitionQuality } from "../models/auto-partition.ts";
-import type { Partition } from "../models/partition.ts";
-import type { Scenario } from "../models/types.ts";
-import type { ResidualSeries } from "../reports/figures/residuals.ts";
-import { FORMATS, type ReportTable } from "../reports/index.ts";
-import { METHOD_LABELS, type MethodName } from "../solvers/distributed/messages.ts";
-import type { CommsOptions, DistributedUserOptions } from "../solvers/distributed/options.ts";
-import { type DistributedSolution, solveDistributed } from "../solvers/distributed/solve.ts";
-import { createSolverPool } from "../solvers/ipopt/index.ts";
-import type { MpopfTables } from "../solvers/mpopf/decode.ts";
-import { type MpopfSolution, solveMpopf } from "../solvers/mpopf/solve.ts";
-import type { NlpSolver } from "../solvers/nlp/types.ts";
-import { metricMaxima } from "../validation/replay/metrics.ts";
-import { replayDispatch } from "../validation/replay/replay.ts";
+import { type PartitionQuality, partitionQuality } from "../../models/auto-partition.ts";
+import type { Partition } from "../../models/partition.ts";
+import type { Scenario } from "../../models/types.ts";
+import type { RenderedFigure } from "../../reports/figures/render.ts";
+import { type ResidualSeries, residualsFigure } from "../../reports/figures/residuals.ts";
+import { FORMATS, type ReportTable } from "../../reports/index.ts";
+import { METHOD_LABELS, type MethodName } from "../../solvers/distributed/messages.ts";
+import type { CommsOptions, DistributedUserOptions } from "../../solvers/distributed/options.ts";
+import { type DistributedSolution, solveDistributed } from "../../solvers/distributed/solve.ts";
+import { createSolverPool } from "../../solvers/ipopt/index.ts";
+import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
+import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
+import type { NlpSolver } from "../../solvers/nlp/types.ts";
+import { metricMaxima } from "../../validation/replay/metrics.ts";
+import { replayDispatch } from "../../validation/replay/replay.ts";
 
 export { METHOD_LABELS };
 
@@ -306,4 +307,13 @@ export function residualSeries(result: CompareResult): ResidualSeries[] {
       dual: r.method === "enapp" ? [] : h.map((it) => Math.max(it.dualV, it.dualP, it.dualQ) / dualTol),
     };
   });
+}
+
+/** The residuals-vs-iterations figure rendered (vega-lite spec, SVG, PNG); loads the renderer on demand. */
+export async function renderResidualsFigure(
+  series: ResidualSeries[],
+  id = "fig-residuals",
+): Promise<RenderedFigure> {
+  const { renderFigure } = await import("../../reports/figures/render.ts");
+  return renderFigure(residualsFigure(series, id));
 }
