@@ -113,6 +113,7 @@ const networkSchema = z
   .object({
     name: z.string(),
     sBaseKva: num,
+    phaseModel: z.enum(["per-phase", "three-phase"]),
     zones: z.array(zoneSchema).min(1),
     head: z.number().int().min(0),
     vSubsPu: num,
@@ -282,6 +283,7 @@ function networkFile(net: Network): NetworkFile {
   return {
     name: net.name,
     sBaseKva: net.sBaseKva,
+    phaseModel: net.phaseModel,
     zones: net.zones.map((z) => ({ ...z })),
     head: net.substation,
     vSubsPu: net.vSubsPu,
@@ -519,6 +521,7 @@ export function readAreaFolder(dir: string): AreaData {
   const base = {
     name: n.name,
     sBaseKva: n.sBaseKva,
+    phaseModel: n.phaseModel,
     zones: n.zones,
     vSubsPu: n.vSubsPu,
     buses: n.buses,
