@@ -1,6 +1,8 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../models/errors.ts";
+import { agentCommand } from "./commands/agent.ts";
+import { brokerCommand } from "./commands/broker.ts";
 import { caseCommand } from "./commands/case.ts";
 import { compareMethodsCommand } from "./commands/compare-methods.ts";
 import { dssCommand } from "./commands/dss.ts";
@@ -55,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(compareMethodsCommand)
       .command(validateCommand)
       .command(reportCommand)
+      .command(agentCommand)
+      .command(brokerCommand)
       .demandCommand(1, "Name a command (see --help).")
       .strict()
       .recommendCommands()
