@@ -15,7 +15,7 @@
  * The communication table runs on IEEE-123.
  *
  * `DIST_CASES=ieee123-4,g2500-8 npm run bench distributed` runs a subset (the 10,000-bus cases take hours on
- * 2 cores); `DIST_COMMS=0` skips the communication table. Results go to stdout and, with `DIST_DOCS=1`, to
+ * 2 cores); `DIST_COMMS=0` skips the communication table; `DIST_METHODS=enapp` runs the centralized solve and ENApp only. Results go to stdout and, with `DIST_DOCS=1`, to
  * docs/distributed/ (tables as Markdown, the residuals figures as SVG and vega-lite JSON).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -164,6 +164,10 @@ export async function run(): Promise<BenchTable[]> {
   const wanted = process.env.DIST_CASES?.split(",").map((s) => s.trim());
   const docs = process.env.DIST_DOCS === "1";
   const withComms = process.env.DIST_COMMS !== "0";
+  // DIST_METHODS=enapp runs the centralized solve and ENApp only (the 10,000-bus criterion of issue 17).
+  const methods = (process.env.DIST_METHODS ?? "enapp,admm,app").split(",").map((s) => s.trim()) as Array<
+    "enapp" | "admm" | "app"
+  >;
   const solver = await createIpoptSolver();
   const tables: BenchTable[] = [];
   for (const bc of CASES) {
@@ -172,7 +176,7 @@ export async function run(): Promise<BenchTable[]> {
     const progress = (m: string) => process.stderr.write(`[distributed ${bc.id}] ${m}\n`);
     const limit = bc.consensusLimit ? { maxIterations: bc.consensusLimit } : {};
     const result = await compareMethods(scenario, partition, {
-      methods: ["enapp", "admm", "app"],
+      methods,
       conditions: [SYNC],
       options: { allowReverseFlow: true },
       perMethod: { enapp: { maxIterations: 100 }, admm: limit, app: limit },

@@ -24,10 +24,15 @@ import type {
 } from "../models/types.ts";
 import type { MethodName } from "../solvers/distributed/messages.ts";
 import type { DistributedUserOptions } from "../solvers/distributed/options.ts";
+import type { RemoteAreas } from "../solvers/distributed/solve.ts";
 import type { Coupling, EnappOptions, InitialGuess } from "../solvers/enapp/index.ts";
 import type { NlpSolver } from "../solvers/nlp/types.ts";
 import { type DssCliArgs, dssCliOptions } from "./dss-args.ts";
 import { ExitError } from "./errors.ts";
+import { natsClientCliOptions } from "./nats/cli-options.ts";
+import { describeNats, type NatsCliArgs, natsClientOptions } from "./nats/connect.ts";
+import { checkRunId } from "./nats/protocol.ts";
+import { natsAreas } from "./nats/transport.ts";
 import { numberOption, textOption } from "./options.ts";
 import { createSolver, ipoptOptionProblem } from "./study/solver.ts";
 import { horizonPoints } from "./study/study.ts";
@@ -46,7 +51,7 @@ export function distributedMethod(m: SolveMethod | undefined): MethodName {
 }
 
 /** The ENApp arguments. */
-export interface EnappCliArgs {
+export interface EnappCliArgs extends Omit<NatsCliArgs, "nats"> {
   method?: SolveMethod;
   areas?: string;
   coupling?: Coupling;
@@ -59,6 +64,10 @@ export interface EnappCliArgs {
   workers?: number;
   rho?: number;
   dualTol?: number;
+  /** "in-process" (default) or nats://HOST:PORT (areas as `mpopf agent` processes). */
+  transport?: string;
+  run?: string;
+  areaTimeout?: number;
 }
 
 /** The study arguments (scenario, solver; `--dss` and its import options instead of `--case`). */
@@ -157,6 +166,7 @@ export function enappOptions(a: EnappCliArgs): DistributedUserOptions {
     o.app = { alpha: a.rho };
   }
   if (a.dualTol !== undefined) o.dualTolerance = a.dualTol;
+  if (a.run !== undefined) o.run = a.run;
   if (a.coupling !== undefined) o.coupling = a.coupling;
   if (a.maxMacro !== undefined) o.maxIterations = a.maxMacro;
   const tol: Partial<EnappOptions["tolerances"]> = {};
@@ -304,7 +314,7 @@ export function scenarioCliOptions<T>(y: Argv<T>) {
 
 /** The ENApp options of `mpopf solve` (`mpopf run` takes --areas and --workers only). */
 export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
-  return y
+  return natsClientCliOptions(y)
     .option("method", {
       choices: ["central", "enapp", "admm", "app", "both"] as const,
       describe:
@@ -386,5 +396,60 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
         "ENApp: worker threads for the area solves (default and cap: the smaller of the number of areas and of CPUs; 0 = in this thread)",
         { integer: true, min: 0 },
       ),
+    )
+    .option(
+      "transport",
+      textOption(
+        "transport",
+        "distributed methods: in-process (default) or nats://HOST:PORT — each area an 'mpopf agent' process (on any host) reached over a NATS broker",
+      ),
+    )
+    .option(
+      "run",
+      textOption(
+        "run",
+        "run id (with --transport nats://…: required, the agents' --run; letters, digits, - and _)",
+      ),
+    )
+    .option(
+      "area-timeout",
+      numberOption("area-timeout", "NATS: give up on an area silent for this many seconds (default 60)", {
+        min: 0,
+        minExclusive: true,
+      }),
+    )
+    .group(
+      ["transport", "run", "area-timeout"],
+      "Areas as separate processes (NATS; client options: --nats-*):",
     ) as Argv<T>;
+}
+
+/**
+ * The remote areas a command line names (`--transport nats://…`), or null for the in-process default. Usage
+ * errors (a run id missing or malformed, an unknown transport, --transport without a distributed method) are
+ * checked before any work (exit 2).
+ */
+export function remoteAreas(
+  a: EnappCliArgs & NatsCliArgs,
+  progress: (msg: string) => void,
+): RemoteAreas | null {
+  const t = a.transport;
+  if (t === undefined || t === "in-process") return null;
+  if (a.method === undefined || a.method === "central")
+    throw new ExitError(
+      "--transport applies to the distributed methods (--method enapp, admm, app, both)",
+      2,
+    );
+  if (!/^(nats|tls):\/\//.test(t))
+    throw new ExitError(`--transport: expected in-process or nats://HOST:PORT, got '${t.slice(0, 60)}'`, 2);
+  if (a.run === undefined)
+    throw new ExitError("--transport nats://…: name the run with --run ID (the agents' --run)", 2);
+  checkRunId(a.run);
+  const client = natsClientOptions(t, a);
+  progress(`coordinator of run ${a.run} over ${describeNats(client)}`);
+  return natsAreas({
+    client,
+    log: progress,
+    ...(a.areaTimeout !== undefined ? { timeouts: { areaSeconds: a.areaTimeout } } : {}),
+  });
 }

@@ -1,7 +1,9 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InputError } from "../models/errors.ts";
+import { agentCommand } from "./commands/agent.ts";
 import { attributeCommand } from "./commands/attribute.ts";
+import { brokerCommand } from "./commands/broker.ts";
 import { caseCommand } from "./commands/case.ts";
 import { compareMethodsCommand } from "./commands/compare-methods.ts";
 import { dssCommand } from "./commands/dss.ts";
@@ -57,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(validateCommand)
       .command(reportCommand)
       .command(attributeCommand)
+      .command(agentCommand)
+      .command(brokerCommand)
       .demandCommand(1, "Name a command (see --help).")
       .strict()
       .recommendCommands()

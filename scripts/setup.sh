@@ -21,7 +21,8 @@ fi
 # chromium: the browser test of report.html.
 # texlive-latex-base + texlive-latex-recommended (booktabs), without recommends (~90 MB): the test that
 #   the LaTeX tables compile.
-# nats-server: the message broker of distributed runs over NATS (tests start their own servers on free ports).
+# nats-server: the message broker of distributed runs over NATS (tests start their own servers on free ports);
+#   strace: the privacy test watches which files an agent process opens; openssl: the TLS test's certificates.
 # emscripten: only needed to build the wasm solver (installed by the build step when needed).
 apt_install() { # apt_install "<packages>" [apt-get options...]
   local need=() p
@@ -37,7 +38,7 @@ apt_install() { # apt_install "<packages>" [apt-get options...]
     say "missing Debian packages: ${need[*]} — run as root, or: sudo apt-get install ${need[*]}"; exit 1
   fi
 }
-apt_install "${MPOPF_APT_PACKAGES:-coinor-libipopt1v5 chromium nats-server}"
+apt_install "${MPOPF_APT_PACKAGES:-coinor-libipopt1v5 chromium nats-server strace openssl}"
 apt_install "${MPOPF_APT_TEX_PACKAGES:-texlive-latex-base texlive-latex-recommended}" --no-install-recommends
 
 # --- npm dependencies -------------------------------------------------------------------------

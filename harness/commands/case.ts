@@ -24,6 +24,7 @@ import {
 } from "../index.ts";
 import { numberOption, textOption } from "../options.ts";
 import { importCase } from "../study/case-source.ts";
+import { splitCommand } from "./case-split.ts";
 
 interface ShowArgs extends DssCliArgs {
   name?: string;
@@ -243,18 +244,19 @@ const areasCommand: CommandModule<object, AreasArgs> = {
   },
 };
 
-/** `mpopf case <show|generate|import|areas> …`: inspect a case, write one, or split it into areas. */
+/** `mpopf case <show|generate|import|areas|split> …`: inspect a case, write one, split it into areas or area folders. */
 export const caseCommand: CommandModule = {
   command: "case <action>",
   describe:
-    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'import' an OpenDSS deck as a case, 'areas' splits it into areas",
+    "Study cases: 'show' prints a case's summary, 'generate' writes a seeded synthetic feeder, 'import' an OpenDSS deck as a case, 'areas' splits it into areas, 'split' writes one folder per area",
   builder: (y: Argv) =>
     y
       .command(showCommand)
       .command(generateCommand)
       .command(importCommand)
       .command(areasCommand)
-      .demandCommand(1, "Name an action: show, generate, import or areas.")
+      .command(splitCommand)
+      .demandCommand(1, "Name an action: show, generate, import, areas or split.")
       .strict(),
   handler: () => {},
 };

@@ -13,6 +13,7 @@ import {
   enappOptions,
   parseIpoptOptions,
   progressLogger,
+  remoteAreas,
   type StudyCliArgs,
   scenarioCliOptions,
   scenarioRequest,
@@ -74,6 +75,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       }) as Argv<SolveArgs>,
   handler: async (argv: ArgumentsCamelCase<SolveArgs>) => {
     const progress = progressLogger(argv.quiet);
+    const remote = remoteAreas(argv, progress);
     // ADMM and APP run in the distributed ("enapp") slot of the study, like ENApp.
     const method = studyMethod(argv.method ?? "central");
     const label = METHOD_LABELS[distributedMethod(argv.method)];
@@ -91,6 +93,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       ...(argv.areas !== undefined ? { areas: argv.areas } : {}),
       enapp: enappOptions(argv),
       ...(argv.workers !== undefined ? { workers: argv.workers } : {}),
+      remote,
       solver,
       ipopt,
       // `both` shows both statuses even when the centralized solve fails.

@@ -44,6 +44,8 @@ export interface NatsServer {
 export interface NatsServerOptions {
   /** Port (default: a free one). */
   port?: number;
+  /** Address to listen on (default 127.0.0.1; 0.0.0.0 for other hosts). */
+  host?: string;
   /** JetStream store folder (required: the server writes there). */
   storeDir: string;
   /** Extra server arguments. */
@@ -62,7 +64,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
   const port = opts.port ?? (await freePort());
   const child = spawn(
     bin,
-    ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", opts.storeDir, ...(opts.args ?? [])],
+    ["-a", opts.host ?? "127.0.0.1", "-p", String(port), "-js", "-sd", opts.storeDir, ...(opts.args ?? [])],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -97,7 +99,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${!opts.host || opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`,
     port,
     process: child,
     async stop() {

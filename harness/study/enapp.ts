@@ -11,7 +11,7 @@ import type { Scenario } from "../../models/types.ts";
 import type { AreaBackend } from "../../solvers/distributed/area-solver.ts";
 import { METHOD_LABELS } from "../../solvers/distributed/messages.ts";
 import type { DistributedUserOptions } from "../../solvers/distributed/options.ts";
-import { solveDistributed } from "../../solvers/distributed/solve.ts";
+import { type RemoteAreas, solveDistributed } from "../../solvers/distributed/solve.ts";
 import type { EnappSolution } from "../../solvers/enapp/index.ts";
 import type { NlpSolver } from "../../solvers/nlp/types.ts";
 import { formatMacroIteration } from "./format.ts";
@@ -42,6 +42,8 @@ export interface RunEnappOptions {
   options?: DistributedUserOptions;
   /** Progress lines (one per macro-iteration). */
   progress?: (msg: string) => void;
+  /** The areas are agents elsewhere (`mpopf agent` processes over NATS: harness/nats/transport.ts `natsAreas`). */
+  remote?: RemoteAreas | null;
 }
 
 /**
@@ -56,6 +58,14 @@ export async function runEnapp(
 ): Promise<EnappSolution> {
   const progress = opts.progress ?? (() => {});
   const label = METHOD_LABELS[opts.options?.method ?? "enapp"];
+  if (opts.remote) {
+    progress(
+      `${label}: the areas are agents reached over NATS (mpopf agent --run ${opts.options?.run ?? "?"})`,
+    );
+    return solveDistributed(scenario, partition, opts.remote, opts.options ?? {}, (it) =>
+      progress(formatMacroIteration(it)),
+    );
+  }
   const workers = opts.workers;
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
     throw new InputError("bad-option", `expected a whole number of workers >= 0, got ${workers}`, {

@@ -107,7 +107,7 @@ export function formatEnappSummary(s: EnappSummary): string {
       : []),
     `macro-its       ${s.macroIterations}; final residuals ${e(s.resVPu)} pu, ${e(s.resPKw)} kW, ${e(s.resQKvar)} kVAr (tolerances ${s.tolerances.vPu} pu, ${s.tolerances.pKw} kW, ${s.tolerances.qKvar} kVAr)`,
     ...(s.valid ? totalLines(s) : [`result          ${WITHHELD}`]),
-    `times           wall ${f(s.wallSeconds, 3)} s (${s.workers} worker${s.workers === 1 ? "" : "s"}), sequential ${f(s.sequentialSeconds, 3)} s, critical path ${f(s.criticalPathSeconds, 3)} s`,
+    `times           wall ${f(s.wallSeconds, 3)} s (${s.transport === "nats" ? `${s.workers} agent processes over NATS` : `${s.workers} worker${s.workers === 1 ? "" : "s"}`}), sequential ${f(s.sequentialSeconds, 3)} s, critical path ${f(s.criticalPathSeconds, 3)} s`,
     `solver          ${s.solver.name} ${s.solver.version} (${s.solver.backend}, ${s.solver.linearSolver}); composed residual ${e(s.composedResidualPu)} pu`,
     "",
   ].join("\n");

@@ -14,6 +14,7 @@ import { buildScenario, buildStudy, type ScenarioRequest } from "../../models/sc
 import type { Scenario } from "../../models/types.ts";
 import { METHOD_LABELS } from "../../solvers/distributed/messages.ts";
 import type { DistributedUserOptions } from "../../solvers/distributed/options.ts";
+import type { RemoteAreas } from "../../solvers/distributed/solve.ts";
 import type { EnappSolution } from "../../solvers/enapp/index.ts";
 import { type MpopfSolution, solveMpopf } from "../../solvers/mpopf/solve.ts";
 import type { NlpSolveOptions, NlpSolver } from "../../solvers/nlp/types.ts";
@@ -50,6 +51,8 @@ export interface StudyOptions {
   enapp?: DistributedUserOptions;
   /** Worker threads for the ENApp areas (default and cap: areas and CPUs; 0 = this thread). */
   workers?: number;
+  /** The distributed method's areas are agents elsewhere (over NATS), not workers of this process. */
+  remote?: RemoteAreas | null;
   /** The NLP solver, or which Ipopt backend to create (default wasm). */
   solver?: NlpSolver | SolverBackend;
   /** Raw Ipopt options for every solve (centralized and, unless `enapp.ipopt` is given, ENApp's areas). */
@@ -194,7 +197,12 @@ export async function solveStudy(p: PreparedStudy, opts: StudyOptions = {}): Pro
     const enappOptions: DistributedUserOptions = { ...opts.enapp };
     if (enappOptions.ipopt === undefined && opts.ipopt !== undefined) enappOptions.ipopt = opts.ipopt;
     const e = await stage(`solve MPDOPF (${METHOD_LABELS[enappOptions.method ?? "enapp"]})`, () =>
-      runEnapp(scenario, partition, solver, { workers: opts.workers, options: enappOptions, progress }),
+      runEnapp(scenario, partition, solver, {
+        workers: opts.workers,
+        options: enappOptions,
+        progress,
+        remote: opts.remote ?? null,
+      }),
     );
     out.enapp = e;
     progress(`MPDOPF: ${e.summary.message}`);

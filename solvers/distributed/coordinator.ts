@@ -19,10 +19,13 @@ import { type BoundaryMessage, type MethodName, messageBytes, payloadValues } fr
 import type { CommsOptions, EnappTolerances } from "./options.ts";
 import { PROTOCOL_VERSION, STEP_SCHEMA, type StepReply } from "./protocol.ts";
 import type { AreaSolveRecord, BoundaryExchange, MacroIteration } from "./records.ts";
-import type { Transport } from "./transport.ts";
+import { AreaTimeoutError, type Transport } from "./transport.ts";
 
-/** How a run ended. */
-export type DistributedStatus = "converged" | "max-iterations" | "area-failed";
+/**
+ * How a run ended. "area-timeout": an area's agent did not answer within the transport's timeout (another
+ * process or host that died or hangs; the message names the area).
+ */
+export type DistributedStatus = "converged" | "max-iterations" | "area-failed" | "area-timeout";
 
 /** What the coordinator knows of the run: ids only (areas, boundaries, the root) and the stopping rule. */
 export interface CoordinatorSetup {
@@ -108,6 +111,8 @@ export async function coordinate(
   const lastSolve = new Map<string, number>(setup.areas.map((a) => [a, 0]));
   const lastTotals = new Map<string, StepReply["totals"]>();
   const prevMuP = new Map<string, number[]>();
+  // Areas whose transport gave up waiting for them (another process or host that died or hangs).
+  const timedOut = new Set<string>();
   const history: MacroIteration[] = [];
   let status: DistributedStatus = "max-iterations";
   let message = "";
@@ -131,7 +136,10 @@ export async function coordinate(
       );
       return transport
         .step(area, { schema: STEP_SCHEMA, version: PROTOCOL_VERSION, run: setup.run, k, inbox })
-        .catch((e: unknown) => failedReply(setup.run, k, area, e));
+        .catch((e: unknown) => {
+          if (e instanceof AreaTimeoutError) timedOut.add(area);
+          return failedReply(setup.run, k, area, e);
+        });
     });
     const replies = await Promise.all(pending);
     // Records in the areas' order.
@@ -315,10 +323,14 @@ export async function coordinate(
     onIteration?.(it);
 
     if (failed.length > 0) {
-      status = "area-failed";
+      status = failed.some((r) => timedOut.has(r.area)) ? "area-timeout" : "area-failed";
       // Each failure is named by the reply it came from (never by a position in a filtered list).
       message = `macro-iteration ${k}: ${failed
-        .map((r) => `area ${r.area} ${r.solve.status} (${r.solve.message})`)
+        .map((r) =>
+          timedOut.has(r.area)
+            ? `area ${r.area} did not answer (${r.solve.message})`
+            : `area ${r.area} ${r.solve.status} (${r.solve.message})`,
+        )
         .join("; ")}`;
       break;
     }

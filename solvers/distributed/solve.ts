@@ -25,9 +25,12 @@ import {
   resolveDistributedOptions,
 } from "./options.ts";
 import { priceScale } from "./prices.ts";
-import type { AgentSpec, BoundaryGuess } from "./protocol.ts";
+import type { AgentSpec, AreaFinal, BoundaryGuess } from "./protocol.ts";
 import { type EnappHistoryTables, historyTables, type MacroIteration } from "./records.ts";
-import { InProcessTransport } from "./transport.ts";
+import { InProcessTransport, type Transport } from "./transport.ts";
+
+/** Identity shown when no area reported its solver. */
+const UNKNOWN_SOLVER: NlpSolverIdentity = { name: "unknown", version: "", linearSolver: "", backend: "wasm" };
 
 /** Times of a run (s). */
 export interface DistributedTimes {
@@ -86,7 +89,10 @@ export interface DistributedSummary {
   /** Area solves over the run (fewer than rounds × areas with asynchronous updates). */
   areaSolves: number;
   solver: NlpSolverIdentity;
+  /** Worker threads of the in-process pool, or the number of remote agents. */
   workers: number;
+  /** How the coordinator reached the agents ("in-process", "nats"). */
+  transport: string;
 }
 
 /** Everything a distributed run produced. */
@@ -103,8 +109,10 @@ export interface DistributedSolution {
   tables: MpopfTables;
   totals: MpopfTotals;
   historyTables: EnappHistoryTables;
-  /** Each area's final solve (checked and decoded on its own sub-network). */
+  /** Each area's final solve (checked and decoded on its own sub-network); in-process runs only (else empty). */
   areaSolutions: MpopfSolution[];
+  /** What each area handed over at the end (its final point, its own check), whatever the transport. */
+  areaFinals: AreaFinal[];
   /** The composed solution checked against the centralized constraints. */
   composedCheck: SelfCheck;
   /** The centralized model the composed solution lives in. */
@@ -246,14 +254,25 @@ export function createAgent(spec: AgentSpec, solver: AreaSolver): AreaAgent {
 }
 
 /**
- * Run a distributed method (ENApp, ADMM or APP) on a scenario and a partition of its network, areas as agents
- * in this process (solves on `backend`: a worker pool solves them in parallel). Bad input (partition, options,
- * scenario) throws `InputError`; non-convergence and failed area solves are statuses of the result.
+ * Areas whose agents run elsewhere (other processes or hosts: issue 18, NATS). `open` reaches them for one run;
+ * each agent builds its own spec from its own data — the specs passed here are for checking (fingerprints),
+ * never sent.
+ */
+export interface RemoteAreas {
+  kind: "remote";
+  open(ctx: { specs: AgentSpec[]; setup: CoordinatorSetup; options: DistributedOptions }): Promise<Transport>;
+}
+
+/**
+ * Run a distributed method (ENApp, ADMM or APP) on a scenario and a partition of its network: areas as agents
+ * in this process (solves on `backend`: a worker pool solves them in parallel), or as remote agents reached
+ * through a transport (`RemoteAreas`). Bad input (partition, options, scenario) throws `InputError`;
+ * non-convergence, failed area solves and areas that do not answer are statuses of the result.
  */
 export async function solveDistributed(
   scenario: Scenario,
   partition: Partition,
-  backend: AreaBackend,
+  backend: AreaBackend | RemoteAreas,
   userOptions: DistributedUserOptions = {},
   onIteration?: (it: MacroIteration) => void,
 ): Promise<DistributedSolution> {
@@ -265,10 +284,7 @@ export async function solveDistributed(
     // their head power through the boundary terms instead.
     dropChildHeadCost: opts.method !== "enapp" || opts.coupling === "marginal",
   });
-  const solver = areaSolver(backend);
   const specs = agentSpecs(scenario, d, opts);
-  const agents = specs.map((s) => createAgent(s, solver));
-  const transport = new InProcessTransport(agents);
   const setup: CoordinatorSetup = {
     run: opts.run,
     method: opts.method,
@@ -288,25 +304,87 @@ export async function solveDistributed(
     maxIterations: opts.maxIterations,
     comms: opts.comms,
   };
+  let transport: Transport;
+  let local: InProcessTransport | null = null;
+  let solver: AreaSolver | null = null;
+  if (backend.kind === "remote") {
+    transport = await backend.open({ specs, setup, options: opts });
+  } else {
+    solver = areaSolver(backend);
+    const s = solver;
+    local = new InProcessTransport(specs.map((sp) => createAgent(sp, s)));
+    transport = local;
+  }
+  try {
+    return await coordinateAndCompose(
+      scenario,
+      partition,
+      d,
+      opts,
+      setup,
+      transport,
+      local,
+      solver,
+      t0,
+      onIteration,
+    );
+  } finally {
+    await transport.close();
+  }
+}
+
+async function coordinateAndCompose(
+  scenario: Scenario,
+  partition: Partition,
+  d: Decomposition,
+  opts: DistributedOptions,
+  setup: CoordinatorSetup,
+  transport: Transport,
+  local: InProcessTransport | null,
+  solver: AreaSolver | null,
+  t0: number,
+  onIteration?: (it: MacroIteration) => void,
+): Promise<DistributedSolution> {
   const { status, message: coordMessage, history } = await coordinate(setup, transport, onIteration);
   let message = coordMessage;
 
-  // Collect: each area's final solve (its own check), composed in the centralized layout.
-  const areaSolutions = d.areas.map((ar) => transport.local(ar.id).solution());
+  // Collect: each area's final solve and its own check (an area that cannot hand over counts as invalid, its
+  // part of the composed solution NaN), composed in the centralized layout.
+  const finals: AreaFinal[] = [];
+  for (const [a, ar] of d.areas.entries()) {
+    const layout = areaLayout(d, a, opts.method);
+    try {
+      const f = await transport.final(ar.id);
+      if (f.x.length !== layout.n)
+        throw new Error(`area ${ar.id} handed over ${f.x.length} values, its layout has ${layout.n}`);
+      finals.push(f);
+    } catch (e) {
+      finals.push({
+        area: ar.id,
+        x: new Array<number>(layout.n).fill(Number.NaN),
+        valid: false,
+        message: `no final solution: ${e instanceof Error ? e.message : String(e)}`,
+        maxResidualPu: Number.NaN,
+        maxViolationPu: Number.NaN,
+        solver: solver?.identity ?? UNKNOWN_SOLVER,
+      });
+    }
+  }
+  const areaSolutions = local ? d.areas.map((ar) => local.local(ar.id).solution()) : [];
   const central = buildMpopfModel({ scenario });
-  const layouts = areaSolutions.map((s) => s.model.layout);
+  const layouts = d.areas.map((_, a) => areaLayout(d, a, opts.method));
   const x = composeSolution(
     d,
     central,
     layouts,
-    areaSolutions.map((s) => s.result.x),
+    finals.map((f) => f.x),
   );
   const { tables, totals } = decodeMpopf(central, x);
   const composedCheck = selfCheck(central, x, opts.checkTolerancePu);
   const converged = status === "converged";
   const invalidAreas = invalidAreaMessages(
     d.areas.map((a) => a.id),
-    areaSolutions,
+    finals.map((f) => ({ valid: f.valid, summary: { message: f.message } })),
   );
   const valid = converged && invalidAreas.length === 0;
   if (converged && invalidAreas.length > 0) message += `; but ${invalidAreas.join("; ")}`;
@@ -353,10 +431,10 @@ export async function solveDistributed(
     retransmissions: sum((h) => h.retransmissions),
     dropped: sum((h) => h.dropped),
     areaSolves: sum((h) => h.areas.length),
-    solver: solver.identity,
-    workers: solver.workers,
+    solver: solver?.identity ?? finals.find((f) => f.valid)?.solver ?? finals[0]?.solver ?? UNKNOWN_SOLVER,
+    workers: solver?.workers ?? d.areas.length,
+    transport: transport.kind,
   };
-  await transport.close();
   return {
     method: opts.method,
     status,
@@ -370,6 +448,7 @@ export async function solveDistributed(
     totals,
     historyTables: historyTables(history),
     areaSolutions,
+    areaFinals: finals,
     composedCheck,
     centralModel: central,
     decomposition: d,
@@ -379,10 +458,15 @@ export async function solveDistributed(
   };
 }
 
-/** Layout of an area's model, from its scenario (and its ports for ADMM/APP). */
+/**
+ * Layout of an area's model, from its scenario: its ports for ADMM/APP, and at the root the slack of the peak
+ * cap it holds elastic (agent.ts) when there is one.
+ */
 export function areaLayout(d: Decomposition, a: number, method: MethodName): MpopfLayout {
-  const sc = d.areas[a].scenario;
-  const nPort = method === "enapp" ? 0 : d.areas[a].downBoundaries.length;
+  const ar = d.areas[a];
+  const sc = ar.scenario;
+  const nPort = method === "enapp" ? 0 : ar.downBoundaries.length;
+  const nSlack = ar.parent < 0 && sc.options.peakCapKw !== null ? 1 : 0;
   return makeLayout(
     sc.T,
     sc.network.buses.length,
@@ -390,5 +474,6 @@ export function areaLayout(d: Decomposition, a: number, method: MethodName): Mpo
     sc.pvs.length,
     sc.batteries.length,
     nPort,
+    nSlack,
   );
 }

@@ -19,6 +19,20 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/**
+ * An area that did not answer in time (a transport's step or final hand-over): the coordinator ends the run
+ * with the status "area-timeout" naming the area, instead of waiting for ever.
+ */
+export class AreaTimeoutError extends Error {
+  override readonly name = "AreaTimeoutError";
+  constructor(
+    readonly area: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 const viaJson = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** Agents in this process (their solves on the pool or in this thread); requests and replies go through JSON. */
