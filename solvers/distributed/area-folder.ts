@@ -217,8 +217,10 @@ const studySchema = z
           .object({
             physics: z.enum(["exact", "soc"]),
             capacitors: z.enum(["constant", "voltage"]),
-            lineCharging: z.boolean(),
+            lineCharging: z.enum(["none", "case", "opendss"]),
             loads: z.enum(["pq", "case"]),
+            elementBands: z.enum(["none", "opendss"]),
+            idlingPct: num.min(0),
           })
           .strict(),
       })

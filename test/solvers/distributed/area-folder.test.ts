@@ -80,6 +80,41 @@ describe("area folders", () => {
     }
   });
 
+  it("keep the formulation's fidelity options (line charging, element bands, idling losses)", () => {
+    const s = buildScenario(c, {
+      horizon: 3,
+      pvPercent: 20,
+      battPercent: 30,
+      formulation: { lineCharging: "opendss", elementBands: "opendss", idlingPct: 1, loads: "case" },
+    });
+    expect(s.options.formulation).toMatchObject({
+      lineCharging: "opendss",
+      elementBands: "opendss",
+      idlingPct: 1,
+    });
+    const opts = resolveDistributedOptions({ method: "admm" });
+    const d = decompose(s, c.partitions["ieee123-4"]!, {
+      allowReverseFlow: opts.allowReverseFlow,
+      dropChildHeadCost: true,
+    });
+    const want = agentSpecs(s, d, opts);
+    const sp = splitAreas("ieee123", s, c.partitions["ieee123-4"]!);
+    const tmp = mkdtempSync(join(tmpdir(), "mpopf-areas-f-"));
+    try {
+      for (const [rel, text] of sp.files) {
+        mkdirSync(dirname(join(tmp, rel)), { recursive: true });
+        writeFileSync(join(tmp, rel), text);
+      }
+      sp.index.areas.forEach((a, i) => {
+        const got = areaSpec(readAreaFolder(join(tmp, a.folder)), opts);
+        expect(got.scenario.options.formulation).toEqual(s.options.formulation);
+        expect(specFingerprint(got), `area ${a.id}`).toBe(specFingerprint(want[i]!));
+      });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it("a spec that differs in anything has another fingerprint", () => {
     const opts = resolveDistributedOptions({ method: "enapp" });
     const a = areaSpec(readAreaFolder(join(dir, split.index.areas[1]!.folder)), opts);
