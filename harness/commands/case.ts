@@ -2,12 +2,15 @@
  * `mpopf case show NAME` (or `--dss PATH`): a study case's summary (the library's `summariseCase`, with what the
  * model leaves out); `mpopf case generate --buses N --seed S --out DIR`: a seeded synthetic radial feeder
  * (models/generate.ts); `mpopf case import PATH/Master.dss --out DIR`: an OpenDSS deck (validation/dss-import);
- * `mpopf case areas NAME --areas auto:K [--out FILE.csv]`: areas for the distributed methods and their quality.
- * Both write a case folder in the project's format, atomically and only where mpopf may write
+ * `mpopf case areas NAME --areas auto:K [--out FILE.csv]`: areas for the distributed methods and their quality;
+ * `mpopf case split … --out DIR`: one folder per area for agents on separate hosts (harness/nats).
+ * generate, import and split write folders in the project's format, atomically and only where mpopf may write
  * (harness/run-dir.ts rules). Thin wrappers.
  */
 import { writeFileSync } from "node:fs";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { splitAreas } from "../../solvers/distributed/area-folder.ts";
+import { checkHorizon, type StudyCliArgs, scenarioCliOptions, scenarioRequest } from "../cli-args.ts";
 import { type DssCliArgs, dssCliOptions, importOptions, studyCaseOf } from "../dss-args.ts";
 import { ExitError } from "../errors.ts";
 import {
@@ -22,9 +25,9 @@ import {
   resolveAreas,
   summariseCase,
 } from "../index.ts";
+import { writeAreaSplit } from "../nats/split.ts";
 import { numberOption, textOption } from "../options.ts";
 import { importCase } from "../study/case-source.ts";
-import { splitCommand } from "./case-split.ts";
 
 interface ShowArgs extends DssCliArgs {
   name?: string;
@@ -241,6 +244,62 @@ const areasCommand: CommandModule<object, AreasArgs> = {
     }
     process.stdout.write(argv.json ? `${JSON.stringify(q, null, 2)}\n` : formatQuality(q, scenario.T));
     if (argv.out) process.stderr.write(`partition written to ${argv.out}\n`);
+  },
+};
+
+/**
+ * `mpopf case split --case NAME --areas … --out DIR [scenario options]`: one folder per area holding only that
+ * area's data (solvers/distributed/area-folder.ts), written atomically (harness/run-dir.ts rules). Give each
+ * host its own folder and run `mpopf agent --area FOLDER --nats … --run ID` there; the coordinator (`mpopf solve
+ * --transport nats://… --run ID`) is given the same case, scenario options and areas — an agent refuses a run
+ * whose area differs from its folder.
+ */
+interface SplitArgs extends StudyCliArgs {
+  areas?: string;
+  out: string;
+  force: boolean;
+  quiet: boolean;
+}
+
+const splitCommand: CommandModule<object, SplitArgs> = {
+  command: "split",
+  describe: "Write one folder per area holding only that area's data (for agents on separate hosts)",
+  builder: (y: Argv) =>
+    scenarioCliOptions(y)
+      .option(
+        "areas",
+        textOption(
+          "areas",
+          "auto:K, a partition of the case, or a bus,area CSV file (default: the case's first)",
+        ),
+      )
+      .option("out", {
+        ...textOption("out", "folder to write (replaces only an earlier mpopf output)"),
+        demandOption: true,
+      })
+      .option("force", {
+        type: "boolean",
+        default: false,
+        describe: "allow --out to be an existing empty folder that mpopf did not write",
+      })
+      .option("quiet", {
+        type: "boolean",
+        default: false,
+        describe: "print nothing but errors",
+      }) as unknown as Argv<SplitArgs>,
+  handler: (argv: ArgumentsCamelCase<SplitArgs>) => {
+    const c = studyCaseOf(argv).case;
+    const req = scenarioRequest(argv);
+    checkHorizon(c, req);
+    const scenario = buildScenario(c, req);
+    const part = resolveAreas(c, argv.areas, scenario);
+    const split = splitAreas(c.name, scenario, part);
+    const dir = writeAreaSplit(split, argv.out, { force: argv.force, protect: c.dir ? [c.dir] : [] });
+    if (argv.quiet) return;
+    process.stdout.write(formatQuality(partitionQuality(scenario, part), scenario.T));
+    process.stdout.write(
+      `${split.index.areas.length} area folders written to ${dir}: ${split.index.areas.map((a) => a.folder).join(", ")}\n`,
+    );
   },
 };
 
