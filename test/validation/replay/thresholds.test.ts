@@ -41,7 +41,7 @@ describe("thresholds file", () => {
     const bad = [
       [{ flavours: { "model-consistent": { voltagePU: { abs: 1 } } } }, /voltagePU|key/i],
       [{ flavours: { "paper-style": { lossKw: { abs: -1 } } } }, /paper-style\.lossKw\.abs/],
-      [{ flavours: { "paper-style": { lossKw: {} } } }, /at least one of abs, rel, min, max/],
+      [{ flavours: { "paper-style": { lossKw: {} } } }, /at least one of abs, rel, model, perBus, min, max/],
       [{ flavours: { "paper-style": { qSubsKvar: { min: 1, max: 0 } } } }, /min must be ≤ max/],
       [{ flavour: {} }, /flavour/],
     ] as const;
@@ -65,9 +65,9 @@ describe("thresholds file", () => {
     const l = effectiveLimits("MPCOPF", "model-consistent", t);
     expect(l.voltagePu).toEqual({ abs: 2e-5 });
     expect(l.socKwh).toBeUndefined();
-    expect(l.pSubsKw).toEqual({ abs: 0.01 });
+    expect(l.pSubsKw).toEqual({ abs: 0.01, perBus: 5e-6 });
     expect(effectiveLimits("MPDOPF", "model-consistent", t).voltagePu).toEqual({ abs: 1e-3 });
-    expect(effectiveLimits("MPCOPF", "paper-style", t).qSubsKvar).toEqual({ abs: 0.01, model: 0.01 });
+    expect(effectiveLimits("MPCOPF", "paper-style", t).qSubsKvar).toEqual({ abs: 0.01, model: 0.01, perBus: 5e-6 });
   });
 });
 
@@ -129,6 +129,27 @@ describe.skipIf(!available)("checkThresholds on the recorded replay", () => {
       parseThresholds({ flavours: { "model-consistent": { pSubsKw: { max: -1e-3 } } } }),
     );
     expect(v.violations[0]).toMatchObject({ metric: "pSubsKw", limit: "Δ ≤ -0.001" });
+  });
+
+  it("perBus limits grow with the number of buses of the replayed network", () => {
+    const mx = metricMaxima(cmp).find((m) => m.metric === "pSubsKw")!;
+    const n = cmp.ids.buses.length;
+    expect(n).toBeGreaterThan(100);
+    const per = Math.abs(mx.diff) / n;
+    const at = (f: number) =>
+      checkThresholds(
+        cmp,
+        parseThresholds({ flavours: { "model-consistent": { pSubsKw: { perBus: per * f } } } }),
+      );
+    expect(at(1.01).ok).toBe(true);
+    const tight = at(0.5);
+    expect(tight.violations.map((x) => x.metric)).toEqual(["pSubsKw"]);
+    expect(tight.violations[0]!.limit).toContain(`${n} buses`);
+    // Every default limit on a feeder total has a per-bus part, no other metric does.
+    const d = DEFAULT_THRESHOLDS.flavours["model-consistent"]!;
+    expect(d.pSubsKw?.perBus).toBeGreaterThan(0);
+    expect(d.horizonQSubsKvarh?.perBus).toBeGreaterThan(0);
+    expect(d.voltagePu?.perBus).toBeUndefined();
   });
 });
 
