@@ -67,7 +67,11 @@ describe("thresholds file", () => {
     expect(l.socKwh).toBeUndefined();
     expect(l.pSubsKw).toEqual({ abs: 0.01, perBus: 5e-6 });
     expect(effectiveLimits("MPDOPF", "model-consistent", t).voltagePu).toEqual({ abs: 1e-3 });
-    expect(effectiveLimits("MPCOPF", "paper-style", t).qSubsKvar).toEqual({ abs: 0.01, model: 0.01, perBus: 5e-6 });
+    expect(effectiveLimits("MPCOPF", "paper-style", t).qSubsKvar).toEqual({
+      abs: 0.01,
+      model: 0.01,
+      perBus: 5e-6,
+    });
   });
 });
 
