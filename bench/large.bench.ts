@@ -236,8 +236,15 @@ async function child(c: Case, backend: "wasm" | "native"): Promise<ChildReport> 
   else {
     const { defaultEngineAvailable } = await import("../validation/replay/engine.ts");
     const eng = await defaultEngineAvailable();
-    if (eng.available) after = await afterSolve(study, last!);
-    else afterSkipped = eng.reason;
+    if (!eng.available) afterSkipped = eng.reason;
+    else {
+      try {
+        after = await afterSolve(study, last!);
+      } catch (e) {
+        // Reported in the table's notes (the solve's numbers are still worth printing).
+        afterSkipped = `failed: ${(e as Error).message}`;
+      }
+    }
   }
   return {
     backend,
@@ -353,7 +360,7 @@ export async function run(): Promise<BenchTable[]> {
         w.buildSeconds + wall + replay + a.attributionSeconds + a.reportSeconds,
       ]);
     } else if (w.afterSkipped) {
-      notes.push(`${buses} buses × ${c.periods} periods: replay and report skipped (${w.afterSkipped}).`);
+      notes.push(`${buses} buses × ${c.periods} periods: no replay or report (${w.afterSkipped}).`);
     }
     if (solved) {
       fit.nt.push(buses * c.periods);
