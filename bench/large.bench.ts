@@ -6,8 +6,8 @@
  * `mpopf run` does after the solve: the replay in the OpenDSS-compatible engine (both deck flavours), the
  * attribution and the run directory with its report (into a temporary directory, deleted afterwards).
  *
- * Default: 128, 513 buses × 24 and 96 periods, 2,561 buses × 24 (about 10 min on a quiet 2-core machine
- * with native; the report's figures are a good part of it). Flags (1 = on):
+ * Default: 128, 513 buses × 24 and 96 periods, 2,561 buses × 24 (under 10 min with native; the wasm
+ * side alone took 3 min at load average 7–8 on 2 cores, a third of it replay and report). Flags (1 = on):
  * - `MPOPF_BENCH_2K96=1` adds 2,561 buses × 96 periods (a problem the size of 10,241 × 24: minutes);
  * - `MPOPF_BENCH_10K=1` adds 10,241 buses × 24 (about a minute of wasm and several of native, under load more);
  * - `MPOPF_BENCH_96=1` adds 10,241 buses × 96, which the wasm backend refuses up front (estimated memory
