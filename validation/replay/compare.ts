@@ -59,6 +59,25 @@ export interface ReplaySeries {
   battSocKwh: number[][];
 }
 
+/** A series with no periods yet (filled period by period). */
+export function emptyReplaySeries(): ReplaySeries {
+  return {
+    pSubsKw: [],
+    qSubsKvar: [],
+    lossKw: [],
+    costUsd: [],
+    loadKw: [],
+    loadKvar: [],
+    capQKvar: [],
+    vPu: [],
+    pvPKw: [],
+    pvQKvar: [],
+    battPKw: [],
+    battQKvar: [],
+    battSocKwh: [],
+  };
+}
+
 /**
  * Per-phase results of a replay in the original (unbalanced) deck: every phase node of every bus. Only the
  * `original-deck` flavour has them (validation/replay/original-deck.ts).
@@ -220,21 +239,7 @@ export function compareReplay(input: CompareInput): ReplayComparison {
   };
   const byT = new Map(obs.map((o) => [o.t, o]));
   const get = (t: number) => byT.get(t);
-  const powerFlow: ReplaySeries = {
-    pSubsKw: [],
-    qSubsKvar: [],
-    lossKw: [],
-    costUsd: [],
-    loadKw: [],
-    loadKvar: [],
-    capQKvar: [],
-    vPu: [],
-    pvPKw: [],
-    pvQKvar: [],
-    battPKw: [],
-    battQKvar: [],
-    battSocKwh: [],
-  };
+  const powerFlow = emptyReplaySeries();
   const hours: ReplayComparison["hours"] = [];
   const branchFlows = {
     pKw: [] as number[][],

@@ -33,7 +33,7 @@ import {
 } from "../../models/fidelity.ts";
 import type { Network, Scenario } from "../../models/types.ts";
 import { batteryRatings, pvRatings } from "../../models/units.ts";
-import type { ReplaySeries } from "./compare.ts";
+import { emptyReplaySeries, type ReplaySeries } from "./compare.ts";
 import { unlimitedKva } from "./deck.ts";
 import type { DeckPhysics, Dispatch } from "./types.ts";
 
@@ -115,22 +115,7 @@ export function predictPowerFlow(
   });
   const energy = bRate.map((b) => b.b0Kwh);
 
-  const out: PredictedFlow = {
-    converged: [],
-    pSubsKw: [],
-    qSubsKvar: [],
-    lossKw: [],
-    costUsd: [],
-    loadKw: [],
-    loadKvar: [],
-    capQKvar: [],
-    vPu: [],
-    pvPKw: [],
-    pvQKvar: [],
-    battPKw: [],
-    battQKvar: [],
-    battSocKwh: [],
-  };
+  const out: PredictedFlow = { converged: [], ...emptyReplaySeries() };
   const v = new Float64Array(nBus);
   const P = new Float64Array(nBr);
   const Q = new Float64Array(nBr);
