@@ -20,11 +20,8 @@ export async function run(): Promise<BenchTable[]> {
   const solver = await createIpoptSolver();
   const scenario = (T: number) =>
     buildScenario(c, { horizon: T, objective: "cost", pvPercent: 20, battPercent: 30 });
-  // Warm-up (the first solve in a process runs in V8's baseline tier).
-  solveMpopf({ scenario: scenario(5) }, solver);
-  const rows: Array<Array<string | number>> = [];
-  for (const T of [5, 12, 24]) {
-    const sc = scenario(T);
+  /** One untimed solve, then RUNS timed ones: wall (build + solve + check + decode), Ipopt's solve, CPU (s). */
+  const timedSolves = (sc: ReturnType<typeof scenario>) => {
     const wall: number[] = [];
     const solve: number[] = [];
     const cpu: number[] = [];
@@ -38,6 +35,14 @@ export async function run(): Promise<BenchTable[]> {
       cpu.push((cu.user + cu.system) / 1e6);
       solve.push(last.summary.solveSeconds);
     }
+    return { last, wall, solve, cpu };
+  };
+  // Warm-up (the first solve in a process runs in V8's baseline tier).
+  solveMpopf({ scenario: scenario(5) }, solver);
+  const rows: Array<Array<string | number>> = [];
+  for (const T of [5, 12, 24]) {
+    const sc = scenario(T);
+    const { last, wall, solve, cpu } = timedSolves(sc);
     const s = last.summary;
     rows.push([
       T,
@@ -66,17 +71,7 @@ export async function run(): Promise<BenchTable[]> {
   const frows: Array<Array<string | number>> = [];
   for (const [label, req] of fidelity) {
     const sc = buildScenario(c, { horizon: 24, objective: "cost", pvPercent: 20, battPercent: 30, ...req });
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    let last = solveMpopf({ scenario: sc }, solver);
-    for (let r = 0; r < RUNS; r++) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      last = solveMpopf({ scenario: sc }, solver);
-      wall.push((performance.now() - t0) / 1000);
-      const cu = process.cpuUsage(c0);
-      cpu.push((cu.user + cu.system) / 1e6);
-    }
+    const { last, wall, cpu } = timedSolves(sc);
     const s = last.summary;
     frows.push([
       label,

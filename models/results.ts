@@ -578,3 +578,43 @@ export function readResultCsv(
   checkResultTable(t, name, file, { allowEmpty: opts.allowEmpty, csvLines: true });
   return t;
 }
+
+/** One row per phase of the largest per-phase discrepancies, and the largest unbalance (plain data). */
+export interface PhaseSummaryRow {
+  /** "a", "b", "c", or "all" for the unbalance rows. */
+  phase: string;
+  /** Number of (bus, converged period) pairs on this phase. */
+  samples: number;
+  /** Largest |V_phase − v_optimizer| (pu) with where and when. */
+  maxAbsDiffPu: number;
+  atBus: string;
+  atT: number;
+  /** Mean of |V_phase − v_optimizer| (pu). */
+  meanAbsDiffPu: number;
+  /** Lowest and highest phase voltage of the power flow (pu). */
+  vMinPu: number;
+  vMaxPu: number;
+}
+
+/**
+ * The per-phase discrepancy summary of a replay in the original (unbalanced) deck (validation/replay/original-deck.ts
+ * `phaseSummary`), as the report renders it (reports/balanced-model.ts).
+ */
+export interface PhaseSummary {
+  phases: PhaseSummaryRow[];
+  unbalance: {
+    maxVufPct: number;
+    atBus: string;
+    atT: number;
+    maxSpreadPu: number;
+    spreadBus: string;
+    spreadT: number;
+  };
+  /** Horizon energies over the converged periods (optimizer, power flow) and the largest hourly |Δ|. */
+  totals: Array<{
+    metric: "pSubs" | "qSubs" | "loss";
+    optimizer: number;
+    powerFlow: number;
+    maxHourlyAbsDiff: number;
+  }>;
+}

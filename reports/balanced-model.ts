@@ -5,37 +5,14 @@
  * rendering of numbers the replay computed.
  */
 import { table } from "arquero";
+import type { PhaseSummary } from "../models/results.ts";
 import type { ReportTable } from "./table-render.ts";
 import { FORMATS } from "./tables.ts";
 
-/** What the tables show (the shape of `phaseSummary` in validation/replay/original-deck.ts). */
-export interface BalancedModelError {
+/** What the tables show: an original-deck replay's `PhaseSummary`, its solution's label, the model's approximations. */
+export interface BalancedModelError extends PhaseSummary {
   /** Which solution was replayed ("MPCOPF"). */
   label: string;
-  phases: Array<{
-    phase: string;
-    samples: number;
-    maxAbsDiffPu: number;
-    atBus: string;
-    atT: number;
-    meanAbsDiffPu: number;
-    vMinPu: number;
-    vMaxPu: number;
-  }>;
-  unbalance: {
-    maxVufPct: number;
-    atBus: string;
-    atT: number;
-    maxSpreadPu: number;
-    spreadBus: string;
-    spreadT: number;
-  };
-  totals: Array<{
-    metric: "pSubs" | "qSubs" | "loss";
-    optimizer: number;
-    powerFlow: number;
-    maxHourlyAbsDiff: number;
-  }>;
   /** What the balanced model leaves out or approximates (the case's list). */
   approximations: string[];
 }

@@ -1,4 +1,17 @@
 /** Public API of ENApp, the spatially distributed multi-period OPF (MPDOPF). */
+
+export {
+  AUTHORS_RELAXATION,
+  AUTHORS_TOLERANCES,
+  type Coupling,
+  DEFAULT_ENAPP_OPTIONS,
+  DEFAULT_TOLERANCES,
+  type EnappOptions,
+  type EnappTolerances,
+  type InitialGuess,
+  type RelaxationSchedule,
+  resolveEnappOptions,
+} from "../distributed/options.ts";
 export {
   type DecomposeOptions,
   type Decomposition,
@@ -20,15 +33,3 @@ export {
   type MacroIteration,
   solveEnapp,
 } from "./enapp.ts";
-export {
-  AUTHORS_RELAXATION,
-  AUTHORS_TOLERANCES,
-  type Coupling,
-  DEFAULT_ENAPP_OPTIONS,
-  DEFAULT_TOLERANCES,
-  type EnappOptions,
-  type EnappTolerances,
-  type InitialGuess,
-  type RelaxationSchedule,
-  resolveEnappOptions,
-} from "./options.ts";

@@ -23,6 +23,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { InputError } from "../../models/errors.ts";
 import { readInputFile } from "../../models/files.ts";
+import type { PhaseSummary, PhaseSummaryRow } from "../../models/results.ts";
 import type { Network, Scenario } from "../../models/types.ts";
 import { batteryRatings } from "../../models/units.ts";
 import type { MpopfTables } from "../../solvers/mpopf/decode.ts";
@@ -485,44 +486,10 @@ export function writeOriginalReplay(sink: FileSink, r: OriginalDeckResult): stri
   return dir;
 }
 
-export type { PhaseComparison };
-
-/** One row per phase of the largest per-phase discrepancies, and the largest unbalance (plain data). */
-export interface PhaseSummaryRow {
-  /** "a", "b", "c", or "all" for the unbalance rows. */
-  phase: string;
-  /** Number of (bus, converged period) pairs on this phase. */
-  samples: number;
-  /** Largest |V_phase − v_optimizer| (pu) with where and when. */
-  maxAbsDiffPu: number;
-  atBus: string;
-  atT: number;
-  /** Mean of |V_phase − v_optimizer| (pu). */
-  meanAbsDiffPu: number;
-  /** Lowest and highest phase voltage of the power flow (pu). */
-  vMinPu: number;
-  vMaxPu: number;
-}
+export type { PhaseComparison, PhaseSummary, PhaseSummaryRow };
 
 /** Per-phase discrepancy summary of an original-deck comparison (phases a, b, c = nodes 1, 2, 3). */
-export function phaseSummary(c: ReplayComparison & { phases?: PhaseComparison }): {
-  phases: PhaseSummaryRow[];
-  unbalance: {
-    maxVufPct: number;
-    atBus: string;
-    atT: number;
-    maxSpreadPu: number;
-    spreadBus: string;
-    spreadT: number;
-  };
-  /** Horizon energies over the converged periods (optimizer, power flow) and the largest hourly |Δ|. */
-  totals: Array<{
-    metric: "pSubs" | "qSubs" | "loss";
-    optimizer: number;
-    powerFlow: number;
-    maxHourlyAbsDiff: number;
-  }>;
-} {
+export function phaseSummary(c: ReplayComparison & { phases?: PhaseComparison }): PhaseSummary {
   const p = c.phases;
   if (!p)
     throw new InputError("schema", "not an original-deck comparison (no per-phase voltages)", {

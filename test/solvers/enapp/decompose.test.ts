@@ -11,7 +11,7 @@ import { InputError } from "../../../models/errors.ts";
 import { buildScenario } from "../../../models/scenario.ts";
 import { decompose } from "../../../solvers/enapp/decompose.ts";
 import { composeSolution } from "../../../solvers/enapp/enapp.ts";
-import { resolveEnappOptions } from "../../../solvers/enapp/options.ts";
+import { resolveEnappOptions } from "../../../solvers/enapp/index.ts";
 import { createIpoptSolver } from "../../../solvers/ipopt/index.ts";
 import { selfCheck } from "../../../solvers/mpopf/check.ts";
 import { headPower } from "../../../solvers/mpopf/decode.ts";

@@ -12,7 +12,7 @@ import { loadCase, type StudyCase } from "../../../models/case.ts";
 import { buildScenario, type ScenarioRequest } from "../../../models/scenario.ts";
 import type { Scenario } from "../../../models/types.ts";
 import { type EnappSolution, solveEnapp } from "../../../solvers/enapp/enapp.ts";
-import type { EnappOptions } from "../../../solvers/enapp/options.ts";
+import type { EnappOptions } from "../../../solvers/enapp/index.ts";
 import { createIpoptSolver, createSolverPool } from "../../../solvers/ipopt/index.ts";
 import { type MpopfSolution, solveMpopf } from "../../../solvers/mpopf/solve.ts";
 import type { NlpSolver, NlpSolverPool } from "../../../solvers/nlp/types.ts";

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCase, type StudyCase } from "../../../models/case.ts";
 import { buildScenario, type ScenarioRequest } from "../../../models/scenario.ts";
 import { solveEnapp } from "../../../solvers/enapp/enapp.ts";
-import { AUTHORS_TOLERANCES } from "../../../solvers/enapp/options.ts";
+import { AUTHORS_TOLERANCES } from "../../../solvers/enapp/index.ts";
 import { createSolverPool } from "../../../solvers/ipopt/index.ts";
 import type { NlpSolverPool } from "../../../solvers/nlp/types.ts";
 import { referenceDir } from "../../helpers/reference.ts";
