@@ -30,9 +30,8 @@ import type { NlpSolver } from "../solvers/nlp/types.ts";
 import { type DssCliArgs, dssCliOptions } from "./dss-args.ts";
 import { ExitError } from "./errors.ts";
 import { natsClientCliOptions } from "./nats/cli-options.ts";
-import { describeNats, type NatsCliArgs, natsClientOptions } from "./nats/connect.ts";
+import type { NatsCliArgs } from "./nats/connect.ts";
 import { checkRunId } from "./nats/protocol.ts";
-import { natsAreas } from "./nats/transport.ts";
 import { numberOption, textOption } from "./options.ts";
 import { createSolver, ipoptOptionProblem } from "./study/solver.ts";
 import { horizonPoints } from "./study/study.ts";
@@ -427,12 +426,12 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
 /**
  * The remote areas a command line names (`--transport nats://…`), or null for the in-process default. Usage
  * errors (a run id missing or malformed, an unknown transport, --transport without a distributed method) are
- * checked before any work (exit 2).
+ * checked before any work (exit 2). The NATS client is loaded only here, not at every command's start-up.
  */
-export function remoteAreas(
+export async function remoteAreas(
   a: EnappCliArgs & NatsCliArgs,
   progress: (msg: string) => void,
-): RemoteAreas | null {
+): Promise<RemoteAreas | null> {
   const t = a.transport;
   if (t === undefined || t === "in-process") return null;
   if (a.method === undefined || a.method === "central")
@@ -445,6 +444,8 @@ export function remoteAreas(
   if (a.run === undefined)
     throw new ExitError("--transport nats://…: name the run with --run ID (the agents' --run)", 2);
   checkRunId(a.run);
+  const { describeNats, natsClientOptions } = await import("./nats/connect.ts");
+  const { natsAreas } = await import("./nats/transport.ts");
   const client = natsClientOptions(t, a);
   progress(`coordinator of run ${a.run} over ${describeNats(client)}`);
   return natsAreas({

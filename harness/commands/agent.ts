@@ -7,9 +7,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../../models/errors.ts";
 import { ExitError } from "../errors.ts";
-import { runNatsAgent } from "../nats/agent.ts";
 import { natsClientCliOptions } from "../nats/cli-options.ts";
-import { type NatsCliArgs, natsClientOptions } from "../nats/connect.ts";
+import type { NatsCliArgs } from "../nats/connect.ts";
 import { checkRunId } from "../nats/protocol.ts";
 import { numberOption, textOption } from "../options.ts";
 
@@ -44,11 +43,14 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
     ) as unknown as Argv<AgentArgs>,
   handler: async (argv: ArgumentsCamelCase<AgentArgs>) => {
     const run = checkRunId(argv.run);
+    // The NATS client is loaded by this command only, not at every command's start-up.
+    const { natsClientOptions } = await import("../nats/connect.ts");
+    const { runNatsAgent } = await import("../nats/agent.ts");
     const client = natsClientOptions(argv.nats, argv);
     const log = (line: string) => {
       if (!argv.quiet || /refus|fail|error/i.test(line)) process.stderr.write(`mpopf agent: ${line}\n`);
     };
-    let r: Awaited<ReturnType<typeof runNatsAgent>>;
+    let r: Awaited<ReturnType<typeof import("../nats/agent.ts").runNatsAgent>>;
     try {
       r = await runNatsAgent({
         areaDir: argv.area,

@@ -75,7 +75,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
       }) as Argv<SolveArgs>,
   handler: async (argv: ArgumentsCamelCase<SolveArgs>) => {
     const progress = progressLogger(argv.quiet);
-    const remote = remoteAreas(argv, progress);
+    const remote = await remoteAreas(argv, progress);
     // ADMM and APP run in the distributed ("enapp") slot of the study, like ENApp.
     const method = studyMethod(argv.method ?? "central");
     const label = METHOD_LABELS[distributedMethod(argv.method)];
