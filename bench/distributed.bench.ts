@@ -6,10 +6,11 @@
  * on IEEE-123 and the 2,500-bus feeder with 8 areas.
  *
  *   IEEE-123 with the paper's 4 areas; a generated 2,500-bus feeder with 8 and 32 automatic areas; a
- *   generated 10,000-bus feeder with 16 and 64 automatic areas (seed 1, `models/generate.ts`).
+ *   generated 10,000-bus feeder with 16, 32 and 64 automatic areas (seed 1, `models/generate.ts`).
  *
  * Every method runs with its documented defaults (ADMM's and APP's chosen once on IEEE-123), reverse flow out
- * of child areas allowed (the decomposition then is exactly the centralized problem) and the flat first guess;
+ * of child areas allowed (the decomposition then is exactly the centralized problem) and the same first guess
+ * for every method: the authors' flat one on IEEE-123, a power flow of the whole feeder on the generated ones;
  * ENApp's iteration limit is raised to 100 for the deep area trees of the large feeders; ADMM's and APP's stay
  * 300, except on the 10,000-bus feeder: 100 (`DIST_LIMIT_10K`), to keep the bench within hours on 2 cores.
  * The communication table runs on IEEE-123.
@@ -37,6 +38,7 @@ import { buildScenario } from "../models/scenario.ts";
 import type { Scenario } from "../models/types.ts";
 import { residualsFigure } from "../reports/figures/residuals.ts";
 import { renderTable } from "../reports/index.ts";
+import type { InitialGuess } from "../solvers/distributed/options.ts";
 import { createIpoptSolver } from "../solvers/ipopt/index.ts";
 import type { BenchTable } from "./lib.ts";
 
@@ -46,6 +48,8 @@ interface BenchCase {
   comms: boolean;
   /** Iteration limit of ADMM and APP (default: their own, 300). */
   consensusLimit?: number;
+  /** First boundary guess of every method (default: flat, the authors'). */
+  guess?: InitialGuess;
 }
 
 /** ADMM/APP's iteration limit on the 10,000-bus feeder: bounds the bench (each iteration solves every area). */
@@ -75,10 +79,17 @@ const CASES: BenchCase[] = [
     },
     comms: true,
   },
-  { id: "g2500-8", build: generated(2500, 8), comms: false },
-  { id: "g2500-32", build: generated(2500, 32), comms: false },
-  { id: "g10000-16", build: generated(10000, 16), comms: false, consensusLimit: LIMIT_10K },
-  { id: "g10000-64", build: generated(10000, 64), comms: false, consensusLimit: LIMIT_10K },
+  { id: "g2500-8", build: generated(2500, 8), comms: false, guess: "power-flow" },
+  { id: "g2500-32", build: generated(2500, 32), comms: false, guess: "power-flow" },
+  ...[16, 32, 64].map(
+    (k): BenchCase => ({
+      id: `g10000-${k}`,
+      build: generated(10000, k),
+      comms: false,
+      consensusLimit: LIMIT_10K,
+      guess: "power-flow",
+    }),
+  ),
 ];
 
 /** The communication conditions of the second table. */
@@ -89,7 +100,7 @@ export const CONDITIONS: CommsCondition[] = [
   { label: "asynchronous 50 %", comms: { activity: 0.5 } },
 ];
 
-function benchTable(result: CompareResult, title: string): BenchTable {
+function benchTable(result: CompareResult, title: string, guess: InitialGuess): BenchTable {
   return {
     title,
     columns: [
@@ -127,7 +138,7 @@ function benchTable(result: CompareResult, title: string): BenchTable {
       r.replayPSubsKw ?? "-",
     ]),
     notes: [
-      `${result.partition.areas} areas (${result.partition.name}), area-tree depth ${result.partition.depth}, largest / mean size ${result.partition.imbalance.toFixed(3)}; ${result.workers} worker threads; load average ${result.loadBefore.map((v) => v.toFixed(2)).join(" ")} → ${result.loadAfter.map((v) => v.toFixed(2)).join(" ")}.`,
+      `first guess ${guess}; ${result.partition.areas} areas (${result.partition.name}), area-tree depth ${result.partition.depth}, largest / mean size ${result.partition.imbalance.toFixed(3)}; ${result.workers} worker threads; load average ${result.loadBefore.map((v) => v.toFixed(2)).join(" ")} → ${result.loadAfter.map((v) => v.toFixed(2)).join(" ")}.`,
     ],
   };
 }
@@ -178,25 +189,27 @@ export async function run(): Promise<BenchTable[]> {
     const result = await compareMethods(scenario, partition, {
       methods,
       conditions: [SYNC],
-      options: { allowReverseFlow: true },
+      options: { allowReverseFlow: true, initialGuess: bc.guess ?? "flat" },
       perMethod: { enapp: { maxIterations: 100 }, admm: limit, app: limit },
       replay: process.env.DIST_REPLAY !== "0",
       solver,
       progress,
     });
-    tables.push(benchTable(result, `Head-to-head ${bc.id}: ${scenario.name}, T = ${T}`));
+    tables.push(benchTable(result, `Head-to-head ${bc.id}: ${scenario.name}, T = ${T}`, bc.guess ?? "flat"));
     if (docs) await writeDocs(bc.id, result);
     if (withComms && bc.comms) {
       const comms = await compareMethods(scenario, partition, {
         methods: ["enapp", "admm", "app"],
         conditions: CONDITIONS,
-        options: { allowReverseFlow: true },
+        options: { allowReverseFlow: true, initialGuess: bc.guess ?? "flat" },
         perMethod: { enapp: { maxIterations: 100 } },
         replay: false,
         solver,
         progress,
       });
-      tables.push(benchTable(comms, `Communication effects ${bc.id}: ${scenario.name}, T = ${T}`));
+      tables.push(
+        benchTable(comms, `Communication effects ${bc.id}: ${scenario.name}, T = ${T}`, bc.guess ?? "flat"),
+      );
       if (docs) await writeDocs(`${bc.id}-comms`, comms);
     }
   }

@@ -23,7 +23,7 @@ import type {
   TerminalCondition,
 } from "../models/types.ts";
 import type { MethodName } from "../solvers/distributed/messages.ts";
-import type { DistributedUserOptions } from "../solvers/distributed/options.ts";
+import { type DistributedUserOptions, INITIAL_GUESSES } from "../solvers/distributed/options.ts";
 import type { RemoteAreas } from "../solvers/distributed/solve.ts";
 import type { Coupling, EnappOptions, InitialGuess } from "../solvers/enapp/index.ts";
 import type { NlpSolver } from "../solvers/nlp/types.ts";
@@ -385,8 +385,9 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
       describe: "ENApp: allow reverse power flow from a child area into its parent (the authors forbid it)",
     })
     .option("initial-guess", {
-      choices: ["flat", "subtree-load"] as const,
-      describe: "ENApp: first boundary values (default flat: v = substation voltage, S = 0)",
+      choices: INITIAL_GUESSES,
+      describe:
+        "first boundary values of a distributed method: flat (v = substation voltage, S = 0; the default), each child subtree's net load, or a power flow of the whole feeder (v and S)",
     })
     .option(
       "workers",

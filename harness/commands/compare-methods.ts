@@ -6,6 +6,7 @@
  * residuals-vs-iterations figure (vega-lite spec and SVG), every method's iteration history and a summary.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { INITIAL_GUESSES, type InitialGuess } from "../../solvers/distributed/options.ts";
 import {
   checkHorizon,
   parseIpoptOptions,
@@ -38,7 +39,7 @@ import { numberOption, textOption } from "../options.ts";
 
 interface CompareArgs extends StudyCliArgs {
   areas?: string;
-  initialGuess?: "flat" | "subtree-load";
+  initialGuess?: InitialGuess;
   reverseFlow: boolean;
   workers?: number;
   ipopt?: string[];
@@ -127,7 +128,7 @@ export const compareMethodsCommand: CommandModule<object, CompareArgs> = {
         }),
       )
       .option("initial-guess", {
-        choices: ["flat", "subtree-load"] as const,
+        choices: INITIAL_GUESSES,
         describe: "first boundary values of every method (default flat)",
       })
       .option("reverse-flow", {

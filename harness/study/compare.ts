@@ -256,11 +256,12 @@ export async function compareReportTable(
   );
   const f = FORMATS;
   const q = result.partition;
+  const guess = result.runs[0]?.solution.options.initialGuess;
   return {
     spec: {
       id,
       title: `Head-to-head: ${result.scenario}, ${q.areas} areas`,
-      caption: `Centralized MPOPF vs ENApp, ADMM and APP on the same ${q.areas} areas (${q.name}; area-tree depth ${q.depth}, largest / mean size ${q.imbalance.toFixed(2)}), T = ${result.T}, ${result.buses} buses, ${result.workers} worker threads.`,
+      caption: `Centralized MPOPF vs ENApp, ADMM and APP on the same ${q.areas} areas (${q.name}; area-tree depth ${q.depth}, largest / mean size ${q.imbalance.toFixed(2)}), T = ${result.T}, ${result.buses} buses, ${result.workers} worker threads${guess ? `, first boundary guess ${guess} for every method` : ""}.`,
       columns: [
         { key: "method", label: "Method" },
         { key: "comms", label: "Communication" },

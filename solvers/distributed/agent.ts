@@ -47,6 +47,9 @@ export interface AreaAgent {
 /** Per-period values of a received message, as typed arrays. */
 export type Received = { k: number } & Partial<Record<Quantity, Float64Array>>;
 
+/** Barrier μ and warm-start bound pushes of a close warm start (options.ts, `closeWarmStart`). */
+export const CLOSE_WARM_PUSH = 1e-9;
+
 /** What every agent shares; a method subclasses it and implements `prepare` and `messages`. */
 export abstract class AgentBase implements AreaAgent {
   readonly id: string;
@@ -150,6 +153,32 @@ export abstract class AgentBase implements AreaAgent {
     };
   }
 
+  /**
+   * Ipopt options of a warm-started step: `warmIpopt`; from the third step on of an ENApp area under the "own"
+   * coupling without a peak cap (option `closeWarmStart`), a start at the previous solution's barrier level —
+   * μ and every warm-start bound push 1e-9 (see options.ts).
+   */
+  private warmIpopt(): Record<string, number | string> {
+    const o = this.spec.options;
+    const close =
+      o.closeWarmStart &&
+      o.method === "enapp" &&
+      o.coupling === "own" &&
+      this.spec.scenario.options.peakCapKw === null &&
+      this.steps >= 2;
+    if (!close) return o.warmIpopt;
+    const mu = CLOSE_WARM_PUSH;
+    return {
+      ...o.warmIpopt,
+      mu_init: mu,
+      warm_start_bound_push: mu,
+      warm_start_mult_bound_push: mu,
+      warm_start_slack_bound_push: mu,
+      warm_start_bound_frac: mu,
+      warm_start_slack_bound_frac: mu,
+    };
+  }
+
   /** The method's input of this step (after `absorb`). */
   protected abstract prepare(k: number): MpopfInput;
   /** The method's messages after a solve (values per neighbour). */
@@ -197,7 +226,7 @@ export abstract class AgentBase implements AreaAgent {
     if (!prev && o.initialPoint) input.initialPoint = o.initialPoint;
     const solveOptions: NlpSolveOptions = {
       settings: MPOPF_SETTINGS,
-      ipopt: warm ? { ...o.warmIpopt, ...o.ipopt } : { ...o.ipopt },
+      ipopt: warm ? { ...this.warmIpopt(), ...o.ipopt } : { ...o.ipopt },
     };
     if (warm && prev) solveOptions.warmStart = { x: prev.x, lambda: prev.lambda, zL: prev.zL, zU: prev.zU };
     const r = await this.solver.solve(input, solveOptions);

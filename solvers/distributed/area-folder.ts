@@ -10,7 +10,8 @@
  *   study.json       scenario name, horizon, objective, options
  *   boundaries.json  its boundary to the parent and to each child: ids, neighbour ids, where they attach, the
  *                    first guesses (the child subtree's net load per period: an aggregate, the quantity the
- *                    boundary messages carry), the parent-side path resistance (a scalar, ENApp marginal)
+ *                    boundary messages carry; and a power flow of the whole feeder: |V|, P, Q per period at
+ *                    the boundary), the parent-side path resistance (a scalar, ENApp marginal)
  *
  * What a folder holds is exactly what `decompose` gives that area (with the method options at their defaults:
  * no reverse flow, child head costs kept); `areaSpec` applies a run's method options the way `decompose` and
@@ -29,7 +30,7 @@ import type { Network, Scenario } from "../../models/types.ts";
 import { type Decomposition, decompose } from "./decompose.ts";
 import type { DistributedOptions } from "./options.ts";
 import type { AgentSpec, BoundaryGuess } from "./protocol.ts";
-import { agentSpecs } from "./solve.ts";
+import { agentSpecs, powerFlowGuesses } from "./solve.ts";
 
 /** Format of one area folder. */
 export const AREA_FORMAT = "mpopf-area/1" as const;
@@ -229,6 +230,7 @@ const studySchema = z
   })
   .strict();
 const guessSchema = z.object({ p: nums, q: nums }).strict();
+const flowSchema = z.object({ vm: nums, p: nums, q: nums }).strict();
 const boundariesSchema = z
   .object({
     up: z
@@ -237,6 +239,7 @@ const boundariesSchema = z
         neighbour: z.string(),
         rPathPu: num,
         subtreeLoad: guessSchema,
+        powerFlow: flowSchema,
       })
       .strict()
       .nullable(),
@@ -248,6 +251,7 @@ const boundariesSchema = z
           localBus: z.number().int().min(0),
           bHalfPu: num,
           subtreeLoad: guessSchema,
+          powerFlow: flowSchema,
         })
         .strict(),
     ),
@@ -296,7 +300,12 @@ function networkFile(net: Network): NetworkFile {
 }
 
 /** The files of one area of a decomposition (with default method options), keyed by file name. */
-function areaFiles(d: Decomposition, a: number, guesses: BoundaryGuess[]): Record<string, unknown> {
+function areaFiles(
+  d: Decomposition,
+  a: number,
+  guesses: BoundaryGuess[],
+  flows: BoundaryGuess[],
+): Record<string, unknown> {
   const ar = d.areas[a];
   const sc = ar.scenario;
   const profiles: Record<string, number[]> = {};
@@ -348,6 +357,7 @@ function areaFiles(d: Decomposition, a: number, guesses: BoundaryGuess[]): Recor
             neighbour: d.areas[up.parentArea].id,
             rPathPu: up.rPathPu,
             subtreeLoad: { p: guesses[up.index].p, q: guesses[up.index].q },
+            powerFlow: flows[up.index],
           }
         : null,
       down: ar.downBoundaries.map((b) => {
@@ -358,6 +368,7 @@ function areaFiles(d: Decomposition, a: number, guesses: BoundaryGuess[]): Recor
           localBus: bd.parentLocalBus,
           bHalfPu: bd.bHalfPu,
           subtreeLoad: { p: guesses[b].p, q: guesses[b].q },
+          powerFlow: flows[b],
         };
       }),
     },
@@ -399,6 +410,7 @@ export function splitAreas(caseName: string, scenario: Scenario, partition: Part
     const child = guessSpecs[bd.childArea];
     return child.up!.initial;
   });
+  const flows = powerFlowGuesses(scenario, d);
   const out: Array<[string, string]> = [];
   const index: AreasIndex = {
     format: AREAS_FORMAT,
@@ -416,7 +428,7 @@ export function splitAreas(caseName: string, scenario: Scenario, partition: Part
   };
   d.areas.forEach((ar, a) => {
     const folder = areaFolderName(ar.id);
-    const files = areaFiles(d, a, guesses);
+    const files = areaFiles(d, a, guesses, flows);
     const texts = AREA_DATA_FILES.map((f) => text(files[f]));
     const fingerprint = filesFingerprint(texts);
     const manifest: AreaManifest = {
@@ -596,6 +608,17 @@ export function readAreaFolder(dir: string): AreaData {
   };
   const bd = boundaries.value;
   for (const [i, d] of bd.down.entries()) bus(d.localBus, "boundaries.json", `down.${i}.localBus`);
+  // Every first guess is one value per period.
+  const sides = [
+    ...(bd.up ? [["up", bd.up] as const] : []),
+    ...bd.down.map((d, i) => [`down.${i}`, d] as const),
+  ];
+  for (const [at, side] of sides) {
+    series(side.subtreeLoad.p, "boundaries.json", `${at}.subtreeLoad.p`);
+    series(side.subtreeLoad.q, "boundaries.json", `${at}.subtreeLoad.q`);
+    for (const q of ["vm", "p", "q"] as const)
+      series(side.powerFlow[q], "boundaries.json", `${at}.powerFlow.${q}`);
+  }
   if ((bd.up === null) !== manifest.isRoot)
     throw new InputError(
       "schema",
@@ -625,10 +648,15 @@ export function areaSpec(data: AreaData, opts: DistributedOptions): AgentSpec {
     options: isRoot ? { ...sc.options } : { ...sc.options, noBackfeed: !opts.allowReverseFlow },
   };
   const T = sc.T;
-  const guess = (g: { p: number[]; q: number[] }): BoundaryGuess => {
+  const guess = (g: {
+    subtreeLoad: { p: number[]; q: number[] };
+    powerFlow: BoundaryGuess;
+  }): BoundaryGuess => {
+    if (opts.initialGuess === "power-flow")
+      return { vm: [...g.powerFlow.vm], p: [...g.powerFlow.p], q: [...g.powerFlow.q] };
     const vm = new Array<number>(T).fill(sc.network.vSubsPu);
     return opts.initialGuess === "subtree-load"
-      ? { vm, p: [...g.p], q: [...g.q] }
+      ? { vm, p: [...g.subtreeLoad.p], q: [...g.subtreeLoad.q] }
       : { vm, p: new Array<number>(T).fill(0), q: new Array<number>(T).fill(0) };
   };
   const up = data.boundaries.up;
@@ -643,7 +671,7 @@ export function areaSpec(data: AreaData, opts: DistributedOptions): AgentSpec {
           boundary: up.boundary,
           neighbour: up.neighbour,
           rPathPu: up.rPathPu,
-          initial: guess(up.subtreeLoad),
+          initial: guess(up),
         }
       : null,
     down: data.boundaries.down.map((d) => ({
@@ -651,7 +679,7 @@ export function areaSpec(data: AreaData, opts: DistributedOptions): AgentSpec {
       neighbour: d.neighbour,
       localBus: d.localBus,
       bHalfPu: d.bHalfPu,
-      initial: guess(d.subtreeLoad),
+      initial: guess(d),
     })),
     options: opts,
     objectiveWeight: sc.objective.weight,

@@ -56,8 +56,12 @@ export const DEFAULT_TOLERANCES: Readonly<EnappTolerances> = Object.freeze({
  */
 export const AUTHORS_TOLERANCES: Readonly<EnappTolerances> = Object.freeze({ vPu: 5e-4, pKw: 1, qKvar: 1 });
 
-/** The first boundary guess: the authors' flat start (v = substation voltage, S = 0) or each child subtree's net load. */
-export type InitialGuess = "flat" | "subtree-load";
+/**
+ * The first boundary guesses: the authors' flat start (|V| = the substation's, S = 0), each child subtree's net
+ * load (|V| flat), or a power flow of the whole feeder (|V| and S at every boundary; see `agentSpecs`).
+ */
+export const INITIAL_GUESSES = ["flat", "subtree-load", "power-flow"] as const;
+export type InitialGuess = (typeof INITIAL_GUESSES)[number];
 
 /**
  * How the areas' objectives are coupled.
@@ -99,6 +103,18 @@ export interface EnappOptions {
   initialPoint?: InitialPointKind;
   /** Ipopt options of warm-started area solves, merged over the MPOPF warm-start options (before `ipopt`). */
   warmIpopt: Record<string, number | string>;
+  /**
+   * ENApp with the "own" coupling and no peak cap: from an area's third step on (its boundary values then move
+   * little), its warm start begins at the previous solution's barrier level — μ and every warm-start bound push
+   * 1e-9 instead of `warmIpopt`'s μ and the MPOPF warm start's 1e-6 pushes — so a small move of the boundary
+   * costs 1–2 interior-point iterations instead of 6–9, and the area stays at the same point of a flat optimum
+   * (batteries at a flat price), which also keeps the boundary values still. The second step keeps the usual
+   * push: it moves the boundary most (from 1e-9 there: 83 instead of 44 iterations in the slowest area, 10,000
+   * buses × 16 areas). Default true. Measured (T = 24, cost, power-flow guess, 2 workers): generated 2,500 buses,
+   * 8 areas, critical path 5.2 → 4.5 s, 20 macro-iterations both; 10,000 buses, 16 areas, 26.6 → 18.6 s, 39 both;
+   * objectives equal to 1e-8 relative.
+   */
+  closeWarmStart: boolean;
   /** Ipopt options merged over the MPOPF defaults for every area solve. */
   ipopt: Record<string, number | string>;
   /** Self-check tolerance of every area solve (pu), default 1e-6. */
@@ -130,6 +146,7 @@ export const DEFAULT_ENAPP_OPTIONS: Readonly<EnappOptions> = Object.freeze({
   warmStart: true,
   initialGuess: "flat" as InitialGuess,
   warmIpopt: { mu_init: 1e-8 },
+  closeWarmStart: true,
   ipopt: {},
   checkTolerancePu: 1e-6,
   capStep: 10,
@@ -176,10 +193,15 @@ export function resolveEnappOptions(user: Partial<EnappOptions> = {}): EnappOpti
   checkWeights(r.powerWeights, "relaxation.powerWeights");
   if (o.coupling !== "own" && o.coupling !== "marginal")
     throw badOption("coupling", `expected "own" or "marginal", got ${String(o.coupling)}`);
-  if (o.initialGuess !== "flat" && o.initialGuess !== "subtree-load")
-    throw badOption("initialGuess", `expected "flat" or "subtree-load", got ${String(o.initialGuess)}`);
+  if (!(INITIAL_GUESSES as readonly string[]).includes(o.initialGuess))
+    throw badOption(
+      "initialGuess",
+      `expected one of ${INITIAL_GUESSES.join(", ")}, got ${String(o.initialGuess)}`,
+    );
   if (!(Number.isFinite(o.proximal) && o.proximal >= 0))
     throw badOption("proximal", `expected a number >= 0, got ${o.proximal}`);
+  if (typeof o.closeWarmStart !== "boolean")
+    throw badOption("closeWarmStart", `expected true or false, got ${String(o.closeWarmStart)}`);
   if (!(Number.isFinite(o.checkTolerancePu) && o.checkTolerancePu > 0))
     throw badOption("checkTolerancePu", `expected a positive number, got ${o.checkTolerancePu}`);
   return o;

@@ -8,8 +8,10 @@ import type { Partition } from "../../models/partition.ts";
 import type { Scenario } from "../../models/types.ts";
 import { type SelfCheck, selfCheck } from "../mpopf/check.ts";
 import { decodeMpopf, type MpopfTables, type MpopfTotals } from "../mpopf/decode.ts";
+import { powerFlowInitialPoint } from "../mpopf/initial.ts";
 import { type MpopfLayout, makeLayout, type VariableKind, varIndex } from "../mpopf/layout.ts";
 import { buildMpopfModel, type MpopfModel } from "../mpopf/model.ts";
+import { makeParams } from "../mpopf/params.ts";
 import type { MpopfSolution } from "../mpopf/solve.ts";
 import type { NlpSolverIdentity } from "../nlp/types.ts";
 import type { AreaAgent } from "./agent.ts";
@@ -189,13 +191,46 @@ export function composeSolution(
 }
 
 /**
+ * Power-flow boundary guesses: per period, the exact branch-flow solution of the whole feeder with the
+ * batteries idle, PV real output as forecast and zero DER reactive output (the centralized model's power-flow
+ * starting point, `solvers/mpopf/initial.ts`); each boundary gets |V| at its parent-side bus and the sending-end
+ * P, Q of its boundary branch — what a converged run exchanges, short of the DERs' dispatch. A period whose sweep
+ * does not converge keeps the flat values (|V| of the substation, S = 0).
+ */
+export function powerFlowGuesses(scenario: Scenario, d: Decomposition): BoundaryGuess[] {
+  const net = scenario.network;
+  const T = scenario.T;
+  const params = makeParams({ scenario });
+  const L = makeLayout(
+    T,
+    net.buses.length,
+    net.branches.length,
+    scenario.pvs.length,
+    scenario.batteries.length,
+  );
+  const x0 = powerFlowInitialPoint(L, params, net);
+  return d.boundaries.map((bd) => {
+    const g: BoundaryGuess = { vm: [], p: [], q: [] };
+    for (let t = 0; t < T; t++) {
+      const base = t * L.perT;
+      g.vm.push(Math.sqrt(x0[base + L.offV + bd.parentBus]));
+      g.p.push(x0[base + L.offP + bd.branch]);
+      g.q.push(x0[base + L.offQ + bd.branch]);
+    }
+    return g;
+  });
+}
+
+/**
  * The agents' specs: each area's own data and its boundaries, the first boundary guesses (flat: |V| = the
- * substation's, S = 0; or each child subtree's net load) and the run's options.
+ * substation's, S = 0; each child subtree's net load; or a power flow of the whole feeder) and the run's options.
  */
 export function agentSpecs(scenario: Scenario, d: Decomposition, opts: DistributedOptions): AgentSpec[] {
   const T = scenario.T;
   const vSubs = scenario.network.vSubsPu;
+  const flows = opts.initialGuess === "power-flow" ? powerFlowGuesses(scenario, d) : null;
   const guess = d.boundaries.map((bd): BoundaryGuess => {
+    if (flows) return flows[bd.index];
     const vm = new Array<number>(T).fill(vSubs);
     if (opts.initialGuess === "subtree-load") {
       const s = subtreeLoad(scenario, bd.childBus);

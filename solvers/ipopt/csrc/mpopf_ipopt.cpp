@@ -57,16 +57,44 @@ struct LdlReport {
   int dimension = 0;
 };
 
-/// The analysis of the last structure this wasm instance factored (AMD ordering + symbolic analysis):
-/// a later solve of a problem with the same KKT structure (a re-solve, the next ENApp macro-iteration)
-/// starts from it instead of ordering again. One slot; a different structure frees it first.
-std::unique_ptr<mpopf::SparseLdl> g_analysisCache;
+/// The analyses of the structures this wasm instance factored last (AMD ordering + symbolic analysis): a later
+/// solve of a problem with one of these KKT structures (a re-solve; the next macro-iteration of a distributed
+/// method, whose areas take turns on a pool worker) starts from it instead of ordering again. Most recently
+/// used first; the oldest are dropped while the cache holds more than kAnalysisCacheBytes (the newest is
+/// always kept, whatever its size), and all but the newest are dropped before a new analysis is allocated
+/// when that would not fit.
+constexpr std::size_t kAnalysisCacheBytes = std::size_t(512) << 20;
+std::vector<std::unique_ptr<mpopf::SparseLdl>> g_analysisCache;
+
+std::size_t analysisCacheBytes() {
+  std::size_t total = 0;
+  for (const auto& a : g_analysisCache) total += a->memoryBytes();
+  return total;
+}
+
+/// Keep an analysis (most recent first), dropping the oldest beyond the budget.
+void cacheAnalysis(std::unique_ptr<mpopf::SparseLdl> a) {
+  g_analysisCache.insert(g_analysisCache.begin(), std::move(a));
+  while (g_analysisCache.size() > 1 && analysisCacheBytes() > kAnalysisCacheBytes) g_analysisCache.pop_back();
+}
+
+/// Take the cached analysis of this structure, if there is one.
+std::unique_ptr<mpopf::SparseLdl> takeAnalysis(int dim, int nonzeros, const int* ia, const int* ja) {
+  for (std::size_t i = 0; i < g_analysisCache.size(); i++) {
+    if (g_analysisCache[i]->sameStructure(dim, nonzeros, ia, ja)) {
+      std::unique_ptr<mpopf::SparseLdl> a = std::move(g_analysisCache[i]);
+      g_analysisCache.erase(g_analysisCache.begin() + static_cast<std::ptrdiff_t>(i));
+      return a;
+    }
+  }
+  return nullptr;
+}
 
 class MpopfLdlInterface : public SparseSymLinearSolverInterface {
  public:
   explicit MpopfLdlInterface(LdlReport* report) : report_(report) {}
   ~MpopfLdlInterface() override {
-    if (ldl_ && analysed_) g_analysisCache = std::move(ldl_);
+    if (ldl_ && analysed_) cacheAnalysis(std::move(ldl_));
   }
 
   bool InitializeImpl(const OptionsList& options, const std::string& prefix) override {
@@ -79,11 +107,15 @@ class MpopfLdlInterface : public SparseSymLinearSolverInterface {
     dim_ = dim;
     factored_ = false;
     analysed_ = false;
-    if (!ldl_ && g_analysisCache && g_analysisCache->sameStructure(dim, nonzeros, ia, ja)) {
-      ldl_ = std::move(g_analysisCache);
+    std::unique_ptr<mpopf::SparseLdl> cached = ldl_ ? nullptr : takeAnalysis(dim, nonzeros, ia, ja);
+    if (cached) {
+      ldl_ = std::move(cached);
       ldl_->resetStats();
     } else {
-      g_analysisCache.reset();  // free the old analysis before allocating a new one
+      // A new analysis: keep the cache only while the new one (~ the size of the KKT pattern times 40 bytes,
+      // a lower bound) fits beside it, so a large problem never runs out of memory for cached small ones.
+      const std::size_t need = static_cast<std::size_t>(nonzeros) * 40;
+      if (analysisCacheBytes() + need > kAnalysisCacheBytes) g_analysisCache.clear();
       if (!ldl_) ldl_.reset(new mpopf::SparseLdl());
       mpopf::SparseLdl::Status st = ldl_->analyse(dim, nonzeros, ia, ja);
       if (st == mpopf::SparseLdl::OutOfMemory) throw std::bad_alloc();

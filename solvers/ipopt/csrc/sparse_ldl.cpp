@@ -137,6 +137,16 @@ SparseLdl::Status SparseLdl::analyse(int n, int nnz, const int* ia, const int* j
   }
 }
 
+std::size_t SparseLdl::memoryBytes() const {
+  std::size_t ints = ia_.capacity() + ja_.capacity() + perm_.capacity() + pinv_.capacity() + cp_.capacity() +
+                     ci_.capacity() + cmap_.capacity() + lp_.capacity() + li_.capacity() + rp_.capacity() +
+                     rpos_.capacity() + rcol_.capacity();
+  std::size_t doubles = cx_.capacity() + lx_.capacity() + d_.capacity() + y_.capacity() + rowmax_.capacity() +
+                        work_.capacity() + resid_.capacity() + scale_.capacity() + xprev_.capacity() +
+                        rhs_.capacity();
+  return ints * sizeof(int) + doubles * sizeof(double);
+}
+
 bool SparseLdl::sameStructure(int n, int nnz, const int* ia, const int* ja) const {
   if (n != n_ || nnz != nnz_ || lp_.empty()) return false;
   for (int i = 0; i <= n; i++)

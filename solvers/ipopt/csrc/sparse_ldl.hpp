@@ -70,6 +70,8 @@ class SparseLdl {
   std::size_t factorNonzeros() const { return lp_.empty() ? 0 : static_cast<std::size_t>(lp_[n_]); }
   /// Dimension.
   int dimension() const { return n_; }
+  /// Bytes held by the analysis and its work arrays (capacity of every vector).
+  std::size_t memoryBytes() const;
   /// Solves and iterative-refinement steps since the last factor() (diagnostics).
   int solvesSinceFactor() const { return solves_; }
   int refinementStepsSinceFactor() const { return refineSteps_; }

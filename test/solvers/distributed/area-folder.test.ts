@@ -50,6 +50,8 @@ describe("area folders", () => {
       { method: "enapp", allowReverseFlow: true },
       { method: "admm", run: "r-7" },
       { method: "app", initialGuess: "subtree-load" },
+      { method: "enapp", initialGuess: "power-flow" },
+      { method: "admm", initialGuess: "power-flow" },
     ];
     for (const v of variants) {
       for (const objective of ["cost", "loss"] as const) {
