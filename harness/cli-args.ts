@@ -32,7 +32,7 @@ import { ExitError } from "./errors.ts";
 import { natsClientCliOptions } from "./nats/cli-options.ts";
 import type { NatsCliArgs } from "./nats/connect.ts";
 import { checkRunId } from "./nats/protocol.ts";
-import { numberOption, textOption } from "./options.ts";
+import { areasOption, numberOption, textOption } from "./options.ts";
 import { createSolver, ipoptOptionProblem } from "./study/solver.ts";
 import { horizonPoints } from "./study/study.ts";
 
@@ -319,13 +319,7 @@ export function enappCliOptions<T>(y: Argv<T>): Argv<T> {
       describe:
         "centralized MPOPF, a distributed method on --areas (ENApp, ADMM, APP), or both (centralized + ENApp with Table II; all methods: mpopf compare-methods)",
     })
-    .option(
-      "areas",
-      textOption(
-        "areas",
-        "areas of the distributed methods: auto:K (K balanced connected areas), a partition of the case, or a bus,area CSV file (default: the case's first partition)",
-      ),
-    )
+    .option("areas", areasOption())
     .option(
       "rho",
       numberOption(

@@ -59,3 +59,18 @@ export function textOption(name: string, describe: string) {
     },
   } as const satisfies Options;
 }
+
+/** `--force` of every command that writes an output folder: the one exception to the rules of harness/run-dir.ts. */
+export const FORCE_OUT_OPTION = {
+  type: "boolean",
+  default: false,
+  describe: "allow --out to be an existing empty folder that mpopf did not write",
+} as const satisfies Options;
+
+/** `--areas` of the commands that solve or split a case by areas. */
+export function areasOption() {
+  return textOption(
+    "areas",
+    "areas of the distributed methods: auto:K (K balanced connected areas), a partition of the case, or a bus,area CSV file (default: the case's first partition)",
+  );
+}

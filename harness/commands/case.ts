@@ -26,7 +26,7 @@ import {
   summariseCase,
 } from "../index.ts";
 import { writeAreaSplit } from "../nats/split.ts";
-import { numberOption, textOption } from "../options.ts";
+import { areasOption, FORCE_OUT_OPTION, numberOption, textOption } from "../options.ts";
 import { importCase } from "../study/case-source.ts";
 
 interface ShowArgs extends DssCliArgs {
@@ -95,11 +95,7 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
         default: 1,
       })
       .option("out", { ...textOption("out", "case folder to write"), demandOption: true })
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "allow --out to be an existing empty folder",
-      })
+      .option("force", FORCE_OUT_OPTION)
       .option("kv", numberOption("kv", "line-to-line voltage (kV), default 12.47", { min: 0.2, max: 69 }))
       .option(
         "hours",
@@ -163,11 +159,7 @@ const importCommand: CommandModule<object, ImportArgs> = {
         "price",
         textOption("price", "price profile: a column of --profiles or a LoadShape of the deck"),
       )
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "allow --out to be an existing empty folder",
-      }) as unknown as Argv<ImportArgs>,
+      .option("force", FORCE_OUT_OPTION) as unknown as Argv<ImportArgs>,
   handler: (argv: ArgumentsCamelCase<ImportArgs>) => {
     const w = new RunDirWriter(argv.out, { kind: "case", force: argv.force });
     try {
@@ -266,22 +258,12 @@ const splitCommand: CommandModule<object, SplitArgs> = {
   describe: "Write one folder per area holding only that area's data (for agents on separate hosts)",
   builder: (y: Argv) =>
     scenarioCliOptions(y)
-      .option(
-        "areas",
-        textOption(
-          "areas",
-          "auto:K, a partition of the case, or a bus,area CSV file (default: the case's first)",
-        ),
-      )
+      .option("areas", areasOption())
       .option("out", {
         ...textOption("out", "folder to write (replaces only an earlier mpopf output)"),
         demandOption: true,
       })
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "allow --out to be an existing empty folder that mpopf did not write",
-      })
+      .option("force", FORCE_OUT_OPTION)
       .option("quiet", {
         type: "boolean",
         default: false,

@@ -35,7 +35,7 @@ import {
   resolveAreas,
   SYNC,
 } from "../index.ts";
-import { numberOption, textOption } from "../options.ts";
+import { areasOption, FORCE_OUT_OPTION, numberOption, textOption } from "../options.ts";
 
 interface CompareArgs extends StudyCliArgs {
   areas?: string;
@@ -109,13 +109,7 @@ export const compareMethodsCommand: CommandModule<object, CompareArgs> = {
     "Head-to-head of the centralized MPOPF, ENApp, ADMM and APP on the same areas (iterations, messages, time, gap, mismatch, replay)",
   builder: (y: Argv) =>
     scenarioCliOptions(y)
-      .option(
-        "areas",
-        textOption(
-          "areas",
-          "auto:K, a partition of the case, or a bus,area CSV file (default: the case's first)",
-        ),
-      )
+      .option("areas", areasOption())
       .option("methods", {
         ...textOption("methods", "comma-separated methods (enapp, admm, app)"),
         default: "enapp,admm,app",
@@ -185,11 +179,7 @@ export const compareMethodsCommand: CommandModule<object, CompareArgs> = {
         "out",
         textOption("out", "run directory for the table, figure and histories, written atomically"),
       )
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "allow --out to be an existing empty folder",
-      })
+      .option("force", FORCE_OUT_OPTION)
       .option("json", { type: "boolean", default: false, describe: "print the rows as JSON" })
       .option("quiet", {
         type: "boolean",

@@ -19,7 +19,7 @@ import {
   runStudy,
   solverProgress,
 } from "../index.ts";
-import { numberOption, textOption } from "../options.ts";
+import { FORCE_OUT_OPTION, numberOption, textOption } from "../options.ts";
 
 /** Arguments of `mpopf run`. */
 interface RunArgs extends StudyCliArgs {
@@ -47,11 +47,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         ...textOption("out", "run directory to write (replaces only an earlier mpopf run there)"),
         default: "runs/ieee123",
       })
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "allow --out to be an existing empty folder that mpopf did not write",
-      })
+      .option("force", FORCE_OUT_OPTION)
       .option("method", {
         choices: ["both", "central"] as const,
         default: "both" as const,

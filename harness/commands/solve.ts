@@ -33,7 +33,7 @@ import {
   solverProgress,
   table2,
 } from "../index.ts";
-import { textOption } from "../options.ts";
+import { FORCE_OUT_OPTION, textOption } from "../options.ts";
 
 /** Arguments of `mpopf solve`. */
 interface SolveArgs extends StudyCliArgs, EnappCliArgs {
@@ -62,11 +62,7 @@ export const solveCommand: CommandModule<object, SolveArgs> = {
           "run directory for the result tables (see models/run-layout.ts), written atomically; replaces only an earlier mpopf run",
         ),
       )
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "allow --out to be an existing empty folder that mpopf did not write",
-      })
+      .option("force", FORCE_OUT_OPTION)
       .option("json", { type: "boolean", default: false, describe: "print the summary as one JSON object" })
       .option("quiet", {
         type: "boolean",
